@@ -1,0 +1,20 @@
+# digest in a container: `docker build -t digest .` then
+# `docker run --rm -v "$PWD/outbox:/app/outbox" digest build --since 2021-01-01`
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+WORKDIR /app
+
+COPY pyproject.toml README.md ./
+COPY src ./src
+COPY templates ./templates
+RUN pip install --no-cache-dir .
+
+COPY digest.toml themes.toml ./
+COPY sources ./sources
+
+RUN useradd --create-home --uid 10001 digest && mkdir -p outbox && chown digest:digest /app /app/outbox
+USER digest
+
+ENTRYPOINT ["digest"]
+CMD ["build", "--since", "2021-01-01"]

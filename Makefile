@@ -1,0 +1,49 @@
+# Two commands on a fresh machine: `make demo` and `make test`. Nothing else is needed
+# beyond Python 3.11+ with venv; every package is installed into .venv from here.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip --disable-pip-version-check --quiet
+
+.PHONY: demo test lint typecheck unit i18n clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(PIP) install -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(PIP) install -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+## demo: install, then build every edition since 2021 from the bundled sources into outbox/
+demo: $(VENV)/.installed
+	$(BIN)/digest build --since 2021-01-01
+	@echo
+	@echo "Open outbox/editions/<edition>/email.fr-nl.html in a browser; feeds are in outbox/feeds/."
+
+## test: install with the test extras, then ruff, mypy (strict on src/) and pytest
+test: lint typecheck unit
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+
+typecheck: $(VENV)/.installed-test
+	$(BIN)/mypy
+
+unit: $(VENV)/.installed-test
+	$(BIN)/pytest
+
+## i18n: extract chrome strings from src/ and templates/ and update every catalog
+i18n: $(VENV)/.installed-test
+	$(BIN)/pybabel extract -F babel.cfg -k t:2 -k tn:2,3 -k N_ --no-location --sort-output \
+		--omit-header -o templates/locale/digest.pot .
+	$(BIN)/pybabel update -i templates/locale/digest.pot -d templates/locale -D digest \
+		--no-location --omit-header --ignore-obsolete
+
+clean:
+	rm -rf $(VENV) outbox/editions outbox/feeds digest.sqlite3

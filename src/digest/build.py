@@ -1,0 +1,262 @@
+"""The build: ingest every source into the store, then one edition per period.
+
+This is the library call behind ``digest build``; the CLI only parses
+arguments and shows what :func:`build` reports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Protocol
+
+from digest.config import Settings
+from digest.edition import build_edition
+from digest.errors import InputError
+from digest.model import Edition, Item, PeriodKind, Problem
+from digest.normalise import NormaliseError, normalise
+from digest.outbox import Outbox
+from digest.periods import periods_between, utc_bounds
+from digest.render.email import EmailRenderer
+from digest.render.eml import build_message
+from digest.render.feeds import editions_feed
+from digest.sources import Report, adapters_for
+from digest.store import Store, StoreCounts
+from digest.themes import load_themes
+
+
+class Progress(Protocol):
+    """Told how far a build has gone (the CLI draws a bar with it)."""
+
+    def start(self, total: int, what: str) -> None:
+        """A stage of ``total`` steps begins."""
+
+    def advance(self) -> None:
+        """One step of the current stage is done."""
+
+
+class _Silent:
+    def start(self, total: int, what: str) -> None:
+        pass
+
+    def advance(self) -> None:
+        pass
+
+
+@dataclass(frozen=True)
+class EditionResult:
+    """What the build did for one edition."""
+
+    id: str
+    items: int
+    stories: int
+    themes: int
+    #: Files of the edition (manifest included).
+    files: int
+    #: False when the outbox already held exactly these bytes.
+    changed: bool
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """The outcome of :func:`build`."""
+
+    stored: StoreCounts
+    editions: tuple[EditionResult, ...]
+    feeds_changed: int
+    problems: tuple[Problem, ...] = field(default=())
+
+
+def parse_day(value: str, option: str) -> date:
+    """A ``YYYY-MM-DD`` date given on the command line.
+
+    Raises:
+        InputError: naming the option and the expected format.
+    """
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"{option}: {value!r} is not a date (expected YYYY-MM-DD)") from None
+
+
+def ingest(settings: Settings, store: Store, report: Report) -> StoreCounts:
+    """Read every source, normalise, and store; problems go to ``report``."""
+    return store.put(_items(settings, report))
+
+
+def _items(settings: Settings, report: Report) -> Iterator[Item]:
+    for adapter in adapters_for(settings.paths.sources, settings.timezone):
+        for raw in adapter.read(report):
+            try:
+                item, repaired = normalise(raw)
+            except NormaliseError as exc:
+                report(Problem(raw.location, f"{exc} for {raw.title!r}", "skipped"))
+                continue
+            for problem in repaired:
+                report(problem)
+            yield item
+
+
+def build(
+    settings: Settings,
+    *,
+    since: date | None = None,
+    until: date | None = None,
+    period: PeriodKind | None = None,
+    report: Report | None = None,
+    progress: Progress | None = None,
+) -> BuildReport:
+    """Ingest the sources, then build and publish every edition between two days.
+
+    Each period that overlaps ``since``..``until`` (both included) and has items
+    gets one edition covering the whole period, so an edition's content never
+    depends on where the range was cut.
+
+    Args:
+        since: first day; default the day of the oldest stored item.
+        until: last day; default today in the configured timezone.
+        period: ``daily``, ``weekly`` or ``monthly``; default from the settings.
+        report: called once per input problem.
+        progress: told how far the build has gone.
+
+    Raises:
+        InputError: ``since`` is after ``until``.
+        DigestError: the sources folder, the store, the themes or a template is unusable.
+    """
+    problems: list[Problem] = []
+
+    def collect(problem: Problem) -> None:
+        problems.append(problem)
+        if report is not None:
+            report(problem)
+
+    progress = progress or _Silent()
+    kind: PeriodKind = period or settings.period
+    themes = load_themes(settings.paths.themes)
+    renderer = EmailRenderer(settings)
+    outbox = Outbox(settings.paths.outbox)
+    store = Store(settings.store_url)
+    try:
+        stored = ingest(settings, store, collect)
+        items = store.all_items()
+        first = since or (items[0].published.astimezone(settings.zone).date() if items else None)
+        last = until or datetime.now(settings.zone).date()
+        if first is not None and first > last:
+            raise InputError(f"--since {first} is after --until {last}")
+        periods = periods_between(kind, first, last) if first is not None else []
+        progress.start(len(periods), "editions")
+        results = []
+        for each in periods:
+            start, end = utc_bounds(each, settings.zone)
+            edition = build_edition(
+                each,
+                store.items_between(start, end),
+                themes,
+                languages=settings.languages,
+                stories_per_theme=settings.stories_per_theme,
+                sentences_per_point=settings.sentences_per_point,
+            )
+            if edition is not None:
+                results.append(_publish(edition, renderer, outbox))
+            progress.advance()
+        feeds_changed = _publish_feeds(settings, renderer, outbox)
+    finally:
+        store.close()
+    return BuildReport(stored, tuple(results), feeds_changed, tuple(problems))
+
+
+def variants(languages: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """The language sets an edition is rendered in: all together, then each alone."""
+    return [languages, *([(lang,) for lang in languages] if len(languages) > 1 else [])]
+
+
+def _publish(edition: Edition, renderer: EmailRenderer, outbox: Outbox) -> EditionResult:
+    files: dict[str, bytes] = {}
+    for languages in variants(edition.languages):
+        name = "-".join(languages)
+        view = renderer.view(edition, languages)
+        html = renderer.html(view)
+        text = renderer.text(view)
+        files[f"email.{name}.html"] = html.encode("utf-8")
+        files[f"email.{name}.txt"] = text.encode("utf-8")
+        files[f"message.{name}.eml"] = build_message(
+            renderer.settings,
+            message_key=f"{edition.id}.{name}",
+            subject=view.subject,
+            date=edition.published,
+            languages=languages,
+            text=text,
+            html=html,
+        )
+    changed = outbox.write_edition(edition.id, files, _manifest(edition, renderer))
+    return EditionResult(
+        id=edition.id,
+        items=len(edition.item_ids),
+        stories=edition.story_count,
+        themes=len(edition.sections),
+        files=len(files) + 1,
+        changed=changed,
+    )
+
+
+def _manifest(edition: Edition, renderer: EmailRenderer) -> dict[str, Any]:
+    views = {}
+    for lang in edition.languages:
+        block = renderer.view(edition, (lang,)).blocks[0]
+        views[lang] = {
+            "title": block.title,
+            "period_label": block.period_label,
+            "summary": block.summary,
+            "sections": [
+                {
+                    "theme": section.theme_id,
+                    "label": section.label,
+                    "points": [
+                        {"lang": p.lang, "title": p.title, "url": p.url, "text": p.text}
+                        for p in section.points
+                    ],
+                }
+                for section in block.sections
+            ],
+        }
+    return {
+        "format": 1,
+        "edition": edition.id,
+        "period": {
+            "kind": edition.period.kind,
+            "key": edition.period.key,
+            "start": edition.period.start.isoformat(),
+            "end": edition.period.end.isoformat(),
+        },
+        "languages": list(edition.languages),
+        "variants": ["-".join(v) for v in variants(edition.languages)],
+        "published": edition.published.isoformat(),
+        "counts": {
+            "items": len(edition.item_ids),
+            "stories": edition.story_count,
+            "themes": len(edition.sections),
+        },
+        "items": list(edition.item_ids),
+        "stories": [
+            {
+                "id": story.id,
+                "section": section.theme.id,
+                "themes": list(story.theme_ids),
+                "score": story.score,
+                "items": [p.item_id for p in story.points],
+            }
+            for section in edition.sections
+            for story in section.stories
+        ],
+        "views": views,
+    }
+
+
+def _publish_feeds(settings: Settings, renderer: EmailRenderer, outbox: Outbox) -> int:
+    manifests = outbox.manifests()
+    changed = 0
+    for lang in settings.languages:
+        data = editions_feed(settings, renderer.catalogs, renderer.env, lang, manifests)
+        changed += outbox.write_file(data, "feeds", f"editions.{lang}.xml")
+    return changed

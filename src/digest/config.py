@@ -1,0 +1,208 @@
+"""Settings: ``digest.toml`` overridden by ``DIGEST_*`` environment variables.
+
+Precedence, highest first: ``DIGEST_*`` variables (nested keys with ``__``,
+e.g. ``DIGEST_PATHS__OUTBOX``), the TOML file, the defaults below. Relative
+paths in the file are taken relative to the file's folder.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from digest.errors import ConfigError
+from digest.model import PeriodKind
+
+Language = Literal["fr", "nl", "en", "de"]
+SUPPORTED_LANGUAGES: tuple[str, ...] = ("fr", "nl", "en", "de")
+
+DEFAULT_CONFIG = Path("digest.toml")
+_config_file: ContextVar[Path | None] = ContextVar("_config_file", default=None)
+
+
+class Paths(BaseModel):
+    """Where things are read from and written to."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    sources: Path = Path("sources")
+    themes: Path = Path("themes.toml")
+    templates: Path = Path("templates")
+    outbox: Path = Path("outbox")
+
+    def under(self, base: Path) -> Paths:
+        """These paths with relative ones anchored at ``base``."""
+        return Paths(**{name: base / value for name, value in self.model_dump().items()})
+
+
+class Settings(BaseSettings):
+    """Validated settings of one digest."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="DIGEST_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        frozen=True,
+    )
+
+    #: One or two languages, in display order.
+    languages: Annotated[tuple[Language, ...], NoDecode] = ("fr", "nl")
+    #: Timezone of periods, schedules and dates without a zone.
+    timezone: str = "Europe/Brussels"
+    #: Default period of an edition.
+    period: PeriodKind = "weekly"
+    paths: Paths = Paths()
+    #: SQLAlchemy URL of the store.
+    store_url: str = "sqlite:///digest.sqlite3"
+    #: Title of the digest per language.
+    title: dict[Language, str] = Field(
+        default_factory=lambda: {  # type: ignore[arg-type]
+            "fr": "Benelux IA : la lettre",
+            "nl": "Benelux AI-nieuwsbrief",
+            "en": "Benelux AI digest",
+            "de": "Benelux KI-Digest",
+        }
+    )
+    #: ``From`` address of the email.
+    sender: str = "Benelux AI digest <digest@digest.example>"
+    #: Address that receives unsubscribe requests (``List-Unsubscribe``).
+    unsubscribe_address: str = "unsubscribe@digest.example"
+    #: Public base URL of the outbox (web archive and feeds), ending with ``/``.
+    base_url: str = "https://digest.example/"
+    #: Stories per theme in an edition.
+    stories_per_theme: int = Field(default=4, ge=1, le=20)
+    #: Sentences per key point.
+    sentences_per_point: int = Field(default=2, ge=1, le=3)
+
+    @field_validator("languages", mode="before")
+    @classmethod
+    def _split_languages(cls, value: Any) -> Any:
+        # From the environment the value arrives as text: accept "fr,nl" and '["fr","nl"]'.
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
+
+    @field_validator("languages")
+    @classmethod
+    def _one_or_two(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not 1 <= len(value) <= 2:
+            raise ValueError("give one or two languages")
+        if len(set(value)) != len(value):
+            raise ValueError("languages repeat")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown timezone {value!r}") from None
+        return value
+
+    @field_validator("base_url")
+    @classmethod
+    def _absolute_base(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("must be an absolute http(s) URL")
+        return value if value.endswith("/") else value + "/"
+
+    @model_validator(mode="after")
+    def _titles_for_languages(self) -> Settings:
+        missing = [lang for lang in self.languages if lang not in self.title]
+        if missing:
+            raise ValueError(f"title has no entry for {', '.join(missing)}")
+        return self
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The configured timezone."""
+        return ZoneInfo(self.timezone)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        path = _config_file.get()
+        if path is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        return tuple(sources)
+
+
+def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
+    """Load settings from ``path`` (default ``./digest.toml`` if present) and the environment.
+
+    Args:
+        path: the TOML file; it must exist when given explicitly.
+        overrides: values that win over both (used by tests and the CLI).
+
+    Returns:
+        Settings whose relative paths are anchored at the file's folder
+        (or the working folder when there is no file).
+
+    Raises:
+        ConfigError: the file is missing or not TOML, or a value is invalid;
+            the message names the file and every bad key.
+    """
+    if path is None:
+        path = DEFAULT_CONFIG if DEFAULT_CONFIG.is_file() else None
+    elif not path.is_file():
+        raise ConfigError(f"config file {path} does not exist")
+    if path is not None:
+        try:
+            tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    token = _config_file.set(path)
+    try:
+        settings = Settings(**overrides)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, path)) from exc
+    finally:
+        _config_file.reset(token)
+    base = path.parent if path is not None else Path()
+    return settings.model_copy(
+        update={
+            "paths": settings.paths.under(base),
+            "store_url": _anchor_sqlite(settings.store_url, base),
+        }
+    )
+
+
+def _anchor_sqlite(url: str, base: Path) -> str:
+    # A relative SQLite file lives beside the configuration, like every other relative path.
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
+        return prefix + str(base / url[len(prefix) :])
+    return url
+
+
+def _describe(exc: ValidationError, path: Path | None) -> str:
+    where = str(path) if path is not None else "settings"
+    problems = []
+    for error in exc.errors():
+        key = ".".join(str(part) for part in error["loc"]) or "(root)"
+        problems.append(f"{key}: {error['msg']}")
+    return f"{where}: invalid configuration: " + "; ".join(problems)

@@ -1,0 +1,174 @@
+"""Core types exchanged between the pipeline stages.
+
+Every stage takes and returns these frozen dataclasses; pydantic stays in
+configuration. Adapters produce :class:`RawEntry` (what a source said, as it
+said it); only :mod:`digest.normalise` builds the :class:`Item` the rest of the
+pipeline trusts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Literal
+
+PeriodKind = Literal["daily", "weekly", "monthly"]
+
+
+@dataclass(frozen=True)
+class RawEntry:
+    """One entry as a source adapter read it, before normalisation."""
+
+    #: Id of the source it came from (``articles`` or a feed id).
+    source_id: str
+    #: Human name of the publisher (front matter ``source`` or the feed title).
+    source_name: str
+    #: Where it was read from: a file path or a feed URL, for messages.
+    location: str
+    #: The adapter's own stable key for the entry (file stem, feed GUID, ...).
+    key: str
+    title: str
+    #: The date as found: a datetime (aware or naive), a date, a string, or None.
+    published: Any
+    url: str | None = None
+    #: Language code as declared by the source, if any.
+    language: str | None = None
+    #: Body as HTML (already HTML, or rendered from Markdown by the adapter).
+    html: str = ""
+    authors: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    #: Adapter key of the entry this one translates, if declared.
+    translation_of: str | None = None
+    #: Timezone name used when ``published`` carries no zone.
+    default_timezone: str | None = None
+
+
+@dataclass(frozen=True)
+class Item:
+    """A normalised news item, as stored."""
+
+    #: Stable id, ``<source id>/<key>``.
+    id: str
+    source_id: str
+    source_name: str
+    url: str
+    title: str
+    #: Aware datetime in UTC.
+    published: datetime
+    #: ISO 639-1 language code.
+    language: str
+    #: Clean plain text, paragraphs separated by blank lines.
+    text: str
+    #: Sanitised HTML of the body.
+    html: str = ""
+    authors: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    #: Id of the item this one is a translation of, if any.
+    translation_of: str | None = None
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong in the input that the run worked around."""
+
+    #: The file path or URL concerned.
+    location: str
+    #: What was wrong.
+    what: str
+    #: What was done about it (``skipped``, ``date repaired``, ...).
+    action: str
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.what}; {self.action}"
+
+
+@dataclass(frozen=True)
+class Theme:
+    """One entry of the taxonomy."""
+
+    id: str
+    #: Label per language code.
+    labels: dict[str, str]
+    #: One-line description per language code.
+    descriptions: dict[str, str]
+    #: Keywords per language code, lower-case.
+    keywords: dict[str, tuple[str, ...]]
+
+    def label(self, language: str) -> str:
+        """Label in ``language``, falling back to English, then to the id."""
+        return self.labels.get(language) or self.labels.get("en") or self.id
+
+
+@dataclass(frozen=True)
+class Period:
+    """A calendar period in the configured timezone: ``[start, end)``."""
+
+    kind: PeriodKind
+    start: date
+    #: First day after the period.
+    end: date
+    #: ``2021-W06``, ``2021-02`` or ``2021-02-10``.
+    key: str
+
+
+@dataclass(frozen=True)
+class KeyPoint:
+    """The key sentence(s) of one item, in that item's language."""
+
+    item_id: str
+    language: str
+    title: str
+    text: str
+    url: str
+    source_name: str
+    published: datetime
+    score: float
+
+
+@dataclass(frozen=True)
+class Story:
+    """One news event: an item and its translations, one key point per language version."""
+
+    id: str
+    #: One key point per language version, ordered by language code.
+    points: tuple[KeyPoint, ...]
+    score: float
+    #: Themes the story matched, best first.
+    theme_ids: tuple[str, ...] = ()
+
+    def point_in(self, language: str) -> KeyPoint | None:
+        """The version written in ``language``, if there is one."""
+        return next((p for p in self.points if p.language == language), None)
+
+    @property
+    def original(self) -> KeyPoint:
+        """The earliest-published version (the original, for translations)."""
+        return min(self.points, key=lambda p: (p.published, p.item_id))
+
+
+@dataclass(frozen=True)
+class Section:
+    """One theme of an edition with its stories, best first."""
+
+    theme: Theme
+    stories: tuple[Story, ...]
+
+
+@dataclass(frozen=True)
+class Edition:
+    """Everything one edition shows, built deterministically from the store."""
+
+    #: ``weekly-2021-W06``: period kind and key.
+    id: str
+    period: Period
+    languages: tuple[str, ...]
+    sections: tuple[Section, ...]
+    #: Latest publication date among its items (UTC): the edition's date.
+    published: datetime
+    #: Ids of every item in the period, sorted.
+    item_ids: tuple[str, ...] = field(default=())
+
+    @property
+    def story_count(self) -> int:
+        """How many stories the edition shows."""
+        return sum(len(s.stories) for s in self.sections)

@@ -1,0 +1,192 @@
+"""From a :class:`RawEntry` to a trusted :class:`Item`.
+
+Dates become aware UTC datetimes (a date without a zone takes the source's
+timezone, never silently UTC); links become absolute and canonical; the
+language is the declared one or, failing that, detected among the supported
+ones; the body becomes sanitised HTML and clean text.
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+import re
+from datetime import UTC, date, datetime, time
+from email.utils import parsedate_to_datetime
+from functools import cache
+from html.parser import HTMLParser
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from zoneinfo import ZoneInfo
+
+import nh3
+from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+from digest.config import SUPPORTED_LANGUAGES
+from digest.model import Item, Problem, RawEntry
+
+#: Dates before this are taken as errors, not history.
+EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
+_TRACKING = re.compile(r"^(utm_\w+|fbclid|gclid|mc_cid|mc_eid)$", re.IGNORECASE)
+_ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "em", "h2", "h3", "h4", "i", "li",
+    "ol", "p", "pre", "strong", "sub", "sup", "ul",
+}  # fmt: skip
+
+
+class NormaliseError(Exception):
+    """An entry that cannot become an item; the message says why."""
+
+
+def normalise(raw: RawEntry) -> tuple[Item, list[Problem]]:
+    """Normalise one raw entry.
+
+    Returns:
+        The item, and the problems repaired on the way (for the operator).
+
+    Raises:
+        NormaliseError: the entry cannot become an item (no usable date).
+    """
+    problems: list[Problem] = []
+    zone = ZoneInfo(raw.default_timezone or "UTC")
+    published = parse_date(raw.published, zone)
+    safe_html = sanitise_html(raw.html)
+    text = html_to_text(safe_html)
+    language = _language(raw.language)
+    if language is None:
+        language = detect_language(f"{raw.title}\n{text}")
+        declared = f"language {raw.language!r} not supported" if raw.language else "no language"
+        problems.append(
+            Problem(raw.location, f"{declared} for {raw.title!r}", f"detected {language}")
+        )
+    item = Item(
+        id=f"{raw.source_id}/{raw.key}",
+        source_id=raw.source_id,
+        source_name=raw.source_name,
+        url=canonical_url(raw.url) if raw.url else "",
+        title=collapse_space(html_lib.unescape(raw.title)),
+        published=published,
+        language=language,
+        text=text,
+        html=safe_html,
+        authors=raw.authors,
+        tags=raw.tags,
+        translation_of=f"{raw.source_id}/{raw.translation_of}" if raw.translation_of else None,
+    )
+    return item, problems
+
+
+def parse_date(value: object, zone: ZoneInfo) -> datetime:
+    """An aware UTC datetime from a datetime, a date, or an ISO 8601 / RFC 822 string.
+
+    A value without a zone is read in ``zone``; a bare date is midnight there.
+
+    Raises:
+        NormaliseError: missing, unreadable, or before 1990.
+    """
+    if value is None or value == "":
+        raise NormaliseError("no date")
+    if isinstance(value, str):
+        value = _parse_date_text(value.strip())
+    if isinstance(value, datetime):
+        moment = value if value.tzinfo else value.replace(tzinfo=zone)
+    elif isinstance(value, date):
+        moment = datetime.combine(value, time(0, 0), tzinfo=zone)
+    else:
+        raise NormaliseError(f"date {value!r} is not a date")
+    moment = moment.astimezone(UTC)
+    if moment < EARLIEST:
+        raise NormaliseError(f"date {moment:%Y-%m-%d} is before {EARLIEST:%Y}")
+    return moment
+
+
+def _parse_date_text(text: str) -> datetime | date:
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        pass
+    try:
+        parsed = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        raise NormaliseError(f"date {text!r} is not ISO 8601 or RFC 822") from None
+    return parsed
+
+
+def canonical_url(url: str) -> str:
+    """Lower-case scheme and host, no fragment, no tracking parameters."""
+    parts = urlsplit(url.strip())
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+                       if not _TRACKING.match(k)])  # fmt: skip
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", query, ""))
+
+
+def sanitise_html(markup: str) -> str:
+    """Keep only harmless structural tags; links get ``rel="noopener noreferrer"``."""
+    return nh3.clean(
+        markup,
+        tags=_ALLOWED_TAGS,
+        attributes={"a": {"href"}, "abbr": {"title"}},
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer",
+    ).strip()
+
+
+def html_to_text(markup: str) -> str:
+    """Plain text of sanitised HTML: paragraphs separated by a blank line."""
+    parser = _TextParser()
+    parser.feed(markup)
+    parser.close()
+    paragraphs = (collapse_space(p) for p in "".join(parser.parts).split("\n\n"))
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+def collapse_space(text: str) -> str:
+    """Runs of white space become one space; ends trimmed."""
+    return " ".join(text.split())
+
+
+class _TextParser(HTMLParser):
+    # Hand-written over the standard parser: the libraries at hand either drop block
+    # boundaries (nh3, feedparser) or emit Markdown syntax (html2text), and key-point
+    # extraction needs paragraphs as plain text.
+    _BLOCKS = frozenset("p div li ul ol h1 h2 h3 h4 h5 h6 blockquote pre br tr table".split())
+    _SKIP = frozenset({"script", "style", "template"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self._SKIP:
+            self._skipping += 1
+        elif tag in self._BLOCKS:
+            self.parts.append("\n\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._SKIP:
+            self._skipping = max(0, self._skipping - 1)
+        elif tag in self._BLOCKS:
+            self.parts.append("\n\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skipping:
+            self.parts.append(data)
+
+
+def _language(declared: str | None) -> str | None:
+    if not declared:
+        return None
+    code = declared.strip().lower().replace("_", "-").split("-")[0]
+    return code if code in SUPPORTED_LANGUAGES else None
+
+
+@cache
+def _identifier() -> LanguageIdentifier:
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    identifier.set_languages(list(SUPPORTED_LANGUAGES))
+    return identifier
+
+
+def detect_language(text: str) -> str:
+    """The most likely supported language of ``text``."""
+    code, _probability = _identifier().classify(text)
+    return str(code)

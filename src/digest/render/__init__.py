@@ -1,0 +1,1 @@
+"""Renderers: an :class:`~digest.model.Edition` to email HTML, plain text, .eml and feeds."""

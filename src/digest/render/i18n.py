@@ -1,0 +1,93 @@
+"""Localised chrome: gettext catalogs and Babel formatting, per language.
+
+Catalogs are the ``.po`` files under ``<templates>/locale/<lang>/LC_MESSAGES/digest.po``.
+They are compiled in memory when loaded, so a build never reads a stale ``.mo``.
+Templates call ``t(lang, "message")`` and ``tn(lang, "one", "many", n)``, which
+``make i18n`` extracts with Babel (keywords ``t:2`` and ``tn:2,3``).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from babel import Locale
+from babel.dates import format_date, format_datetime, format_interval
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+
+from digest.errors import RenderError
+from digest.model import Period
+
+DOMAIN = "digest"
+
+
+class Catalogs:
+    """The message catalogs of a set of languages."""
+
+    def __init__(self, locale_dir: Path, languages: Iterable[str]) -> None:
+        self._translations: dict[str, NullTranslations] = {}
+        for lang in languages:
+            po = locale_dir / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+            if not po.is_file():
+                # English is the source language: no catalog means the msgids as written.
+                if lang == "en":
+                    self._translations[lang] = NullTranslations()
+                    continue
+                raise RenderError(f"no message catalog for {lang!r} at {po}")
+            try:
+                with po.open("rb") as handle:
+                    catalog = read_po(handle, locale=lang, domain=DOMAIN)
+            except Exception as exc:
+                raise RenderError(f"{po}: unreadable catalog: {exc}") from exc
+            buffer = io.BytesIO()
+            write_mo(buffer, catalog)
+            buffer.seek(0)
+            self._translations[lang] = Translations(buffer, domain=DOMAIN)
+
+    def t(self, lang: str, message: str, **values: Any) -> str:
+        """``message`` translated into ``lang``, with ``%(name)s`` values filled in."""
+        text = self._translations[lang].gettext(message)
+        return text % values if values else text
+
+    def tn(self, lang: str, singular: str, plural: str, n: int, **values: Any) -> str:
+        """The plural form for ``n`` in ``lang``; ``%(n)s`` is available."""
+        text = self._translations[lang].ngettext(singular, plural, n)
+        return text % {"n": format_number(lang, n), **values}
+
+
+def format_number(lang: str, n: int) -> str:
+    """``n`` written as the locale writes numbers."""
+    from babel.numbers import format_decimal
+
+    return format_decimal(n, locale=lang)
+
+
+def language_name(lang: str, in_lang: str | None = None, *, capitalise: bool = True) -> str:
+    """Name of ``lang`` in ``in_lang`` (default: itself), capitalised or as the locale has it."""
+    name = Locale.parse(lang).get_display_name(in_lang or lang) or lang
+    return name[:1].upper() + name[1:] if capitalise else name
+
+
+def long_date(lang: str, moment: date | datetime) -> str:
+    """``10 février 2021``."""
+    if isinstance(moment, datetime):
+        return format_datetime(moment, "d MMMM y", locale=lang)
+    return format_date(moment, "long", locale=lang)
+
+
+def period_label(catalogs: Catalogs, lang: str, period: Period) -> str:
+    """The period in words: ``Semaine 6 · 8–14 févr. 2021``, ``février 2021``, a long date."""
+    if period.kind == "daily":
+        return format_date(period.start, "full", locale=lang)
+    if period.kind == "monthly":
+        month = format_date(period.start, "LLLL y", locale=lang)
+        return month[:1].upper() + month[1:]
+    last = period.start.toordinal() + 6
+    days = format_interval(period.start, date.fromordinal(last), "yMMMd", locale=lang)
+    week = int(period.key.rsplit("W", 1)[1])
+    return catalogs.t(lang, "Week %(week)s · %(days)s", week=week, days=days)
