@@ -46,7 +46,7 @@ _STOPWORDS = {
 _WORD = re.compile(r"\w+", re.UNICODE)
 # A boundary candidate: terminal punctuation, optional closing quotes or brackets, then either
 # white space or (raw web text) directly an upper-case letter.
-_BOUNDARY = re.compile(r"([.!?…]+[\"'»”)\]]*)(\s+|(?=[A-ZÀ-ÖØ-Þ]))")
+_BOUNDARY = re.compile(r"([.!?…]+(?:[\s\u00a0\u202f]?[\"'»”)\]])*)(\s+|(?=[A-ZÀ-ÖØ-Þ]))")
 
 
 @dataclass(frozen=True)

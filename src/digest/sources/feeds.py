@@ -54,8 +54,12 @@ class FeedSource:
             return
         parsed = feedparser.parse(body, sanitize_html=True, resolve_relative_uris=True)
         if not parsed.entries:
-            what = f"not a feed ({parsed.bozo_exception})" if parsed.bozo else "feed has no entries"
-            report(Problem(self.location, what, "feed skipped"))
+            # A well-formed feed with no entries is no problem; anything else that yields none is.
+            if parsed.bozo:
+                report(Problem(self.location, f"not a feed ({parsed.bozo_exception})", "feed skipped"))
+            elif not parsed.get("version"):
+                what = "not a feed (no RSS, Atom or RDF document found)"
+                report(Problem(self.location, what, "feed skipped"))
             return
         if parsed.bozo:
             report(

@@ -1,0 +1,94 @@
+"""Feeds in tests/data/feeds, each with NAME.expected.json beside it; and feeds over real HTTP."""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+from pathlib import Path
+
+import pytest
+from pytest_httpserver import HTTPServer
+
+from digest.model import Item, Problem
+from digest.normalise import NormaliseError, normalise
+from digest.sources import feeds as feeds_module
+from digest.sources.feeds import FeedSource
+
+CASES = Path(__file__).parent / "data" / "feeds"
+
+
+def read(source: FeedSource) -> tuple[list[Item], list[str], list[str]]:
+    problems: list[Problem] = []
+    items, skipped = [], []
+    for raw in source.read(problems.append):
+        try:
+            item, _repaired = normalise(raw)
+        except NormaliseError as exc:
+            skipped.append(f"{exc} for {raw.title!r}; skipped")
+            continue
+        items.append(item)
+    for problem in problems:
+        assert problem.location == source.location
+    return items, [f"{p.what}; {p.action}" for p in problems], skipped
+
+
+@pytest.mark.parametrize("path", sorted(CASES.glob("*.xml")), ids=lambda p: p.stem)
+def test_feed_file(path: Path) -> None:
+    expected = json.loads(path.with_suffix(".expected.json").read_text(encoding="utf-8"))
+    items, problems, skipped = read(FeedSource("test", str(path), timezone="Europe/Brussels"))
+    assert len(problems) == len(expected["problems"])
+    for actual, pattern in zip(problems, expected["problems"], strict=True):
+        assert fnmatch.fnmatchcase(actual, pattern), actual
+    assert skipped == expected.get("skipped", [])
+    assert len(items) == len(expected["items"])
+    for item, fields in zip(items, expected["items"], strict=True):
+        assert item.id.startswith("test/")
+        for key, value in fields.items():
+            actual = item.published.isoformat() if key == "published" else getattr(item, key)
+            assert actual == value, key
+        assert "<script" not in item.html
+
+
+def test_ids_are_stable_and_distinct() -> None:
+    source = FeedSource("test", str(CASES / "rss2.xml"), timezone="UTC")
+    first, _, _ = read(source)
+    second, _, _ = read(source)
+    assert [i.id for i in first] == [i.id for i in second]
+    assert len({i.id for i in first}) == len(first)
+
+
+def test_missing_file_is_reported() -> None:
+    source = FeedSource("gone", "/nonexistent/feed.xml", timezone="UTC")
+    items, problems, _ = read(source)
+    assert items == []
+    assert problems == ["cannot read: No such file or directory; feed skipped"]
+
+
+def test_feed_over_http(httpserver: HTTPServer) -> None:
+    body = (CASES / "rss2.xml").read_bytes()
+    httpserver.expect_request("/feed.xml").respond_with_data(
+        body, content_type="application/rss+xml"
+    )
+    items, problems, _ = read(FeedSource("web", httpserver.url_for("/feed.xml"), timezone="UTC"))
+    assert problems == []
+    assert [i.title for i in items] == ["Eerste bericht", "Tweede bericht zonder guid"]
+    request, _response = httpserver.log[0]
+    assert request.headers["User-Agent"].startswith("digest/")
+
+
+def test_http_error_is_reported(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/missing.xml").respond_with_data("no", status=404)
+    url = httpserver.url_for("/missing.xml")
+    items, problems, _ = read(FeedSource("web", url, timezone="UTC"))
+    assert items == []
+    assert len(problems) == 1
+    assert problems[0].startswith("download failed: Client error '404 NOT FOUND'")
+    assert problems[0].endswith("; feed skipped")
+
+
+def test_oversized_body_is_refused(httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(feeds_module, "MAX_FEED_BYTES", 1000)
+    httpserver.expect_request("/big.xml").respond_with_data(b"<rss>" + b" " * 5000 + b"</rss>")
+    items, problems, _ = read(FeedSource("web", httpserver.url_for("/big.xml"), timezone="UTC"))
+    assert items == []
+    assert problems == ["larger than 1000 bytes; feed skipped"]

@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from digest.errors import StoreError
+from digest.model import Item
+from digest.store import Store
+
+
+def item(n: int, **changes: object) -> Item:
+    base = Item(
+        id=f"articles/a{n}",
+        source_id="articles",
+        source_name="Example",
+        url=f"https://example.org/{n}",
+        title=f"Title {n}",
+        published=datetime(2021, 2, n, 12, tzinfo=UTC),
+        language="fr",
+        text="Texte.",
+        html="<p>Texte.</p>",
+        authors=("A. Author",),
+        tags=("ia",),
+        translation_of=None,
+    )
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    opened = Store(f"sqlite:///{tmp_path}/sub/store.sqlite3")
+    yield opened
+    opened.close()
+
+
+def test_storing_twice_does_not_duplicate(store: Store) -> None:
+    items = [item(1), item(2)]
+    first = store.put(items)
+    second = store.put(items)
+    assert (first.added, first.updated, first.unchanged) == (2, 0, 0)
+    assert (second.added, second.updated, second.unchanged) == (0, 0, 2)
+    assert store.count() == 2
+
+
+def test_changed_item_is_updated_in_place(store: Store) -> None:
+    store.put([item(1)])
+    counts = store.put([item(1, title="New title")])
+    assert (counts.added, counts.updated) == (0, 1)
+    assert [i.title for i in store.all_items()] == ["New title"]
+
+
+def test_round_trip_keeps_every_field(store: Store) -> None:
+    original = item(3, translation_of="articles/a1")
+    store.put([original])
+    assert store.all_items() == [original]
+
+
+def test_items_between_is_half_open_and_ordered(store: Store) -> None:
+    store.put([item(3), item(1), item(2)])
+    found = store.items_between(
+        datetime(2021, 2, 1, 12, tzinfo=UTC), datetime(2021, 2, 3, 12, tzinfo=UTC)
+    )
+    assert [i.id for i in found] == ["articles/a1", "articles/a2"]
+
+
+def test_bad_url_is_a_store_error() -> None:
+    with pytest.raises(StoreError, match="not a database URL"):
+        Store("not a url")
