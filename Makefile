@@ -43,7 +43,7 @@ i18n: $(VENV)/.installed-test
 	$(BIN)/pybabel extract -F babel.cfg -k t:2 -k tn:2,3 -k N_ --no-location --sort-output \
 		--omit-header -o templates/locale/digest.pot .
 	$(BIN)/pybabel update -i templates/locale/digest.pot -d templates/locale -D digest \
-		--no-location --omit-header --ignore-obsolete
+		--ignore-obsolete --ignore-pot-creation-date
 
 clean:
 	rm -rf $(VENV) outbox/editions outbox/feeds digest.sqlite3

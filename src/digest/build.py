@@ -6,7 +6,7 @@ arguments and shows what :func:`build` reports.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -21,7 +21,7 @@ from digest.periods import periods_between, utc_bounds
 from digest.render.email import EmailRenderer
 from digest.render.eml import build_message
 from digest.render.feeds import editions_feed
-from digest.sources import Report, adapters_for
+from digest.sources import Report, SourceAdapter, adapters_for
 from digest.store import Store, StoreCounts
 from digest.themes import load_themes
 
@@ -80,13 +80,13 @@ def parse_day(value: str, option: str) -> date:
         raise InputError(f"{option}: {value!r} is not a date (expected YYYY-MM-DD)") from None
 
 
-def ingest(settings: Settings, store: Store, report: Report) -> StoreCounts:
+def ingest(adapters: Sequence[SourceAdapter], store: Store, report: Report) -> StoreCounts:
     """Read every source, normalise, and store; problems go to ``report``."""
-    return store.put(_items(settings, report))
+    return store.put(_items(adapters, report))
 
 
-def _items(settings: Settings, report: Report) -> Iterator[Item]:
-    for adapter in adapters_for(settings.paths.sources, settings.timezone):
+def _items(adapters: Sequence[SourceAdapter], report: Report) -> Iterator[Item]:
+    for adapter in adapters:
         for raw in adapter.read(report):
             try:
                 item, repaired = normalise(raw)
@@ -133,12 +133,15 @@ def build(
 
     progress = progress or _Silent()
     kind: PeriodKind = period or settings.period
+    if since is not None and until is not None and since > until:
+        raise InputError(f"--since {since} is after --until {until}")
+    adapters = adapters_for(settings.paths.sources, settings.timezone)
     themes = load_themes(settings.paths.themes)
     renderer = EmailRenderer(settings)
     outbox = Outbox(settings.paths.outbox)
     store = Store(settings.store_url)
     try:
-        stored = ingest(settings, store, collect)
+        stored = ingest(adapters, store, collect)
         items = store.all_items()
         first = since or (items[0].published.astimezone(settings.zone).date() if items else None)
         last = until or datetime.now(settings.zone).date()

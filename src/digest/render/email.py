@@ -18,8 +18,17 @@ from digest.errors import RenderError
 from digest.model import Edition, KeyPoint, Section
 from digest.render.i18n import Catalogs, language_name, long_date, period_label
 
+
+def _packaged_templates() -> Path:
+    # A wheel carries the templates inside the package (see pyproject's force-include);
+    # an editable install from a checkout finds them at the repository's top level.
+    package = Path(__file__).resolve().parent.parent
+    inside, checkout = package / "templates", package.parent.parent / "templates"
+    return inside if inside.is_dir() or not checkout.is_dir() else checkout
+
+
 #: Packaged templates, used for whatever the configured template folder lacks.
-PACKAGED_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+PACKAGED_TEMPLATES = _packaged_templates()
 
 
 def N_(message: str) -> str:
@@ -73,6 +82,8 @@ class BlockView:
     read_more: str
     automated_note: str
     unsubscribe: str
+    #: ``Unsubscribe: <address>`` for the plain-text part.
+    unsubscribe_line: str
     sections: tuple[SectionView, ...]
 
 
@@ -118,14 +129,16 @@ class EmailRenderer:
     def view(self, edition: Edition, languages: tuple[str, ...]) -> EmailView:
         """The view of ``edition`` in ``languages`` (one or two, in display order)."""
         blocks = tuple(self._block(edition, lang) for lang in languages)
-        address = self.settings.unsubscribe_address
         return EmailView(
             html_lang=languages[0],
             subject=" | ".join(f"{b.title} · {b.period_label}" for b in blocks),
             preheader=" | ".join(b.summary for b in blocks),
-            unsubscribe_url=f"mailto:{address}?subject=unsubscribe",
+            unsubscribe_url=self._unsubscribe_url(),
             blocks=blocks,
         )
+
+    def _unsubscribe_url(self) -> str:
+        return f"mailto:{self.settings.unsubscribe_address}?subject=unsubscribe"
 
     def html(self, view: EmailView) -> str:
         """The email HTML: the MJML template compiled by mjml-python."""
@@ -170,6 +183,9 @@ class EmailRenderer:
                 "shown; each one links to its original article.",
             ),
             unsubscribe=t(lang, "Unsubscribe"),
+            unsubscribe_line=t(
+                lang, "To unsubscribe: %(address)s", address=self._unsubscribe_url()
+            ),
             sections=sections,
         )
 

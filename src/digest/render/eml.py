@@ -35,7 +35,6 @@ def build_message(
     message["To"] = "undisclosed-recipients:;"
     message["Date"] = format_datetime(date.astimezone(settings.zone))
     message["Message-ID"] = f"<{message_key}@{domain}>"
-    message["Content-Language"] = ", ".join(languages)
     message["List-Unsubscribe"] = (
         f"<mailto:{settings.unsubscribe_address}?subject=unsubscribe>, "
         f"<{settings.base_url}unsubscribe>"
@@ -43,6 +42,8 @@ def build_message(
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
     message.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
+    # After the body: set_content() drops every Content-* header set before it.
+    message["Content-Language"] = ", ".join(languages)
     digest = hashlib.sha256((text + html).encode("utf-8")).hexdigest()[:32]
     message.set_boundary(f"=_digest_{digest}")
     return message.as_bytes()

@@ -56,7 +56,9 @@ class FeedSource:
         if not parsed.entries:
             # A well-formed feed with no entries is no problem; anything else that yields none is.
             if parsed.bozo:
-                report(Problem(self.location, f"not a feed ({parsed.bozo_exception})", "feed skipped"))
+                report(
+                    Problem(self.location, f"not a feed ({parsed.bozo_exception})", "feed skipped")
+                )
             elif not parsed.get("version"):
                 what = "not a feed (no RSS, Atom or RDF document found)"
                 report(Problem(self.location, what, "feed skipped"))

@@ -1,0 +1,231 @@
+"""End to end: the installed ``digest`` command on a copy of the sample sources."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+import sys
+from email.message import EmailMessage
+from pathlib import Path
+
+import feedparser
+import pytest
+
+from digest.config import load_settings
+from digest.edition import GENERAL
+from digest.themes import load_themes
+
+DIGEST = [sys.executable, "-m", "digest"]
+
+
+def run(tree: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*DIGEST, *args], cwd=tree, capture_output=True, text=True, timeout=300, check=False
+    )
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture(scope="module")
+def built(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """One build of a copy of the sample tree, shared by the checks below."""
+    root = Path(__file__).resolve().parent.parent
+    tree = tmp_path_factory.mktemp("e2e") / "project"
+    tree.mkdir()
+    for name in ("digest.toml", "themes.toml"):
+        shutil.copy(root / name, tree / name)
+    for name in ("templates", "sources"):
+        shutil.copytree(root / name, tree / name)
+    result = run(tree, "build", "--since", "2021-01-01", "--until", "2025-12-31")
+    return tree, result
+
+
+def unwire(text: str) -> str:
+    return text.replace("\r\n", "\n").rstrip("\n")
+
+
+def editions(tree: Path) -> list[Path]:
+    return sorted(p for p in (tree / "outbox" / "editions").iterdir() if p.is_dir())
+
+
+def test_build_succeeds_and_prints_a_table(
+    built: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    tree, result = built
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""  # the sample sources have no problems
+    assert re.search(
+        r"edition\s+┃\s+items\s+┃\s+stories\s+┃\s+themes\s+┃\s+files written", result.stdout
+    )
+    assert "weekly-2021-W06" in result.stdout
+    assert f"outbox: {tree / 'outbox'}" in result.stdout.replace("\n", "")
+
+
+def test_one_edition_per_week_with_items(
+    built: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    tree, _ = built
+    settings = load_settings(tree / "digest.toml")
+    from digest.periods import edition_id, period_of
+    from digest.store import Store
+
+    store = Store(settings.store_url)
+    weeks = {
+        edition_id(period_of("weekly", item.published.astimezone(settings.zone).date()))
+        for item in store.all_items()
+    }
+    store.close()
+    assert [p.name for p in editions(tree)] == sorted(weeks)
+    assert len(weeks) >= 10
+
+
+def test_eml_parses_into_text_and_html(
+    built: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    tree, _ = built
+    for folder in editions(tree):
+        raw = (folder / "message.fr-nl.eml").read_bytes()
+        message = email.message_from_bytes(raw, policy=email.policy.default)
+        assert isinstance(message, EmailMessage)
+        assert message.get_content_type() == "multipart/alternative"
+        parts = [part.get_content_type() for part in message.iter_parts()]
+        assert parts == ["text/plain", "text/html"]
+        assert message["Message-ID"] == f"<{folder.name}.fr-nl@digest.example>"
+        assert message["Date"]
+        assert "mailto:unsubscribe@digest.example" in message["List-Unsubscribe"]
+        assert message["Content-Language"] == "fr, nl"
+        subject = str(message["Subject"])
+        assert "Benelux IA : la lettre" in subject and "Benelux AI-nieuwsbrief" in subject
+        text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+        html = message.get_body(("html",)).get_content()  # type: ignore[union-attr]
+        # On the wire every line ends in CRLF (RFC 5322); the outbox files keep LF.
+        assert unwire(html) == unwire((folder / "email.fr-nl.html").read_text(encoding="utf-8"))
+        assert unwire(text) == unwire((folder / "email.fr-nl.txt").read_text(encoding="utf-8"))
+
+
+def test_html_holds_both_languages_and_every_theme(
+    built: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    tree, _ = built
+    themes = {t.id: t for t in load_themes(tree / "themes.toml")}
+    seen_badge = False
+    for folder in editions(tree):
+        html = (folder / "email.fr-nl.html").read_text(encoding="utf-8")
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        assert 'lang="fr"' in html and 'lang="nl"' in html
+        assert 'href="#fr"' in html and 'href="#nl"' in html
+        assert 'id="fr"' in html and 'id="nl"' in html
+        sections = {story["section"] for story in manifest["stories"]}
+        assert sections
+        for theme_id in sections:
+            if theme_id == GENERAL.id:
+                assert "Autres nouvelles" in html and "Ander nieuws" in html
+                continue
+            assert themes[theme_id].labels["fr"] in html.replace("&#39;", "'")
+            assert themes[theme_id].labels["nl"] in html.replace("&#39;", "'")
+        seen_badge = seen_badge or "Pas encore traduit" in html
+        # Monolingual variants hold only their language's chrome.
+        french = (folder / "email.fr.html").read_text(encoding="utf-8")
+        assert "Lire la suite" in french and "Verder lezen" not in french
+    assert seen_badge, "some sample story has no translation and must show a language badge"
+
+
+def test_rss_feeds_parse_with_one_item_per_edition(
+    built: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    tree, _ = built
+    count = len(editions(tree))
+    for lang in ("fr", "nl"):
+        parsed = feedparser.parse((tree / "outbox" / "feeds" / f"editions.{lang}.xml").read_bytes())
+        assert parsed.bozo == 0, parsed.get("bozo_exception")
+        assert parsed.version == "rss20"
+        assert parsed.feed.language == lang
+        assert len(parsed.entries) == count
+        assert len({e.id for e in parsed.entries}) == count
+        for entry in parsed.entries:
+            assert entry.link.startswith("https://digest.example/editions/")
+            assert entry.published_parsed is not None
+
+
+def test_second_build_changes_no_byte(built: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    tree, _ = built
+    before = snapshot(tree / "outbox")
+    result = run(tree, "build", "--since", "2021-01-01", "--until", "2025-12-31")
+    assert result.returncode == 0, result.stderr
+    assert "unchanged" in result.stdout
+    assert snapshot(tree / "outbox") == before
+
+
+def test_fresh_outbox_is_byte_identical(
+    built: tuple[Path, subprocess.CompletedProcess[str]], tmp_path: Path
+) -> None:
+    tree, _ = built
+    before = snapshot(tree / "outbox")
+    other = tmp_path / "copy"
+    shutil.copytree(tree, other, ignore=shutil.ignore_patterns("outbox", "*.sqlite3"))
+    result = run(other, "build", "--since", "2021-01-01", "--until", "2025-12-31")
+    assert result.returncode == 0, result.stderr
+    assert snapshot(other / "outbox") == before
+
+
+@pytest.mark.parametrize(
+    ("args", "reason"),
+    [
+        (
+            ["build", "--since", "2021-13-01"],
+            "--since: '2021-13-01' is not a date (expected YYYY-MM-DD)",
+        ),
+        (
+            ["build", "--since", "2022-01-01", "--until", "2021-01-01"],
+            "--since 2022-01-01 is after --until 2021-01-01",
+        ),
+        (["build", "--config", "missing.toml"], "config file missing.toml does not exist"),
+    ],
+)
+def test_bad_input_is_one_line(tmp_path: Path, args: list[str], reason: str) -> None:
+    (tmp_path / "sources").mkdir()
+    shutil.copy(Path(__file__).resolve().parent.parent / "themes.toml", tmp_path / "themes.toml")
+    result = run(tmp_path, *args)
+    assert result.returncode == 1
+    assert result.stderr == f"digest: error: {reason}\n"
+
+
+def test_missing_sources_folder(tmp_path: Path) -> None:
+    shutil.copy(Path(__file__).resolve().parent.parent / "themes.toml", tmp_path / "themes.toml")
+    result = run(tmp_path, "build", "--since", "2021-01-01")
+    assert result.returncode == 1
+    assert result.stderr == "digest: error: sources: sources folder does not exist\n"
+
+
+def test_invalid_config_names_the_key(tmp_path: Path) -> None:
+    (tmp_path / "digest.toml").write_text('period = "hourly"\n', encoding="utf-8")
+    result = run(tmp_path, "build")
+    assert result.returncode == 1
+    assert result.stderr.startswith("digest: error: digest.toml: invalid configuration: period: ")
+    assert result.stderr.count("\n") == 1
+
+
+def test_bad_article_is_reported_and_the_run_goes_on(sample_tree: Path) -> None:
+    bad = sample_tree / "sources" / "articles" / "broken.md"
+    bad.write_text("---\ntitle: [unclosed\n---\nBody.\n", encoding="utf-8")
+    result = run(sample_tree, "build", "--since", "2021-01-01", "--until", "2025-12-31")
+    assert result.returncode == 0, result.stderr
+    assert (
+        result.stderr
+        == "warning: sources/articles/broken.md: front matter is not valid YAML (line 3); skipped\n"
+    )
+    assert "problems: 1" in result.stdout
+    assert (sample_tree / "outbox" / "editions" / "weekly-2021-W06" / "manifest.json").is_file()
