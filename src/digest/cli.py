@@ -115,6 +115,7 @@ def _show(report: BuildReport, settings: Settings) -> None:
         f"editions: {len(report.editions)}; feeds rewritten: {report.feeds_changed}; "
         f"problems: {len(report.problems)}",
         markup=False,
+        soft_wrap=True,
     )
     out.print(f"outbox: {settings.paths.outbox.resolve()}", markup=False, soft_wrap=True)
 

@@ -1,0 +1,173 @@
+from __future__ import annotations
+
+import email
+import email.policy
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import feedparser
+import pytest
+from babel.messages.pofile import read_po
+
+from digest.build import variants
+from digest.config import Settings
+from digest.edition import build_edition
+from digest.model import Item, Theme
+from digest.periods import period_of
+from digest.render.eml import build_message
+from digest.render.email import EmailRenderer
+from digest.render.feeds import editions_feed
+from digest.render.i18n import Catalogs, period_label
+
+ROOT = Path(__file__).resolve().parent.parent
+LOCALE = ROOT / "templates" / "locale"
+THEME = Theme(
+    "health", {"fr": "Santé", "nl": "Gezondheid"}, {}, {"fr": ("hôpital",), "nl": ("ziekenhuis",)}
+)
+
+
+@pytest.mark.parametrize("lang", ["fr", "nl", "de"])
+def test_every_catalog_translates_every_message(lang: str) -> None:
+    with (LOCALE / "digest.pot").open("rb") as handle:
+        template = read_po(handle)
+    with (LOCALE / lang / "LC_MESSAGES" / "digest.po").open("rb") as handle:
+        catalog = read_po(handle, locale=lang)
+    for message in template:
+        if not message.id:
+            continue
+        translated = catalog.get(message.id)
+        assert translated is not None, message.id
+        assert not translated.fuzzy, message.id
+        strings = (
+            translated.string if isinstance(translated.string, tuple) else (translated.string,)
+        )
+        assert all(strings), message.id
+
+
+@pytest.mark.parametrize(
+    ("lang", "kind", "day", "expected"),
+    [
+        ("fr", "weekly", date(2021, 2, 10), "Semaine 6 · 8–14 févr. 2021"),
+        ("nl", "weekly", date(2021, 2, 10), "Week 6 · 8–14 feb 2021"),
+        ("en", "weekly", date(2020, 12, 30), "Week 53 · Dec 28, 2020\u2009–\u2009Jan 3, 2021"),
+        ("fr", "monthly", date(2021, 2, 10), "Février 2021"),
+        ("nl", "daily", date(2021, 2, 10), "woensdag 10 februari 2021"),
+    ],
+)
+def test_period_labels(lang: str, kind: str, day: date, expected: str) -> None:
+    catalogs = Catalogs(LOCALE, ["fr", "nl", "en"])
+    assert period_label(catalogs, lang, period_of(kind, day)) == expected  # type: ignore[arg-type]
+
+
+def test_plurals_follow_the_locale() -> None:
+    catalogs = Catalogs(LOCALE, ["fr", "nl"])
+    assert catalogs.tn("fr", "%(n)s story", "%(n)s stories", 1) == "1 sujet"
+    assert catalogs.tn("fr", "%(n)s story", "%(n)s stories", 0) == "0 sujet"
+    assert catalogs.tn("nl", "%(n)s story", "%(n)s stories", 0) == "0 onderwerpen"
+    assert catalogs.tn("fr", "%(n)s story", "%(n)s stories", 1500) == "1\u202f500 sujets"
+
+
+def sample_edition():  # type: ignore[no-untyped-def]
+    items = [
+        Item("a/fr", "a", "Source", "https://example.org/fr", "Un hôpital", datetime(2021, 2, 10, tzinfo=UTC),
+             "fr", "Un hôpital teste un outil. Il aide les médecins à trier."),
+        Item("a/en", "a", "Source", "https://example.org/en", "A ziekenhuis", datetime(2021, 2, 11, tzinfo=UTC),
+             "en", "Only English here. Nothing more to say about it."),
+    ]  # fmt: skip
+    edition = build_edition(
+        period_of("weekly", date(2021, 2, 10)), items, [THEME],
+        languages=("fr", "nl"), stories_per_theme=3, sentences_per_point=1,
+    )  # fmt: skip
+    assert edition is not None
+    return edition
+
+
+def settings_for(tmp_path: Path) -> Settings:
+    return Settings(paths={"templates": ROOT / "templates", "outbox": tmp_path})  # type: ignore[arg-type]
+
+
+def test_untranslated_story_shows_a_badge_and_its_language(tmp_path: Path) -> None:
+    renderer = EmailRenderer(settings_for(tmp_path))
+    view = renderer.view(sample_edition(), ("fr", "nl"))
+    french = view.blocks[0]
+    point = french.sections[0].points[0]
+    assert (point.lang, point.badge, point.badge_note) == ("fr", "", "")
+    dutch = view.blocks[1]
+    fallback = dutch.sections[0].points[0]
+    assert (fallback.lang, fallback.badge) == ("fr", "FR")
+    assert fallback.badge_note == "Nog niet vertaald: origineel in het Frans"
+    html = renderer.html(view)
+    assert '<div lang="fr">' in html and '<div lang="nl">' in html
+    assert "Nog niet vertaald" in html
+    assert "<mj-" not in html
+
+
+def test_variants() -> None:
+    assert variants(("fr", "nl")) == [("fr", "nl"), ("fr",), ("nl",)]
+    assert variants(("de",)) == [("de",)]
+
+
+def test_eml_headers_encode_non_ascii_and_are_stable(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    kwargs = {
+        "message_key": "weekly-2021-W06.fr-nl",
+        "subject": "Benelux IA : la lettre · Semaine 6 | Benelux AI-nieuwsbrief · Week 6 — één",
+        "date": datetime(2021, 2, 12, 8, tzinfo=UTC),
+        "languages": ("fr", "nl"),
+        "text": "Texte à lire.\n",
+        "html": "<p>Texte à lire.</p>\n",
+    }
+    raw = build_message(settings, **kwargs)  # type: ignore[arg-type]
+    assert raw == build_message(settings, **kwargs)  # type: ignore[arg-type]
+    assert raw.isascii()
+    assert b"\r\n" in raw and b"\n" not in raw.replace(b"\r\n", b"")
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    assert message["Subject"] == kwargs["subject"]
+    assert message["Date"] == "Fri, 12 Feb 2021 09:00:00 +0100"
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert message["List-Unsubscribe"] == (
+        "<mailto:unsubscribe@digest.example?subject=unsubscribe>, <https://digest.example/unsubscribe>"
+    )
+
+
+def test_feed_is_valid_rss_with_stable_dates(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    renderer = EmailRenderer(settings)
+    manifest = {
+        "edition": "weekly-2021-W06",
+        "published": "2021-02-11T00:00:00+00:00",
+        "views": {
+            "fr": {
+                "title": "Lettre",
+                "period_label": "Semaine 6",
+                "summary": "1 sujet",
+                "sections": [
+                    {"theme": "health", "label": "Santé", "points": [
+                        {"lang": "fr", "title": "T <b>", "url": "https://example.org/", "text": "A & B"}
+                    ]}
+                ],
+            }
+        },
+    }  # fmt: skip
+    data = editions_feed(settings, renderer.catalogs, renderer.env, "fr", [manifest])
+    assert data == editions_feed(settings, renderer.catalogs, renderer.env, "fr", [manifest])
+    parsed = feedparser.parse(data)
+    assert parsed.bozo == 0
+    assert parsed.feed.language == "fr"
+    assert parsed.feed.updated == "Thu, 11 Feb 2021 00:00:00 +0000"
+    (entry,) = parsed.entries
+    assert entry.title == "Lettre · Semaine 6"
+    assert entry.link == "https://digest.example/editions/weekly-2021-W06/email.fr.html"
+    assert "T &lt;b&gt;" in entry.summary and "A &amp; B" in entry.summary
+    assert (
+        editions_feed(settings, renderer.catalogs, renderer.env, "nl", [manifest]).count(b"<item>")
+        == 0
+    )
+
+
+def test_english_catalog_keeps_the_source_text() -> None:
+    with (LOCALE / "en" / "LC_MESSAGES" / "digest.po").open("rb") as handle:
+        catalog = read_po(handle, locale="en")
+    for message in catalog:
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        assert not message.id or not any(strings), message.id
