@@ -14,8 +14,8 @@ from digest.config import Settings
 from digest.edition import build_edition
 from digest.model import Item, Theme
 from digest.periods import period_of
-from digest.render.eml import build_message
 from digest.render.email import EmailRenderer
+from digest.render.eml import build_message
 from digest.render.feeds import editions_feed
 from digest.render.i18n import Catalogs, period_label
 
