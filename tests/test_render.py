@@ -154,6 +154,8 @@ def test_feed_is_valid_rss_with_stable_dates(tmp_path: Path) -> None:
     parsed = feedparser.parse(data)
     assert parsed.bozo == 0
     assert parsed.feed.language == "fr"
+    assert parsed.feed.link == "https://digest.example/"
+    assert any(link.rel == "self" for link in parsed.feed.links)
     assert parsed.feed.updated == "Thu, 11 Feb 2021 00:00:00 +0000"
     (entry,) = parsed.entries
     assert entry.title == "Lettre · Semaine 6"

@@ -30,8 +30,9 @@ def editions_feed(
     feed = FeedGenerator()
     feed.load_extension("dc", atom=False, rss=True)
     feed.title(settings.title[lang])  # type: ignore[index]
-    feed.link(href=base, rel="alternate")
+    # feedgen writes the last link it was given as the channel's <link>: the site goes last.
     feed.link(href=self_url, rel="self", type="application/rss+xml")
+    feed.link(href=base, rel="alternate")
     feed.description(catalogs.t(lang, "Key points of each edition, with links to their sources."))
     feed.language(lang)
     feed.generator("digest")
