@@ -2,7 +2,13 @@ from __future__ import annotations
 
 import pytest
 
-from digest.summarise import MAX_SENTENCE_WORDS, key_point_text, key_sentences, split_sentences
+from digest.summarise import (
+    MAX_SENTENCE_WORDS,
+    key_point_text,
+    key_sentences,
+    split_sentences,
+    trim_to_clause,
+)
 
 
 @pytest.mark.parametrize(
@@ -64,7 +70,15 @@ def test_sentences_come_back_in_document_order() -> None:
     assert [s.index for s in chosen] == sorted(s.index for s in chosen)
 
 
-def test_overlong_sentences_are_not_key_points() -> None:
+def test_overlong_sentence_is_trimmed_at_a_clause_boundary() -> None:
+    head = " ".join(f"w{i}" for i in range(30))
+    text = f"{head}, according to a survey of {' '.join(['many'] * 20)} firms. Short one here now."
+    chosen = key_sentences("w1", text, "en", limit=1)
+    assert [s.text for s in chosen] == [f"{head} …"]
+    assert trim_to_clause("one two, three") is None
+
+
+def test_overlong_sentences_without_a_boundary_are_not_key_points() -> None:
     long = " ".join(["word"] * (MAX_SENTENCE_WORDS + 5)) + "."
     text = f"{long} A short sentence about the topic here."
     chosen = key_sentences("topic", text, "en", limit=2)

@@ -128,11 +128,41 @@ def rank_sentences(title: str, text: str, language: str) -> list[Sentence]:
     return ranked
 
 
+#: Fewest words a trimmed sentence may keep.
+MIN_TRIMMED_WORDS = 12
+_CLAUSE_BREAK = re.compile(r"(?:[,;:]|\s[–—-])\s")
+
+
+def trim_to_clause(text: str, limit: int = MAX_SENTENCE_WORDS) -> str | None:
+    """``text`` cut at its last clause boundary (comma, semicolon, colon, dash) that leaves at
+    most ``limit`` words, ending with an ellipsis; None when no boundary fits.
+    """
+    best = None
+    for match in _CLAUSE_BREAK.finditer(text):
+        head = text[: match.start()].rstrip()
+        words = len(head.split())
+        if words > limit:
+            break
+        if words >= MIN_TRIMMED_WORDS:
+            best = head
+    return f"{best} …" if best else None
+
+
 def key_sentences(title: str, text: str, language: str, limit: int = 2) -> list[Sentence]:
-    """The best ``limit`` sentences within the word budgets, in document order."""
-    candidates = [
-        s for s in rank_sentences(title, text, language) if 4 <= s.words <= MAX_SENTENCE_WORDS
-    ]
+    """The best ``limit`` sentences within the word budgets, in document order.
+
+    A sentence over :data:`MAX_SENTENCE_WORDS` words is trimmed at a clause boundary, or
+    left out when it has none that fits.
+    """
+    candidates = []
+    for sentence in rank_sentences(title, text, language):
+        if sentence.words > MAX_SENTENCE_WORDS:
+            trimmed = trim_to_clause(sentence.text)
+            if trimmed is None:
+                continue
+            sentence = Sentence(sentence.index, trimmed, sentence.score)
+        if sentence.words >= 4:
+            candidates.append(sentence)
     chosen: list[Sentence] = []
     words = 0
     for sentence in sorted(candidates, key=lambda s: (-s.score, s.index)):
