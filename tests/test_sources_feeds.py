@@ -7,12 +7,11 @@ import json
 from pathlib import Path
 
 import pytest
-from pytest_httpserver import HTTPServer
 
 from digest.model import Item, Problem
 from digest.normalise import NormaliseError, normalise
-from digest.sources import feeds as feeds_module
 from digest.sources.feeds import FeedSource
+from digest.sources.parsing import parse_feed
 
 CASES = Path(__file__).parent / "data" / "feeds"
 
@@ -64,31 +63,8 @@ def test_missing_file_is_reported() -> None:
     assert problems == ["cannot read: No such file or directory; feed skipped"]
 
 
-def test_feed_over_http(httpserver: HTTPServer) -> None:
-    body = (CASES / "rss2.xml").read_bytes()
-    httpserver.expect_request("/feed.xml").respond_with_data(
-        body, content_type="application/rss+xml"
-    )
-    items, problems, _ = read(FeedSource("web", httpserver.url_for("/feed.xml"), timezone="UTC"))
-    assert problems == []
-    assert [i.title for i in items] == ["Eerste bericht", "Tweede bericht zonder guid"]
-    request, _response = httpserver.log[0]
-    assert request.headers["User-Agent"].startswith("digest/")
-
-
-def test_http_error_is_reported(httpserver: HTTPServer) -> None:
-    httpserver.expect_request("/missing.xml").respond_with_data("no", status=404)
-    url = httpserver.url_for("/missing.xml")
-    items, problems, _ = read(FeedSource("web", url, timezone="UTC"))
-    assert items == []
-    assert len(problems) == 1
-    assert problems[0].startswith("download failed: Client error '404 NOT FOUND'")
-    assert problems[0].endswith("; feed skipped")
-
-
-def test_oversized_body_is_refused(httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(feeds_module, "MAX_FEED_BYTES", 1000)
-    httpserver.expect_request("/big.xml").respond_with_data(b"<rss>" + b" " * 5000 + b"</rss>")
-    items, problems, _ = read(FeedSource("web", httpserver.url_for("/big.xml"), timezone="UTC"))
-    assert items == []
-    assert problems == ["larger than 1000 bytes; feed skipped"]
+def test_not_a_feed_from_the_fast_parser_falls_back() -> None:
+    parsed = parse_feed((CASES / "truncated.xml").read_bytes())
+    assert parsed.parser == "feedparser"
+    assert parsed.problem is not None
+    assert parse_feed((CASES / "rss2.xml").read_bytes()).parser == "feedparser-rs"

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from digest.errors import StoreError
+from digest.identity import Incoming, Keys
 from digest.model import Item
 from digest.store import Store
 
@@ -30,6 +31,10 @@ def item(n: int, **changes: object) -> Item:
     return replace(base, **changes)  # type: ignore[arg-type]
 
 
+def incoming(*items: Item) -> list[Incoming]:
+    return [Incoming(i, Keys(f"file:{i.id}", None, None)) for i in items]
+
+
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
     opened = Store(f"sqlite:///{tmp_path}/sub/store.sqlite3")
@@ -39,28 +44,28 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 def test_storing_twice_does_not_duplicate(store: Store) -> None:
     items = [item(1), item(2)]
-    first = store.put(items)
-    second = store.put(items)
+    first = store.put(incoming(*items))
+    second = store.put(incoming(*items))
     assert (first.added, first.updated, first.unchanged) == (2, 0, 0)
     assert (second.added, second.updated, second.unchanged) == (0, 0, 2)
     assert store.count() == 2
 
 
 def test_changed_item_is_updated_in_place(store: Store) -> None:
-    store.put([item(1)])
-    counts = store.put([item(1, title="New title")])
+    store.put(incoming(item(1)))
+    counts = store.put(incoming(item(1, title="New title")))
     assert (counts.added, counts.updated) == (0, 1)
     assert [i.title for i in store.all_items()] == ["New title"]
 
 
 def test_round_trip_keeps_every_field(store: Store) -> None:
     original = item(3, translation_of="articles/a1")
-    store.put([original])
+    store.put(incoming(original))
     assert store.all_items() == [original]
 
 
 def test_items_between_is_half_open_and_ordered(store: Store) -> None:
-    store.put([item(3), item(1), item(2)])
+    store.put(incoming(item(3), item(1), item(2)))
     found = store.items_between(
         datetime(2021, 2, 1, 12, tzinfo=UTC), datetime(2021, 2, 3, 12, tzinfo=UTC)
     )

@@ -6,22 +6,24 @@ arguments and shows what :func:`build` reports.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
 from digest.config import Settings
 from digest.edition import build_edition
 from digest.errors import InputError
-from digest.model import Edition, Item, PeriodKind, Problem
-from digest.normalise import NormaliseError, normalise
+from digest.identity import Incoming, keys_for
+from digest.model import Edition, PeriodKind, Problem, RawEntry
+from digest.normalise import Normalised, NormaliseError, normalise_entry
 from digest.outbox import Outbox
 from digest.periods import periods_between, utc_bounds
 from digest.render.email import EmailRenderer
 from digest.render.eml import build_message
 from digest.render.feeds import editions_feed
-from digest.sources import Report, SourceAdapter, adapters_for
+from digest.sources import Report, SourceAdapter, adapters_for, read_feed_list
+from digest.sources.http import HttpFetcher
 from digest.store import Store, StoreCounts
 from digest.themes import load_themes
 
@@ -81,21 +83,32 @@ def parse_day(value: str, option: str) -> date:
 
 
 def ingest(adapters: Sequence[SourceAdapter], store: Store, report: Report) -> StoreCounts:
-    """Read every source, normalise, and store; problems go to ``report``."""
-    return store.put(_items(adapters, report))
+    """Read every source, normalise, identify and store; problems go to ``report``.
+
+    Each source is read whole before its items are identified, so that keys
+    repeated within one source (a feed giving every entry the same link) are
+    recognised and not trusted.
+    """
+    now = datetime.now(UTC)
+    return store.put(entry for adapter in adapters for entry in _incoming(adapter, report, now))
 
 
-def _items(adapters: Sequence[SourceAdapter], report: Report) -> Iterator[Item]:
-    for adapter in adapters:
-        for raw in adapter.read(report):
-            try:
-                item, repaired = normalise(raw)
-            except NormaliseError as exc:
-                report(Problem(raw.location, f"{exc} for {raw.title!r}", "skipped"))
-                continue
-            for problem in repaired:
-                report(problem)
-            yield item
+def _incoming(adapter: SourceAdapter, report: Report, now: datetime) -> list[Incoming]:
+    batch: list[tuple[RawEntry, Normalised]] = []
+    for raw in adapter.read(report):
+        try:
+            done = normalise_entry(raw, now=now)
+        except NormaliseError as exc:
+            report(Problem(raw.location, f"{exc} for {raw.title!r}", "skipped"))
+            continue
+        for problem in done.problems:
+            report(problem)
+        batch.append((raw, done))
+    keys = keys_for([(raw, done.item) for raw, done in batch])
+    return [
+        Incoming(done.item, key, done.provisional_date)
+        for (_, done), key in zip(batch, keys, strict=True)
+    ]
 
 
 def build(
@@ -135,12 +148,14 @@ def build(
     kind: PeriodKind = period or settings.period
     if since is not None and until is not None and since > until:
         raise InputError(f"--since {since} is after --until {until}")
-    adapters = adapters_for(settings.paths.sources, settings.timezone)
+    feeds = read_feed_list(settings.paths.sources)
     themes = load_themes(settings.paths.themes)
     renderer = EmailRenderer(settings)
     outbox = Outbox(settings.paths.outbox)
     store = Store(settings.store_url)
+    fetcher = HttpFetcher()
     try:
+        adapters = adapters_for(settings.paths.sources, settings.timezone, feeds, store, fetcher)
         stored = ingest(adapters, store, collect)
         items = store.all_items()
         first = since or (items[0].published.astimezone(settings.zone).date() if items else None)
@@ -165,6 +180,7 @@ def build(
             progress.advance()
         feeds_changed = _publish_feeds(settings, renderer, outbox)
     finally:
+        fetcher.close()
         store.close()
     return BuildReport(stored, tuple(results), feeds_changed, tuple(problems))
 

@@ -41,6 +41,12 @@ class RawEntry:
     translation_of: str | None = None
     #: Timezone name used when ``published`` carries no zone.
     default_timezone: str | None = None
+    #: The parser's own reading of ``published`` (UTC), for a text no standard parser reads.
+    published_fallback: datetime | None = None
+    #: The feed's GUID when the feed gave one (None for files).
+    guid: str | None = None
+    #: True for an article file: ``key`` is its path and identifies it.
+    is_file: bool = False
 
 
 @dataclass(frozen=True)
@@ -65,6 +71,22 @@ class Item:
     tags: tuple[str, ...] = ()
     #: Id of the item this one is a translation of, if any.
     translation_of: str | None = None
+
+
+@dataclass(frozen=True)
+class FeedState:
+    """What the store remembers of one feed."""
+
+    id: str
+    location: str
+    etag: str | None = None
+    last_modified: str | None = None
+    #: When the feed was last read without error (UTC).
+    last_success: datetime | None = None
+    last_error: str | None = None
+    last_error_at: datetime | None = None
+    #: Failed reads since the last success.
+    failures: int = 0
 
 
 @dataclass(frozen=True)

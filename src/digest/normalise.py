@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import html as html_lib
 import re
-from datetime import UTC, date, datetime, time
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from email.utils import parsedate_to_datetime
 from functools import cache
 from html.parser import HTMLParser
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 import nh3
@@ -25,6 +26,8 @@ from digest.model import Item, Problem, RawEntry
 
 #: Dates before this are taken as errors, not history.
 EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
+#: How far past the time of reading a date may lie before it is taken as wrong.
+FUTURE_TOLERANCE = timedelta(days=1)
 _TRACKING = re.compile(r"^(utm_\w+|fbclid|gclid|mc_cid|mc_eid)$", re.IGNORECASE)
 _ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "em", "h2", "h3", "h4", "i", "li",
@@ -36,32 +39,69 @@ class NormaliseError(Exception):
     """An entry that cannot become an item; the message says why."""
 
 
+@dataclass(frozen=True)
+class Normalised:
+    """An item fresh from normalisation, with what was repaired on the way."""
+
+    item: Item
+    #: Problems repaired (for the operator).
+    problems: tuple[Problem, ...]
+    #: True when the date was in the future and set to the time of reading: the store
+    #: keeps the first such date rather than moving the item forward at every read.
+    provisional_date: bool = False
+
+
 def normalise(raw: RawEntry) -> tuple[Item, list[Problem]]:
+    """Normalise one raw entry (see :func:`normalise_entry`); returns the item and problems."""
+    done = normalise_entry(raw)
+    return done.item, list(done.problems)
+
+
+def normalise_entry(raw: RawEntry, *, now: datetime | None = None) -> Normalised:
     """Normalise one raw entry.
 
-    Returns:
-        The item, and the problems repaired on the way (for the operator).
+    Args:
+        now: the time of reading (default: the clock); dates more than
+            :data:`FUTURE_TOLERANCE` after it are clamped to it.
 
     Raises:
         NormaliseError: the entry cannot become an item (no usable date).
     """
     problems: list[Problem] = []
     zone = ZoneInfo(raw.default_timezone or "UTC")
-    published = parse_date(raw.published, zone)
-    safe_html = sanitise_html(raw.html)
+    try:
+        published = parse_date(raw.published, zone)
+    except NormaliseError:
+        if raw.published_fallback is None:
+            raise
+        published = parse_date(raw.published_fallback, zone)
+    now = now or datetime.now(UTC)
+    provisional = published > now + FUTURE_TOLERANCE
+    if provisional:
+        problems.append(
+            Problem(
+                raw.location,
+                f"date {published:%Y-%m-%d %H:%M} UTC of {raw.title!r} is in the future",
+                "date set to the time of reading",
+            )
+        )
+        published = now.astimezone(UTC).replace(microsecond=0)
+    url = canonical_url(raw.url) if raw.url else ""
+    safe_html = sanitise_html(raw.html, base=url or None)
     text = html_to_text(safe_html)
     language = _language(raw.language)
     if language is None:
+        # No declared language is ordinary (many feeds omit it): detect it quietly. A
+        # declared language outside the supported ones is worth a line.
         language = detect_language(f"{raw.title}\n{text}")
-        declared = f"language {raw.language!r} not supported" if raw.language else "no language"
-        problems.append(
-            Problem(raw.location, f"{declared} for {raw.title!r}", f"detected {language}")
-        )
+        if raw.language:
+            what = f"language {raw.language!r} not supported for {raw.title!r}"
+            problems.append(Problem(raw.location, what, f"detected {language}"))
     item = Item(
         id=f"{raw.source_id}/{raw.key}",
         source_id=raw.source_id,
         source_name=raw.source_name,
-        url=canonical_url(raw.url) if raw.url else "",
+        url=url,
         title=collapse_space(html_lib.unescape(raw.title)),
         published=published,
         language=language,
@@ -71,7 +111,7 @@ def normalise(raw: RawEntry) -> tuple[Item, list[Problem]]:
         tags=raw.tags,
         translation_of=f"{raw.source_id}/{raw.translation_of}" if raw.translation_of else None,
     )
-    return item, problems
+    return Normalised(item, tuple(problems), provisional)
 
 
 def parse_date(value: object, zone: ZoneInfo) -> datetime:
@@ -118,14 +158,26 @@ def canonical_url(url: str) -> str:
     return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", query, ""))
 
 
-def sanitise_html(markup: str) -> str:
-    """Keep only harmless structural tags; links get ``rel="noopener noreferrer"``."""
+def sanitise_html(markup: str, *, base: str | None = None) -> str:
+    """Keep only harmless structural tags; relative links resolved against ``base``.
+
+    Links get ``rel="noopener noreferrer"``; a link that stays relative (no base) is dropped
+    by the URL scheme check, so no relative URL reaches an email or a feed.
+    """
+
+    def absolute(tag: str, attribute: str, value: str) -> str | None:
+        if attribute != "href":
+            return value
+        resolved = urljoin(base, value) if base else value
+        return resolved if urlsplit(resolved).scheme else None
+
     return nh3.clean(
         markup,
         tags=_ALLOWED_TAGS,
         attributes={"a": {"href"}, "abbr": {"title"}},
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer",
+        attribute_filter=absolute,
     ).strip()
 
 

@@ -1,22 +1,25 @@
 """The item store: SQLAlchemy Core over SQLite (default) or PostgreSQL.
 
-Items are keyed by their stable id: storing an item again updates it in place
-and never duplicates it. Nothing is ever deleted by a build.
+Items are keyed by their stable id, found through the identity keys of
+:mod:`digest.identity`: storing an item again updates it in place and never
+duplicates it. Nothing is ever deleted by a build. The store also keeps each
+feed's state: HTTP validators, last success, last error, failures in a row.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     JSON,
     Column,
     DateTime,
     Engine,
+    Integer,
     MetaData,
     String,
     Table,
@@ -25,13 +28,15 @@ from sqlalchemy import (
     func,
     select,
 )
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from digest.errors import StoreError
-from digest.model import Item
+from digest.identity import Incoming, resolve
+from digest.model import FeedState, Item
 
 metadata = MetaData()
+T = TypeVar("T")
 
 items_table = Table(
     "items",
@@ -49,6 +54,26 @@ items_table = Table(
     Column("authors", JSON, nullable=False),
     Column("tags", JSON, nullable=False),
     Column("translation_of", String(512), nullable=True),
+)
+
+keys_table = Table(
+    "item_keys",
+    metadata,
+    Column("key", String(1024), primary_key=True),
+    Column("item_id", String(512), nullable=False, index=True),
+)
+
+feeds_table = Table(
+    "feeds",
+    metadata,
+    Column("id", String(200), primary_key=True),
+    Column("location", Text, nullable=False),
+    Column("etag", Text, nullable=True),
+    Column("last_modified", Text, nullable=True),
+    Column("last_success", DateTime(timezone=False), nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("last_error_at", DateTime(timezone=False), nullable=True),
+    Column("failures", Integer, nullable=False, default=0),
 )
 
 _BATCH = 500
@@ -83,37 +108,113 @@ class Store:
         """Release the connections."""
         self.engine.dispose()
 
-    def put(self, items: Iterable[Item]) -> StoreCounts:
-        """Insert new items and update changed ones, in one transaction."""
+    def put(self, entries: Iterable[Incoming]) -> StoreCounts:
+        """Store items under the ids their keys resolve to, in one transaction.
+
+        New items are inserted, changed ones updated in place; an item that
+        resolves to an id already written in this call is left out (the first
+        source read wins), and every key is bound to its item.
+        """
         added = updated = unchanged = 0
+        written: set[str] = set()
         try:
             with self.engine.begin() as conn:
-                for batch in _batches(items):
-                    ids = [item.id for item in batch]
-                    existing = {
-                        row.id: row
-                        for row in conn.execute(
-                            select(items_table).where(items_table.c.id.in_(ids))
-                        )
-                    }
-                    for item in batch:
-                        values = _to_row(item)
-                        row = existing.get(item.id)
-                        if row is None:
-                            conn.execute(items_table.insert().values(**values))
-                            added += 1
-                        elif _from_row(row._mapping) != item:
-                            conn.execute(
-                                items_table.update()
-                                .where(items_table.c.id == item.id)
-                                .values(**values)
-                            )
-                            updated += 1
-                        else:
-                            unchanged += 1
+                for batch in _batches(entries):
+                    keys = [k for entry in batch for k in entry.keys.present()]
+                    known = self._known_keys(conn, keys)
+                    resolved: list[Incoming] = []
+                    bindings: dict[str, str] = {}
+                    for entry in batch:
+                        item_id = resolve(entry.item, entry.keys, known)
+                        for key in entry.keys.present():
+                            if known.get(key) != item_id:
+                                bindings[key] = item_id
+                                known[key] = item_id
+                        if item_id in written:
+                            continue
+                        written.add(item_id)
+                        if item_id != entry.item.id:
+                            entry = replace(entry, item=replace(entry.item, id=item_id))
+                        resolved.append(entry)
+                    self._bind(conn, bindings)
+                    a, u, n = self._write(conn, resolved)
+                    added, updated, unchanged = added + a, updated + u, unchanged + n
         except SQLAlchemyError as exc:
             raise StoreError(f"cannot write items: {exc}") from exc
         return StoreCounts(added, updated, unchanged)
+
+    def _known_keys(self, conn: Connection, keys: Sequence[str]) -> dict[str, str]:
+        known: dict[str, str] = {}
+        unique = sorted(set(keys))
+        for start in range(0, len(unique), _BATCH):
+            chunk = unique[start : start + _BATCH]
+            query = select(keys_table).where(keys_table.c.key.in_(chunk))
+            known.update({row.key: row.item_id for row in conn.execute(query)})
+        return known
+
+    def _bind(self, conn: Connection, bindings: Mapping[str, str]) -> None:
+        if not bindings:
+            return
+        conn.execute(keys_table.delete().where(keys_table.c.key.in_(list(bindings))))
+        conn.execute(keys_table.insert(), [{"key": k, "item_id": v} for k, v in bindings.items()])
+
+    def _write(self, conn: Connection, entries: Sequence[Incoming]) -> tuple[int, int, int]:
+        ids = [entry.item.id for entry in entries]
+        existing = {
+            row.id: _from_row(row._mapping)
+            for row in conn.execute(select(items_table).where(items_table.c.id.in_(ids)))
+        }
+        new, changed = [], []
+        for entry in entries:
+            item, old = entry.item, existing.get(entry.item.id)
+            if old is None:
+                new.append(_to_row(item))
+                continue
+            if entry.provisional_date:
+                item = replace(item, published=old.published)
+            if item != old:
+                changed.append(item)
+        if new:
+            conn.execute(items_table.insert(), new)
+        for item in changed:
+            conn.execute(
+                items_table.update().where(items_table.c.id == item.id).values(**_to_row(item))
+            )
+        return len(new), len(changed), len(entries) - len(new) - len(changed)
+
+    def feed_state(self, feed_id: str) -> FeedState | None:
+        """The remembered state of a feed, if it was ever read."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(feeds_table).where(feeds_table.c.id == feed_id)).first()
+        return _feed_from_row(row._mapping) if row is not None else None
+
+    def save_feed_state(self, state: FeedState) -> None:
+        """Insert or replace a feed's state."""
+        values = {**asdict(state)}
+        for name in ("last_success", "last_error_at"):
+            if values[name] is not None:
+                values[name] = _naive_utc(values[name])
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(feeds_table.delete().where(feeds_table.c.id == state.id))
+                conn.execute(feeds_table.insert().values(**values))
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot write feed state of {state.id}: {exc}") from exc
+
+    def feed_states(self) -> list[tuple[FeedState, int]]:
+        """Every feed's state with the number of stored items from it, by feed id."""
+        counts = (
+            select(items_table.c.source_id, func.count().label("n"))
+            .group_by(items_table.c.source_id)
+            .subquery()
+        )
+        query = (
+            select(feeds_table, counts.c.n)
+            .select_from(feeds_table.outerjoin(counts, counts.c.source_id == feeds_table.c.id))
+            .order_by(feeds_table.c.id)
+        )
+        with self.engine.connect() as conn:
+            return [(_feed_from_row(row._mapping), int(row.n or 0)) for row in conn.execute(query)]
 
     def items_between(self, start: datetime, end: datetime) -> list[Item]:
         """Items published in ``[start, end)``, by date then id."""
@@ -138,8 +239,8 @@ class Store:
             return int(conn.execute(select(func.count()).select_from(items_table)).scalar_one())
 
 
-def _batches(items: Iterable[Item]) -> Iterator[Sequence[Item]]:
-    batch: list[Item] = []
+def _batches(items: Iterable[T]) -> Iterator[Sequence[T]]:
+    batch: list[T] = []
     for item in items:
         batch.append(item)
         if len(batch) == _BATCH:
@@ -175,4 +276,20 @@ def _from_row(row: Any) -> Item:
         authors=tuple(row["authors"]),
         tags=tuple(row["tags"]),
         translation_of=row["translation_of"],
+    )
+
+
+def _feed_from_row(row: Any) -> FeedState:
+    def aware(moment: datetime | None) -> datetime | None:
+        return moment.replace(tzinfo=UTC) if moment is not None else None
+
+    return FeedState(
+        id=row["id"],
+        location=row["location"],
+        etag=row["etag"],
+        last_modified=row["last_modified"],
+        last_success=aware(row["last_success"]),
+        last_error=row["last_error"],
+        last_error_at=aware(row["last_error_at"]),
+        failures=row["failures"],
     )

@@ -14,10 +14,14 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from digest.errors import SourceError
 from digest.model import Problem, RawEntry
+
+if TYPE_CHECKING:
+    from digest.sources.feeds import FeedStates
+    from digest.sources.http import HttpFetcher
 
 Report = Callable[[Problem], None]
 
@@ -45,28 +49,40 @@ class SourceAdapter(Protocol):
         ...
 
 
-def adapters_for(sources_dir: Path, timezone: str) -> list[SourceAdapter]:
-    """The adapters for a sources folder: its articles, then its feeds.
+def read_feed_list(sources_dir: Path) -> list[dict[str, object]]:
+    """The ``[[feeds]]`` tables of ``<sources>/feeds.toml`` (none when the file is absent).
 
     Raises:
-        SourceError: the folder does not exist, or ``feeds.toml`` is unreadable.
+        SourceError: the sources folder does not exist, or the feed list is unreadable.
     """
+    if not sources_dir.is_dir():
+        raise SourceError(str(sources_dir), "sources folder does not exist")
+    feeds_file = sources_dir / "feeds.toml"
+    return _feed_entries(feeds_file) if feeds_file.is_file() else []
+
+
+def adapters_for(
+    sources_dir: Path,
+    timezone: str,
+    feeds: list[dict[str, object]],
+    states: FeedStates | None = None,
+    fetcher: HttpFetcher | None = None,
+) -> list[SourceAdapter]:
+    """The adapters for a sources folder: its articles, then each feed of ``feeds``."""
     # Imported here so that importing the protocol does not import every adapter.
     from digest.sources.feeds import FeedSource
     from digest.sources.files import ArticleFiles
 
-    if not sources_dir.is_dir():
-        raise SourceError(str(sources_dir), "sources folder does not exist")
     adapters: list[SourceAdapter] = []
     articles = sources_dir / "articles"
     if articles.is_dir():
         adapters.append(ArticleFiles(articles, timezone=timezone))
-    feeds_file = sources_dir / "feeds.toml"
-    if feeds_file.is_file():
-        adapters.extend(
-            FeedSource.from_config(entry, base=sources_dir, timezone=timezone)
-            for entry in _feed_entries(feeds_file)
+    adapters.extend(
+        FeedSource.from_config(
+            entry, base=sources_dir, timezone=timezone, states=states, fetcher=fetcher
         )
+        for entry in feeds
+    )
     return adapters
 
 

@@ -1,148 +1,211 @@
-"""RSS and Atom feeds, from a local file or over HTTP, parsed by feedparser."""
+"""Feeds (RSS, Atom, JSON Feed), from a local file or over HTTP.
+
+Each read is remembered in the feed's state (when a state store is given):
+HTTP validators for the next conditional request, the last success, the last
+error and how many reads in a row failed. ``digest sources`` shows them.
+"""
 
 from __future__ import annotations
 
-import calendar
 import hashlib
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-import feedparser
-import httpx
+from typing import Any, Protocol
+from urllib.parse import urljoin, urlsplit
 
 from digest.errors import SourceError
-from digest.model import Problem, RawEntry
+from digest.model import FeedState, Problem, RawEntry
 from digest.sources import Report
+from digest.sources.http import MAX_BYTES, HttpFetcher
+from digest.sources.parsing import EntryData, FeedData, parse_feed
 
-#: Largest feed body accepted, in bytes.
-MAX_FEED_BYTES = 10 * 1024 * 1024
-#: Seconds to connect and between bytes read.
-HTTP_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
-USER_AGENT = "digest/0.1 (+https://digest.example/about)"
+
+class FeedStates(Protocol):
+    """Where feed states are kept (the store)."""
+
+    def feed_state(self, feed_id: str) -> FeedState | None:
+        """The state of ``feed_id``, None if it was never read."""
+        ...
+
+    def save_feed_state(self, state: FeedState) -> None:
+        """Remember ``state``, replacing the feed's previous one."""
+        ...
 
 
 class FeedSource:
     """One feed of ``feeds.toml``: a local path (relative to that file) or an http(s) URL."""
 
-    def __init__(self, feed_id: str, location: str, *, title: str = "", timezone: str):
+    def __init__(
+        self,
+        feed_id: str,
+        location: str,
+        *,
+        title: str = "",
+        timezone: str,
+        states: FeedStates | None = None,
+        fetcher: HttpFetcher | None = None,
+    ) -> None:
         self.id = feed_id
         self.location = location
         self.title = title
         self.timezone = timezone
+        self.states = states
+        self.fetcher = fetcher
 
     @classmethod
-    def from_config(cls, entry: Mapping[str, Any], *, base: Path, timezone: str) -> FeedSource:
+    def from_config(
+        cls,
+        entry: Mapping[str, Any],
+        *,
+        base: Path,
+        timezone: str,
+        states: FeedStates | None = None,
+        fetcher: HttpFetcher | None = None,
+    ) -> FeedSource:
         """Build from a ``[[feeds]]`` table; local paths are taken relative to ``base``."""
         location = str(entry["location"])
-        if not location.startswith(("http://", "https://")):
+        if not _is_http(location):
             location = str(base / location)
         return cls(
             str(entry["id"]),
             location,
             title=str(entry.get("title", "")),
             timezone=str(entry.get("timezone", timezone)),
+            states=states,
+            fetcher=fetcher,
         )
 
     def read(self, report: Report) -> Iterator[RawEntry]:
         """Yield the feed's entries; a feed that cannot be read is reported and yields none."""
+        state = (self.states.feed_state(self.id) if self.states else None) or FeedState(
+            self.id, self.location
+        )
         try:
-            body = self._fetch()
+            body, base, state = self._fetch(state)
         except SourceError as exc:
-            report(Problem(self.location, str(exc.args[0]), "feed skipped"))
+            self._failed(state, str(exc.args[0]), report)
             return
-        parsed = feedparser.parse(body, sanitize_html=True, resolve_relative_uris=True)
+        if body is None:  # not modified since the last read
+            self._succeeded(state)
+            return
+        parsed = parse_feed(body)
         if not parsed.entries:
-            # A well-formed feed with no entries is no problem; anything else that yields none is.
-            if parsed.bozo:
-                report(
-                    Problem(self.location, f"not a feed ({parsed.bozo_exception})", "feed skipped")
-                )
-            elif not parsed.get("version"):
-                what = "not a feed (no RSS, Atom or RDF document found)"
-                report(Problem(self.location, what, "feed skipped"))
+            if parsed.problem is not None:
+                self._failed(state, f"not a feed ({parsed.problem})", report)
+            elif not parsed.version:
+                self._failed(state, "not a feed (no RSS, Atom, RDF or JSON Feed found)", report)
+            else:
+                self._succeeded(state)  # a well-formed feed with no entries is no problem
             return
-        if parsed.bozo:
-            report(
-                Problem(
-                    self.location,
-                    f"feed is not well-formed ({parsed.bozo_exception})",
-                    f"read {len(parsed.entries)} entries anyway",
-                )
-            )
-        feed = parsed.feed
-        source_name = self.title or feed.get("title", "") or self.id
-        feed_language = feed.get("language")
-        for entry in parsed.entries:
-            raw = self._entry(entry, source_name, feed_language)
-            if raw is None:
-                report(Problem(self.location, "entry has neither title nor link", "skipped"))
-                continue
-            yield raw
+        if parsed.problem is not None:
+            what = f"feed is not well-formed ({parsed.problem})"
+            report(Problem(self.location, what, f"read {len(parsed.entries)} entries anyway"))
+        self._succeeded(state, note=parsed.problem)
+        yield from self._entries(parsed, base, report)
 
-    def _fetch(self) -> bytes:
-        if not self.location.startswith(("http://", "https://")):
+    def _fetch(self, state: FeedState) -> tuple[bytes | None, str | None, FeedState]:
+        if not _is_http(self.location):
             path = Path(self.location)
             try:
-                if path.stat().st_size > MAX_FEED_BYTES:
-                    raise SourceError(self.location, f"larger than {MAX_FEED_BYTES} bytes")
-                return path.read_bytes()
+                if path.stat().st_size > MAX_BYTES:
+                    raise SourceError(self.location, f"file is over the {MAX_BYTES}-byte cap")
+                return path.read_bytes(), None, state
             except OSError as exc:
                 raise SourceError(self.location, f"cannot read: {exc.strerror}") from exc
+        fetcher = self.fetcher or HttpFetcher()
         try:
-            with (
-                httpx.Client(
-                    timeout=HTTP_TIMEOUT,
-                    follow_redirects=True,
-                    max_redirects=5,
-                    headers={"User-Agent": USER_AGENT},
-                ) as client,
-                client.stream("GET", self.location) as response,
-            ):
-                response.raise_for_status()
-                chunks: list[bytes] = []
-                size = 0
-                for chunk in response.iter_bytes():
-                    size += len(chunk)
-                    if size > MAX_FEED_BYTES:
-                        raise SourceError(self.location, f"larger than {MAX_FEED_BYTES} bytes")
-                    chunks.append(chunk)
-                return b"".join(chunks)
-        except httpx.HTTPError as exc:
-            raise SourceError(self.location, f"download failed: {exc}") from exc
+            result = fetcher.fetch(
+                self.location, etag=state.etag, last_modified=state.last_modified
+            )
+        finally:
+            if self.fetcher is None:
+                fetcher.close()
+        state = _with(state, etag=result.etag, last_modified=result.last_modified)
+        return (result.body if result.modified else None), result.url, state
 
-    def _entry(self, entry: Any, source_name: str, feed_language: str | None) -> RawEntry | None:
-        title = (entry.get("title") or "").strip()
-        link = entry.get("link")
-        if not title and not link:
-            return None
-        guid = entry.get("id") or link or title
-        content = entry.get("content") or []
-        html = content[0].get("value", "") if content else entry.get("summary", "")
-        detail = entry.get("summary_detail") or entry.get("title_detail") or {}
-        language = (content[0].get("language") if content else None) or detail.get("language")
+    def _entries(self, parsed: FeedData, base: str | None, report: Report) -> Iterator[RawEntry]:
+        source_name = self.title or parsed.title or self.id
+        # Relative links resolve against xml:base (done by the parser), then the feed's URL,
+        # then the site link the feed declares.
+        bases = [b for b in (base, parsed.link) if b and _is_http(b)]
+        for entry in parsed.entries:
+            link = _absolute(entry.link, bases)
+            if not entry.title and not link:
+                report(Problem(self.location, "entry has neither title nor link", "skipped"))
+                continue
+            yield self._raw(entry, link, source_name, parsed.language)
+
+    def _raw(
+        self, entry: EntryData, link: str | None, source_name: str, language: str | None
+    ) -> RawEntry:
+        guid = entry.guid
+        key = guid or link or entry.title
         return RawEntry(
             source_id=self.id,
             source_name=source_name,
             location=self.location,
-            key=hashlib.sha256(guid.encode("utf-8")).hexdigest()[:16],
-            title=title or link,
-            published=_entry_date(entry),
+            key=_digest_key(key),
+            title=entry.title or (link or ""),
+            published=entry.date_text or entry.date_parsed,
+            published_fallback=entry.date_parsed,
             url=link,
-            language=language or feed_language,
-            html=html,
-            authors=tuple(a["name"] for a in entry.get("authors", []) if a.get("name")),
-            tags=tuple(t["term"] for t in entry.get("tags", []) if t.get("term")),
+            language=entry.language or language,
+            html=entry.html,
+            authors=entry.authors,
+            tags=entry.tags,
             default_timezone=self.timezone,
+            guid=guid,
+        )
+
+    def _succeeded(self, state: FeedState, note: str | None = None) -> None:
+        if self.states is None:
+            return
+        now = datetime.now(UTC)
+        last_error = state.last_error if note is None else f"not well-formed: {note}"
+        last_error_at = state.last_error_at if note is None else now
+        self.states.save_feed_state(
+            _with(
+                state,
+                location=self.location,
+                last_success=now,
+                failures=0,
+                last_error=last_error,
+                last_error_at=last_error_at,
+            )
+        )
+
+    def _failed(self, state: FeedState, what: str, report: Report) -> None:
+        report(Problem(self.location, what, "feed skipped"))
+        if self.states is None:
+            return
+        self.states.save_feed_state(
+            _with(
+                state,
+                location=self.location,
+                last_error=what,
+                last_error_at=datetime.now(UTC),
+                failures=state.failures + 1,
+            )
         )
 
 
-def _entry_date(entry: Any) -> datetime | str | None:
-    for key in ("published_parsed", "updated_parsed"):
-        value = entry.get(key)
-        if value:
-            # feedparser gives the time in UTC as a struct_time.
-            return datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
-    text: str | None = entry.get("published") or entry.get("updated")
-    return text
+def _with(state: FeedState, **changes: Any) -> FeedState:
+    return replace(state, **changes)
+
+
+def _is_http(location: str) -> bool:
+    return urlsplit(location).scheme in ("http", "https")
+
+
+def _absolute(link: str | None, bases: list[str]) -> str | None:
+    if not link or _is_http(link):
+        return link
+    for base in bases:
+        return urljoin(base, link)
+    return link
+
+
+def _digest_key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]

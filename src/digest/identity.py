@@ -1,0 +1,89 @@
+"""Which stored item an incoming entry is: ids that survive GUID churn.
+
+The policy, in order:
+
+1. An entry's own key: ``file:<source>/<path>`` for an article file, else
+   ``guid:<source>/<guid>`` for a feed entry whose GUID is unique in its feed.
+2. Its canonical URL, ``url:<url>``, when unique in its source's batch (a feed
+   that gives every entry the same link does not get them merged). URL keys
+   are shared by all sources: the same article reached twice is one item.
+3. A hash of its clean text (of its title when it has no text),
+   ``text:<source>/<sha>``, when unique in the batch.
+
+A known GUID is trusted when the URL or the text also matches the item it
+names, or when the entry has no URL: then it is that item, updated in place
+(an edited title changes nothing else). A known GUID with another URL *and*
+other text is a GUID reused for a new article: a new item. Failing the GUID,
+a known URL, then a known text, names the item: a feed that re-issues every
+GUID adds nothing. Every key seen is bound to the item it resolved to.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from digest.model import Item, RawEntry
+
+
+@dataclass(frozen=True)
+class Keys:
+    """The identity keys of one incoming item (any may be missing)."""
+
+    own: str | None
+    url: str | None
+    text: str | None
+
+    def present(self) -> tuple[str, ...]:
+        """The keys that are set."""
+        return tuple(k for k in (self.own, self.url, self.text) if k)
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """An item on its way into the store."""
+
+    item: Item
+    keys: Keys
+    #: The date was set to the time of reading: keep the stored one if there is one.
+    provisional_date: bool = False
+
+
+def keys_for(batch: Sequence[tuple[RawEntry, Item]]) -> list[Keys]:
+    """Keys for a batch of entries from one source, leaving out those repeated in the batch."""
+    proposed = [_proposed(raw, item) for raw, item in batch]
+    counts = Counter(key for keys in proposed for key in keys if key)
+    return [Keys(*(key if key and counts[key] == 1 else None for key in keys)) for keys in proposed]
+
+
+def _proposed(raw: RawEntry, item: Item) -> tuple[str | None, str | None, str | None]:
+    if raw.guid is None:
+        own = f"file:{raw.source_id}/{raw.key}" if raw.is_file else None
+    else:
+        own = f"guid:{raw.source_id}/{raw.guid}"
+    url = f"url:{item.url}" if item.url else None
+    text = f"text:{item.source_id}/{_sha(item.text or item.title)}"
+    return own, url, text
+
+
+def resolve(item: Item, keys: Keys, known: Mapping[str, str]) -> str:
+    """The id ``item`` is stored under, given the ``known`` key -> item id bindings."""
+    by_own = known.get(keys.own) if keys.own else None
+    by_url = known.get(keys.url) if keys.url else None
+    by_text = known.get(keys.text) if keys.text else None
+    if by_own is not None and (keys.url is None or by_own in (by_url, by_text)):
+        return by_own
+    if by_url is not None:
+        return by_url
+    if by_text is not None:
+        return by_text
+    if by_own is not None and keys.own and keys.own.startswith("guid:"):
+        # A reused GUID: the proposed id derives from it, so derive a fresh one.
+        return f"{item.source_id}/{_sha(keys.url or keys.text or item.title)[:16]}"
+    return item.id
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
