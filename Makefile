@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check --quiet
 
-.PHONY: demo test lint typecheck unit i18n clean
+.PHONY: demo test lint typecheck unit bench i18n clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,14 +29,18 @@ demo: $(VENV)/.installed
 test: lint typecheck unit
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 
 typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy
 
 unit: $(VENV)/.installed-test
 	$(BIN)/pytest
+
+## bench: time feed ingestion against plain feedparser on a generated corpus (bench/README.md)
+bench: $(VENV)/.installed-test
+	$(BIN)/python bench/ingest.py
 
 ## i18n: extract chrome strings from src/ and templates/ and update every catalog
 i18n: $(VENV)/.installed-test

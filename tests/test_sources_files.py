@@ -1,4 +1,10 @@
-"""Each article file in tests/data/articles has its expectation beside it (NAME.expected.json)."""
+"""Each article file in tests/data/articles has its expectation beside it (NAME.expected.json).
+
+An expectation is ``{"item": {...} | null, "problems": [...]}`` for a file that holds one
+article, or ``{"items": [{...}, ...], "problems": [...]}`` for a file that holds several
+(a JSON list). Only the fields given are compared; ``html_excludes`` lists fragments that
+must not appear in the (single) item's HTML.
+"""
 
 from __future__ import annotations
 
@@ -13,13 +19,20 @@ from digest.normalise import NormaliseError, normalise
 from digest.sources.files import ArticleFiles
 
 CASES = Path(__file__).parent / "data" / "articles"
+EXPECTED = ".expected.json"
+ARTICLES = sorted(
+    p
+    for p in CASES.iterdir()
+    if p.suffix in ArticleFiles.file_extensions and not p.name.endswith(EXPECTED)
+)
 
 
-def read_one(path: Path, tmp_path: Path) -> tuple[Item | None, list[str]]:
-    """Read one file alone, as a build would: adapter, then normalisation."""
-    folder = tmp_path / "articles"
-    folder.mkdir()
-    shutil.copy(path, folder / path.name)
+def expectation_of(path: Path) -> Path:
+    return path.with_name(path.stem + EXPECTED)
+
+
+def read_folder(folder: Path) -> tuple[list[Item], list[Problem]]:
+    """Read a folder as a build would: adapter, then normalisation."""
     problems: list[Problem] = []
     items = []
     for raw in ArticleFiles(folder, timezone="Europe/Brussels").read(problems.append):
@@ -30,41 +43,109 @@ def read_one(path: Path, tmp_path: Path) -> tuple[Item | None, list[str]]:
             continue
         problems.extend(repaired)
         items.append(item)
-    assert len(items) <= 1
+    return items, problems
+
+
+def read_one(path: Path, tmp_path: Path) -> tuple[list[Item], list[str]]:
+    """Read one file alone; every problem must name it."""
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    shutil.copy(path, folder / path.name)
+    items, problems = read_folder(folder)
     for problem in problems:
         assert problem.location == str(folder / path.name)
-    return (items[0] if items else None), [f"{p.what}; {p.action}" for p in problems]
+    return items, [f"{p.what}; {p.action}" for p in problems]
 
 
-@pytest.mark.parametrize("path", sorted(CASES.glob("*.md")), ids=lambda p: p.stem)
-def test_article_file(path: Path, tmp_path: Path) -> None:
-    expected = json.loads(path.with_suffix(".expected.json").read_text(encoding="utf-8"))
-    item, problems = read_one(path, tmp_path)
-    assert problems == expected["problems"]
-    if expected["item"] is None:
-        assert item is None
-        return
-    assert item is not None
-    for key, value in expected["item"].items():
+def check_item(item: Item, expected: dict[str, object]) -> None:
+    for key, value in expected.items():
         actual = getattr(item, key)
         if key == "published":
             assert actual.tzinfo is not None
             actual = actual.isoformat()
+        if isinstance(actual, tuple):
+            actual = list(actual)
         assert actual == value, key
+
+
+@pytest.mark.parametrize("path", ARTICLES, ids=lambda p: p.name)
+def test_article_file(path: Path, tmp_path: Path) -> None:
+    expected = json.loads(expectation_of(path).read_text(encoding="utf-8"))
+    items, problems = read_one(path, tmp_path)
+    assert problems == expected["problems"]
+    if "items" in expected:
+        assert len(items) == len(expected["items"])
+        for item, fields in zip(items, expected["items"], strict=True):
+            check_item(item, fields)
+        return
+    if expected["item"] is None:
+        assert items == []
+        return
+    assert len(items) == 1
+    check_item(items[0], expected["item"])
     for fragment in expected.get("html_excludes", []):
-        assert fragment not in item.html
+        assert fragment not in items[0].html
 
 
 def test_every_case_has_an_expectation() -> None:
-    for path in CASES.glob("*.md"):
-        assert path.with_suffix(".expected.json").is_file(), path.name
+    assert {p.suffix for p in ARTICLES} == set(ArticleFiles.file_extensions) - {".htm"}
+    for path in ARTICLES:
+        assert expectation_of(path).is_file(), path.name
+    for path in CASES.glob("*" + EXPECTED):
+        assert any(expectation_of(a) == path for a in ARTICLES), path.name
 
 
 def test_other_file_types_are_reported_and_skipped(tmp_path: Path) -> None:
     (tmp_path / "notes.docx").write_bytes(b"PK")
     (tmp_path / ".hidden.md").write_text("ignored", encoding="utf-8")
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "config").write_text("[core]", encoding="utf-8")
     problems: list[Problem] = []
     assert list(ArticleFiles(tmp_path, timezone="UTC").read(problems.append)) == []
     assert [str(p) for p in problems] == [
         f"{tmp_path}/notes.docx: unsupported file type '.docx'; skipped"
     ]
+
+
+def test_every_format_is_read_and_htm_is_html(tmp_path: Path) -> None:
+    assert set(ArticleFiles.file_extensions) == {".md", ".txt", ".html", ".htm", ".json"}
+    shutil.copy(CASES / "news-page.html", tmp_path / "page.HTM")
+    items, problems = read_folder(tmp_path)
+    assert problems == []
+    assert [i.id for i in items] == ["articles/page"]
+
+
+def test_same_key_from_two_files_is_read_once(tmp_path: Path) -> None:
+    shutil.copy(CASES / "original-fr.md", tmp_path / "story.md")
+    (tmp_path / "story.txt").write_text(
+        "---\ndate: 2023-04-12\nlang: fr\n---\nUne autre histoire\n\nCorps.\n", encoding="utf-8"
+    )
+    items, problems = read_folder(tmp_path)
+    assert [i.title for i in items] == ["Un atelier commun sur les algorithmes publics"]
+    assert [str(p) for p in problems] == [
+        f"{tmp_path}/story.txt: key 'story' already read from story.md; skipped"
+    ]
+
+
+def test_binary_file_is_skipped(tmp_path: Path) -> None:
+    (tmp_path / "image.txt").write_bytes(bytes(range(256)) * 4)
+    items, problems = read_folder(tmp_path)
+    assert items == []
+    assert [str(p) for p in problems] == [
+        f"{tmp_path}/image.txt: not UTF-8 text, and no other text encoding fits; skipped"
+    ]
+
+
+def test_utf8_bom_and_crlf_are_plain_text(tmp_path: Path) -> None:
+    text = "---\r\ndate: 2022-01-01\r\nlang: fr\r\n---\r\nTitre\r\n\r\nUn.\r\nDeux.\r\n"
+    (tmp_path / "bom.txt").write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    items, problems = read_folder(tmp_path)
+    assert problems == []
+    assert [(i.title, i.text) for i in items] == [("Titre", "Un. Deux.")]
+
+
+def test_html_date_never_comes_from_the_file(tmp_path: Path) -> None:
+    shutil.copy(CASES / "no-date-page.html", tmp_path / "page.html")
+    items, problems = read_folder(tmp_path)
+    assert items == []
+    assert [p.what for p in problems] == ["no date for 'Why our council tests AI slowly'"]

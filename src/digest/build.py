@@ -90,7 +90,15 @@ def ingest(adapters: Sequence[SourceAdapter], store: Store, report: Report) -> S
     recognised and not trusted.
     """
     now = datetime.now(UTC)
-    return store.put(entry for adapter in adapters for entry in _incoming(adapter, report, now))
+    written: set[str] = set()
+    added = updated = unchanged = 0
+    for adapter in adapters:
+        # One transaction per source, opened after the source was read: a feed's state is
+        # saved while it is read, and SQLite allows one writer at a time.
+        counts = store.put(_incoming(adapter, report, now), written=written)
+        added, updated = added + counts.added, updated + counts.updated
+        unchanged += counts.unchanged
+    return StoreCounts(added, updated, unchanged)
 
 
 def _incoming(adapter: SourceAdapter, report: Report, now: datetime) -> list[Incoming]:

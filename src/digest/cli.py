@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -22,6 +23,7 @@ from digest.build import BuildReport, build, parse_day
 from digest.config import Settings, load_settings
 from digest.errors import DigestError
 from digest.model import Problem
+from digest.status import source_status
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -87,6 +89,42 @@ def build_command(
         and not report.stored.added + report.stored.updated + report.stored.unchanged
     ):
         sys.exit(1)
+
+
+@main.command("sources")
+@click.option(
+    "--config",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Configuration file (default: ./digest.toml).",
+)
+def sources_command(config: Path | None) -> None:
+    """Show each source: last success, last error, failures in a row, items stored."""
+    settings = _settings(config)
+    try:
+        rows = source_status(settings)
+    except DigestError as exc:
+        _fail(exc.reason)
+        return
+    table = Table(show_edge=False)
+    for name, justify in (("source", "left"), ("last success", "left"), ("last error", "left"),
+                          ("failures", "right"), ("items", "right")):  # fmt: skip
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for row in rows:
+        error = ""
+        if row.last_error:
+            error = f"{_when(row.last_error_at, settings)}: {row.last_error}"
+        table.add_row(
+            f"{row.id}\n[dim]{row.location}[/dim]",
+            _when(row.last_success, settings) or ("-" if row.id != "articles" else ""),
+            error,
+            str(row.failures),
+            str(row.items),
+        )
+    out.print(table)
+
+
+def _when(moment: datetime | None, settings: Settings) -> str:
+    return f"{moment.astimezone(settings.zone):%Y-%m-%d %H:%M}" if moment else ""
 
 
 def _warn(problem: Problem) -> None:

@@ -1,4 +1,4 @@
-"""Article files: Markdown with YAML front matter.
+"""Article files: a folder of Markdown, plain text, HTML and JSON articles.
 
 ```
 ---
@@ -12,30 +12,52 @@ themes: [ethics]                              # optional, the editor's expectati
 ---
 Markdown body
 ```
+
+Each format has its reader in :mod:`digest.sources.formats`. This module walks the
+folder, decodes each file (UTF-8, else the encoding detected, reported), repairs
+mojibake (reported), and turns what the readers found into :class:`RawEntry`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import yaml
-from markdown_it import MarkdownIt
+import charset_normalizer
+import ftfy
 
 from digest.model import Problem, RawEntry
 from digest.sources import Report
+from digest.sources.formats import READERS, Article, BadArticle, Note
 
 ARTICLES_SOURCE_ID = "articles"
 
-# Raw HTML in Markdown is turned off: article bodies are text, not markup to trust.
-_markdown = MarkdownIt("commonmark", {"html": False})
+# Several single-byte code pages often decode a short text equally well, and
+# charset-normalizer then names the first (often cp1250, which turns French "à" into "ŕ").
+# The digest's languages are Western European: among equally clean results, prefer these.
+_WESTERN_ENCODINGS = ("cp1252", "latin_1", "iso8859_15")
+
+# Only the encoding repairs: fix_text's other steps (line breaks, HTML entities, Unicode
+# normalisation, ligatures) would alter correct text and be reported as mojibake.
+_MOJIBAKE_ONLY = ftfy.TextFixerConfig(
+    unescape_html=False,
+    remove_terminal_escapes=False,
+    fix_latin_ligatures=False,
+    fix_character_width=False,
+    uncurl_quotes=False,
+    fix_line_breaks=False,
+    remove_control_chars=False,
+    normalization=None,
+    explain=False,
+)
 
 
 class ArticleFiles:
-    """Reads every ``*.md`` file below a folder, in path order."""
+    """Reads every article file below a folder, in path order; hidden files are ignored."""
 
-    file_extensions = (".md",)
+    #: Extensions of the files it reads (lower case); any other file is reported and skipped.
+    file_extensions = tuple(READERS)
 
     def __init__(self, folder: Path, *, timezone: str, source_id: str = ARTICLES_SOURCE_ID):
         self.folder = folder
@@ -43,87 +65,102 @@ class ArticleFiles:
         self.id = source_id
 
     def read(self, report: Report) -> Iterator[RawEntry]:
-        """Yield one entry per readable article file; report and skip the others."""
+        """Yield one entry per article read (several for a JSON list); report and skip the rest."""
+        # Two files whose names differ only by extension would give one id to two items.
+        seen: dict[str, Path] = {}
         for path in sorted(self.folder.rglob("*")):
-            if not path.is_file() or path.name.startswith("."):
+            relative = path.relative_to(self.folder)
+            if any(part.startswith(".") for part in relative.parts) or not path.is_file():
                 continue
-            if path.suffix.lower() not in self.file_extensions:
+            reader = READERS.get(path.suffix.lower())
+            if reader is None:
                 report(Problem(str(path), f"unsupported file type {path.suffix!r}", "skipped"))
                 continue
+
+            def note(what: str, action: str, path: Path = path) -> None:
+                report(Problem(str(path), what, action))
+
             try:
-                entry = self._read_file(path)
-            except _BadArticle as exc:
+                text = decode_file(path, note)
+                if not text.strip():
+                    raise BadArticle("empty file")
+                articles = reader(text, path.name, note)
+            except BadArticle as exc:
                 report(Problem(str(path), str(exc), "skipped"))
                 continue
-            yield entry
+            stem = relative.with_suffix("").as_posix()
+            for article in repair_mojibake(articles, note):
+                key = stem if article.index is None else f"{stem}#{article.index}"
+                if key in seen:
+                    note(f"key {key!r} already read from {seen[key].name}", "skipped")
+                    continue
+                seen[key] = path
+                yield self._entry(path, key, article)
 
-    def _read_file(self, path: Path) -> RawEntry:
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise _BadArticle(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
-        except OSError as exc:
-            raise _BadArticle(f"cannot read: {exc.strerror}") from exc
-        meta, body = _split_front_matter(text)
-        title = meta.get("title")
-        if not isinstance(title, str) or not title.strip():
-            raise _BadArticle("front matter has no text 'title'")
-        key = path.relative_to(self.folder).with_suffix("").as_posix()
-        translation_of = meta.get("translation_of")
+    def _entry(self, path: Path, key: str, article: Article) -> RawEntry:
         return RawEntry(
             source_id=self.id,
-            source_name=_text(meta.get("source")) or "",
+            source_name=article.source or "",
             location=str(path),
             key=key,
-            title=title.strip(),
-            published=meta.get("date"),
-            url=_text(meta.get("url")),
-            language=_text(meta.get("lang")),
-            html=_markdown.render(body),
-            authors=_texts(meta.get("authors", meta.get("author"))),
-            tags=_texts(meta.get("tags")),
-            translation_of=_text(translation_of),
+            title=article.title,
+            published=article.published,
+            url=article.url,
+            language=article.language,
+            html=article.html,
+            authors=article.authors,
+            tags=article.tags,
+            translation_of=article.translation_of,
             default_timezone=self.timezone,
+            is_file=True,
         )
 
 
-class _BadArticle(Exception):
-    """An article file that cannot become an entry; the message says why."""
+def decode_file(path: Path, note: Note) -> str:
+    """The text of a file: UTF-8 (with or without BOM), else the encoding detected.
 
-
-def _split_front_matter(text: str) -> tuple[dict[str, Any], str]:
-    lines = text.splitlines(keepends=True)
-    if not lines or lines[0].strip() != "---":
-        raise _BadArticle("no YAML front matter (the file must start with a '---' line)")
-    for index in range(1, len(lines)):
-        if lines[index].strip() in ("---", "..."):
-            header = "".join(lines[1:index])
-            body = "".join(lines[index + 1 :])
-            break
-    else:
-        raise _BadArticle("front matter is not closed by a '---' line")
+    Raises:
+        BadArticle: the file cannot be read, or no encoding fits its bytes.
+    """
     try:
-        meta = yaml.safe_load(header)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 2})" if mark is not None else ""
-        raise _BadArticle(f"front matter is not valid YAML{where}") from exc
-    if not isinstance(meta, dict):
-        raise _BadArticle("front matter is not a mapping of keys to values")
-    return meta, body
+        data = path.read_bytes()
+    except OSError as exc:
+        raise BadArticle(f"cannot read: {exc.strerror}") from exc
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    matches = charset_normalizer.from_bytes(data)
+    best = matches.best()
+    if best is None:
+        raise BadArticle("not UTF-8 text, and no other text encoding fits")
+    encoding = best.encoding
+    for match in matches:
+        western = [e for e in _WESTERN_ENCODINGS if e in match.could_be_from_charset]
+        if western and match.chaos <= best.chaos:
+            encoding = western[0]
+            break
+    note(f"not UTF-8 text (detected {encoding})", f"decoded as {encoding}")
+    return data.decode(encoding)
 
 
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    text = str(value).strip()
-    return text or None
+def repair_mojibake(articles: list[Article], note: Note) -> list[Article]:
+    """The articles with mojibake ("Ã©tÃ©" for "été") repaired; noted once when any was."""
+    repaired = [
+        dataclasses.replace(
+            article,
+            title=_fix(article.title),
+            html=_fix(article.html),
+            source=_fix(article.source) if article.source else article.source,
+            authors=tuple(map(_fix, article.authors)),
+            tags=tuple(map(_fix, article.tags)),
+        )
+        for article in articles
+    ]
+    if repaired != articles:
+        note("mojibake in text", "repaired")
+    return repaired
 
 
-def _texts(value: Any) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if isinstance(value, list | tuple):
-        return tuple(t for t in (_text(v) for v in value) if t)
-    single = _text(value)
-    return (single,) if single else ()
+def _fix(text: str) -> str:
+    return ftfy.fix_text(text, _MOJIBAKE_ONLY)

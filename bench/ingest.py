@@ -1,0 +1,356 @@
+"""How fast digest ingests feeds, against plain parser loops on the same files.
+
+Writes a seeded corpus of RSS and Atom files into a temporary folder, then times:
+
+- ``plain feedparser``: ``feedparser.parse`` on each file's bytes (the baseline);
+- ``plain feedparser-rs``: the same loop with ``feedparser_rs.parse``, when installed;
+- ``digest ingest``: :func:`digest.build.ingest` over one ``FeedSource`` per file into a
+  fresh SQLite store (read, parse, normalise, sanitise, detect language, store);
+- ``digest re-ingest``: the same call again on the same store (nothing new to write).
+
+Then profiles one more ingest with cProfile. Run with ``make bench``; see bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import gc
+import os
+import platform
+import pstats
+import random
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from types import ModuleType
+
+import feedparser
+
+from corpus import Corpus, feed_id, write_corpus
+from digest.build import ingest
+from digest.model import Problem
+from digest.sources import SourceAdapter
+from digest.sources.feeds import FeedSource
+from digest.store import Store, StoreCounts
+
+SEED = 1234
+#: Repeats of the quick parser loops; the best one is kept.
+REPEATS = 3
+TIMEZONE = "Europe/Brussels"
+BASELINE = "plain feedparser"
+
+
+@dataclass(frozen=True)
+class Result:
+    """One line of the table."""
+
+    name: str
+    items: int
+    seconds: float
+
+    @property
+    def rate(self) -> float:
+        """Items per second."""
+        return self.items / self.seconds if self.seconds else float("inf")
+
+
+@dataclass(frozen=True)
+class IngestRun:
+    """What one timed :func:`~digest.build.ingest` call did."""
+
+    counts: StoreCounts
+    problems: tuple[Problem, ...]
+    seconds: float
+
+    @property
+    def items(self) -> int:
+        """Items that reached the store, whether added, updated or unchanged."""
+        return self.counts.added + self.counts.updated + self.counts.unchanged
+
+
+def machine() -> str:
+    """One line naming the interpreter, the platform, the processor and its cores."""
+    processor = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                processor = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (
+        f"Python {platform.python_version()} ({platform.python_implementation()}) on "
+        f"{platform.platform(terse=True)}, {processor}, {os.cpu_count()} cores"
+    )
+
+
+def versions(rust: ModuleType | None) -> str:
+    """The versions of the libraries that do the work."""
+    names = ["feedparser", "nh3", "SQLAlchemy", "py3langid"]
+    if rust is not None:
+        names.insert(1, "feedparser-rs")
+    found = []
+    for name in names:
+        try:
+            found.append(f"{name} {metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            found.append(f"{name} ?")
+    return ", ".join(found)
+
+
+def best_of(repeats: int, run: Callable[[], int]) -> tuple[int, float]:
+    """Call ``run`` ``repeats`` times; its item count and the fastest time in seconds."""
+    best = float("inf")
+    items = 0
+    for _ in range(repeats):
+        gc.collect()
+        start = time.perf_counter()
+        items = run()
+        best = min(best, time.perf_counter() - start)
+    return items, best
+
+
+def parse_loop(parse: Callable[[bytes], object], files: Sequence[Path]) -> Callable[[], int]:
+    """A loop that parses every file's bytes with ``parse`` and counts the entries."""
+
+    def run() -> int:
+        entries = 0
+        for path in files:
+            entries += len(parse(path.read_bytes()).entries)  # type: ignore[attr-defined]
+        return entries
+
+    return run
+
+
+def adapters(files: Sequence[Path]) -> list[SourceAdapter]:
+    """One feed adapter per file, as ``feeds.toml`` would declare them (no feed-state store)."""
+    return [
+        FeedSource(feed_id(index), str(path), title=f"Bench feed {index:03d}", timezone=TIMEZONE)
+        for index, path in enumerate(files)
+    ]
+
+
+def timed_ingest(files: Sequence[Path], store: Store) -> IngestRun:
+    """Ingest ``files`` into ``store`` once, counting the problems reported."""
+    problems: list[Problem] = []
+    sources = adapters(files)
+    gc.collect()
+    start = time.perf_counter()
+    counts = ingest(sources, store, problems.append)
+    return IngestRun(counts, tuple(problems), time.perf_counter() - start)
+
+
+def profiled_ingest(files: Sequence[Path], store: Store) -> pstats.Stats:
+    """Ingest ``files`` into ``store`` under cProfile."""
+    profiler = cProfile.Profile()
+    problems: list[Problem] = []
+    profiler.runcall(ingest, adapters(files), store, problems.append)
+    return pstats.Stats(profiler)
+
+
+def table(results: Sequence[Result]) -> str:
+    """The results as aligned text; the ratio is the speed relative to the baseline."""
+    base = next((r.rate for r in results if r.name == BASELINE), None)
+    rows = [("benchmark", "items", "seconds", "items/s", f"vs {BASELINE}")]
+    for r in results:
+        ratio = f"{r.rate / base:.2f}x" if base else "-"
+        rows.append((r.name, f"{r.items:,}", f"{r.seconds:.3f}", f"{r.rate:,.0f}", ratio))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = []
+    for number, row in enumerate(rows):
+        numbers = zip(row[1:], widths[1:], strict=True)
+        cells = [row[0].ljust(widths[0])] + [cell.rjust(width) for cell, width in numbers]
+        lines.append("  ".join(cells))
+        if number == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+# Where the time of an ingest goes: (label, file name ending, function name). A stage the
+# profile does not show (the library changed, an optional parser is missing) is left out.
+STAGES = (
+    ("digest.build.ingest (total)", "digest/build.py", "ingest"),
+    ("  FeedSource.read", "digest/sources/feeds.py", "read"),
+    ("    parse_feed (both parsers)", "digest/sources/parsing.py", "parse_feed"),
+    ("      feedparser_rs.parse", "~", "feedparser_rs.parse"),
+    ("      feedparser.parse", "feedparser/api.py", "parse"),
+    ("    FeedSource._entry (to RawEntry)", "digest/sources/feeds.py", "_entry"),
+    ("    FeedSource._raw (to RawEntry)", "digest/sources/feeds.py", "_raw"),
+    ("  normalise_entry", "digest/normalise.py", "normalise_entry"),
+    ("  normalise", "digest/normalise.py", "normalise"),
+    ("    sanitise_html (nh3)", "digest/normalise.py", "sanitise_html"),
+    ("    html_to_text", "digest/normalise.py", "html_to_text"),
+    ("    detect_language", "digest/normalise.py", "detect_language"),
+    ("    parse_date", "digest/normalise.py", "parse_date"),
+    ("    canonical_url", "digest/normalise.py", "canonical_url"),
+    ("  identity.keys_for", "digest/identity.py", "keys_for"),
+)
+#: Generators or functions through which Store.put pulls the items it stores.
+PRODUCERS = ("_items", "_incoming")
+#: Parts of Store.put shown under its own share.
+STORE_PARTS = (
+    ("    Store._known_keys", "digest/store.py", "_known_keys"),
+    ("    Store._write", "digest/store.py", "_write"),
+)
+
+
+def _cumulative(stats: pstats.Stats, suffix: str, name: str) -> tuple[int, float] | None:
+    """Calls and cumulative seconds of one function, summed over its entries, if seen."""
+    raw = stats.stats  # type: ignore[attr-defined]
+    calls = 0
+    seconds = 0.0
+    seen = False
+    for (filename, _line, function), (_cc, count, _tt, cumulative, _callers) in raw.items():
+        # Built-ins have no file ("~") and a descriptive name holding their dotted path.
+        matches = name in function if suffix == "~" else function == name
+        if matches and filename.replace(os.sep, "/").endswith(suffix):
+            calls += count
+            seconds += cumulative
+            seen = True
+    return (calls, seconds) if seen else None
+
+
+def stage_profile(stats: pstats.Stats) -> str:
+    """Cumulative seconds of the ingest's main stages, and the store's share."""
+    total = _cumulative(stats, "digest/build.py", "ingest")
+    rows = [(label, _cumulative(stats, suffix, name)) for label, suffix, name in STAGES]
+    put = _cumulative(stats, "digest/store.py", "put")
+    pulled = [_cumulative(stats, "digest/build.py", name) for name in PRODUCERS]
+    if put is not None:
+        # Store.put pulls the items from build.py lazily: its own share is the difference.
+        own = put[1] - sum(found[1] for found in pulled if found is not None)
+        rows.append(("  Store.put less the items it pulls", (put[0], own)))
+        rows.extend(
+            (label, _cumulative(stats, suffix, name)) for label, suffix, name in STORE_PARTS
+        )
+    lines = []
+    for label, found in rows:
+        if found is None:
+            continue
+        calls, seconds = found
+        share = f"{100 * seconds / total[1]:5.1f} %" if total and total[1] else ""
+        lines.append(f"{label:<40} {seconds:9.3f}s {share:>8} {calls:>9,} calls")
+    return "\n".join(lines)
+
+
+_STDLIB = f"/lib/python{sys.version_info.major}.{sys.version_info.minor}/"
+
+
+def _short(filename: str, line: int, function: str) -> str:
+    path = filename.replace(os.sep, "/")
+    for marker in ("/site-packages/", "/src/", _STDLIB):
+        if marker in path:
+            path = path.split(marker, 1)[1]
+            break
+    if path == "~":
+        return function
+    return f"{path}:{line}({function})"
+
+
+def top_cumulative(stats: pstats.Stats, count: int) -> str:
+    """The ``count`` functions with the most cumulative time, one line each."""
+    raw = stats.stats  # type: ignore[attr-defined]
+    ranked = sorted(raw.items(), key=lambda kv: kv[1][3], reverse=True)[:count]
+    lines = [f"{'ncalls':>9} {'tottime':>8} {'cumtime':>8}  function"]
+    for (filename, line, function), (_cc, calls, own, cumulative, _callers) in ranked:
+        name = _short(filename, line, function)
+        lines.append(f"{calls:>9,} {own:8.3f} {cumulative:8.3f}  {name}")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmarks and print the table, then the profile."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
+    parser.add_argument(
+        "--items", type=int, default=10_000, help="feed items to generate (default 10000)"
+    )
+    parser.add_argument(
+        "--profile",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="profile one more ingest with cProfile (default on)",
+    )
+    args = parser.parse_args(argv)
+    if args.items < 1:
+        parser.error("--items must be at least 1")
+
+    rust: ModuleType | None
+    try:
+        import feedparser_rs as rust
+    except ImportError:
+        rust = None
+
+    print(f"machine: {machine()}")
+    print(f"libraries: {versions(rust)}")
+    with tempfile.TemporaryDirectory(prefix="digest-bench-") as tmp:
+        folder = Path(tmp)
+        start = time.perf_counter()
+        corpus: Corpus = write_corpus(folder / "feeds", args.items, random.Random(SEED))
+        made = time.perf_counter() - start
+        print(
+            f"corpus: {corpus.items:,} items in {len(corpus.files)} files "
+            f"({len(corpus.files) - corpus.atom_files} RSS 2.0, {corpus.atom_files} Atom 1.0), "
+            f"{corpus.size / 1e6:.1f} MB, written in {made:.2f}s (seed {SEED})"
+        )
+        files = corpus.files
+
+        results: list[Result] = []
+        items, seconds = best_of(REPEATS, parse_loop(feedparser.parse, files))
+        results.append(Result(BASELINE, items, seconds))
+        if rust is not None:
+            items, seconds = best_of(REPEATS, parse_loop(rust.parse, files))
+            results.append(Result("plain feedparser-rs", items, seconds))
+
+        # Warm up once on one file: imports, the language model and SQLAlchemy's caches
+        # are paid by any long-running build, not per item.
+        warm = Store(f"sqlite:///{folder / 'warmup.sqlite3'}")
+        try:
+            timed_ingest(files[:1], warm)
+        finally:
+            warm.close()
+
+        store = Store(f"sqlite:///{folder / 'bench.sqlite3'}")
+        try:
+            first = timed_ingest(files, store)
+            again = timed_ingest(files, store)
+        finally:
+            store.close()
+        results.append(Result("digest ingest (new store)", first.items, first.seconds))
+        results.append(Result("digest re-ingest (unchanged)", again.items, again.seconds))
+
+        print()
+        print(f"best of {REPEATS} for the plain loops, one run for each ingest")
+        print(table(results))
+        print()
+        for label, run in (("ingest", first), ("re-ingest", again)):
+            c = run.counts
+            print(
+                f"{label}: {c.added:,} added, {c.updated:,} updated, {c.unchanged:,} unchanged, "
+                f"{len(run.problems):,} problems reported"
+            )
+        kinds = sorted({p.action for p in first.problems})
+        if kinds:
+            print(f"problem actions seen: {', '.join(kinds)}")
+
+        if args.profile:
+            profiled = Store(f"sqlite:///{folder / 'profile.sqlite3'}")
+            try:
+                stats = profiled_ingest(files, profiled)
+            finally:
+                profiled.close()
+            print()
+            print("profile of one more ingest into a new store (cProfile, so slower than above)")
+            print(stage_profile(stats))
+            print()
+            print("top 15 functions by cumulative time")
+            print(top_cumulative(stats, 15))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

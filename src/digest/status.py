@@ -1,0 +1,62 @@
+"""What ``digest sources`` shows: each source with its last success, last error and items."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from digest.config import Settings
+from digest.sources import read_feed_list
+from digest.sources.files import ARTICLES_SOURCE_ID
+from digest.store import Store
+
+
+@dataclass(frozen=True)
+class SourceStatus:
+    """One line of ``digest sources``."""
+
+    id: str
+    location: str
+    #: Stored items that came from the source.
+    items: int
+    last_success: datetime | None = None
+    last_error: str | None = None
+    last_error_at: datetime | None = None
+    #: Failed reads since the last success.
+    failures: int = 0
+
+
+def source_status(settings: Settings) -> list[SourceStatus]:
+    """The article folder and every feed of ``feeds.toml``, with what the store knows of them.
+
+    Feeds that were never read show no dates and no items.
+    """
+    feeds = read_feed_list(settings.paths.sources)
+    store = Store(settings.store_url)
+    try:
+        states = {state.id: (state, count) for state, count in store.feed_states()}
+        articles = store.count_from(ARTICLES_SOURCE_ID)
+    finally:
+        store.close()
+    rows = [
+        SourceStatus(ARTICLES_SOURCE_ID, str(settings.paths.sources / "articles"), articles),
+    ]
+    for feed in feeds:
+        feed_id = str(feed["id"])
+        found = states.get(feed_id)
+        if found is None:
+            rows.append(SourceStatus(feed_id, str(feed["location"]), 0))
+            continue
+        state, count = found
+        rows.append(
+            SourceStatus(
+                feed_id,
+                state.location,
+                count,
+                state.last_success,
+                state.last_error,
+                state.last_error_at,
+                state.failures,
+            )
+        )
+    return rows
