@@ -25,6 +25,7 @@ from sqlalchemy import (
     Table,
     Text,
     create_engine,
+    event,
     func,
     select,
 )
@@ -100,6 +101,8 @@ class Store:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         try:
             self.engine: Engine = create_engine(parsed)
+            if parsed.get_backend_name() == "sqlite":
+                event.listen(self.engine, "connect", _sqlite_pragmas)
             metadata.create_all(self.engine)
         except SQLAlchemyError as exc:
             raise StoreError(f"cannot open store {parsed.render_as_string()}: {exc}") from exc
@@ -123,6 +126,7 @@ class Store:
                 for batch in _batches(entries):
                     keys = [k for entry in batch for k in entry.keys.present()]
                     known = self._known_keys(conn, keys)
+                    stored_keys = set(known)
                     resolved: list[Incoming] = []
                     bindings: dict[str, str] = {}
                     for entry in batch:
@@ -137,7 +141,7 @@ class Store:
                         if item_id != entry.item.id:
                             entry = replace(entry, item=replace(entry.item, id=item_id))
                         resolved.append(entry)
-                    self._bind(conn, bindings)
+                    self._bind(conn, bindings, stored_keys)
                     a, u, n = self._write(conn, resolved)
                     added, updated, unchanged = added + a, updated + u, unchanged + n
         except SQLAlchemyError as exc:
@@ -153,11 +157,13 @@ class Store:
             known.update({row.key: row.item_id for row in conn.execute(query)})
         return known
 
-    def _bind(self, conn: Connection, bindings: Mapping[str, str]) -> None:
-        if not bindings:
-            return
-        conn.execute(keys_table.delete().where(keys_table.c.key.in_(list(bindings))))
-        conn.execute(keys_table.insert(), [{"key": k, "item_id": v} for k, v in bindings.items()])
+    def _bind(self, conn: Connection, bindings: Mapping[str, str], known: set[str]) -> None:
+        rebound = [key for key in bindings if key in known]
+        if rebound:
+            conn.execute(keys_table.delete().where(keys_table.c.key.in_(rebound)))
+        if bindings:
+            rows = [{"key": k, "item_id": v} for k, v in bindings.items()]
+            conn.execute(keys_table.insert(), rows)
 
     def _write(self, conn: Connection, entries: Sequence[Incoming]) -> tuple[int, int, int]:
         ids = [entry.item.id for entry in entries]
@@ -244,6 +250,16 @@ class Store:
         """How many items are stored."""
         with self.engine.connect() as conn:
             return int(conn.execute(select(func.count()).select_from(items_table)).scalar_one())
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets readers work during a write and, with synchronous=NORMAL, commits without
+    # an fsync each: a crash of the program loses nothing; a power cut may lose the last
+    # commits, which the next run reads again from the sources.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
 
 
 def _batches(items: Iterable[T]) -> Iterator[Sequence[T]]:

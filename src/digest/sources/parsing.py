@@ -113,15 +113,9 @@ def _get(obj: Any, name: str) -> Any:
     """A field of a feedparser dict or of a feedparser-rs object, None when absent."""
     if obj is None:
         return None
-    if isinstance(obj, dict):
+    if isinstance(obj, dict):  # feedparser's FeedParserDict
         return obj.get(name)
-    getter = getattr(obj, "get", None)
-    if getter is not None:
-        try:
-            return getter(name)
-        except (KeyError, TypeError):
-            pass
-    return getattr(obj, name, None)
+    return getattr(obj, name, None)  # feedparser-rs objects expose fields as attributes
 
 
 def _text(value: Any) -> str:
