@@ -68,15 +68,22 @@ def normalise_entry(raw: RawEntry, *, now: datetime | None = None) -> Normalised
     """
     problems: list[Problem] = []
     zone = ZoneInfo(raw.default_timezone or "UTC")
+    now = now or datetime.now(UTC)
+    provisional = False
     try:
         published = parse_date(raw.published, zone)
-    except NormaliseError:
-        if raw.published_fallback is None:
-            raise
-        published = parse_date(raw.published_fallback, zone)
-    now = now or datetime.now(UTC)
-    provisional = published > now + FUTURE_TOLERANCE
-    if provisional:
+    except NormaliseError as exc:
+        if raw.published_fallback is not None:
+            published = parse_date(raw.published_fallback, zone)
+        elif raw.is_file:
+            raise  # the file stays on disk, to be corrected; nothing is lost by skipping it
+        else:
+            # A feed entry without a usable date is kept, dated when it was first read.
+            problems.append(Problem(raw.location, f"{exc} for {raw.title!r}",
+                                    "date set to the time of reading"))  # fmt: skip
+            published, provisional = now.astimezone(UTC).replace(microsecond=0), True
+    if published > now + FUTURE_TOLERANCE:
+        provisional = True
         problems.append(
             Problem(
                 raw.location,
@@ -91,10 +98,10 @@ def normalise_entry(raw: RawEntry, *, now: datetime | None = None) -> Normalised
     language = _language(raw.language)
     if language is None:
         # No declared language is ordinary (many feeds omit it): detect it quietly. A
-        # declared language outside the supported ones is worth a line.
+        # declared value that is no language code is worth a line.
         language = detect_language(f"{raw.title}\n{text}")
         if raw.language:
-            what = f"language {raw.language!r} not supported for {raw.title!r}"
+            what = f"language {raw.language!r} is not a language code for {raw.title!r}"
             problems.append(Problem(raw.location, what, f"detected {language}"))
     item = Item(
         id=f"{raw.source_id}/{raw.key}",
@@ -213,10 +220,15 @@ _ANY_TAG = re.compile(r"<[^>]*>")
 
 
 def _language(declared: str | None) -> str | None:
+    # Any ISO 639 code is kept (an item in Japanese stays Japanese, shown with its badge);
+    # only a value that is no language code at all falls back to detection.
     if not declared:
         return None
     code = declared.strip().lower().replace("_", "-").split("-")[0]
-    return code if code in SUPPORTED_LANGUAGES else None
+    return code if _LANGUAGE_CODE.match(code) else None
+
+
+_LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")
 
 
 @cache

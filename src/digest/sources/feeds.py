@@ -17,6 +17,7 @@ from urllib.parse import urljoin, urlsplit
 
 from digest.errors import SourceError
 from digest.model import FeedState, Problem, RawEntry
+from digest.normalise import html_to_text, sanitise_html
 from digest.sources import Report
 from digest.sources.http import MAX_BYTES, HttpFetcher
 from digest.sources.parsing import EntryData, FeedData, parse_feed
@@ -132,9 +133,13 @@ class FeedSource:
         bases = [b for b in (base, parsed.link) if b and _is_http(b)]
         for entry in parsed.entries:
             link = _absolute(entry.link, bases)
-            if not entry.title and not link:
-                report(Problem(self.location, "entry has neither title nor link", "skipped"))
-                continue
+            if not entry.title:
+                # RSS 0.92 allows an item with only a description: its text names it.
+                title = _title_from(entry.html)
+                if not title and not link:
+                    report(Problem(self.location, "entry has no title, link or text", "skipped"))
+                    continue
+                entry = replace(entry, title=title or link or "")
             yield self._raw(entry, link, source_name, parsed.language)
 
     def _raw(
@@ -147,7 +152,7 @@ class FeedSource:
             source_name=source_name,
             location=self.location,
             key=_digest_key(key),
-            title=entry.title or (link or ""),
+            title=entry.title,
             published=entry.date_text or entry.date_parsed,
             published_fallback=entry.date_parsed,
             url=link,
@@ -205,6 +210,12 @@ def _absolute(link: str | None, bases: list[str]) -> str | None:
     for base in bases:
         return urljoin(base, link)
     return link
+
+
+def _title_from(html: str, words: int = 12) -> str:
+    """The first words of an entry's text, for an entry that has no title."""
+    text = html_to_text(sanitise_html(html)).split()
+    return " ".join(text[:words]) + (" …" if len(text) > words else "")
 
 
 def _digest_key(text: str) -> str:
