@@ -3,7 +3,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
-from digest.edition import GENERAL, build_edition, translation_groups
+from digest.cluster import story_groups
+from digest.edition import GENERAL, build_edition
 from digest.model import Item, Theme
 from digest.periods import period_of
 
@@ -62,7 +63,7 @@ ITEMS = [
 
 
 def test_translations_form_one_group() -> None:
-    groups = translation_groups(ITEMS)
+    groups = story_groups(ITEMS)
     assert [[i.id for i in g] for g in groups] == [
         ["articles/h-fr", "articles/h-nl"],
         ["articles/e-nl"],
@@ -71,8 +72,8 @@ def test_translations_form_one_group() -> None:
 
 
 def test_link_to_an_item_outside_the_period_is_ignored() -> None:
-    lonely = replace(ITEMS[1], translation_of="articles/elsewhere")
-    assert len(translation_groups([ITEMS[0], lonely])) == 2
+    lonely = replace(ITEMS[1], translation_of="articles/elsewhere", url="https://example.org/other")
+    assert len(story_groups([ITEMS[0], lonely])) == 2
 
 
 def test_edition_sections_follow_the_taxonomy_then_general() -> None:

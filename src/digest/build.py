@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
+from digest.cluster import WINDOW
 from digest.config import Settings
 from digest.edition import build_edition
 from digest.errors import InputError
@@ -177,11 +178,12 @@ def build(
             start, end = utc_bounds(each, settings.zone)
             edition = build_edition(
                 each,
-                store.items_between(start, end),
+                store.items_between(start - WINDOW, end),
                 themes,
                 languages=settings.languages,
                 stories_per_theme=settings.stories_per_theme,
                 sentences_per_point=settings.sentences_per_point,
+                start=start,
             )
             if edition is not None:
                 results.append(_publish(edition, renderer, outbox))

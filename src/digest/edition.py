@@ -1,14 +1,18 @@
 """From the items of one period to an :class:`Edition`.
 
-Items linked as translations form one story, shown once with every language
-version. Each story goes to its best-scoring theme (stories matching no theme
-go to a general section); within a theme the strongest stories come first.
+Items about the same event (translations, near-duplicates, the same news in
+other languages: see :mod:`digest.cluster`) form one story, shown once with
+every language version. Each story goes to its best-scoring theme (stories
+matching no theme go to a general section); within a theme the strongest
+stories come first.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
+from digest.cluster import story_groups
 from digest.model import Edition, Item, KeyPoint, Period, Section, Story, Theme
 from digest.periods import edition_id
 from digest.summarise import key_point_text
@@ -28,25 +32,36 @@ def build_edition(
     languages: tuple[str, ...],
     stories_per_theme: int,
     sentences_per_point: int,
+    start: datetime | None = None,
 ) -> Edition | None:
-    """The edition for ``period``, or None when it has no items.
+    """The edition for ``period``, or None when it has no story of its own.
+
+    Args:
+        items: the period's items, and may include some from just before it (see
+            ``start``) so that a story straddling two periods is recognised.
+        start: the period's first moment (UTC). A story whose first item is older
+            belongs to the previous edition and is left out; items older than it
+            only serve to recognise such stories.
 
     The result depends only on the arguments: the same items give the same edition.
     """
-    if not items:
+    own = [item for item in items if start is None or item.published >= start]
+    if not own:
         return None
     classifier = Classifier(themes)
     by_theme: dict[str, list[Story]] = {}
-    for group in translation_groups(items):
-        points = tuple(_key_point(item, sentences_per_point) for item in group)
+    for group in story_groups(items):
+        if start is not None and group[0].published < start:
+            continue  # shown in the previous edition
+        versions = sorted(group, key=lambda i: (i.language, i.published, i.id))
+        points = tuple(_key_point(item, sentences_per_point) for item in versions)
         texts = [Text(item.language, item.title, item.text) for item in group]
         scores = classifier.scores(texts)
         theme_ids = classifier.assign(texts)
         primary = theme_ids[0] if theme_ids else GENERAL.id
         relevance = scores.get(primary, 1.0)
         score = round(relevance * (1 + VERSION_BONUS * (len(group) - 1)), 6)
-        original = min(group, key=lambda i: (i.published, i.id))
-        story = Story(id=original.id, points=points, score=score, theme_ids=theme_ids)
+        story = Story(id=group[0].id, points=points, score=score, theme_ids=theme_ids)
         by_theme.setdefault(primary, []).append(story)
     sections = []
     for theme in (*themes, GENERAL):
@@ -54,39 +69,16 @@ def build_edition(
         if stories:
             stories.sort(key=lambda s: (-s.score, -s.original.published.timestamp(), s.id))
             sections.append(Section(theme, tuple(stories[:stories_per_theme])))
+    if not sections:
+        return None
     return Edition(
         id=edition_id(period),
         period=period,
         languages=languages,
         sections=tuple(sections),
-        published=max(item.published for item in items),
-        item_ids=tuple(sorted(item.id for item in items)),
+        published=max(item.published for item in own),
+        item_ids=tuple(sorted(item.id for item in own)),
     )
-
-
-def translation_groups(items: Sequence[Item]) -> list[list[Item]]:
-    """Items joined through ``translation_of`` links, each group ordered by language then id.
-
-    Groups come in the order of their earliest item (date, then id).
-    """
-    parent = {item.id: item.id for item in items}
-
-    def root(item_id: str) -> str:
-        while parent[item_id] != item_id:
-            parent[item_id] = parent[parent[item_id]]
-            item_id = parent[item_id]
-        return item_id
-
-    for item in items:
-        if item.translation_of in parent:
-            a, b = root(item.id), root(item.translation_of)
-            if a != b:
-                parent[max(a, b)] = min(a, b)
-    groups: dict[str, list[Item]] = {}
-    for item in sorted(items, key=lambda i: (i.published, i.id)):
-        groups.setdefault(root(item.id), []).append(item)
-    ordered = sorted(groups.values(), key=lambda g: (g[0].published, g[0].id))
-    return [sorted(group, key=lambda i: (i.language, i.id)) for group in ordered]
 
 
 def _key_point(item: Item, sentences: int) -> KeyPoint:

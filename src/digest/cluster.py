@@ -1,0 +1,183 @@
+"""Same story, several items: translations, near-duplicates, the same event in other languages.
+
+Items are joined (union-find) when any of these holds, and only between items
+published at most :data:`WINDOW` apart (except explicit ``translation_of``):
+
+1. ``translation_of`` names the other item;
+2. their links differ only by a language segment (``/fr/`` and ``/nl/``, ``-fr``);
+3. near-duplicate text: MinHash over word 3-shingles, candidates from LSH (so
+   the cost stays near-linear), confirmed by the estimated Jaccard similarity;
+4. other languages, same event: they share at least three rare "anchors" (numbers
+   and proper names), and the anchors they share, weighted by rarity among the items
+   at hand, make up most of the smaller item's. Candidates come from an inverted
+   index of rare anchors.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import timedelta
+from math import log
+from urllib.parse import urlsplit
+
+from datasketch import MinHash, MinHashLSH
+
+from digest.model import Item
+
+#: Items further apart than this are never the same story (translations excepted).
+WINDOW = timedelta(days=3)
+#: Estimated Jaccard similarity of shingles above which two texts are near-duplicates.
+NEAR_DUPLICATE = 0.6
+#: Weighted share of the smaller item's anchors that another item in another language must
+#: share to be the same event.
+SAME_EVENT = 0.5
+#: Fewest rare anchors two items must share to be one story across languages.
+MIN_SHARED_ANCHORS = 3
+_PERMUTATIONS = 64
+_LANGUAGE_SEGMENT = re.compile(r"(?<=[/_.-])(fr|nl|en|de)(?=[/_.-]|$)")
+_WORD = re.compile(r"\w+")
+_ANCHOR = re.compile(r"\b([A-ZÀ-Ý][\w’'-]+|\d[\d.,\s]*\d|\d)")
+
+
+def story_groups(items: Sequence[Item]) -> list[list[Item]]:
+    """Items grouped into stories; groups in order of their earliest item, items by date."""
+    ordered = sorted(items, key=lambda i: (i.published, i.id))
+    joined = _UnionFind(item.id for item in ordered)
+    by_id = {item.id: item for item in ordered}
+    for item in ordered:
+        if item.translation_of in by_id:
+            joined.join(item.id, item.translation_of)
+    for a, b in _url_variants(ordered):
+        joined.join(a.id, b.id)
+    for a, b in _near_duplicates(ordered):
+        joined.join(a.id, b.id)
+    for a, b in _same_event(ordered):
+        joined.join(a.id, b.id)
+    groups: dict[str, list[Item]] = {}
+    for item in ordered:
+        groups.setdefault(joined.root(item.id), []).append(item)
+    return list(groups.values())
+
+
+def _close(a: Item, b: Item) -> bool:
+    return abs(a.published - b.published) <= WINDOW
+
+
+def _url_variants(items: Sequence[Item]) -> Iterable[tuple[Item, Item]]:
+    buckets: dict[str, list[Item]] = defaultdict(list)
+    for item in items:
+        if item.url:
+            parts = urlsplit(item.url)
+            path = _LANGUAGE_SEGMENT.sub("*", parts.path)
+            if path != parts.path:
+                buckets[f"{parts.netloc}{path}?{parts.query}"].append(item)
+    for bucket in buckets.values():
+        for i, a in enumerate(bucket):
+            for b in bucket[i + 1 :]:
+                if a.language != b.language and _close(a, b):
+                    yield a, b
+
+
+def _shingles(item: Item) -> set[bytes]:
+    words = _WORD.findall(f"{item.title} {item.text}".casefold())
+    return {" ".join(words[i : i + 3]).encode() for i in range(max(1, len(words) - 2))}
+
+
+def _near_duplicates(items: Sequence[Item]) -> Iterable[tuple[Item, Item]]:
+    if len(items) < 2:
+        return
+    lsh = MinHashLSH(threshold=NEAR_DUPLICATE, num_perm=_PERMUTATIONS)
+    hashes = MinHash.bulk([_shingles(item) for item in items], num_perm=_PERMUTATIONS)
+    for index, signature in enumerate(hashes):
+        lsh.insert(index, signature)
+    for index, signature in enumerate(hashes):
+        for other in sorted(lsh.query(signature)):
+            if other <= index:
+                continue
+            a, b = items[index], items[other]
+            if _close(a, b) and signature.jaccard(hashes[other]) >= NEAR_DUPLICATE:
+                yield a, b
+
+
+def anchors(item: Item) -> set[str]:
+    """Numbers and proper names of an item, folded (no accents, lower case, no separators).
+
+    A capitalised word counts as a name when it occurs somewhere other than at the
+    start of a sentence and never in lower case in the item.
+    """
+    lower_words = set(_WORD.findall(f"{item.title} {item.text}"))
+    numbers: set[str] = set()
+    names: set[str] = set()
+    mid_sentence: set[str] = set()
+    for text in (item.title, item.text):
+        for match in _ANCHOR.finditer(text):
+            token = match.group(1)
+            if token[0].isdigit():
+                digits = re.sub(r"[.,\s]", "", token)
+                if len(digits) >= 2:
+                    numbers.add(digits)
+                continue
+            token = _POSSESSIVE.sub("", token)
+            if token.lower() in lower_words:
+                continue
+            names.add(token)
+            before = text[: match.start()].rstrip(" \"'«“(")
+            if before and before[-1] not in ".!?:\n":
+                mid_sentence.add(token)
+    return numbers | {_fold(name) for name in names & mid_sentence}
+
+
+_POSSESSIVE = re.compile(r"['’]s$")
+
+
+def _fold(token: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", token.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _same_event(items: Sequence[Item]) -> Iterable[tuple[Item, Item]]:
+    sets = [anchors(item) for item in items]
+    frequency = Counter(a for found in sets for a in found)
+    count = len(items)
+    weight = {a: log(1 + count / n) for a, n in frequency.items()}
+    # Only anchors found in few items index candidates: common ones ("Benelux") say little.
+    rare_limit = max(2, count // 10)
+    index: dict[str, list[int]] = defaultdict(list)
+    for position, found in enumerate(sets):
+        for anchor in found:
+            if frequency[anchor] <= rare_limit:
+                index[anchor].append(position)
+    candidates = sorted({(i, j) for ids in index.values() for i in ids for j in ids if i < j})
+    for i, j in candidates:
+        a, b = items[i], items[j]
+        if a.language == b.language or not _close(a, b):
+            continue
+        shared = sets[i] & sets[j]
+        rare_shared = [s for s in shared if frequency[s] <= rare_limit]
+        if len(rare_shared) < MIN_SHARED_ANCHORS:
+            continue
+        # Overlap with the smaller item: a short summary of an event shares most of its
+        # names with a long report of it, not most of the report's.
+        smaller = min(sum(weight[s] for s in sets[i]), sum(weight[s] for s in sets[j]))
+        if sum(weight[s] for s in shared) / smaller >= SAME_EVENT:
+            yield a, b
+
+
+class _UnionFind:
+    def __init__(self, ids: Iterable[str]) -> None:
+        self.parent = {i: i for i in ids}
+
+    def root(self, item_id: str) -> str:
+        while self.parent[item_id] != item_id:
+            self.parent[item_id] = self.parent[self.parent[item_id]]
+            item_id = self.parent[item_id]
+        return item_id
+
+    def join(self, a: str, b: str) -> None:
+        ra, rb = self.root(a), self.root(b)
+        if ra != rb:
+            # The smaller id stays root: the grouping does not depend on the order of joins.
+            self.parent[max(ra, rb)] = min(ra, rb)

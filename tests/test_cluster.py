@@ -1,0 +1,126 @@
+"""Stories: which items are joined, and which are not."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+from digest.cluster import anchors, story_groups
+from digest.model import Item
+
+BASE = datetime(2024, 10, 15, 9, tzinfo=UTC)
+
+
+def item(key: str, language: str, title: str, text: str, url: str = "", days: float = 0) -> Item:
+    return Item(
+        id=f"s/{key}",
+        source_id="s",
+        source_name="S",
+        url=url or f"https://site.example/{key}",
+        title=title,
+        published=BASE + timedelta(days=days),
+        language=language,
+        text=text,
+    )
+
+
+def ids(groups: list[list[Item]]) -> list[list[str]]:
+    return [[i.id for i in g] for g in groups]
+
+
+PRESS = (
+    "The Benelux ministers for digital affairs signed a joint statement on public sector "
+    "algorithms in Brussels on Tuesday, promising a shared register by the end of 2025."
+)
+
+
+def test_the_same_press_release_on_three_sites_is_one_story() -> None:
+    items = [
+        item("a", "en", "Joint statement on algorithms", PRESS, "https://one.example/news/1"),
+        item(
+            "b",
+            "en",
+            "Ministers sign statement",
+            PRESS + " More soon.",
+            "https://two.example/x",
+            0.2,
+        ),
+        item("c", "en", "Benelux statement", "Breaking: " + PRESS, "https://three.example/y", 0.5),
+        item(
+            "d",
+            "en",
+            "Unrelated",
+            "Rail freight volumes rose in the port of Antwerp this month.",
+            days=0.1,
+        ),
+    ]
+    assert ids(story_groups(items)) == [["s/a", "s/b", "s/c"], ["s/d"]]
+
+
+def test_near_duplicates_far_apart_in_time_stay_apart() -> None:
+    items = [
+        item("a", "en", "T", PRESS),
+        item("b", "en", "T", PRESS, "https://x.example/b", days=10),
+    ]
+    assert len(story_groups(items)) == 2
+
+
+def test_language_variants_of_one_url_are_one_story() -> None:
+    items = [
+        item("fr", "fr", "Un titre", "Texte en français.", "https://gov.example/fr/news/42"),
+        item(
+            "nl",
+            "nl",
+            "Een titel",
+            "Tekst in het Nederlands.",
+            "https://gov.example/nl/news/42",
+            0.1,
+        ),
+        item("other", "nl", "Iets anders", "Ander nieuws.", "https://gov.example/nl/news/43"),
+    ]
+    assert ids(story_groups(items)) == [["s/fr", "s/nl"], ["s/other"]]
+
+
+def test_same_event_in_other_languages_shares_rare_names() -> None:
+    fr = item(
+        "fr", "fr", "Colloque à Luxembourg",
+        "Le ministre Serge Wilmes a accueilli le colloque au Cercle Cité. Emilia Tantar a parlé d'éthique.",
+    )  # fmt: skip
+    en = item(
+        "en", "en", "Civil servants meet",
+        "Minister Serge Wilmes hosted the meeting. Emilia Tantar spoke about ethical risks.", days=1,
+    )  # fmt: skip
+    other = item(
+        "x", "en", "Other news", "Rail freight rose in Antwerp, said Jan Peeters of Port Authority."
+    )
+    assert ids(story_groups([fr, en, other])) == [["s/fr", "s/en"], ["s/x"]]
+
+
+def test_common_names_alone_do_not_join_stories() -> None:
+    texts = [
+        ("a", "fr", "Benelux et IA", "Le Benelux, la Belgique et le Luxembourg parlent d'IA."),
+        ("b", "en", "Benelux and AI", "The Benelux, Belgium and Luxembourg discuss AI rules."),
+    ]
+    filler = [
+        item(f"f{n}", "nl", f"Nieuws {n}", f"Benelux Luxemburg België bericht {n}.")
+        for n in range(10)
+    ]
+    assert len(story_groups([item(*t) for t in texts] + filler)) == 12
+
+
+def test_explicit_translation_joins_whatever_the_dates() -> None:
+    original = item("o", "fr", "Original", "Texte.")
+    late = replace(item("t", "nl", "Vertaling", "Tekst.", days=30), translation_of="s/o")
+    assert ids(story_groups([original, late])) == [["s/o", "s/t"]]
+
+
+def test_anchors_skip_capitalised_ordinary_words() -> None:
+    found = anchors(
+        item(
+            "a",
+            "fr",
+            "Les ministres",
+            "Les ministres et les experts, avec Emilia Tantar. Puis 1 800 euros.",
+        )
+    )
+    assert found == {"emilia", "tantar", "1800"}
