@@ -229,3 +229,49 @@ def test_bad_article_is_reported_and_the_run_goes_on(sample_tree: Path) -> None:
     )
     assert "problems: 1" in result.stdout
     assert (sample_tree / "outbox" / "editions" / "weekly-2021-W06" / "manifest.json").is_file()
+
+
+def test_sources_command_shows_each_feed(
+    built: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    tree, _ = built
+    result = run(tree, "sources")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout
+    for name in ("articles", "benelux-ai-nieuws", "ai-observatory", "last success", "last error"):
+        assert name in lines
+    rows = [
+        line
+        for line in lines.splitlines()
+        if line.startswith((" benelux-ai-nieuws", " ai-observatory"))
+    ]
+    assert len(rows) == 2
+    for row in rows:
+        cells = [cell.strip() for cell in row.split("│")]
+        assert cells[3] == "0" and cells[4] == "6"  # no failures, six items each
+
+
+def test_broken_feed_is_reported_and_the_run_goes_on(sample_tree: Path) -> None:
+    (sample_tree / "sources" / "feeds" / "page.rss").write_text(
+        "<!DOCTYPE html><html><body><p>Not a feed</p></body></html>", encoding="utf-8"
+    )
+    with (sample_tree / "sources" / "feeds.toml").open("a", encoding="utf-8") as handle:
+        handle.write('\n[[feeds]]\nid = "broken"\nlocation = "feeds/page.rss"\n')
+    result = run(sample_tree, "build", "--since", "2021-01-01", "--until", "2025-12-31")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.startswith("warning: sources/feeds/page.rss: not a feed (")
+    assert result.stderr.rstrip().endswith("; feed skipped")
+    assert result.stderr.count("\n") == 1
+    assert "problems: 1" in result.stdout
+    status = run(sample_tree, "sources").stdout
+    assert "broken" in status and "not a feed" in status
+
+
+def test_nothing_readable_exits_1(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parent.parent
+    shutil.copy(root / "themes.toml", tmp_path / "themes.toml")
+    (tmp_path / "sources" / "articles").mkdir(parents=True)
+    (tmp_path / "sources" / "articles" / "bad.md").write_text("no front matter\n", encoding="utf-8")
+    result = run(tmp_path, "build", "--since", "2021-01-01")
+    assert result.returncode == 1
+    assert "problems: 1" in result.stdout

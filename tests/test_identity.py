@@ -161,3 +161,23 @@ def test_large_feeds_with_state_in_one_sqlite_store(tmp_path: Path, store: Store
     # The second feed carries the same links: its entries are the first feed's items.
     assert (counts.added, counts.updated, counts.unchanged) == (700, 0, 0)
     assert [s.failures for s, _ in store.feed_states()] == [0, 0]
+
+
+def test_future_date_is_clamped_once_and_kept(tmp_path: Path, store: Store) -> None:
+    from datetime import UTC, datetime
+
+    future = feed(A).replace("Mon, 01 Mar 2021 10:00:00 GMT", "Mon, 01 Mar 2049 10:00:00 GMT")
+    path = tmp_path / "feed.xml"
+    path.write_text(future, encoding="utf-8")
+    source = FeedSource("churn", str(path), timezone="UTC")
+    first_read = datetime(2026, 1, 1, tzinfo=UTC)
+    problems: list[Problem] = []
+    store.put(build_incoming(source, problems.append, first_read))
+    assert [f"{p.what}; {p.action}" for p in problems] == [
+        "date 2049-03-01 10:00 UTC of 'Ministers meet on AI' is in the future; "
+        "date set to the time of reading"
+    ]
+    counts = store.put(build_incoming(source, [].append, datetime(2026, 2, 1, tzinfo=UTC)))
+    assert (counts.added, counts.updated, counts.unchanged) == (0, 0, 1)
+    (item,) = store.all_items()
+    assert item.published == first_read
