@@ -113,8 +113,10 @@ def _get(obj: Any, name: str) -> Any:
     """A field of a feedparser dict or of a feedparser-rs object, None when absent."""
     if obj is None:
         return None
-    if isinstance(obj, dict):  # feedparser's FeedParserDict
-        return obj.get(name)
+    if isinstance(obj, dict):
+        # dict.get, not FeedParserDict.get: its aliases (updated_parsed -> published_parsed)
+        # warn, and would blur which date the document gave.
+        return dict.get(obj, name)
     return getattr(obj, name, None)  # feedparser-rs objects expose fields as attributes
 
 
