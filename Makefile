@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check --quiet
 
-.PHONY: demo test lint typecheck unit bench i18n clean
+.PHONY: demo test lint typecheck unit bench i18n clean system-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,8 +35,12 @@ lint: $(VENV)/.installed-test
 typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy
 
-unit: $(VENV)/.installed-test
+unit: $(VENV)/.installed-test system-deps
 	$(BIN)/pytest
+
+## system-deps: Debian packages the tests use (a PostgreSQL server), installed when missing
+system-deps:
+	./scripts/system-deps
 
 ## bench: time feed ingestion against plain feedparser on a generated corpus (bench/README.md)
 bench: $(VENV)/.installed-test

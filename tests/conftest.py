@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from digest.config import Settings, load_settings
+from tests.postgres import fresh_database, postgres_server
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -39,3 +41,20 @@ def sample_tree(tmp_path: Path) -> Path:
 def sample_settings(sample_tree: Path) -> Settings:
     """Settings of the sample tree copy."""
     return load_settings(sample_tree / "digest.toml")
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A real PostgreSQL server for the session (Debian's package, started on a free port)."""
+    with postgres_server() as url:
+        if url is None:
+            pytest.skip("no PostgreSQL server here (make test installs one with apt as root)")
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty store of each kind: a SQLite file, a new PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/store.sqlite3"
+    return fresh_database(request.getfixturevalue("postgres_url"))

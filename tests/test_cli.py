@@ -275,3 +275,23 @@ def test_nothing_readable_exits_1(tmp_path: Path) -> None:
     result = run(tmp_path, "build", "--since", "2021-01-01")
     assert result.returncode == 1
     assert "problems: 1" in result.stdout
+
+
+def test_postgresql_store_gives_the_same_outbox(
+    built: tuple[Path, subprocess.CompletedProcess[str]], postgres_url: str, tmp_path: Path
+) -> None:
+    import os
+
+    from tests.postgres import fresh_database
+
+    tree, _ = built
+    other = tmp_path / "pg"
+    shutil.copytree(tree, other, ignore=shutil.ignore_patterns("outbox", "*.sqlite3"))
+    env = {**os.environ, "DIGEST_STORE_URL": fresh_database(postgres_url)}
+    result = subprocess.run(
+        [*DIGEST, "build", "--since", "2021-01-01", "--until", "2025-12-31"],
+        cwd=other, capture_output=True, text=True, timeout=300, check=False, env=env,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert snapshot(other / "outbox") == snapshot(tree / "outbox")
+    assert not list(other.glob("*.sqlite3"))
