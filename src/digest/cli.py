@@ -8,10 +8,9 @@ exit status 1; input problems met during a run are one line each.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 from rich.console import Console
@@ -25,7 +24,6 @@ from digest.errors import DigestError
 from digest.model import Problem
 from digest.status import source_status
 
-F = TypeVar("F", bound=Callable[..., Any])
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
