@@ -24,7 +24,6 @@ from digest.errors import DigestError
 from digest.model import Problem
 from digest.status import source_status
 
-
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 
