@@ -9,36 +9,29 @@ from pathlib import Path
 import pytest
 
 from digest.model import Item, Problem
-from digest.normalise import NormaliseError, normalise
 from digest.sources.feeds import FeedSource
 from digest.sources.parsing import parse_feed
+from tests.feeds import build_incoming
 
 CASES = Path(__file__).parent / "data" / "feeds"
 
 
-def read(source: FeedSource) -> tuple[list[Item], list[str], list[str]]:
+def read(source: FeedSource) -> tuple[list[Item], list[str]]:
+    """Read a feed as a build would: adapter, then normalisation; every problem names it."""
     problems: list[Problem] = []
-    items, skipped = [], []
-    for raw in source.read(problems.append):
-        try:
-            item, _repaired = normalise(raw)
-        except NormaliseError as exc:
-            skipped.append(f"{exc} for {raw.title!r}; skipped")
-            continue
-        items.append(item)
+    incoming = build_incoming(source, problems.append)
     for problem in problems:
         assert problem.location == source.location
-    return items, [f"{p.what}; {p.action}" for p in problems], skipped
+    return [entry.item for entry in incoming], [f"{p.what}; {p.action}" for p in problems]
 
 
 @pytest.mark.parametrize("path", sorted(CASES.glob("*.xml")), ids=lambda p: p.stem)
 def test_feed_file(path: Path) -> None:
     expected = json.loads(path.with_suffix(".expected.json").read_text(encoding="utf-8"))
-    items, problems, skipped = read(FeedSource("test", str(path), timezone="Europe/Brussels"))
+    items, problems = read(FeedSource("test", str(path), timezone="Europe/Brussels"))
     assert len(problems) == len(expected["problems"])
     for actual, pattern in zip(problems, expected["problems"], strict=True):
         assert fnmatch.fnmatchcase(actual, pattern), actual
-    assert skipped == expected.get("skipped", [])
     assert len(items) == len(expected["items"])
     for item, fields in zip(items, expected["items"], strict=True):
         assert item.id.startswith("test/")
@@ -50,15 +43,15 @@ def test_feed_file(path: Path) -> None:
 
 def test_ids_are_stable_and_distinct() -> None:
     source = FeedSource("test", str(CASES / "rss2.xml"), timezone="UTC")
-    first, _, _ = read(source)
-    second, _, _ = read(source)
+    first, _ = read(source)
+    second, _ = read(source)
     assert [i.id for i in first] == [i.id for i in second]
     assert len({i.id for i in first}) == len(first)
 
 
 def test_missing_file_is_reported() -> None:
     source = FeedSource("gone", "/nonexistent/feed.xml", timezone="UTC")
-    items, problems, _ = read(source)
+    items, problems = read(source)
     assert items == []
     assert problems == ["cannot read: No such file or directory; feed skipped"]
 

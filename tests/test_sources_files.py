@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from digest.model import Item, Problem
-from digest.normalise import NormaliseError, normalise
 from digest.sources.files import ArticleFiles
+from tests.feeds import build_incoming
 
 CASES = Path(__file__).parent / "data" / "articles"
 EXPECTED = ".expected.json"
@@ -34,16 +34,8 @@ def expectation_of(path: Path) -> Path:
 def read_folder(folder: Path) -> tuple[list[Item], list[Problem]]:
     """Read a folder as a build would: adapter, then normalisation."""
     problems: list[Problem] = []
-    items = []
-    for raw in ArticleFiles(folder, timezone="Europe/Brussels").read(problems.append):
-        try:
-            item, repaired = normalise(raw)
-        except NormaliseError as exc:
-            problems.append(Problem(raw.location, f"{exc} for {raw.title!r}", "skipped"))
-            continue
-        problems.extend(repaired)
-        items.append(item)
-    return items, problems
+    incoming = build_incoming(ArticleFiles(folder, timezone="Europe/Brussels"), problems.append)
+    return [entry.item for entry in incoming], problems
 
 
 def read_one(path: Path, tmp_path: Path) -> tuple[list[Item], list[str]]:

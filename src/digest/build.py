@@ -6,7 +6,7 @@ arguments and shows what :func:`build` reports.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
@@ -20,7 +20,7 @@ from digest.model import Edition, PeriodKind, Problem, RawEntry
 from digest.normalise import Normalised, NormaliseError, normalise_entry
 from digest.outbox import Outbox
 from digest.periods import periods_between, utc_bounds
-from digest.render.email import EmailRenderer
+from digest.render.email import BlockView, EmailRenderer
 from digest.render.eml import build_message
 from digest.render.feeds import editions_feed
 from digest.sources import Report, SourceAdapter, adapters_for, read_feed_list
@@ -92,14 +92,12 @@ def ingest(adapters: Sequence[SourceAdapter], store: Store, report: Report) -> S
     """
     now = datetime.now(UTC)
     written: set[str] = set()
-    added = updated = unchanged = 0
+    total = StoreCounts(0, 0, 0)
     for adapter in adapters:
         # One transaction per source, opened after the source was read: a feed's state is
         # saved while it is read, and SQLite allows one writer at a time.
-        counts = store.put(_incoming(adapter, report, now), written=written)
-        added, updated = added + counts.added, updated + counts.updated
-        unchanged += counts.unchanged
-    return StoreCounts(added, updated, unchanged)
+        total += store.put(_incoming(adapter, report, now), written=written)
+    return total
 
 
 def _incoming(adapter: SourceAdapter, report: Report, now: datetime) -> list[Incoming]:
@@ -166,8 +164,8 @@ def build(
     try:
         adapters = adapters_for(settings.paths.sources, settings.timezone, feeds, store, fetcher)
         stored = ingest(adapters, store, collect)
-        items = store.all_items()
-        first = since or (items[0].published.astimezone(settings.zone).date() if items else None)
+        oldest = store.earliest()
+        first = since or (oldest.astimezone(settings.zone).date() if oldest else None)
         last = until or datetime.now(settings.zone).date()
         if first is not None and first > last:
             raise InputError(f"--since {first} is after --until {last}")
@@ -202,9 +200,11 @@ def variants(languages: tuple[str, ...]) -> list[tuple[str, ...]]:
 
 def _publish(edition: Edition, renderer: EmailRenderer, outbox: Outbox) -> EditionResult:
     files: dict[str, bytes] = {}
-    for languages in variants(edition.languages):
+    views = {
+        languages: renderer.view(edition, languages) for languages in variants(edition.languages)
+    }
+    for languages, view in views.items():
         name = "-".join(languages)
-        view = renderer.view(edition, languages)
         html = renderer.html(view)
         text = renderer.text(view)
         files[f"email.{name}.html"] = html.encode("utf-8")
@@ -218,7 +218,8 @@ def _publish(edition: Edition, renderer: EmailRenderer, outbox: Outbox) -> Editi
             text=text,
             html=html,
         )
-    changed = outbox.write_edition(edition.id, files, _manifest(edition, renderer))
+    blocks = {lang: views[(lang,)].blocks[0] for lang in edition.languages}
+    changed = outbox.write_edition(edition.id, files, _manifest(edition, blocks))
     return EditionResult(
         id=edition.id,
         items=len(edition.item_ids),
@@ -229,10 +230,10 @@ def _publish(edition: Edition, renderer: EmailRenderer, outbox: Outbox) -> Editi
     )
 
 
-def _manifest(edition: Edition, renderer: EmailRenderer) -> dict[str, Any]:
+def _manifest(edition: Edition, blocks: Mapping[str, BlockView]) -> dict[str, Any]:
+    """The manifest; ``blocks`` are the edition's single-language views, for the feeds."""
     views = {}
-    for lang in edition.languages:
-        block = renderer.view(edition, (lang,)).blocks[0]
+    for lang, block in blocks.items():
         views[lang] = {
             "title": block.title,
             "period_label": block.period_label,

@@ -45,51 +45,30 @@ class Normalised:
     item: Item
     #: Problems repaired (for the operator).
     problems: tuple[Problem, ...]
-    #: True when the date was in the future and set to the time of reading: the store
-    #: keeps the first such date rather than moving the item forward at every read.
+    #: True when the date was missing or in the future and set to the time of reading:
+    #: the store keeps the first such date rather than moving the item at every read.
     provisional_date: bool = False
-
-
-def normalise(raw: RawEntry) -> tuple[Item, list[Problem]]:
-    """Normalise one raw entry (see :func:`normalise_entry`); returns the item and problems."""
-    done = normalise_entry(raw)
-    return done.item, list(done.problems)
 
 
 def normalise_entry(raw: RawEntry, *, now: datetime | None = None) -> Normalised:
     """Normalise one raw entry.
 
     Args:
-        now: the time of reading (default: the clock); dates more than
-            :data:`FUTURE_TOLERANCE` after it are clamped to it.
+        now: the time of reading (default: the clock). A feed entry without a usable
+            date, or with one more than :data:`FUTURE_TOLERANCE` after it, is dated ``now``.
 
     Raises:
-        NormaliseError: the entry cannot become an item (no usable date).
+        NormaliseError: the entry cannot become an item (an article file without a
+            usable date: the file stays on disk, to be corrected).
     """
     problems: list[Problem] = []
-    zone = ZoneInfo(raw.default_timezone or "UTC")
     now = now or datetime.now(UTC)
-    provisional = False
-    try:
-        published = parse_date(raw.published, zone)
-    except NormaliseError as exc:
-        if raw.published_fallback is not None:
-            published = parse_date(raw.published_fallback, zone)
-        elif raw.is_file:
-            raise  # the file stays on disk, to be corrected; nothing is lost by skipping it
-        else:
-            # A feed entry without a usable date is kept, dated when it was first read.
-            problems.append(Problem(raw.location, f"{exc} for {raw.title!r}",
-                                    "date set to the time of reading"))  # fmt: skip
-            published, provisional = now.astimezone(UTC).replace(microsecond=0), True
-    if published > now + FUTURE_TOLERANCE:
-        provisional = True
+    published, wrong = _published(raw, ZoneInfo(raw.default_timezone or "UTC"))
+    if published is not None and published > now + FUTURE_TOLERANCE:
+        wrong = f"date {published:%Y-%m-%d %H:%M} UTC of {raw.title!r} is in the future"
+    if published is None or wrong is not None:
         problems.append(
-            Problem(
-                raw.location,
-                f"date {published:%Y-%m-%d %H:%M} UTC of {raw.title!r} is in the future",
-                "date set to the time of reading",
-            )
+            Problem(raw.location, wrong or "no date", "date set to the time of reading")
         )
         published = now.astimezone(UTC).replace(microsecond=0)
     url = canonical_url(raw.url) if raw.url else ""
@@ -117,7 +96,23 @@ def normalise_entry(raw: RawEntry, *, now: datetime | None = None) -> Normalised
         tags=raw.tags,
         translation_of=f"{raw.source_id}/{raw.translation_of}" if raw.translation_of else None,
     )
-    return Normalised(item, tuple(problems), provisional)
+    return Normalised(item, tuple(problems), provisional_date=wrong is not None)
+
+
+def _published(raw: RawEntry, zone: ZoneInfo) -> tuple[datetime | None, str | None]:
+    """The entry's date, or (for a feed entry) None and why there is none."""
+    try:
+        return parse_date(raw.published, zone), None
+    except NormaliseError as exc:
+        error = exc
+    if raw.published_fallback is not None:
+        try:
+            return parse_date(raw.published_fallback, zone), None
+        except NormaliseError as exc:
+            error = exc
+    if raw.is_file:
+        raise error
+    return None, f"{error} for {raw.title!r}"
 
 
 def parse_date(value: object, zone: ZoneInfo) -> datetime:

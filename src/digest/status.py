@@ -34,25 +34,23 @@ def source_status(settings: Settings) -> list[SourceStatus]:
     feeds = read_feed_list(settings.paths.sources)
     store = Store(settings.store_url)
     try:
-        states = {state.id: (state, count) for state, count in store.feed_states()}
-        articles = store.count_from(ARTICLES_SOURCE_ID)
+        states = {state.id: state for state in store.feed_states()}
+        counts = store.counts_by_source()
     finally:
         store.close()
-    rows = [
-        SourceStatus(ARTICLES_SOURCE_ID, str(settings.paths.sources / "articles"), articles),
-    ]
+    articles = str(settings.paths.sources / "articles")
+    rows = [SourceStatus(ARTICLES_SOURCE_ID, articles, counts.get(ARTICLES_SOURCE_ID, 0))]
     for feed in feeds:
         feed_id = str(feed["id"])
-        found = states.get(feed_id)
-        if found is None:
+        state = states.get(feed_id)
+        if state is None:
             rows.append(SourceStatus(feed_id, str(feed["location"]), 0))
             continue
-        state, count = found
         rows.append(
             SourceStatus(
                 feed_id,
                 state.location,
-                count,
+                counts.get(feed_id, 0),
                 state.last_success,
                 state.last_error,
                 state.last_error_at,

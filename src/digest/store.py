@@ -88,6 +88,13 @@ class StoreCounts:
     updated: int
     unchanged: int
 
+    def __add__(self, other: StoreCounts) -> StoreCounts:
+        return StoreCounts(
+            self.added + other.added,
+            self.updated + other.updated,
+            self.unchanged + other.unchanged,
+        )
+
 
 class Store:
     """Items and their state in one database."""
@@ -119,7 +126,7 @@ class Store:
         run; this call adds to it) is left out, so the first source read wins.
         Every key is bound to its item.
         """
-        added = updated = unchanged = 0
+        total = StoreCounts(0, 0, 0)
         written = set() if written is None else written
         try:
             with self.engine.begin() as conn:
@@ -142,11 +149,10 @@ class Store:
                             entry = replace(entry, item=replace(entry.item, id=item_id))
                         resolved.append(entry)
                     self._bind(conn, bindings, stored_keys)
-                    a, u, n = self._write(conn, resolved)
-                    added, updated, unchanged = added + a, updated + u, unchanged + n
+                    total += self._write(conn, resolved)
         except SQLAlchemyError as exc:
             raise StoreError(f"cannot write items: {exc}") from exc
-        return StoreCounts(added, updated, unchanged)
+        return total
 
     def _known_keys(self, conn: Connection, keys: Sequence[str]) -> dict[str, str]:
         known: dict[str, str] = {}
@@ -165,7 +171,7 @@ class Store:
             rows = [{"key": k, "item_id": v} for k, v in bindings.items()]
             conn.execute(keys_table.insert(), rows)
 
-    def _write(self, conn: Connection, entries: Sequence[Incoming]) -> tuple[int, int, int]:
+    def _write(self, conn: Connection, entries: Sequence[Incoming]) -> StoreCounts:
         ids = [entry.item.id for entry in entries]
         existing = {
             row.id: _from_row(row._mapping)
@@ -187,7 +193,7 @@ class Store:
             conn.execute(
                 items_table.update().where(items_table.c.id == item.id).values(**_to_row(item))
             )
-        return len(new), len(changed), len(entries) - len(new) - len(changed)
+        return StoreCounts(len(new), len(changed), len(entries) - len(new) - len(changed))
 
     def feed_state(self, feed_id: str) -> FeedState | None:
         """The remembered state of a feed, if it was ever read."""
@@ -208,20 +214,23 @@ class Store:
         except SQLAlchemyError as exc:
             raise StoreError(f"cannot write feed state of {state.id}: {exc}") from exc
 
-    def feed_states(self) -> list[tuple[FeedState, int]]:
-        """Every feed's state with the number of stored items from it, by feed id."""
-        counts = (
-            select(items_table.c.source_id, func.count().label("n"))
-            .group_by(items_table.c.source_id)
-            .subquery()
-        )
-        query = (
-            select(feeds_table, counts.c.n)
-            .select_from(feeds_table.outerjoin(counts, counts.c.source_id == feeds_table.c.id))
-            .order_by(feeds_table.c.id)
-        )
+    def feed_states(self) -> list[FeedState]:
+        """Every remembered feed state, by feed id."""
+        query = select(feeds_table).order_by(feeds_table.c.id)
         with self.engine.connect() as conn:
-            return [(_feed_from_row(row._mapping), int(row.n or 0)) for row in conn.execute(query)]
+            return [_feed_from_row(row._mapping) for row in conn.execute(query)]
+
+    def counts_by_source(self) -> dict[str, int]:
+        """How many stored items came from each source."""
+        query = select(items_table.c.source_id, func.count()).group_by(items_table.c.source_id)
+        with self.engine.connect() as conn:
+            return {source: int(n) for source, n in conn.execute(query)}
+
+    def earliest(self) -> datetime | None:
+        """Publication date of the oldest stored item (UTC), None for an empty store."""
+        with self.engine.connect() as conn:
+            oldest = conn.execute(select(func.min(items_table.c.published))).scalar_one()
+        return oldest.replace(tzinfo=UTC) if oldest is not None else None
 
     def items_between(self, start: datetime, end: datetime) -> list[Item]:
         """Items published in ``[start, end)``, by date then id."""
@@ -239,12 +248,6 @@ class Store:
         query = select(items_table).order_by(items_table.c.published, items_table.c.id)
         with self.engine.connect() as conn:
             return [_from_row(row._mapping) for row in conn.execute(query)]
-
-    def count_from(self, source_id: str) -> int:
-        """How many stored items came from ``source_id``."""
-        query = select(func.count()).select_from(items_table)
-        with self.engine.connect() as conn:
-            return int(conn.execute(query.where(items_table.c.source_id == source_id)).scalar_one())
 
     def count(self) -> int:
         """How many items are stored."""

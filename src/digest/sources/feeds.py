@@ -123,7 +123,7 @@ class FeedSource:
         finally:
             if self.fetcher is None:
                 fetcher.close()
-        state = _with(state, etag=result.etag, last_modified=result.last_modified)
+        state = replace(state, etag=result.etag, last_modified=result.last_modified)
         return (result.body if result.modified else None), result.url, state
 
     def _entries(self, parsed: FeedData, base: str | None, report: Report) -> Iterator[RawEntry]:
@@ -171,7 +171,7 @@ class FeedSource:
         last_error = state.last_error if note is None else f"not well-formed: {note}"
         last_error_at = state.last_error_at if note is None else now
         self.states.save_feed_state(
-            _with(
+            replace(
                 state,
                 location=self.location,
                 last_success=now,
@@ -186,7 +186,7 @@ class FeedSource:
         if self.states is None:
             return
         self.states.save_feed_state(
-            _with(
+            replace(
                 state,
                 location=self.location,
                 last_error=what,
@@ -196,20 +196,14 @@ class FeedSource:
         )
 
 
-def _with(state: FeedState, **changes: Any) -> FeedState:
-    return replace(state, **changes)
-
-
 def _is_http(location: str) -> bool:
     return urlsplit(location).scheme in ("http", "https")
 
 
 def _absolute(link: str | None, bases: list[str]) -> str | None:
-    if not link or _is_http(link):
+    if not link or _is_http(link) or not bases:
         return link
-    for base in bases:
-        return urljoin(base, link)
-    return link
+    return urljoin(bases[0], link)
 
 
 def _title_from(html: str, words: int = 12) -> str:
