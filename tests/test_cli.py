@@ -295,3 +295,20 @@ def test_postgresql_store_gives_the_same_outbox(
     assert result.returncode == 0, result.stderr
     assert snapshot(other / "outbox") == snapshot(tree / "outbox")
     assert not list(other.glob("*.sqlite3"))
+
+
+def test_the_same_event_from_a_feed_joins_the_translated_article(
+    built: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    """The Atom entry on the LU-BE colloquium is one story with the FR/NL article about it."""
+    tree, _ = built
+    manifest = json.loads(
+        (tree / "outbox" / "editions" / "weekly-2024-W42" / "manifest.json").read_text("utf-8")
+    )
+    joined = [s["items"] for s in manifest["stories"] if len(s["items"]) == 3]
+    assert len(joined) == 1
+    assert any(i.startswith("ai-observatory/") for i in joined[0])
+    assert {i for i in joined[0] if i.startswith("articles/")} == {
+        "articles/2024-10-colloque-luxembourg-belgique-fr",
+        "articles/2024-10-colloque-luxembourg-belgique-nl",
+    }

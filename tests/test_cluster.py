@@ -124,3 +124,40 @@ def test_anchors_skip_capitalised_ordinary_words() -> None:
         )
     )
     assert found == {"emilia", "tantar", "1800"}
+
+
+def test_one_event_in_three_languages_within_a_small_week() -> None:
+    """The names shared by every version are rare enough even among a week's handful of items."""
+    names = "Serge Wilmes, Emilia Tantar et le Cercle Cité"
+    versions = [
+        item(
+            "fr", "fr", "Colloque", f"Avec {names}, le colloque a eu lieu.", "https://a.example/1"
+        ),
+        item(
+            "nl",
+            "nl",
+            "Colloquium",
+            f"Met {names} vond het colloquium plaats.",
+            "https://b.example/2",
+            0.1,
+        ),
+        item(
+            "en",
+            "en",
+            "Meeting",
+            f"With {names}, the meeting took place.",
+            "https://c.example/3",
+            0.5,
+        ),
+    ]
+    others = [
+        item("x", "en", "Rail", "Rail freight rose in Antwerp, said Jan Peeters.", days=0.2),
+        item(
+            "y",
+            "nl",
+            "Haven",
+            "De haven van Rotterdam meldde een record, aldus Piet Smit.",
+            days=0.3,
+        ),
+    ]
+    assert ids(story_groups(versions + others)) == [["s/fr", "s/nl", "s/en"], ["s/x"], ["s/y"]]

@@ -36,6 +36,8 @@ NEAR_DUPLICATE = 0.6
 SAME_EVENT = 0.5
 #: Fewest rare anchors two items must share to be one story across languages.
 MIN_SHARED_ANCHORS = 3
+#: An anchor found in this many items or fewer is always rare enough to join stories.
+RARE_AT_LEAST = 4
 _PERMUTATIONS = 64
 _LANGUAGE_SEGMENT = re.compile(r"(?<=[/_.-])(fr|nl|en|de)(?=[/_.-]|$)")
 _WORD = re.compile(r"\w+")
@@ -144,7 +146,9 @@ def _same_event(items: Sequence[Item]) -> Iterable[tuple[Item, Item]]:
     count = len(items)
     weight = {a: log(1 + count / n) for a, n in frequency.items()}
     # Only anchors found in few items index candidates: common ones ("Benelux") say little.
-    rare_limit = max(2, count // 10)
+    # "Few" must leave room for one story told in three or four versions, even when the
+    # items at hand are only a week's handful.
+    rare_limit = max(RARE_AT_LEAST, count // 10)
     index: dict[str, list[int]] = defaultdict(list)
     for position, found in enumerate(sets):
         for anchor in found:
