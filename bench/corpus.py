@@ -3,6 +3,12 @@
 Everything comes from one :class:`random.Random`, so the same seed writes the same bytes.
 The text is made up from small French, Dutch and English word lists: it only has to look
 like real feed content to the parsers, the sanitiser and the language detector.
+
+Two shapes. ``full`` (the default) writes items the way most real feeds do: RSS items as
+WordPress writes them (an excerpt in ``<description>``, the whole article in
+``content:encoded``, comment links and counts, a thumbnail) and Atom entries with a
+``<summary>`` and an HTML ``<content>``. ``lean`` writes only a short ``<description>`` or
+``<content>`` per item, which flatters parsers less than any real feed does.
 """
 
 from __future__ import annotations
@@ -88,13 +94,14 @@ def feed_id(index: int) -> str:
     return f"bench-{index:03d}"
 
 
-def write_corpus(folder: Path, items: int, rng: random.Random) -> Corpus:
+def write_corpus(folder: Path, items: int, rng: random.Random, *, lean: bool = False) -> Corpus:
     """Write ``items`` feed items, ``ITEMS_PER_FEED`` per file, into ``folder``.
 
     Args:
         folder: created if missing.
         items: how many items in all (at least 1).
         rng: the only source of randomness; seed it for reproducible files.
+        lean: write the ``lean`` shape (see the module's docstring).
 
     Returns:
         The files written and their totals.
@@ -111,7 +118,7 @@ def write_corpus(folder: Path, items: int, rng: random.Random) -> Corpus:
         count = min(ITEMS_PER_FEED, items - index * ITEMS_PER_FEED)
         language = rng.choice(("fr", "nl", "en"))
         declared = rng.random() >= UNDECLARED_SHARE
-        entries = [_entry(rng, language, index, serial + n) for n in range(count)]
+        entries = [_entry(rng, language, index, serial + n, lean) for n in range(count)]
         serial += count
         writer = _atom if kind == "atom" else _rss
         data = writer(index, language if declared else None, entries).encode("utf-8")
@@ -130,11 +137,13 @@ class _Entry:
     guid: str
     published: datetime
     html: str
+    #: The excerpt feeds put beside the whole article; empty in the lean shape.
+    summary: str
     authors: tuple[str, ...]
     categories: tuple[str, ...]
 
 
-def _entry(rng: random.Random, language: str, feed: int, serial: int) -> _Entry:
+def _entry(rng: random.Random, language: str, feed: int, serial: int, lean: bool) -> _Entry:
     words = WORDS[language]
     title = _sentence(rng, words, 4, 9).rstrip(".")
     slug = "-".join(title.lower().split()[:5])
@@ -144,12 +153,15 @@ def _entry(rng: random.Random, language: str, feed: int, serial: int) -> _Entry:
         link += "?utm_source=rss&utm_medium=feed&ref=bench"
     offset = timezone(timedelta(minutes=rng.choice(OFFSETS)))
     published = (START + timedelta(minutes=rng.randrange(SPAN_MINUTES))).astimezone(offset)
-    sentences = [_sentence(rng, words, 6, 16) for _ in range(rng.randint(2, 6))]
+    # A short item, or (full shape) a whole article of 3 to 12 paragraphs.
+    count = rng.randint(2, 6) if lean else rng.randint(8, 30)
+    sentences = [_sentence(rng, words, 6, 16) for _ in range(count)]
     html = _html(rng, words, sentences, serial)
+    summary = "" if lean else " ".join(" ".join(sentences[:2]).split()[:40]) + " [&#8230;]"
     authors = tuple(rng.sample(AUTHORS, rng.randint(1, 2))) if rng.random() < 0.6 else ()
     categories = tuple(rng.sample(CATEGORIES, rng.randint(1, 3))) if rng.random() < 0.5 else ()
     guid = f"bench-{serial:06d}"
-    return _Entry(serial, title, link, guid, published, html, authors, categories)
+    return _Entry(serial, title, link, guid, published, html, summary, authors, categories)
 
 
 def _sentence(rng: random.Random, words: Sequence[str], shortest: int, longest: int) -> str:
@@ -186,11 +198,19 @@ def _html(rng: random.Random, words: Sequence[str], sentences: list[str], serial
 def _rss(index: int, language: str | None, entries: list[_Entry]) -> str:
     lines = [
         '<?xml version="1.0" encoding="utf-8"?>',
-        '<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/">',
+        '<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"'
+        ' xmlns:content="http://purl.org/rss/1.0/modules/content/"'
+        ' xmlns:wfw="http://wellformedweb.org/CommentAPI/"'
+        ' xmlns:slash="http://purl.org/rss/1.0/modules/slash/"'
+        ' xmlns:atom="http://www.w3.org/2005/Atom"'
+        ' xmlns:media="http://search.yahoo.com/mrss/">',
         "<channel>",
         f"<title>Bench feed {index:03d}</title>",
         f"<link>https://bench.example/feeds/{index:03d}</link>",
         "<description>A synthetic feed for the ingest benchmark</description>",
+        f'<atom:link href="https://bench.example/feeds/{index:03d}/feed" rel="self"'
+        ' type="application/rss+xml"/>',
+        "<generator>https://wordpress.org/?v=6.4</generator>",
     ]
     if language:
         lines.append(f"<language>{language}</language>")
@@ -200,9 +220,21 @@ def _rss(index: int, language: str | None, entries: list[_Entry]) -> str:
         lines.append(f"<link>{escape(e.link)}</link>")
         lines.append(f'<guid isPermaLink="false">{e.guid}</guid>')
         lines.append(f"<pubDate>{format_datetime(e.published)}</pubDate>")
-        lines.extend(f"<dc:creator>{escape(a)}</dc:creator>" for a in e.authors)
-        lines.extend(f"<category>{c}</category>" for c in e.categories)
-        lines.append(f"<description>{escape(e.html)}</description>")
+        lines.extend(f"<dc:creator><![CDATA[{a}]]></dc:creator>" for a in e.authors)
+        lines.extend(f"<category><![CDATA[{c}]]></category>" for c in e.categories)
+        if e.summary:  # WordPress: excerpt, whole article, comments, a thumbnail
+            page = e.link.split("?")[0]
+            lines.append(f"<comments>{escape(page)}#respond</comments>")
+            lines.append(f"<description><![CDATA[{e.summary}]]></description>")
+            lines.append(f"<content:encoded><![CDATA[{e.html}]]></content:encoded>")
+            lines.append(f"<wfw:commentRss>{escape(page)}/feed/</wfw:commentRss>")
+            lines.append(f"<slash:comments>{e.serial % 7}</slash:comments>")
+            lines.append(
+                f'<media:thumbnail url="https://bench.example/img/{e.serial:06d}.jpg"'
+                ' width="150" height="150"/>'
+            )
+        else:
+            lines.append(f"<description>{escape(e.html)}</description>")
         lines.append("</item>")
     lines += ["</channel>", "</rss>", ""]
     return "\n".join(lines)
@@ -222,11 +254,23 @@ def _atom(index: int, language: str | None, entries: list[_Entry]) -> str:
     for e in entries:
         lines.append("<entry>")
         lines.append(f"<title>{escape(e.title)}</title>")
-        lines.append(f"<link href={quoteattr(e.link)}/>")
+        lines.append(f'<link rel="alternate" type="text/html" href={quoteattr(e.link)}/>')
         lines.append(f"<id>tag:bench.example,2021:{e.guid}</id>")
+        if e.summary:
+            lines.append(f"<published>{e.published.isoformat()}</published>")
         lines.append(f"<updated>{e.published.isoformat()}</updated>")
-        lines.extend(f"<author><name>{escape(a)}</name></author>" for a in e.authors)
+        lines.extend(
+            f"<author><name>{escape(a)}</name><uri>https://bench.example/people/"
+            f"{a.lower().replace(' ', '-')}</uri></author>"
+            for a in e.authors
+        )
         lines.extend(f"<category term={quoteattr(c)}/>" for c in e.categories)
+        if e.summary:
+            lines.append(f'<summary type="html">{escape(e.summary)}</summary>')
+            page = e.link.split("?")[0]
+            lines.append(
+                f'<link rel="replies" type="text/html" href={quoteattr(page + "#comments")}/>'
+            )
         lines.append(f'<content type="html">{escape(e.html)}</content>')
         lines.append("</entry>")
     lines += ["</feed>", ""]

@@ -4,8 +4,9 @@ Writes a seeded corpus of RSS and Atom files into a temporary folder, then times
 
 - ``plain feedparser``: ``feedparser.parse`` on each file's bytes (the baseline);
 - ``plain feedparser-rs``: the same loop with ``feedparser_rs.parse``, when installed;
-- ``digest ingest``: :func:`digest.build.ingest` over one ``FeedSource`` per file into a
-  fresh SQLite store (read, parse, normalise, sanitise, detect language, store);
+- ``digest ingest``: :func:`digest.ingest.ingest` over one ``FeedSource`` per file into a
+  fresh SQLite store (read, parse, normalise, sanitise, detect language, store), once in
+  one process and once with a worker per core, as ``digest build`` runs it;
 - ``digest re-ingest``: the same call again on the same store (nothing new to write).
 
 Then profiles one more ingest with cProfile. Run with ``make bench``; see bench/README.md.
@@ -32,7 +33,7 @@ from types import ModuleType
 import feedparser
 
 from corpus import Corpus, feed_id, write_corpus
-from digest.build import ingest
+from digest.ingest import ingest, worker_count
 from digest.model import Problem
 from digest.sources import SourceAdapter
 from digest.sources.feeds import FeedSource
@@ -135,13 +136,13 @@ def adapters(files: Sequence[Path]) -> list[SourceAdapter]:
     ]
 
 
-def timed_ingest(files: Sequence[Path], store: Store) -> IngestRun:
+def timed_ingest(files: Sequence[Path], store: Store, workers: int = 1) -> IngestRun:
     """Ingest ``files`` into ``store`` once, counting the problems reported."""
     problems: list[Problem] = []
     sources = adapters(files)
     gc.collect()
     start = time.perf_counter()
-    counts = ingest(sources, store, problems.append)
+    counts = ingest(sources, store, problems.append, workers=workers)
     return IngestRun(counts, tuple(problems), time.perf_counter() - start)
 
 
@@ -174,26 +175,21 @@ def table(results: Sequence[Result]) -> str:
 # Where the time of an ingest goes: (label, file name ending, function name). A stage the
 # profile does not show (the library changed, an optional parser is missing) is left out.
 STAGES = (
-    ("digest.build.ingest (total)", "digest/build.py", "ingest"),
-    ("  FeedSource.read", "digest/sources/feeds.py", "read"),
-    ("    parse_feed (both parsers)", "digest/sources/parsing.py", "parse_feed"),
-    ("      feedparser_rs.parse", "~", "feedparser_rs.parse"),
-    ("      feedparser.parse", "feedparser/api.py", "parse"),
-    ("    FeedSource._entry (to RawEntry)", "digest/sources/feeds.py", "_entry"),
-    ("    FeedSource._raw (to RawEntry)", "digest/sources/feeds.py", "_raw"),
-    ("  normalise_entry", "digest/normalise.py", "normalise_entry"),
-    ("  normalise", "digest/normalise.py", "normalise"),
-    ("    sanitise_html (nh3)", "digest/normalise.py", "sanitise_html"),
-    ("    html_to_text", "digest/normalise.py", "html_to_text"),
-    ("    detect_language", "digest/normalise.py", "detect_language"),
-    ("    parse_date", "digest/normalise.py", "parse_date"),
-    ("    canonical_url", "digest/normalise.py", "canonical_url"),
-    ("  identity.keys_for", "digest/identity.py", "keys_for"),
-)
-#: Generators or functions through which Store.put pulls the items it stores.
-PRODUCERS = ("_items", "_incoming")
-#: Parts of Store.put shown under its own share.
-STORE_PARTS = (
+    ("digest.ingest.ingest (total)", "digest/ingest.py", "ingest"),
+    ("  read_source", "digest/ingest.py", "read_source"),
+    ("    FeedSource.read", "digest/sources/feeds.py", "read"),
+    ("      parse_feed (both parsers)", "digest/sources/parsing.py", "parse_feed"),
+    ("        feedparser_rs.parse", "~", "feedparser_rs.parse"),
+    ("        feedparser.parse", "feedparser/api.py", "parse"),
+    ("      FeedSource._raw (to RawEntry)", "digest/sources/feeds.py", "_raw"),
+    ("    normalise_entry", "digest/normalise.py", "normalise_entry"),
+    ("      sanitise_html (nh3)", "digest/normalise.py", "sanitise_html"),
+    ("      html_to_text", "digest/normalise.py", "html_to_text"),
+    ("      detect_language", "digest/normalise.py", "detect_language"),
+    ("      parse_date", "digest/normalise.py", "parse_date"),
+    ("      canonical_url", "digest/normalise.py", "canonical_url"),
+    ("    identity.keys_for", "digest/identity.py", "keys_for"),
+    ("  Store.put", "digest/store.py", "put"),
     ("    Store._known_keys", "digest/store.py", "_known_keys"),
     ("    Store._write", "digest/store.py", "_write"),
 )
@@ -216,20 +212,11 @@ def _cumulative(stats: pstats.Stats, suffix: str, name: str) -> tuple[int, float
 
 
 def stage_profile(stats: pstats.Stats) -> str:
-    """Cumulative seconds of the ingest's main stages, and the store's share."""
-    total = _cumulative(stats, "digest/build.py", "ingest")
-    rows = [(label, _cumulative(stats, suffix, name)) for label, suffix, name in STAGES]
-    put = _cumulative(stats, "digest/store.py", "put")
-    pulled = [_cumulative(stats, "digest/build.py", name) for name in PRODUCERS]
-    if put is not None:
-        # Store.put pulls the items from build.py lazily: its own share is the difference.
-        own = put[1] - sum(found[1] for found in pulled if found is not None)
-        rows.append(("  Store.put less the items it pulls", (put[0], own)))
-        rows.extend(
-            (label, _cumulative(stats, suffix, name)) for label, suffix, name in STORE_PARTS
-        )
+    """Cumulative seconds of the ingest's main stages."""
+    total = _cumulative(stats, "digest/ingest.py", "ingest")
     lines = []
-    for label, found in rows:
+    for label, suffix, name in STAGES:
+        found = _cumulative(stats, suffix, name)
         if found is None:
             continue
         calls, seconds = found
@@ -275,6 +262,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=True,
         help="profile one more ingest with cProfile (default on)",
     )
+    parser.add_argument(
+        "--lean",
+        action="store_true",
+        help="short items only, no excerpts or comment links (see bench/corpus.py)",
+    )
     args = parser.parse_args(argv)
     if args.items < 1:
         parser.error("--items must be at least 1")
@@ -290,10 +282,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="digest-bench-") as tmp:
         folder = Path(tmp)
         start = time.perf_counter()
-        corpus: Corpus = write_corpus(folder / "feeds", args.items, random.Random(SEED))
+        rng = random.Random(SEED)
+        corpus: Corpus = write_corpus(folder / "feeds", args.items, rng, lean=args.lean)
         made = time.perf_counter() - start
         print(
-            f"corpus: {corpus.items:,} items in {len(corpus.files)} files "
+            f"corpus: {'lean' if args.lean else 'full'} shape, "
+            f"{corpus.items:,} items in {len(corpus.files)} files "
             f"({len(corpus.files) - corpus.atom_files} RSS 2.0, {corpus.atom_files} Atom 1.0), "
             f"{corpus.size / 1e6:.1f} MB, written in {made:.2f}s (seed {SEED})"
         )
@@ -314,20 +308,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         finally:
             warm.close()
 
+        serial = Store(f"sqlite:///{folder / 'serial.sqlite3'}")
+        try:
+            alone = timed_ingest(files, serial)
+        finally:
+            serial.close()
+        workers = worker_count(0, len(files))
         store = Store(f"sqlite:///{folder / 'bench.sqlite3'}")
         try:
-            first = timed_ingest(files, store)
-            again = timed_ingest(files, store)
+            first = timed_ingest(files, store, workers)
+            again = timed_ingest(files, store, workers)
         finally:
             store.close()
-        results.append(Result("digest ingest (new store)", first.items, first.seconds))
-        results.append(Result("digest re-ingest (unchanged)", again.items, again.seconds))
+        pool = f"{workers} worker{'s' if workers > 1 else ''}"
+        results.append(Result("digest ingest, 1 process (new store)", alone.items, alone.seconds))
+        results.append(Result(f"digest ingest, {pool} (new store)", first.items, first.seconds))
+        results.append(Result(f"digest re-ingest, {pool} (unchanged)", again.items, again.seconds))
 
         print()
         print(f"best of {REPEATS} for the plain loops, one run for each ingest")
         print(table(results))
         print()
-        for label, run in (("ingest", first), ("re-ingest", again)):
+        for label, run in (("ingest", first), ("re-ingest", again), ("1 process", alone)):
             c = run.counts
             print(
                 f"{label}: {c.added:,} added, {c.updated:,} updated, {c.unchanged:,} unchanged, "
@@ -344,7 +346,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             finally:
                 profiled.close()
             print()
-            print("profile of one more ingest into a new store (cProfile, so slower than above)")
+            print(
+                "profile of one more ingest, in one process, into a new store "
+                "(cProfile, so slower than above)"
+            )
             print(stage_profile(stats))
             print()
             print("top 15 functions by cumulative time")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from digest.build import _incoming
 from digest.identity import Incoming
+from digest.ingest import read_source
 from digest.sources import Report, SourceAdapter
 
 
@@ -13,4 +13,7 @@ def build_incoming(
     source: SourceAdapter, report: Report, now: datetime | None = None
 ) -> list[Incoming]:
     """The items ``source`` gives, normalised and keyed, ready for :meth:`Store.put`."""
-    return _incoming(source, report, now or datetime(2026, 1, 1, tzinfo=UTC))
+    batch = read_source(source, now or datetime(2026, 1, 1, tzinfo=UTC), None)
+    for problem in batch.problems:
+        report(problem)
+    return list(batch.incoming)

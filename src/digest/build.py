@@ -6,24 +6,23 @@ arguments and shows what :func:`build` reports.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from digest.cluster import WINDOW
 from digest.config import Settings
 from digest.edition import build_edition
 from digest.errors import InputError
-from digest.identity import Incoming, keys_for
-from digest.model import Edition, PeriodKind, Problem, RawEntry
-from digest.normalise import Normalised, NormaliseError, normalise_entry
+from digest.ingest import StateLog, ingest
+from digest.model import Edition, PeriodKind, Problem
 from digest.outbox import Outbox
 from digest.periods import periods_between, utc_bounds
 from digest.render.email import BlockView, EmailRenderer
 from digest.render.eml import build_message
 from digest.render.feeds import editions_feed
-from digest.sources import Report, SourceAdapter, adapters_for, read_feed_list
+from digest.sources import Report, adapters_for, read_feed_list
 from digest.sources.http import HttpFetcher
 from digest.store import Store, StoreCounts
 from digest.themes import load_themes
@@ -83,41 +82,6 @@ def parse_day(value: str, option: str) -> date:
         raise InputError(f"{option}: {value!r} is not a date (expected YYYY-MM-DD)") from None
 
 
-def ingest(adapters: Sequence[SourceAdapter], store: Store, report: Report) -> StoreCounts:
-    """Read every source, normalise, identify and store; problems go to ``report``.
-
-    Each source is read whole before its items are identified, so that keys
-    repeated within one source (a feed giving every entry the same link) are
-    recognised and not trusted.
-    """
-    now = datetime.now(UTC)
-    written: set[str] = set()
-    total = StoreCounts(0, 0, 0)
-    for adapter in adapters:
-        # One transaction per source, opened after the source was read: a feed's state is
-        # saved while it is read, and SQLite allows one writer at a time.
-        total += store.put(_incoming(adapter, report, now), written=written)
-    return total
-
-
-def _incoming(adapter: SourceAdapter, report: Report, now: datetime) -> list[Incoming]:
-    batch: list[tuple[RawEntry, Normalised]] = []
-    for raw in adapter.read(report):
-        try:
-            done = normalise_entry(raw, now=now)
-        except NormaliseError as exc:
-            report(Problem(raw.location, f"{exc} for {raw.title!r}", "skipped"))
-            continue
-        for problem in done.problems:
-            report(problem)
-        batch.append((raw, done))
-    keys = keys_for([(raw, done.item) for raw, done in batch])
-    return [
-        Incoming(done.item, key, done.provisional_date)
-        for (_, done), key in zip(batch, keys, strict=True)
-    ]
-
-
 def build(
     settings: Settings,
     *,
@@ -162,8 +126,9 @@ def build(
     store = Store(settings.store_url)
     fetcher = HttpFetcher()
     try:
-        adapters = adapters_for(settings.paths.sources, settings.timezone, feeds, store, fetcher)
-        stored = ingest(adapters, store, collect)
+        states = StateLog(store.feed_states())
+        adapters = adapters_for(settings.paths.sources, settings.timezone, feeds, states, fetcher)
+        stored = ingest(adapters, store, collect, states=states, workers=settings.ingest_workers)
         oldest = store.earliest()
         first = since or (oldest.astimezone(settings.zone).date() if oldest else None)
         last = until or datetime.now(settings.zone).date()

@@ -86,6 +86,8 @@ class Settings(BaseSettings):
     stories_per_theme: int = Field(default=4, ge=1, le=20)
     #: Sentences per key point.
     sentences_per_point: int = Field(default=2, ge=1, le=3)
+    #: Processes reading sources at once: 0 one per CPU core (at most 8), 1 no pool.
+    ingest_workers: int = Field(default=0, ge=0, le=64)
 
     @field_validator("languages", mode="before")
     @classmethod

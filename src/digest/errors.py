@@ -47,6 +47,10 @@ class SourceError(DigestError):
         self.location = location
         super().__init__(message)
 
+    def __reduce__(self) -> tuple[type[SourceError], tuple[str, str]]:
+        # Raised in an ingest worker process, it crosses back pickled: keep both fields.
+        return (type(self), (self.location, self.args[0]))
+
     def __str__(self) -> str:
         return f"{self.location}: {self.args[0]}"
 

@@ -61,7 +61,10 @@ keys_table = Table(
     "item_keys",
     metadata,
     Column("key", String(1024), primary_key=True),
-    Column("item_id", String(512), nullable=False, index=True),
+    Column("item_id", String(512), nullable=False),
+    # Only ever looked up by key: in SQLite, one B-tree keyed on it instead of a rowid
+    # table plus an index (a third fewer writes per stored item).
+    sqlite_with_rowid=False,
 )
 
 feeds_table = Table(

@@ -1,0 +1,167 @@
+"""Ingestion: read every source, normalise, identify, store.
+
+Reading a source (fetching, parsing, sanitising, detecting languages, working
+out identity keys) is independent from one source to the next and costs CPU;
+storing is one writer at a time. So, with ``workers`` above 1, sources are
+read in a pool of worker processes while this process stores each source's
+batch as soon as it and every source before it are read. The result is the
+same as a serial run, byte for byte: batches are stored in source order, the
+problems are reported in that order, and the first source to bring an item
+still wins.
+
+Workers never touch the store. Feed states (HTTP validators, failures) go
+through a :class:`StateLog`: a snapshot of the stored states taken before
+the pool starts, whose saves travel back with each batch and are written
+here. The pool forks (Linux only), so adapters, their HTTP client and the
+language model are inherited, not pickled; elsewhere reading is serial.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from digest.identity import Incoming, keys_for
+from digest.model import FeedState, Problem, RawEntry
+from digest.normalise import Normalised, NormaliseError, normalise_entry
+from digest.sources import Report, SourceAdapter
+from digest.store import Store, StoreCounts
+
+#: Most worker processes ``workers=0`` (automatic) starts.
+MAX_AUTO_WORKERS = 8
+
+
+@dataclass(frozen=True)
+class SourceBatch:
+    """One source, read and normalised, ready for the store."""
+
+    incoming: tuple[Incoming, ...]
+    problems: tuple[Problem, ...]
+    #: Feed states saved while the source was read, oldest first.
+    states: tuple[FeedState, ...]
+
+
+class StateLog:
+    """Feed states for adapters (see ``FeedStates``): the stored ones, and the saves since.
+
+    Adapters read and save states here; :func:`ingest` writes the saves to the
+    store with the batch they belong to.
+    """
+
+    def __init__(self, states: Iterable[FeedState] = ()) -> None:
+        self._known = {state.id: state for state in states}
+        self._saved: list[FeedState] = []
+
+    def feed_state(self, feed_id: str) -> FeedState | None:
+        """The latest state of ``feed_id``, None if it was never read."""
+        return self._known.get(feed_id)
+
+    def save_feed_state(self, state: FeedState) -> None:
+        """Remember ``state`` until :meth:`take` hands it on."""
+        self._known[state.id] = state
+        self._saved.append(state)
+
+    def take(self) -> tuple[FeedState, ...]:
+        """The states saved since the last call, oldest first."""
+        saved = tuple(self._saved)
+        self._saved.clear()
+        return saved
+
+
+def ingest(
+    adapters: Sequence[SourceAdapter],
+    store: Store,
+    report: Report,
+    *,
+    states: StateLog | None = None,
+    workers: int = 1,
+) -> StoreCounts:
+    """Read every source, normalise, identify and store; problems go to ``report``.
+
+    Each source is read whole before its items are identified, so that keys
+    repeated within one source (a feed giving every entry the same link) are
+    recognised and not trusted. Each source is stored in its own transaction.
+
+    Args:
+        states: the log the adapters keep their feed states in; its saves are
+            written to ``store``.
+        workers: processes reading sources at once; 1 reads in this process,
+            0 picks one per CPU core (at most :data:`MAX_AUTO_WORKERS`).
+    """
+    now = datetime.now(UTC)
+    written: set[str] = set()
+    total = StoreCounts(0, 0, 0)
+    for batch in _read_all(adapters, states, now, workers):
+        for state in batch.states:
+            store.save_feed_state(state)
+        for problem in batch.problems:
+            report(problem)
+        total += store.put(batch.incoming, written=written)
+    return total
+
+
+def read_source(adapter: SourceAdapter, now: datetime, states: StateLog | None) -> SourceBatch:
+    """Read one source whole: its items with their identity keys, and what went wrong."""
+    problems: list[Problem] = []
+    batch: list[tuple[RawEntry, Normalised]] = []
+    for raw in adapter.read(problems.append):
+        try:
+            done = normalise_entry(raw, now=now)
+        except NormaliseError as exc:
+            problems.append(Problem(raw.location, f"{exc} for {raw.title!r}", "skipped"))
+            continue
+        problems.extend(done.problems)
+        batch.append((raw, done))
+    keys = keys_for([(raw, done.item) for raw, done in batch])
+    incoming = tuple(
+        Incoming(done.item, key, done.provisional_date)
+        for (_, done), key in zip(batch, keys, strict=True)
+    )
+    return SourceBatch(incoming, tuple(problems), states.take() if states else ())
+
+
+def worker_count(workers: int, sources: int) -> int:
+    """How many processes read ``sources`` sources when ``workers`` were asked for."""
+    if workers == 0:
+        workers = min(os.cpu_count() or 1, MAX_AUTO_WORKERS)
+    return max(1, min(workers, sources))
+
+
+# What the forked workers read, set by the parent just before the pool starts.
+_JOB: tuple[Sequence[SourceAdapter], StateLog | None, datetime] | None = None
+
+
+def _read_all(
+    adapters: Sequence[SourceAdapter], states: StateLog | None, now: datetime, workers: int
+) -> Iterator[SourceBatch]:
+    count = worker_count(workers, len(adapters))
+    if count == 1 or not _can_fork():
+        for adapter in adapters:
+            yield read_source(adapter, now, states)
+        return
+    global _JOB
+    _JOB = (adapters, states, now)
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=count, mp_context=context) as pool:
+            # map keeps the order of the sources, whatever order the workers finish in.
+            yield from pool.map(_read_in_worker, range(len(adapters)))
+    finally:
+        _JOB = None
+
+
+def _read_in_worker(index: int) -> SourceBatch:
+    assert _JOB is not None, "the pool forked before the job was set"
+    adapters, states, now = _JOB
+    return read_source(adapters[index], now, states)
+
+
+def _can_fork() -> bool:
+    # fork shares the adapters and the loaded models without pickling them; on macOS
+    # forking a process that has threads is unsafe, and Windows has no fork.
+    return sys.platform == "linux" and "fork" in multiprocessing.get_all_start_methods()
