@@ -45,6 +45,7 @@ system-deps:
 ## bench: time feed ingestion against plain feedparser on a generated corpus (bench/README.md)
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/keypoints.py
 
 ## i18n: extract chrome strings from src/ and templates/ and update every catalog
 i18n: $(VENV)/.installed-test
