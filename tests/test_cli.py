@@ -312,3 +312,44 @@ def test_the_same_event_from_a_feed_joins_the_translated_article(
         "articles/2024-10-colloque-luxembourg-belgique-fr",
         "articles/2024-10-colloque-luxembourg-belgique-nl",
     }
+
+
+def test_explain_shows_the_scores_behind_an_edition(
+    built: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    tree, _ = built
+    before = snapshot(tree / "outbox")
+    result = run(tree, "explain", "weekly-2024-W42")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "weekly-2024-W42: 2024-10-14 to 2024-10-20, 4 items, 2 stories"
+    story = next(
+        line for line in lines if "articles/2024-10-colloque-luxembourg-belgique-fr" in line
+    )
+    assert "sources 2" in story and "relevance" in story and "redundancy" in story
+    points = [line.strip()[:4] for line in lines if line.strip().startswith("[")]
+    assert {"[en]", "[fr]", "[nl]"} <= set(points)
+    # The manifest and the explanation tell the same story, and nothing was written.
+    manifest = json.loads(
+        (tree / "outbox" / "editions" / "weekly-2024-W42" / "manifest.json").read_text("utf-8")
+    )
+    for entry in manifest["stories"]:
+        assert f"{entry['id']}  score {entry['score']:g} " in result.stdout
+    assert snapshot(tree / "outbox") == before
+
+
+@pytest.mark.parametrize(
+    ("edition", "reason"),
+    [
+        ("weekly-2024-W99", "is not an edition id"),
+        ("2024-W42", "is not an edition id"),
+        ("weekly-2019-W01", "no story in that period"),
+    ],
+)
+def test_explain_refuses_what_it_cannot_explain(
+    built: tuple[Path, subprocess.CompletedProcess[str]], edition: str, reason: str
+) -> None:
+    tree, _ = built
+    result = run(tree, "explain", edition)
+    assert result.returncode == 1
+    assert reason in result.stderr and len(result.stderr.strip().splitlines()) == 1

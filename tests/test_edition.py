@@ -4,8 +4,8 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 
 from digest.cluster import story_groups
-from digest.edition import GENERAL, build_edition
-from digest.model import Item, Theme
+from digest.edition import GENERAL, build_edition, pick
+from digest.model import Item, KeyPoint, Story, StoryScore, Theme
 from digest.periods import period_of
 
 HEALTH = Theme(
@@ -132,3 +132,75 @@ def test_order_of_input_does_not_matter() -> None:
     first = build_edition(WEEK, ITEMS, [ENERGY, HEALTH], **kwargs)  # type: ignore[arg-type]
     second = build_edition(WEEK, list(reversed(ITEMS)), [ENERGY, HEALTH], **kwargs)  # type: ignore[arg-type]
     assert first == second
+
+
+def test_independent_sources_count_translations_do_not() -> None:
+    wire = item(
+        "wire", "fr", "Un hôpital teste l'IA", "L'hôpital de Liège teste un outil de tri.",
+        source_id="wire", id="wire/1", url="https://wire.example/1",
+    )  # fmt: skip
+    edition = build_edition(
+        WEEK, [*ITEMS[:2], wire], [HEALTH], languages=("fr", "nl"), stories_per_theme=4,
+        sentences_per_point=1,
+    )  # fmt: skip
+    assert edition is not None
+    (story,) = edition.sections[0].stories
+    assert len(story.points) == 3
+    assert story.parts is not None and story.parts.sources == 2
+    alone = build_edition(
+        WEEK, ITEMS[:2], [HEALTH], languages=("fr", "nl"), stories_per_theme=4,
+        sentences_per_point=1,
+    )  # fmt: skip
+    assert alone is not None and alone.sections[0].stories[0].parts.sources == 1  # type: ignore[union-attr]
+    assert story.score > alone.sections[0].stories[0].score
+
+
+def test_recency_breaks_an_even_match() -> None:
+    early = item("early", "fr", "Hôpital", "Un hôpital ouvre un service.", day=8)
+    late = item("late", "fr", "Hôpital", "Un hôpital ferme un service.", day=14)
+    edition = build_edition(
+        WEEK, [early, late], [HEALTH], languages=("fr",), stories_per_theme=4,
+        sentences_per_point=1,
+    )  # fmt: skip
+    assert edition is not None
+    stories = edition.sections[0].stories
+    assert [s.id for s in stories] == ["articles/late", "articles/early"]
+    assert [s.parts.recency for s in stories if s.parts] == [1.0, 0.0]
+
+
+def story(key: str, score: float, title: str, text: str) -> Story:
+    point = KeyPoint(f"x/{key}", "fr", title, text, f"https://x.example/{key}", "X",
+                     datetime(2021, 2, 10, tzinfo=UTC), 1.0)  # fmt: skip
+    return Story(f"x/{key}", (point,), score, ("health",), StoryScore(score, 1, 0.0))
+
+
+def test_a_theme_does_not_say_the_same_thing_twice() -> None:
+    said = "L'hôpital de Liège teste un outil de tri des urgences pour ses médecins."
+    first = story("a", 3.0, "Liège : un outil de tri aux urgences", said)
+    again = story("b", 2.9, "Un outil de tri aux urgences à Liège", said)
+    other = story("c", 2.0, "Anvers recrute des infirmiers", "Un hôpital d'Anvers recrute.")
+    chosen = pick([again, other, first], 2)
+    # The near-copy scores above the other story but says what the first one said.
+    assert [s.id for s in chosen] == ["x/a", "x/c"]
+    assert chosen[0].parts is not None and chosen[0].parts.redundancy == 0.0
+    assert chosen[1].parts is not None and chosen[1].parts.redundancy < 0.2
+    everything = pick([again, other, first], 3)
+    assert [s.id for s in everything] == ["x/a", "x/c", "x/b"]
+    assert everything[2].parts is not None and everything[2].parts.redundancy > 0.8
+
+
+def test_each_language_shows_its_best_key_point() -> None:
+    short = item("s", "fr", "Hôpital", "Un hôpital.")
+    rich = item(
+        "r", "fr", "Un hôpital de Liège teste un outil de tri",
+        "Un hôpital de Liège teste un outil de tri pour les urgences et les médecins.",
+        source_id="wire", id="wire/r", url="https://wire.example/r",
+    )  # fmt: skip
+    edition = build_edition(
+        WEEK, [short, rich], [HEALTH], languages=("fr",), stories_per_theme=2,
+        sentences_per_point=1,
+    )  # fmt: skip
+    assert edition is not None
+    for story in edition.sections[0].stories:
+        best = story.point_in("fr")
+        assert best is not None and best.score == max(p.score for p in story.points)

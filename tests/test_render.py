@@ -173,3 +173,33 @@ def test_english_catalog_keeps_the_source_text() -> None:
     for message in catalog:
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
         assert not message.id or not any(strings), message.id
+
+
+def test_a_story_lists_its_sources_once_it_has_several(tmp_path: Path) -> None:
+    when = datetime(2021, 2, 10, 9, tzinfo=UTC)
+    text = "Un hôpital teste un outil de tri. Il aide les médecins à trier."
+    items = [
+        Item("a/fr", "a", "Le Quotidien", "https://a.example/fr", "Un hôpital", when, "fr", text),
+        Item("a/nl", "a", "Le Quotidien", "https://a.example/nl", "Een ziekenhuis", when, "nl",
+             "Een ziekenhuis test een triage-instrument. Het helpt artsen.", translation_of="a/fr"),
+        Item("b/1", "b", "Agence", "https://b.example/1", "Un hôpital", when, "fr", text),
+        Item("c/1", "c", "Seul", "https://c.example/1", "Un autre hôpital", when, "fr",
+             "Un autre hôpital ouvre. Rien de plus."),
+    ]  # fmt: skip
+    edition = build_edition(
+        period_of("weekly", date(2021, 2, 10)), items, [THEME],
+        languages=("fr", "nl"), stories_per_theme=3, sentences_per_point=1,
+    )  # fmt: skip
+    assert edition is not None
+    renderer = EmailRenderer(settings_for(tmp_path))
+    view = renderer.view(edition, ("fr", "nl"))
+    french, dutch = view.blocks
+    listed = {p.url: [(s.name, s.lang) for s in p.sources] for p in french.sections[0].points}
+    assert listed["https://c.example/1"] == []
+    shared = next(sources for sources in listed.values() if sources)
+    assert shared == [("Le Quotidien", "FR"), ("Agence", "FR"), ("Le Quotidien", "NL")]
+    assert dutch.sections[0].points[0].url == "https://a.example/nl"
+    html, plain = renderer.html(view), renderer.text(view)
+    assert "Sources\u00a0:" in html and "Bronnen:" in html
+    assert html.count('href="https://b.example/1"') == 2  # once per language block
+    assert "  - Agence (FR) https://b.example/1" in plain

@@ -6,7 +6,7 @@ arguments and shows what :func:`build` reports.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -16,9 +16,9 @@ from digest.config import Settings
 from digest.edition import build_edition
 from digest.errors import InputError
 from digest.ingest import StateLog, ingest
-from digest.model import Edition, PeriodKind, Problem
+from digest.model import Edition, Period, PeriodKind, Problem, Theme
 from digest.outbox import Outbox
-from digest.periods import periods_between, utc_bounds
+from digest.periods import period_of_edition, periods_between, utc_bounds
 from digest.render.email import BlockView, EmailRenderer
 from digest.render.eml import build_message
 from digest.render.feeds import editions_feed
@@ -138,16 +138,7 @@ def build(
         progress.start(len(periods), "editions")
         results = []
         for each in periods:
-            start, end = utc_bounds(each, settings.zone)
-            edition = build_edition(
-                each,
-                store.items_between(start - WINDOW, end),
-                themes,
-                languages=settings.languages,
-                stories_per_theme=settings.stories_per_theme,
-                sentences_per_point=settings.sentences_per_point,
-                start=start,
-            )
+            edition = edition_for(settings, store, themes, each)
             if edition is not None:
                 results.append(_publish(edition, renderer, outbox))
             progress.advance()
@@ -156,6 +147,41 @@ def build(
         fetcher.close()
         store.close()
     return BuildReport(stored, tuple(results), feeds_changed, tuple(problems))
+
+
+def edition_for(
+    settings: Settings, store: Store, themes: Sequence[Theme], period: Period
+) -> Edition | None:
+    """The edition of ``period`` from what the store holds now (None: nothing to say)."""
+    start, end = utc_bounds(period, settings.zone)
+    return build_edition(
+        period,
+        store.items_between(start - WINDOW, end),
+        themes,
+        languages=settings.languages,
+        stories_per_theme=settings.stories_per_theme,
+        sentences_per_point=settings.sentences_per_point,
+        start=start,
+    )
+
+
+def explain(settings: Settings, edition: str) -> Edition:
+    """Rebuild one edition from the store, as ``digest build`` would, without writing.
+
+    Raises:
+        InputError: ``edition`` is not an edition id, or its period has no story.
+        DigestError: the store or the themes are unusable.
+    """
+    period = period_of_edition(edition)
+    themes = load_themes(settings.paths.themes)
+    store = Store(settings.store_url)
+    try:
+        built = edition_for(settings, store, themes, period)
+    finally:
+        store.close()
+    if built is None:
+        raise InputError(f"{edition}: no story in that period (run digest build first?)")
+    return built
 
 
 def variants(languages: tuple[str, ...]) -> list[tuple[str, ...]]:

@@ -8,7 +8,7 @@ exit status 1; input problems met during a run are one line each.
 from __future__ import annotations
 
 import sys
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +18,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from digest import __version__
-from digest.build import BuildReport, build, parse_day
+from digest.build import BuildReport, build, explain, parse_day
 from digest.config import Settings, load_settings
 from digest.errors import DigestError
 from digest.model import Problem
 from digest.status import source_status
+from digest.taxonomy_check import check_store, explain_stored
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -86,6 +87,57 @@ def build_command(
         and not report.stored.added + report.stored.updated + report.stored.unchanged
     ):
         sys.exit(1)
+
+
+@main.command("explain")
+@click.argument("edition")
+@click.option(
+    "--config",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Configuration file (default: ./digest.toml).",
+)
+def explain_command(edition: str, config: Path | None) -> None:
+    """Show why EDITION (e.g. weekly-2024-W42) says what it says: stories, key points, scores."""
+    settings = _settings(config)
+    try:
+        built = explain(settings, edition)
+    except DigestError as exc:
+        _fail(exc.reason)
+        return
+    out.print(
+        f"{built.id}: {built.period.start} to {built.period.end - timedelta(days=1)}, "
+        f"{len(built.item_ids)} items, {built.story_count} stories",
+        markup=False,
+        soft_wrap=True,
+    )
+    for section in built.sections:
+        label = section.theme.label("en") if section.theme.labels else "General"
+        out.print()
+        out.print(
+            f"[bold]{label}[/bold] ({section.theme.id}): {len(section.stories)} of "
+            f"{section.considered} stories"
+        )
+        for rank, story in enumerate(section.stories, start=1):
+            parts = story.parts
+            why = (
+                f"relevance {parts.relevance:g}, sources {parts.sources}, "
+                f"recency {parts.recency:.2f}, redundancy {parts.redundancy:.2f}"
+                if parts
+                else ""
+            )
+            themes = ", ".join(story.theme_ids) or "none"
+            out.print(
+                f"  {rank}. {story.id}  score {story.score:g} ({why}); themes: {themes}",
+                markup=False,
+                soft_wrap=True,
+            )
+            for point in story.points:
+                out.print(
+                    f"     [{point.language}] {point.score:.3f} {point.source_name}: "
+                    f"{point.title}\n       {point.text}",
+                    markup=False,
+                    soft_wrap=True,
+                )
 
 
 @main.command("sources")
@@ -182,3 +234,124 @@ class _ProgressBar:
     def advance(self) -> None:
         if self._task is not None:
             self._bar.advance(self._task)
+
+
+@main.group("themes")
+def themes_group() -> None:
+    """Check the taxonomy (themes.toml) against the stored items."""
+
+
+@themes_group.command("explain")
+@click.argument("item_id")
+@click.option(
+    "--config",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Configuration file (default: ./digest.toml).",
+)
+def themes_explain_command(item_id: str, config: Path | None) -> None:
+    """Show which rules fired for one stored item, the scores and the themes assigned."""
+    settings = _settings(config)
+    try:
+        item, explanation = explain_stored(settings, item_id)
+    except DigestError as exc:
+        _fail(exc.reason)
+        return
+    out.print(f"{item.id} ({item.language}): {item.title}", markup=False, soft_wrap=True)
+    rules = _table("rules that fired", "theme", "term", "where", ">count", ">weight", ">points")
+    for hit in explanation.hits:
+        term = f"{hit.term} (support)" if hit.support else hit.term
+        row = (hit.theme_id, term, hit.where, str(hit.count), _num(hit.weight), _num(hit.points))
+        rules.add_row(*row)
+    out.print(rules if explanation.hits else "no rule fired", markup=False)
+    if explanation.exclusions:
+        vetoes = _table(
+            "exclusions applied", "theme", "exclusion", "where", ">count", ">cancelled", ">penalty"
+        )
+        for veto in explanation.exclusions:
+            counts = (str(veto.count), str(veto.cancelled), _num(veto.penalty))
+            vetoes.add_row(veto.theme_id, veto.term, veto.where, *counts)
+        out.print(vetoes)
+    scores = _table("scores", "theme", ">score", "assigned")
+    for theme_id, score in sorted(explanation.scores.items(), key=lambda s: (-s[1], s[0])):
+        scores.add_row(theme_id, _num(score), "yes" if theme_id in explanation.assigned else "")
+    if explanation.scores:
+        out.print(scores)
+    chosen = ", ".join(explanation.assigned) or "none (general section)"
+    out.print(f"assigned (score >= {_num(explanation.threshold)}): {chosen}", markup=False)
+
+
+@themes_group.command("check")
+@click.option(
+    "--config",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Configuration file (default: ./digest.toml).",
+)
+def themes_check_command(config: Path | None) -> None:
+    """Themes and rules that never match, and precision/recall against the articles' themes."""
+    settings = _settings(config)
+    try:
+        report = check_store(settings)
+    except DigestError as exc:
+        _fail(exc.reason)
+        return
+    general = f"in the general section (no theme): {report.general}"
+    out.print(f"items: {report.items}; {general}", markup=False)
+    usage = _table("themes", "theme", ">matched", ">assigned")
+    for row in report.usage:
+        usage.add_row(row.theme_id, str(row.matched), str(row.assigned))
+    out.print(usage)
+    unmatched = ", ".join(report.unmatched_themes) or "none"
+    out.print(f"themes that matched nothing: {unmatched}", markup=False, soft_wrap=True)
+    idle: dict[tuple[str, str], list[str]] = {}
+    for rule in report.idle_rules:
+        idle.setdefault((rule.theme_id, rule.language), []).append(rule.term)
+    if idle:
+        title = f"rules that never fired ({len(report.idle_rules)})"
+        rules = _table(title, "theme", "lang", "terms")
+        for (theme_id, language), terms in idle.items():
+            rules.add_row(theme_id, language, ", ".join(terms))
+        out.print(rules)
+    else:
+        out.print("rules that never fired: none")
+    if report.languages_without_items:
+        skipped = ", ".join(report.languages_without_items)
+        out.print(f"(rules in {skipped} not checked: no item in that language)", markup=False)
+    if report.unknown_expected:
+        unknown = ", ".join(report.unknown_expected)
+        out.print(f"expected themes not in the taxonomy: {unknown}", markup=False, soft_wrap=True)
+    if report.macro_f1 is None:
+        out.print("no article file names its expected themes (front matter `themes:`)")
+        return
+    quality = _table(
+        f"against the articles' themes ({report.evaluated} items)",
+        "theme",
+        ">expected",
+        ">assigned",
+        ">precision",
+        ">recall",
+        ">F1",
+    )
+    for q in report.quality:
+        quality.add_row(
+            q.theme_id,
+            str(q.true_positives + q.false_negatives),
+            str(q.true_positives + q.false_positives),
+            f"{q.precision:.2f}",
+            f"{q.recall:.2f}",
+            f"{q.f1:.2f}",
+        )
+    out.print(quality)
+    out.print(f"macro-F1: {report.macro_f1:.3f}")
+
+
+def _table(title: str, *columns: str) -> Table:
+    """A table with these columns; a name starting with ">" is right-aligned (numbers)."""
+    table = Table(title=title, show_edge=False)
+    for column in columns:
+        right = column.startswith(">")
+        table.add_column(column.lstrip(">"), justify="right" if right else "left")
+    return table
+
+
+def _num(value: float) -> str:
+    return f"{value:g}" if value == int(value) else f"{value:.2f}"

@@ -2,26 +2,42 @@
 
 Items about the same event (translations, near-duplicates, the same news in
 other languages: see :mod:`digest.cluster`) form one story, shown once with
-every language version. Each story goes to its best-scoring theme (stories
-matching no theme go to a general section); within a theme the strongest
-stories come first.
+every source. Each story goes to its best-scoring theme (stories matching no
+theme go to a general section).
+
+Within a theme, stories are ranked by relevance (the theme's score), the
+number of independent sources reporting them and recency::
+
+    score = relevance * (1 + SOURCE_BONUS * (sources - 1)) * (1 + RECENCY_BONUS * recency)
+
+then picked greedily with maximal marginal relevance: each next story is the
+one with the best ``MMR_LAMBDA * score / best score - (1 - MMR_LAMBDA) *
+redundancy``, where redundancy is the lemma cosine between its key point and
+the closest one already picked, so a theme does not say the same thing twice.
 """
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from digest.cluster import story_groups
-from digest.model import Edition, Item, KeyPoint, Period, Section, Story, Theme
+from digest.model import Edition, Item, KeyPoint, Period, Section, Story, StoryScore, Theme
 from digest.periods import edition_id
-from digest.summarise import key_point_text
+from digest.summarise import key_point_text, lemmas
 from digest.themes import Classifier, Text
 
 #: Section for stories that match no theme; its label comes from the message catalogs.
 GENERAL = Theme(id="general", labels={}, descriptions={}, keywords={})
-#: How much each extra language version adds to a story's score.
-VERSION_BONUS = 0.25
+#: How much each independent source beyond the first adds to a story's score.
+SOURCE_BONUS = 0.5
+#: How much being the period's latest news adds (0 for its first moment).
+RECENCY_BONUS = 0.2
+#: Weight of the score against redundancy when a theme's stories are picked.
+MMR_LAMBDA = 0.7
 
 
 def build_edition(
@@ -49,6 +65,8 @@ def build_edition(
     if not own:
         return None
     classifier = Classifier(themes)
+    first = min(item.published for item in own)
+    span = (max(item.published for item in own) - first).total_seconds()
     by_theme: dict[str, list[Story]] = {}
     for group in story_groups(items):
         if start is not None and group[0].published < start:
@@ -59,16 +77,20 @@ def build_edition(
         scores = classifier.scores(texts)
         theme_ids = classifier.assign(texts)
         primary = theme_ids[0] if theme_ids else GENERAL.id
-        relevance = scores.get(primary, 1.0)
-        score = round(relevance * (1 + VERSION_BONUS * (len(group) - 1)), 6)
-        story = Story(id=group[0].id, points=points, score=score, theme_ids=theme_ids)
+        latest = max(item.published for item in group)
+        parts = StoryScore(
+            relevance=round(scores.get(primary, 1.0), 6),
+            sources=len({item.source_id for item in group}),
+            recency=round((latest - first).total_seconds() / span, 6) if span else 1.0,
+        )
+        story = Story(group[0].id, points, _score(parts), theme_ids, parts)
         by_theme.setdefault(primary, []).append(story)
     sections = []
     for theme in (*themes, GENERAL):
         stories = by_theme.get(theme.id)
         if stories:
-            stories.sort(key=lambda s: (-s.score, -s.original.published.timestamp(), s.id))
-            sections.append(Section(theme, tuple(stories[:stories_per_theme])))
+            chosen = pick(stories, stories_per_theme)
+            sections.append(Section(theme, chosen, considered=len(stories)))
     if not sections:
         return None
     return Edition(
@@ -79,6 +101,51 @@ def build_edition(
         published=max(item.published for item in own),
         item_ids=tuple(sorted(item.id for item in own)),
     )
+
+
+def _score(parts: StoryScore) -> float:
+    sources = 1 + SOURCE_BONUS * (parts.sources - 1)
+    return round(parts.relevance * sources * (1 + RECENCY_BONUS * parts.recency), 6)
+
+
+def pick(stories: Sequence[Story], count: int) -> tuple[Story, ...]:
+    """Up to ``count`` of one theme's ``stories``, by maximal marginal relevance.
+
+    Each chosen story records its redundancy (see the module's docstring).
+    """
+    ranked = sorted(stories, key=lambda s: (-s.score, -s.original.published.timestamp(), s.id))
+    best = ranked[0].score or 1.0
+    bags = {story.id: _bag(story) for story in ranked}
+    chosen: list[Story] = []
+    while ranked and len(chosen) < count:
+        redundancy = [
+            max((_cosine(bags[s.id], bags[c.id]) for c in chosen), default=0.0) for s in ranked
+        ]
+        values = [
+            MMR_LAMBDA * s.score / best - (1 - MMR_LAMBDA) * r
+            for s, r in zip(ranked, redundancy, strict=True)
+        ]
+        # index() finds the first of equal values: the ranked order breaks ties.
+        at = values.index(max(values))
+        story = ranked.pop(at)
+        if story.parts is not None:
+            parts = replace(story.parts, redundancy=round(redundancy[at], 6))
+            story = replace(story, parts=parts)
+        chosen.append(story)
+    return tuple(chosen)
+
+
+def _bag(story: Story) -> Counter[str]:
+    point = story.original
+    return Counter(lemmas(f"{point.title}. {point.text}", point.language))
+
+
+def _cosine(a: Counter[str], b: Counter[str]) -> float:
+    shared = sum(a[word] * b[word] for word in a.keys() & b.keys())
+    if not shared:
+        return 0.0
+    norm = math.sqrt(sum(v * v for v in a.values())) * math.sqrt(sum(v * v for v in b.values()))
+    return shared / norm
 
 
 def _key_point(item: Item, sentences: int) -> KeyPoint:

@@ -115,6 +115,13 @@ class Theme:
     descriptions: dict[str, str]
     #: Keywords per language code, lower-case.
     keywords: dict[str, tuple[str, ...]]
+    #: Weight of a keyword per language, when it is not 1 (``{"fr": {"rgpd": 3.0}}``).
+    weights: dict[str, dict[str, float]] = field(default_factory=dict)
+    #: Keywords per language that count only when another keyword of the theme matched.
+    support: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: Exclusions per language: phrase -> points it takes off (0: it only cancels the
+    #: keyword matches it covers, as "police d'écriture" cancels "police").
+    exclusions: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def label(self, language: str) -> str:
         """Label in ``language``, falling back to English, then to the id."""
@@ -148,19 +155,37 @@ class KeyPoint:
 
 
 @dataclass(frozen=True)
+class StoryScore:
+    """Why a story ranks where it does: the parts of its score."""
+
+    #: Score of the story's best theme, over all its versions.
+    relevance: float
+    #: Independent sources (distinct sources, not language versions) that report it.
+    sources: int
+    #: When its latest version appeared within the period: 0 first moment, 1 last.
+    recency: float
+    #: Greatest similarity of its key point to a story ranked above it in its theme (0-1).
+    redundancy: float = 0.0
+
+
+@dataclass(frozen=True)
 class Story:
-    """One news event: an item and its translations, one key point per language version."""
+    """One news event: every item about it, one key point per item."""
 
     id: str
-    #: One key point per language version, ordered by language code.
+    #: One key point per item (language versions, other sources), by language, date, id.
     points: tuple[KeyPoint, ...]
+    #: Ranking score within its theme (see :mod:`digest.edition`).
     score: float
     #: Themes the story matched, best first.
     theme_ids: tuple[str, ...] = ()
+    #: The parts of ``score``, for ``digest explain``.
+    parts: StoryScore | None = None
 
     def point_in(self, language: str) -> KeyPoint | None:
-        """The version written in ``language``, if there is one."""
-        return next((p for p in self.points if p.language == language), None)
+        """The best key point written in ``language``, if there is one."""
+        written = [p for p in self.points if p.language == language]
+        return min(written, key=lambda p: (-p.score, p.published, p.item_id), default=None)
 
     @property
     def original(self) -> KeyPoint:
@@ -174,6 +199,8 @@ class Section:
 
     theme: Theme
     stories: tuple[Story, ...]
+    #: Stories the theme had before the ``stories_per_theme`` cut.
+    considered: int = 0
 
 
 @dataclass(frozen=True)

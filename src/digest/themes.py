@@ -1,36 +1,81 @@
-"""The taxonomy (``themes.toml``) and keyword classification.
+"""The taxonomy (``themes.toml``) and rule-based classification on lemmas.
 
-A keyword matches case-insensitively on word boundaries; a keyword word of four
-letters or more also matches the longer words it starts ("algorithme" matches
-"algorithmes"), shorter ones (acronyms) only match whole words. A hit in a
-title counts :data:`TITLE_WEIGHT` times.
+Each theme has rules per language (``[themes.keywords]``) and optional exclusions
+(``[themes.exclude]``)::
+
+    [themes.keywords]
+    fr = ["algorithme", "données personnelles", { term = "rgpd", weight = 3 },
+          { term = "données", support = true }, "transfrontali*"]
+    [themes.exclude]
+    fr = ["police d'écriture", { term = "ministère des finances", penalty = 2 }]
+
+- A plain string is a rule of weight 1; a table sets ``weight`` (any positive number)
+  and ``support = true`` (the rule counts only when a non-support rule of the same theme
+  matched the story: "data" alone does not make a story about data governance).
+- Words match on lemmas (:mod:`simplemma`), case and accents ignored: "algorithmes"
+  matches "algorithme", "gemeenten" matches "gemeente", "données personnelles" matches
+  "donnée personnel". A rule word shorter than four letters (an acronym such as "ia" or
+  "avg") matches only that word as written, never through a lemma. A word ending in
+  ``*`` matches every word it starts, for compounds ("grensoverschrijd*").
+- A phrase matches consecutive words; apostrophes and hyphens separate words, so
+  "l'ia", "AI-verordening" and "ai verordening" are word sequences like any other.
+- Within a theme, overlapping matches keep the longest ("compétences numériques" over
+  "compétences"). A match of an exclusion cancels the theme's rule matches it overlaps;
+  with a ``penalty`` it also takes that many points off the theme per occurrence.
+- A match in a title counts :data:`TITLE_WEIGHT` times. A theme's score is the sum of
+  its matches' weights over every version of a story, the repeats of one rule damped
+  (``n`` matches count ``sqrt(n)`` times). A theme is assigned when it reaches
+  :data:`MIN_SCORE` and either :data:`RELATIVE_SCORE` times the best theme's score or
+  :data:`STRONG_SCORE`: a story is about a few themes, not every one it mentions.
+
+Each text is lemmatised once (lemmas are cached per word) and matched against an
+index of the rules' first words per language, so the cost does not grow with the
+number of themes.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+
+import simplemma
 
 from digest.config import SUPPORTED_LANGUAGES
 from digest.errors import ConfigError
 from digest.model import Theme
 
-TITLE_WEIGHT = 3.0
+#: How many times a match in a title counts.
+TITLE_WEIGHT = 2.0
 #: Smallest score for a theme to be assigned.
 MIN_SCORE = 2.0
+#: A theme is assigned only when its score is at least this share of the best theme's.
+RELATIVE_SCORE = 0.3
+#: A theme scoring at least this is assigned however far ahead the best one is.
+STRONG_SCORE = 6.0
+#: Rule words shorter than this match only as written (no lemma): acronyms.
+_LEMMA_MIN = 4
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_WORD = re.compile(r"\w+")
+_RULE_WORD = re.compile(r"\w+\*?")
+_RULE_KEYS = {"term", "weight", "support"}
+_EXCLUDE_KEYS = {"term", "penalty"}
+
+Where = Literal["title", "body"]
 
 
 def load_themes(path: Path) -> tuple[Theme, ...]:
     """Read and check the taxonomy.
 
     Raises:
-        ConfigError: missing file, bad TOML, or a theme without id, labels or keywords.
+        ConfigError: missing file, bad TOML, a theme without id, labels or keywords, or
+            a malformed rule.
     """
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -56,17 +101,77 @@ def _theme(entry: Any, path: Path, number: int) -> Theme:
     theme_id = entry.get("id")
     if not isinstance(theme_id, str) or not _ID.match(theme_id):
         raise ConfigError(f"{where}: 'id' must be lower-case letters, digits and '-'")
-    labels = _per_language(entry.get("label"), f"{where} ({theme_id}): label")
-    descriptions = _per_language(entry.get("description", {}), f"{where} ({theme_id}): description")
+    where = f"{where} ({theme_id})"
+    labels = _per_language(entry.get("label"), f"{where}: label")
+    descriptions = _per_language(entry.get("description", {}), f"{where}: description")
     keywords_raw = entry.get("keywords")
     if not isinstance(keywords_raw, dict) or not keywords_raw:
-        raise ConfigError(f"{where} ({theme_id}): 'keywords' must map languages to lists")
+        raise ConfigError(f"{where}: 'keywords' must map languages to lists")
     keywords: dict[str, tuple[str, ...]] = {}
-    for lang, words in keywords_raw.items():
-        if lang not in SUPPORTED_LANGUAGES or not isinstance(words, list):
-            raise ConfigError(f"{where} ({theme_id}): keywords.{lang} must be a list")
-        keywords[lang] = tuple(str(w).casefold().strip() for w in words if str(w).strip())
-    return Theme(id=theme_id, labels=labels, descriptions=descriptions, keywords=keywords)
+    weights: dict[str, dict[str, float]] = {}
+    support: dict[str, tuple[str, ...]] = {}
+    for lang, rules in _lists(keywords_raw, f"{where}: keywords"):
+        terms, supporting = [], []
+        for rule in rules:
+            term, options = _entry(rule, _RULE_KEYS, f"{where}: keywords.{lang}")
+            weight = _number(options.get("weight", 1.0), f"{where}: keywords.{lang} {term!r}")
+            if weight <= 0:
+                raise ConfigError(f"{where}: keywords.{lang} {term!r}: weight must be above 0")
+            if not isinstance(options.get("support", False), bool):
+                raise ConfigError(f"{where}: keywords.{lang} {term!r}: support must be true/false")
+            terms.append(term)
+            if weight != 1:
+                weights.setdefault(lang, {})[term] = weight
+            if options.get("support"):
+                supporting.append(term)
+        keywords[lang] = tuple(terms)
+        if supporting:
+            support[lang] = tuple(supporting)
+    exclusions: dict[str, dict[str, float]] = {}
+    for lang, rules in _lists(entry.get("exclude", {}), f"{where}: exclude"):
+        for rule in rules:
+            term, options = _entry(rule, _EXCLUDE_KEYS, f"{where}: exclude.{lang}")
+            penalty = _number(options.get("penalty", 0.0), f"{where}: exclude.{lang} {term!r}")
+            if penalty < 0:
+                raise ConfigError(f"{where}: exclude.{lang} {term!r}: penalty must be 0 or more")
+            exclusions.setdefault(lang, {})[term] = penalty
+    return Theme(
+        id=theme_id,
+        labels=labels,
+        descriptions=descriptions,
+        keywords=keywords,
+        weights=weights,
+        support=support,
+        exclusions=exclusions,
+    )
+
+
+def _lists(value: Any, where: str) -> Iterable[tuple[str, list[Any]]]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where} must map languages to lists")
+    for lang, rules in value.items():
+        if lang not in SUPPORTED_LANGUAGES or not isinstance(rules, list):
+            raise ConfigError(f"{where}.{lang} must be a list")
+        yield lang, rules
+
+
+def _entry(rule: Any, allowed: set[str], where: str) -> tuple[str, dict[str, Any]]:
+    """A rule's term (lower-case) and its options; a plain string has none."""
+    options: dict[str, Any] = {}
+    if isinstance(rule, dict):
+        unknown = sorted(set(rule) - allowed)
+        if unknown:
+            raise ConfigError(f"{where}: unknown key {', '.join(unknown)} in {rule!r}")
+        options, rule = rule, rule.get("term")
+    if not isinstance(rule, str) or not _RULE_WORD.search(rule):
+        raise ConfigError(f"{where}: {rule!r} is not a term (text, or a table with 'term')")
+    return " ".join(rule.casefold().split()), options
+
+
+def _number(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigError(f"{where}: {value!r} is not a number")
+    return float(value)
 
 
 def _per_language(value: Any, where: str) -> dict[str, str]:
@@ -87,49 +192,290 @@ class Text:
     body: str
 
 
+@dataclass(frozen=True)
+class RuleHit:
+    """A rule that matched, with how often and what it added."""
+
+    theme_id: str
+    language: str
+    term: str
+    where: Where
+    count: int
+    weight: float
+    #: Points added to the theme: weight x count (x :data:`TITLE_WEIGHT` in a title);
+    #: 0 for a support rule that matched alone.
+    points: float
+    support: bool = False
+
+
+@dataclass(frozen=True)
+class ExclusionHit:
+    """An exclusion that matched: the rule matches it cancelled and the points it took off."""
+
+    theme_id: str
+    language: str
+    term: str
+    where: Where
+    count: int
+    #: Rule matches it cancelled.
+    cancelled: int
+    #: Points taken off the theme (penalty x count).
+    penalty: float
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Why a story got its themes."""
+
+    hits: tuple[RuleHit, ...]
+    exclusions: tuple[ExclusionHit, ...]
+    #: Score per theme, zeros left out.
+    scores: dict[str, float]
+    #: Score a theme had to reach to be assigned.
+    threshold: float
+    #: Themes assigned, best first.
+    assigned: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Word:
+    """One word of a rule: the keys it matches, or the prefix it matches."""
+
+    keys: frozenset[str]
+    prefix: str | None = None
+
+    def matches(self, keys: tuple[str, ...]) -> bool:
+        if self.prefix is not None:
+            return any(key.startswith(self.prefix) for key in keys)
+        return not self.keys.isdisjoint(keys)
+
+
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: one object per rule
+class _Rule:
+    theme_id: str
+    term: str
+    words: tuple[_Word, ...]
+    weight: float = 1.0
+    support: bool = False
+    #: True for an exclusion.
+    exclusion: bool = False
+    penalty: float = 0.0
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@lru_cache(maxsize=200_000)
+def _keys(language: str, word: str) -> tuple[str, ...]:
+    """What a (lower-case) word of a text matches: itself and its lemma, accents dropped."""
+    try:
+        lemma = simplemma.lemmatize(word, lang=language).casefold()
+    except ValueError:  # a language simplemma does not know: the word alone
+        lemma = word
+    surface = _fold(word)
+    return (surface,) if lemma == word else (surface, _fold(lemma))
+
+
+def _rule_word(language: str, word: str) -> _Word:
+    if word.endswith("*"):
+        return _Word(frozenset(), prefix=_fold(word[:-1]))
+    if len(word) < _LEMMA_MIN:
+        return _Word(frozenset({_fold(word)}))
+    return _Word(frozenset(_keys(language, word)))
+
+
+def _rules(themes: Sequence[Theme]) -> dict[str, list[_Rule]]:
+    by_language: dict[str, list[_Rule]] = {}
+    for theme in themes:
+        for lang, terms in theme.keywords.items():
+            weights, support = theme.weights.get(lang, {}), set(theme.support.get(lang, ()))
+            for term in terms:
+                words = tuple(_rule_word(lang, w) for w in _RULE_WORD.findall(term))
+                rule = _Rule(theme.id, term, words, weights.get(term, 1.0), term in support)
+                by_language.setdefault(lang, []).append(rule)
+        for lang, penalties in theme.exclusions.items():
+            for term, penalty in penalties.items():
+                words = tuple(_rule_word(lang, w) for w in _RULE_WORD.findall(term))
+                rule = _Rule(theme.id, term, words, exclusion=True, penalty=penalty)
+                by_language.setdefault(lang, []).append(rule)
+    return by_language
+
+
+class _Matcher:
+    """The rules of one language, indexed by what their first word matches."""
+
+    def __init__(self, language: str, rules: Sequence[_Rule]) -> None:
+        self.language = language
+        self.rules = tuple(rules)
+        self._exact: dict[str, list[_Rule]] = {}
+        self._prefixed: list[tuple[str, _Rule]] = []
+        for rule in self.rules:
+            first = rule.words[0]
+            if first.prefix is not None:
+                self._prefixed.append((first.prefix, rule))
+            for key in first.keys:
+                self._exact.setdefault(key, []).append(rule)
+        self._candidates: dict[str, tuple[_Rule, ...]] = {}
+
+    def _starting(self, word: str, keys: tuple[str, ...]) -> tuple[_Rule, ...]:
+        found = self._candidates.get(word)
+        if found is None:
+            chosen: dict[int, _Rule] = {}
+            for key in keys:
+                for rule in self._exact.get(key, ()):
+                    chosen[id(rule)] = rule
+            for prefix, rule in self._prefixed:
+                if any(key.startswith(prefix) for key in keys):
+                    chosen[id(rule)] = rule
+            found = self._candidates[word] = tuple(chosen.values())
+        return found
+
+    def matches(self, text: str) -> list[tuple[_Rule, int, int]]:
+        """Every rule and exclusion match in ``text``: (rule, first word, end word)."""
+        words = _WORD.findall(text.casefold())
+        keys = [_keys(self.language, w) for w in words]
+        found = []
+        for start, word in enumerate(words):
+            for rule in self._starting(word, keys[start]):
+                end = start + len(rule.words)
+                if end <= len(words) and all(
+                    w.matches(keys[start + n]) for n, w in enumerate(rule.words[1:], start=1)
+                ):
+                    found.append((rule, start, end))
+        return found
+
+
 class Classifier:
     """Scores texts against every theme of a taxonomy."""
 
-    def __init__(self, themes: Sequence[Theme]) -> None:
+    def __init__(
+        self,
+        themes: Sequence[Theme],
+        *,
+        relative: float = RELATIVE_SCORE,
+        strong: float = STRONG_SCORE,
+    ) -> None:
         self.themes = tuple(themes)
-
-    @cached_property
-    def _patterns(self) -> dict[tuple[str, str], re.Pattern[str]]:
-        patterns: dict[tuple[str, str], re.Pattern[str]] = {}
-        for theme in self.themes:
-            for lang, words in theme.keywords.items():
-                if words:
-                    alternatives = sorted((_keyword_regex(w) for w in words), key=len, reverse=True)
-                    patterns[(theme.id, lang)] = re.compile("|".join(alternatives))
-        return patterns
+        self.relative = relative
+        self.strong = strong
+        self._matchers = {
+            lang: _Matcher(lang, rules) for lang, rules in _rules(self.themes).items()
+        }
+        # edition.py asks for scores then assign of the same story: analyse it once.
+        self._last: tuple[tuple[Text, ...], Explanation] | None = None
 
     def scores(self, texts: Iterable[Text]) -> dict[str, float]:
         """Score of each theme over all ``texts`` (versions of one story), zeros left out."""
-        totals: dict[str, float] = {}
-        for text in texts:
-            title, body = text.title.casefold(), text.body.casefold()
-            for theme in self.themes:
-                pattern = self._patterns.get((theme.id, text.language))
-                if pattern is None:
-                    continue
-                score = TITLE_WEIGHT * len(pattern.findall(title)) + len(pattern.findall(body))
-                if score:
-                    totals[theme.id] = totals.get(theme.id, 0.0) + score
-        return totals
+        return dict(self.explain(texts).scores)
 
     def assign(self, texts: Iterable[Text]) -> tuple[str, ...]:
-        """Themes whose score reaches :data:`MIN_SCORE`, best first (ties by id)."""
-        scores = self.scores(texts)
-        chosen = [(score, theme_id) for theme_id, score in scores.items() if score >= MIN_SCORE]
-        return tuple(theme_id for _score, theme_id in sorted(chosen, key=lambda s: (-s[0], s[1])))
+        """Themes whose score reaches the threshold, best first (ties by id)."""
+        return self.explain(texts).assigned
+
+    def explain(self, texts: Iterable[Text]) -> Explanation:
+        """Every rule and exclusion that matched ``texts``, the scores and the themes assigned."""
+        key = tuple(texts)
+        if self._last is not None and self._last[0] == key:
+            return self._last[1]
+        explanation = self._explain(key)
+        self._last = (key, explanation)
+        return explanation
+
+    def _explain(self, texts: Sequence[Text]) -> Explanation:
+        counts: dict[tuple[_Rule, str, Where], int] = {}
+        cancelled: dict[tuple[_Rule, str, Where], int] = {}
+        for text in texts:
+            matcher = self._matchers.get(text.language)
+            if matcher is None:
+                continue
+            parts: tuple[tuple[Where, str], ...] = (("title", text.title), ("body", text.body))
+            for where, part in parts:
+                kept, vetoes = _resolve(matcher.matches(part))
+                for rule in kept:
+                    slot = (rule, text.language, where)
+                    counts[slot] = counts.get(slot, 0) + 1
+                for rule, vetoed in vetoes:
+                    slot = (rule, text.language, where)
+                    counts[slot] = counts.get(slot, 0) + 1
+                    cancelled[slot] = cancelled.get(slot, 0) + vetoed
+        return self._score(counts, cancelled)
+
+    def _score(
+        self,
+        counts: Mapping[tuple[_Rule, str, Where], int],
+        cancelled: Mapping[tuple[_Rule, str, Where], int],
+    ) -> Explanation:
+        backed = {r.theme_id for (r, _, _) in counts if not r.exclusion and not r.support}
+        totals: dict[str, float] = {}
+        hits, exclusions = [], []
+        for (rule, lang, where), count in counts.items():
+            factor = TITLE_WEIGHT if where == "title" else 1.0
+            if rule.exclusion:
+                penalty = rule.penalty * count
+                totals[rule.theme_id] = totals.get(rule.theme_id, 0.0) - penalty
+                vetoed = cancelled.get((rule, lang, where), 0)
+                exclusions.append(
+                    ExclusionHit(rule.theme_id, lang, rule.term, where, count, vetoed, penalty)
+                )
+                continue
+            points = rule.weight * _repeats(count) * factor
+            if rule.support and rule.theme_id not in backed:
+                points = 0.0
+            totals[rule.theme_id] = totals.get(rule.theme_id, 0.0) + points
+            hits.append(
+                RuleHit(
+                    rule.theme_id, lang, rule.term, where, count, rule.weight, points, rule.support
+                )
+            )
+        scores = {theme: round(score, 6) for theme, score in totals.items() if score > 0}
+        best = max(scores.values(), default=0.0)
+        threshold = max(MIN_SCORE, min(self.relative * best, self.strong))
+        chosen = sorted((-s, t) for t, s in scores.items() if s >= threshold)
+        order = {theme.id: n for n, theme in enumerate(self.themes)}
+        hits.sort(key=lambda h: (order.get(h.theme_id, 0), -h.points, h.term, h.where))
+        exclusions.sort(key=lambda e: (order.get(e.theme_id, 0), e.term, e.where))
+        return Explanation(
+            tuple(hits), tuple(exclusions), scores, threshold, tuple(t for _s, t in chosen)
+        )
 
 
-def _keyword_regex(keyword: str) -> str:
-    parts = []
-    for word in keyword.split():
-        tail = r"\w*" if len(word) >= 4 else ""
-        parts.append(re.escape(word) + tail)
-    return r"(?<!\w)" + r"[\s'’-]+".join(parts) + r"(?!\w)"
+def _repeats(count: int) -> float:
+    """What ``count`` matches of one rule are worth: each repeat adds less, so a long
+    article repeating one word does not drown the other themes it is about."""
+    return math.sqrt(count)
+
+
+def _resolve(
+    found: list[tuple[_Rule, int, int]],
+) -> tuple[list[_Rule], list[tuple[_Rule, int]]]:
+    """Rule matches kept (longest first within a theme, none inside an exclusion of it),
+    and each exclusion match with how many rule matches it cancelled."""
+    spans: dict[str, list[tuple[int, int]]] = {}
+    vetoes: list[tuple[_Rule, int]] = []
+    for rule, start, end in found:
+        if rule.exclusion:
+            spans.setdefault(rule.theme_id, []).append((start, end))
+    taken: dict[str, list[tuple[int, int]]] = {}
+    kept: list[_Rule] = []
+    cancelled: dict[tuple[str, int, int], int] = {}
+    for rule, start, end in sorted(found, key=lambda f: (f[1], f[1] - f[2])):
+        if rule.exclusion:
+            continue
+        overlaps = [s for s in spans.get(rule.theme_id, ()) if s[0] < end and start < s[1]]
+        if overlaps:
+            for s in overlaps:
+                cancelled[rule.theme_id, *s] = cancelled.get((rule.theme_id, *s), 0) + 1
+            continue
+        if any(s < end and start < e for s, e in taken.get(rule.theme_id, ())):
+            continue
+        taken.setdefault(rule.theme_id, []).append((start, end))
+        kept.append(rule)
+    for rule, start, end in found:
+        if rule.exclusion:
+            vetoes.append((rule, cancelled.get((rule.theme_id, start, end), 0)))
+    return kept, vetoes
 
 
 def theme_map(themes: Iterable[Theme]) -> Mapping[str, Theme]:

@@ -15,7 +15,7 @@ from mjml import mjml2html
 
 from digest.config import Settings
 from digest.errors import RenderError
-from digest.model import Edition, KeyPoint, Section
+from digest.model import Edition, KeyPoint, Section, Story
 from digest.render.i18n import Catalogs, language_name, long_date, period_label
 
 
@@ -44,6 +44,16 @@ _PERIOD_HEADINGS = {
 
 
 @dataclass(frozen=True)
+class SourceView:
+    """One item of a story, as listed under the story's key point."""
+
+    name: str
+    url: str
+    #: Language of the item, upper case (``FR``).
+    lang: str
+
+
+@dataclass(frozen=True)
 class PointView:
     """One story as shown in one language block."""
 
@@ -57,6 +67,8 @@ class PointView:
     #: Language code shown on a badge when the story is not in the block's language.
     badge: str = ""
     badge_note: str = ""
+    #: Every item of the story when it has more than one (versions, other sources).
+    sources: tuple[SourceView, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -84,6 +96,8 @@ class BlockView:
     unsubscribe: str
     #: ``Unsubscribe: <address>`` for the plain-text part.
     unsubscribe_line: str
+    #: ``Sources:`` in the block's language, before a story's list of sources.
+    sources_label: str
     sections: tuple[SectionView, ...]
 
 
@@ -186,6 +200,7 @@ class EmailRenderer:
             unsubscribe_line=t(
                 lang, "To unsubscribe: %(address)s", address=self._unsubscribe_url()
             ),
+            sources_label=t(lang, "Sources:"),
             sections=sections,
         )
 
@@ -195,10 +210,10 @@ class EmailRenderer:
         points = []
         for story in section.stories:
             point = story.point_in(lang) or story.original
-            points.append(self._point(point, lang))
+            points.append(self._point(point, lang, _sources(story)))
         return SectionView(theme.id, label, tuple(points))
 
-    def _point(self, point: KeyPoint, lang: str) -> PointView:
+    def _point(self, point: KeyPoint, lang: str, sources: tuple[SourceView, ...] = ()) -> PointView:
         when = long_date(lang, point.published.astimezone(self.zone))
         meta = f"{point.source_name} · {when}" if point.source_name else when
         badge = badge_note = ""
@@ -210,5 +225,14 @@ class EmailRenderer:
                 language=language_name(point.language, lang, capitalise=False),
             )
         return PointView(
-            point.language, point.title, point.url, point.text, meta, badge, badge_note
+            point.language, point.title, point.url, point.text, meta, badge, badge_note, sources
         )
+
+
+def _sources(story: Story) -> tuple[SourceView, ...]:
+    """The story's items as a list of sources, when there is more than one."""
+    listed: dict[tuple[str, str, str], SourceView] = {}
+    for point in story.points:
+        view = SourceView(point.source_name or point.url, point.url, point.language.upper())
+        listed.setdefault((view.name, view.lang, view.url), view)
+    return tuple(listed.values()) if len(listed) > 1 else ()

@@ -1,0 +1,103 @@
+"""``digest themes explain`` and ``digest themes check`` on a copy of the sample tree."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from digest.cli import main
+
+
+def digest(tree: Path, *args: str) -> Result:
+    return CliRunner().invoke(main, [*args, "--config", str(tree / "digest.toml")])
+
+
+@pytest.fixture
+def built_tree(sample_tree: Path) -> Path:
+    """The sample tree with every source stored (and the editions of a few weeks built)."""
+    result = digest(sample_tree, "build", "--since", "2025-09-01", "--until", "2025-09-30")
+    assert result.exit_code == 0, result.output
+    return sample_tree
+
+
+def test_explain_shows_rules_exclusions_scores_and_themes(built_tree: Path) -> None:
+    result = digest(built_tree, "themes", "explain", "articles/2023-01-data-space-fr")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert out.startswith("articles/2023-01-data-space-fr (fr): Un espace de données commun")
+    assert "rules that fired" in out
+    rows = [line.split("│") for line in out.splitlines() if "│" in line]
+    cells = [[c.strip() for c in row] for row in rows]
+    assert ["data-governance", "espace de données", "title", "1", "3", "6"] in cells
+    assert ["data-governance", "rgpd", "body", "1", "3", "3"] in cells
+    assert "scores" in out
+    assert "assigned (score >= " in out
+    assigned = out.strip().splitlines()[-1]
+    assert assigned.split(": ", 1)[1].startswith("data-governance")
+
+
+def test_explain_shows_exclusions_applied(built_tree: Path) -> None:
+    themes = built_tree / "themes.toml"
+    text = themes.read_text(encoding="utf-8")
+    themes.write_text(
+        text.replace(
+            'fr = ["police d\'écriture"', 'fr = ["espace de données", "police d\'écriture"'
+        ),
+        encoding="utf-8",
+    )
+    result = digest(built_tree, "themes", "explain", "articles/2023-01-data-space-fr")
+    assert result.exit_code == 0, result.output
+    assert "exclusions applied" in result.stdout
+    rows = [[c.strip() for c in line.split("│")] for line in result.stdout.splitlines()]
+    assert ["public-sector", "espace de données", "title", "1", "0", "0"] in rows
+
+
+def test_explain_unknown_item_is_one_line_and_exit_1(built_tree: Path) -> None:
+    result = digest(built_tree, "themes", "explain", "articles/nothing-here")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "digest: error: no stored item has the id 'articles/nothing-here' "
+        "(run `digest build` first?)\n"
+    )
+
+
+def test_check_reports_usage_idle_rules_and_quality(built_tree: Path) -> None:
+    result = digest(built_tree, "themes", "check")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert out.startswith("items: 37; in the general section (no theme): ")
+    assert "themes that matched nothing: none" in out
+    assert "rules that never fired (" in out
+    assert "(rules in de not checked: no item in that language)" in out
+    assert "against the articles' themes (25 items)" in out
+    macro = float(out.strip().splitlines()[-1].removeprefix("macro-F1: "))
+    assert macro >= 0.85
+    rows = [[c.strip() for c in line.split("│")] for line in out.splitlines()]
+    energy = next(r for r in rows if r[0] == "energy" and len(r) == 6)
+    assert energy[1:3] == ["3", "3"]  # expected 3 times, assigned 3 times
+
+
+def test_check_names_themes_that_match_nothing(built_tree: Path) -> None:
+    themes = built_tree / "themes.toml"
+    themes.write_text(
+        themes.read_text(encoding="utf-8")
+        + '\n[[themes]]\nid = "space"\nlabel = { fr = "Espace", nl = "Ruimte" }\n'
+        'keywords = { fr = ["astronaute"], nl = ["astronaut"] }\n',
+        encoding="utf-8",
+    )
+    result = digest(built_tree, "themes", "check")
+    assert result.exit_code == 0, result.output
+    assert "themes that matched nothing: space" in result.stdout
+    rows = [[c.strip() for c in line.split("│")] for line in result.stdout.splitlines()]
+    assert ["space", "fr", "astronaute"] in rows
+    assert ["space", "0", "0"] in rows
+
+
+def test_check_without_themes_file_is_one_line_and_exit_1(built_tree: Path) -> None:
+    (built_tree / "themes.toml").unlink()
+    result = digest(built_tree, "themes", "check")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("digest: error: themes file ")
+    assert result.stderr.count("\n") == 1
