@@ -50,7 +50,14 @@ from digest.summarise import (
     split_sentences,
 )
 
-CORPUS = Path("/work/shared/corpora/orangesum-valid/valid-300.jsonl")
+#: The shared corpora sit beside the repository (../shared), in CI as here.
+CORPUS = (
+    Path(__file__).resolve().parent.parent.parent
+    / "shared"
+    / "corpora"
+    / "orangesum-valid"
+    / "valid-300.jsonl"
+)
 LANGUAGE = "fr"
 REPEATS = 3
 _TOKEN = re.compile(r"\w+")
