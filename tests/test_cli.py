@@ -18,7 +18,7 @@ import pytest
 
 from digest.config import load_settings
 from digest.edition import GENERAL
-from digest.themes import load_themes
+from digest.taxonomy import load_themes
 
 DIGEST = [sys.executable, "-m", "digest"]
 

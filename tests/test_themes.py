@@ -10,6 +10,7 @@ from digest.errors import ConfigError
 from digest.model import Item, Problem, Theme
 from digest.normalise import normalise_entry
 from digest.sources.files import ArticleFiles
+from digest.taxonomy import load_themes
 from digest.taxonomy_check import CheckReport, check_taxonomy, expected_themes
 from digest.themes import (
     MIN_SCORE,
@@ -19,7 +20,6 @@ from digest.themes import (
     Classifier,
     Explanation,
     Text,
-    load_themes,
 )
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -25,7 +25,7 @@ from digest.render.feeds import editions_feed
 from digest.sources import Report, adapters_for, read_feed_list
 from digest.sources.http import HttpFetcher
 from digest.store import Store, StoreCounts
-from digest.themes import load_themes
+from digest.taxonomy import load_themes
 
 
 class Progress(Protocol):

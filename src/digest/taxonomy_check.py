@@ -21,7 +21,8 @@ from digest.model import Item, Theme
 from digest.sources.files import ARTICLES_SOURCE_ID
 from digest.sources.formats import BadArticle, split_front_matter
 from digest.store import Store
-from digest.themes import Classifier, Explanation, Text, load_themes
+from digest.taxonomy import load_themes
+from digest.themes import Classifier, Explanation, Text
 
 
 @dataclass(frozen=True)
