@@ -74,8 +74,8 @@ def build_edition(
         versions = sorted(group, key=lambda i: (i.language, i.published, i.id))
         points = tuple(_key_point(item, sentences_per_point) for item in versions)
         texts = [Text(item.language, item.title, item.text) for item in group]
-        scores = classifier.scores(texts)
-        theme_ids = classifier.assign(texts)
+        explanation = classifier.explain(texts)
+        scores, theme_ids = explanation.scores, explanation.assigned
         primary = theme_ids[0] if theme_ids else GENERAL.id
         latest = max(item.published for item in group)
         parts = StoryScore(
@@ -83,7 +83,7 @@ def build_edition(
             sources=len({item.source_id for item in group}),
             recency=round((latest - first).total_seconds() / span, 6) if span else 1.0,
         )
-        story = Story(group[0].id, points, _score(parts), theme_ids, parts)
+        story = Story(group[0].id, points, _score(parts), theme_ids, parts, explanation)
         by_theme.setdefault(primary, []).append(story)
     sections = []
     for theme in (*themes, GENERAL):

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from digest.themes import Explanation
 
 PeriodKind = Literal["daily", "weekly", "monthly"]
 
@@ -152,6 +155,11 @@ class KeyPoint:
     source_name: str
     published: datetime
     score: float
+    #: ``""`` for the item's own words; ``"reviewed"`` or ``"machine"`` for a translation
+    #: of another version (see :mod:`digest.translate`).
+    translation: Literal["", "reviewed", "machine"] = ""
+    #: For a translation, the language it was translated from.
+    original_language: str = ""
 
 
 @dataclass(frozen=True)
@@ -181,6 +189,8 @@ class Story:
     theme_ids: tuple[str, ...] = ()
     #: The parts of ``score``, for ``digest explain``.
     parts: StoryScore | None = None
+    #: The theme rules that fired over all its items, for "how this edition was made".
+    explanation: Explanation | None = None
 
     def point_in(self, language: str) -> KeyPoint | None:
         """The best key point written in ``language``, if there is one."""
