@@ -2,17 +2,20 @@ from __future__ import annotations
 
 import email
 import email.policy
+import random
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import feedparser
+import lxml.html
 import pytest
 from babel.messages.pofile import read_po
 
 from digest.build import variants
 from digest.config import Settings
 from digest.edition import build_edition
-from digest.model import Item, Theme
+from digest.model import Edition, Item, Theme
 from digest.periods import period_of
 from digest.render.email import EmailRenderer
 from digest.render.eml import build_message
@@ -200,6 +203,121 @@ def test_a_story_lists_its_sources_once_it_has_several(tmp_path: Path) -> None:
     assert shared == [("Le Quotidien", "FR"), ("Agence", "FR"), ("Le Quotidien", "NL")]
     assert dutch.sections[0].points[0].url == "https://a.example/nl"
     html, plain = renderer.html(view), renderer.text(view)
-    assert "Sources\u00a0:" in html and "Bronnen:" in html
+    assert ("Sources\u00a0:" in html or "Sources&nbsp;:" in html) and "Bronnen:" in html
     assert html.count('href="https://b.example/1"') == 2  # once per language block
     assert "  - Agence (FR) https://b.example/1" in plain
+
+
+def many_stories(count: int) -> Edition:
+    """An edition of ``count`` distinct French stories about hospitals, one per item."""
+    rng = random.Random(7)
+    syllables = ["ba", "lo", "mi", "ru", "ke", "sa", "to", "ni", "pe", "vu", "da", "gi"]
+
+    def word() -> str:
+        return "".join(rng.choice(syllables) for _ in range(3))
+
+    items = []
+    for n in range(count):
+        sentences = [
+            " ".join(["un", "hôpital", *(word() for _ in range(14))]).capitalize() + "."
+            for _ in range(3)
+        ]
+        items.append(
+            Item(f"s/{n:03d}", "s", "Source", f"https://example.org/{n}", f"Hôpital {word()} {word()}",
+                 datetime(2021, 2, 10, 9, n % 60, tzinfo=UTC), "fr", " ".join(sentences))
+        )  # fmt: skip
+    edition = build_edition(
+        period_of("weekly", date(2021, 2, 10)), items, [THEME],
+        languages=("fr", "nl"), stories_per_theme=count, sentences_per_point=2,
+    )  # fmt: skip
+    assert edition is not None and edition.story_count == count
+    return edition
+
+
+def test_a_large_edition_is_trimmed_to_the_size_budget_and_says_so(tmp_path: Path) -> None:
+    renderer = EmailRenderer(settings_for(tmp_path))
+    edition = many_stories(60)
+    whole = renderer.html(renderer.view(edition, ("fr", "nl")))
+    assert len(whole.encode()) > 100_000  # the budget is worth having
+    view, html, left_out = renderer.fit(edition, ("fr", "nl"))
+    assert len(html.encode()) <= 100_000
+    assert 0 < left_out < 60
+    # Only just enough was cut: one story more would not have fitted.
+    shown = [p.url for p in view.blocks[0].sections[0].points]
+    assert len(shown) == 60 - left_out
+    ranked = sorted(edition.sections[0].stories, key=lambda s: (s.score, s.id))
+    assert {s.original.url for s in ranked[left_out:]} == set(shown)  # the best stayed
+    french, dutch = view.blocks
+    assert french.more_note == f"{left_out} autres sujets dans l’édition en ligne"
+    assert dutch.more_note == f"Nog {left_out} onderwerpen in de webeditie"
+    assert f'href="https://digest.example/web/fr/{edition.id}.html"' in html
+    assert f"{french.more_note}: https://digest.example/web/fr/{edition.id}.html" in renderer.text(
+        view
+    )
+
+
+def test_a_small_edition_is_not_trimmed(tmp_path: Path) -> None:
+    renderer = EmailRenderer(settings_for(tmp_path))
+    view, html, left_out = renderer.fit(sample_edition(), ("fr", "nl"))
+    assert left_out == 0 and all(not block.more_note for block in view.blocks)
+    assert html == renderer.html(renderer.view(sample_edition(), ("fr", "nl")))
+
+
+def test_key_styles_sit_on_the_elements(tmp_path: Path) -> None:
+    """Clients that drop <style> blocks still get colours, sizes and margins."""
+    renderer = EmailRenderer(settings_for(tmp_path))
+    html = renderer.html(renderer.view(sample_edition(), ("fr", "nl")))
+    tree = lxml.html.fromstring(html)
+    for link in tree.iter("a"):
+        assert "color:" in link.get("style", ""), lxml.html.tostring(link)
+    for tag, needed in (
+        ("h2", "font-size: 22px"),
+        ("h3", "color: #12355b"),
+        ("h4", "font-size: 16px"),
+    ):
+        for element in tree.iter(tag):
+            assert needed in element.get("style", ""), lxml.html.tostring(element)
+    badge = tree.find_class("digest-badge")
+    assert badge and "background-color: #fde68a" in badge[0].get("style", "")
+    for name in ("digest-meta", "digest-kicker", "digest-footer"):
+        for element in tree.find_class(name):
+            assert "color: #4a5563" in element.get("style", ""), name
+    # MJML's responsive rules stay in <style>: they cannot be inlined.
+    assert "@media" in "".join(tree.xpath("//style/text()"))
+
+
+def test_links_to_the_web_edition_and_how_it_was_made(tmp_path: Path) -> None:
+    renderer = EmailRenderer(settings_for(tmp_path))
+    edition = sample_edition()
+    view = renderer.view(edition, ("fr", "nl"))
+    html, text = renderer.html(view), renderer.text(view)
+    for lang in ("fr", "nl"):
+        assert f'href="https://digest.example/web/{lang}/{edition.id}.html"' in html
+        assert f'href="https://digest.example/web/{lang}/{edition.id}.how.html"' in html
+        assert f"https://digest.example/web/{lang}/{edition.id}.how.html" in text
+    assert "Voir dans le navigateur" in html and "Hoe deze editie tot stand kwam" in html
+
+
+def test_a_machine_translation_says_so(tmp_path: Path) -> None:
+    renderer = EmailRenderer(settings_for(tmp_path))
+    edition = sample_edition()
+    section = edition.sections[0]
+    story = section.stories[0]
+    original = story.original
+    machine = replace(original, language="nl", title="Een ziekenhuis", text="Een ziekenhuis test.",
+                      translation="machine", original_language=original.language)  # fmt: skip
+    edition = replace(
+        edition,
+        sections=(
+            replace(
+                section,
+                stories=(replace(story, points=(*story.points, machine)), *section.stories[1:]),
+            ),
+        ),
+    )
+    view = renderer.view(edition, ("fr", "nl"))
+    point = next(p for p in view.blocks[1].sections[0].points if p.title == "Een ziekenhuis")
+    assert (point.lang, point.badge) == ("nl", "")
+    assert point.translation_note == "Machinevertaling (origineel in het Frans)"
+    assert "NL" not in {s.lang for s in point.sources}  # a translation is not another source
+    assert "Machinevertaling (origineel in het Frans)" in renderer.html(view)

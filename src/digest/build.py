@@ -58,6 +58,9 @@ class EditionResult:
     files: int
     #: False when the outbox already held exactly these bytes.
     changed: bool
+    #: Stories left out of the email (most in any variant) to keep it under the size budget;
+    #: the web edition still has them.
+    trimmed: int = 0
 
 
 @dataclass(frozen=True)
@@ -194,9 +197,12 @@ def _publish(edition: Edition, renderer: EmailRenderer, outbox: Outbox) -> Editi
     views = {
         languages: renderer.view(edition, languages) for languages in variants(edition.languages)
     }
-    for languages, view in views.items():
+    trimmed = 0
+    for languages in views:
         name = "-".join(languages)
-        html = renderer.html(view)
+        # The email keeps to the size budget; the web edition and the manifest stay whole.
+        view, html, cut = renderer.fit(edition, languages)
+        trimmed = max(trimmed, cut)
         text = renderer.text(view)
         files[f"email.{name}.html"] = html.encode("utf-8")
         files[f"email.{name}.txt"] = text.encode("utf-8")
@@ -218,6 +224,7 @@ def _publish(edition: Edition, renderer: EmailRenderer, outbox: Outbox) -> Editi
         themes=len(edition.sections),
         files=len(files) + 1,
         changed=changed,
+        trimmed=trimmed,
     )
 
 

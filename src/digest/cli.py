@@ -196,6 +196,15 @@ def _show(report: BuildReport, settings: Settings) -> None:
             str(result.files) if result.changed else "0 (unchanged)",
         )
     out.print(table)
+    for result in report.editions:
+        if result.trimmed:
+            stories = "story" if result.trimmed == 1 else "stories"
+            out.print(
+                f"{result.id}: {result.trimmed} lowest-ranked {stories} left out of the email "
+                f"to keep it under {settings.email_max_bytes:,} bytes; the web edition has them",
+                markup=False,
+                soft_wrap=True,
+            )
     stored = report.stored
     out.print(
         f"items: {stored.added} new, {stored.updated} updated, {stored.unchanged} unchanged; "

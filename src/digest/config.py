@@ -86,6 +86,9 @@ class Settings(BaseSettings):
     stories_per_theme: int = Field(default=4, ge=1, le=20)
     #: Sentences per key point.
     sentences_per_point: int = Field(default=2, ge=1, le=3)
+    #: Largest email HTML in bytes: Gmail clips messages at about 102 KB. Lowest-ranked
+    #: stories beyond it move to the web edition, behind a "more on the web" link.
+    email_max_bytes: int = Field(default=100_000, ge=20_000)
     #: Processes reading sources at once: 0 one per CPU core (at most 8), 1 no pool.
     ingest_workers: int = Field(default=0, ge=0, le=64)
 

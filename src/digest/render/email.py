@@ -1,15 +1,19 @@
 """The email of an edition: Jinja2 writes MJML, mjml-python compiles it to HTML.
 
 The same view (:class:`EmailView`) feeds the HTML template, the plain-text
-template and the feeds, so every output says the same thing.
+template and the feeds, so every output says the same thing. After MJML, the
+rules of ``email/inline.css.j2`` are inlined onto the elements (css-inline):
+mjml-python leaves ``mj-style inline`` rules in a ``<style>`` block, which some
+clients drop. :meth:`EmailRenderer.fit` keeps the HTML under the size budget.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import css_inline
 import jinja2
 from mjml import mjml2html
 
@@ -35,6 +39,11 @@ def N_(message: str) -> str:
     """Mark ``message`` for extraction; it is translated where it is used."""
     return message
 
+
+#: The email's colours (the templates take them from here too): text, secondary text, links.
+INK = "#1f2933"
+MUTED = "#4a5563"
+LINK = "#0b5cad"
 
 _PERIOD_HEADINGS = {
     "daily": N_("Key points of the day"),
@@ -69,6 +78,8 @@ class PointView:
     badge_note: str = ""
     #: Every item of the story when it has more than one (versions, other sources).
     sources: tuple[SourceView, ...] = ()
+    #: "Machine translation from Dutch", when the text is one.
+    translation_note: str = ""
 
 
 @dataclass(frozen=True)
@@ -99,6 +110,13 @@ class BlockView:
     #: ``Sources:`` in the block's language, before a story's list of sources.
     sources_label: str
     sections: tuple[SectionView, ...]
+    #: The edition's web page in this language, and its "how it was made" page.
+    web_url: str = ""
+    web_label: str = ""
+    how_url: str = ""
+    how_label: str = ""
+    #: "3 more stories in the web edition" when the email was trimmed to its size budget.
+    more_note: str = ""
 
 
 @dataclass(frozen=True)
@@ -139,10 +157,23 @@ class EmailRenderer:
         self.zone = ZoneInfo(settings.timezone)
         self.env = template_environment(settings.paths.templates)
         self.catalogs = Catalogs(locale_folder(settings.paths.templates), settings.languages)
+        css = self.env.get_template("email/inline.css.j2").render(ink=INK, muted=MUTED, link=LINK)
+        # Only these rules are inlined; MJML's own <style> blocks (responsive columns,
+        # media queries) stay as they are, since they cannot be inlined.
+        self._inliner = css_inline.CSSInliner(
+            inline_style_tags=False,
+            keep_style_tags=True,
+            extra_css=css,
+            load_remote_stylesheets=False,
+        )
 
-    def view(self, edition: Edition, languages: tuple[str, ...]) -> EmailView:
-        """The view of ``edition`` in ``languages`` (one or two, in display order)."""
-        blocks = tuple(self._block(edition, lang) for lang in languages)
+    def view(self, edition: Edition, languages: tuple[str, ...], *, left_out: int = 0) -> EmailView:
+        """The view of ``edition`` in ``languages`` (one or two, in display order).
+
+        Args:
+            left_out: stories of the edition this view does not show (see :meth:`fit`).
+        """
+        blocks = tuple(self._block(edition, lang, left_out) for lang in languages)
         return EmailView(
             html_lang=languages[0],
             subject=" | ".join(f"{b.title} · {b.period_label}" for b in blocks),
@@ -155,12 +186,42 @@ class EmailRenderer:
         return f"mailto:{self.settings.unsubscribe_address}?subject=unsubscribe"
 
     def html(self, view: EmailView) -> str:
-        """The email HTML: the MJML template compiled by mjml-python."""
+        """The email HTML: the MJML template compiled by mjml-python, key styles inlined."""
         source = self._render("email/digest.mjml.j2", view)
         try:
-            return str(mjml2html(source, disable_comments=True, fonts={}))
+            compiled = str(mjml2html(source, disable_comments=True, fonts={}))
         except Exception as exc:  # mjml-python raises plain exceptions on invalid MJML
             raise RenderError(f"MJML did not compile: {exc}") from exc
+        return self._inliner.inline(compiled)
+
+    def fit(self, edition: Edition, languages: tuple[str, ...]) -> tuple[EmailView, str, int]:
+        """The view and HTML of the email, within ``settings.email_max_bytes``.
+
+        When the whole edition would be larger, its lowest-ranked stories are left
+        out (lowest score first, whichever theme they are in) and the email says how
+        many more the web edition holds. At least one story always stays.
+
+        Returns:
+            The view, its HTML and how many stories were left out.
+        """
+        budget = self.settings.email_max_bytes
+        view = self.view(edition, languages)
+        html = self.html(view)
+        ranked = sorted(
+            (story for section in edition.sections for story in section.stories),
+            key=lambda story: (story.score, story.id),
+        )
+        left_out = 0
+        while len(html.encode("utf-8")) > budget and left_out < len(ranked) - 1:
+            size = len(html.encode("utf-8"))
+            shown = len(ranked) - left_out
+            # Jump close to the answer (stories cost about the same), then step one by one.
+            step = max(1, int((size - budget) / max(size / shown, 1)) - 1)
+            left_out = min(left_out + step, len(ranked) - 1)
+            dropped = {story.id for story in ranked[:left_out]}
+            view = self.view(_without(edition, dropped), languages, left_out=left_out)
+            html = self.html(view)
+        return view, html, left_out
 
     def text(self, view: EmailView) -> str:
         """The plain-text part."""
@@ -168,7 +229,9 @@ class EmailRenderer:
 
     def _render(self, name: str, view: EmailView) -> str:
         try:
-            return self.env.get_template(name).render(view=view)
+            return self.env.get_template(name).render(
+                view=view, ink=INK, muted=MUTED, link=LINK
+            )
         except jinja2.TemplateNotFound as exc:
             raise RenderError(
                 f"template {name} not found in {self.settings.paths.templates}"
@@ -176,8 +239,9 @@ class EmailRenderer:
         except jinja2.TemplateError as exc:
             raise RenderError(f"template {name}: {exc}") from exc
 
-    def _block(self, edition: Edition, lang: str) -> BlockView:
+    def _block(self, edition: Edition, lang: str, left_out: int = 0) -> BlockView:
         t, tn = self.catalogs.t, self.catalogs.tn
+        web = f"{self.settings.base_url}web/{lang}/{edition.id}"
         sections = tuple(self._section(section, lang) for section in edition.sections)
         stories = sum(len(s.points) for s in sections)
         return BlockView(
@@ -202,6 +266,18 @@ class EmailRenderer:
             ),
             sources_label=t(lang, "Sources:"),
             sections=sections,
+            web_url=f"{web}.html",
+            web_label=t(lang, "View in your browser"),
+            how_url=f"{web}.how.html",
+            how_label=t(lang, "How this edition was made"),
+            more_note=tn(
+                lang,
+                "%(n)s more story in the web edition",
+                "%(n)s more stories in the web edition",
+                left_out,
+            )
+            if left_out
+            else "",
         )
 
     def _section(self, section: Section, lang: str) -> SectionView:
@@ -216,7 +292,13 @@ class EmailRenderer:
     def _point(self, point: KeyPoint, lang: str, sources: tuple[SourceView, ...] = ()) -> PointView:
         when = long_date(lang, point.published.astimezone(self.zone))
         meta = f"{point.source_name} · {when}" if point.source_name else when
-        badge = badge_note = ""
+        badge = badge_note = note = ""
+        if point.translation == "machine":
+            note = self.catalogs.t(
+                lang,
+                "Machine translation from %(language)s",
+                language=language_name(point.original_language, lang, capitalise=False),
+            )
         if point.language != lang:
             badge = point.language.upper()
             badge_note = self.catalogs.t(
@@ -225,14 +307,27 @@ class EmailRenderer:
                 language=language_name(point.language, lang, capitalise=False),
             )
         return PointView(
-            point.language, point.title, point.url, point.text, meta, badge, badge_note, sources
-        )
+            point.language, point.title, point.url, point.text, meta, badge, badge_note, sources,
+            note,
+        )  # fmt: skip
+
+
+def _without(edition: Edition, story_ids: set[str]) -> Edition:
+    """``edition`` without the stories ``story_ids`` (and the sections they empty)."""
+    sections = []
+    for section in edition.sections:
+        kept = tuple(story for story in section.stories if story.id not in story_ids)
+        if kept:
+            sections.append(replace(section, stories=kept))
+    return replace(edition, sections=tuple(sections))
 
 
 def _sources(story: Story) -> tuple[SourceView, ...]:
     """The story's items as a list of sources, when there is more than one."""
     listed: dict[tuple[str, str, str], SourceView] = {}
     for point in story.points:
+        if point.translation:
+            continue  # a translation is not another source
         view = SourceView(point.source_name or point.url, point.url, point.language.upper())
         listed.setdefault((view.name, view.lang, view.url), view)
     return tuple(listed.values()) if len(listed) > 1 else ()
