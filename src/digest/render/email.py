@@ -229,9 +229,7 @@ class EmailRenderer:
 
     def _render(self, name: str, view: EmailView) -> str:
         try:
-            return self.env.get_template(name).render(
-                view=view, ink=INK, muted=MUTED, link=LINK
-            )
+            return self.env.get_template(name).render(view=view, ink=INK, muted=MUTED, link=LINK)
         except jinja2.TemplateNotFound as exc:
             raise RenderError(
                 f"template {name} not found in {self.settings.paths.templates}"
