@@ -35,12 +35,18 @@ lint: $(VENV)/.installed-test
 typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy
 
-unit: $(VENV)/.installed-test system-deps
+unit: $(VENV)/.installed-test system-deps node_modules/.installed
 	$(BIN)/pytest
 
-## system-deps: Debian packages the tests use (a PostgreSQL server), installed when missing
+## system-deps: Debian packages the tests use (PostgreSQL, Chromium, Node.js), installed when missing
 system-deps:
 	./scripts/system-deps
+
+# The browser checks' npm packages (tests/browser/check.mjs), again whenever the lock file changes.
+# Without npm (not root, no apt) the browser checks say they were skipped and why.
+node_modules/.installed: package-lock.json | system-deps
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund && touch $@; \
+	else echo "no npm: the browser checks will be skipped" >&2; fi
 
 ## bench: time feed ingestion against plain feedparser on a generated corpus (bench/README.md)
 bench: $(VENV)/.installed-test

@@ -140,7 +140,9 @@ def test_html_holds_both_languages_and_every_theme(
         # Monolingual variants hold only their language's chrome.
         french = (folder / "email.fr.html").read_text(encoding="utf-8")
         assert "Lire la suite" in french and "Verder lezen" not in french
-    assert seen_badge, "some sample story has no translation and must show a language badge"
+    # sources/translations/ holds reviewed translations of every sample story (the badge
+    # itself is tested in test_render.py).
+    assert not seen_badge, "every sample story is shown translated, without a language badge"
 
 
 def test_rss_feeds_parse_with_one_item_per_edition(
@@ -156,8 +158,12 @@ def test_rss_feeds_parse_with_one_item_per_edition(
         assert len(parsed.entries) == count
         assert len({e.id for e in parsed.entries}) == count
         for entry in parsed.entries:
-            assert entry.link.startswith("https://digest.example/editions/")
+            assert entry.link.startswith(f"https://digest.example/web/{lang}/")
             assert entry.published_parsed is not None
+        atom = feedparser.parse((tree / "outbox" / "feeds" / f"editions.{lang}.atom").read_bytes())
+        assert atom.bozo == 0, atom.get("bozo_exception")
+        assert atom.version == "atom10"
+        assert [e.id for e in atom.entries] == [e.id for e in parsed.entries]
 
 
 def test_second_build_changes_no_byte(built: tuple[Path, subprocess.CompletedProcess[str]]) -> None:

@@ -19,7 +19,7 @@ from digest.model import Edition, Item, Theme
 from digest.periods import period_of
 from digest.render.email import EmailRenderer
 from digest.render.eml import build_message
-from digest.render.feeds import editions_feed
+from digest.render.feeds import Format, editions_feed, render
 from digest.render.i18n import Catalogs, period_label
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -146,28 +146,43 @@ def test_feed_is_valid_rss_with_stable_dates(tmp_path: Path) -> None:
                 "summary": "1 sujet",
                 "sections": [
                     {"theme": "health", "label": "Santé", "points": [
-                        {"lang": "fr", "title": "T <b>", "url": "https://example.org/", "text": "A & B"}
+                        {"lang": "fr", "title": "T < b", "url": "https://example.org/", "text": "A & B"}
                     ]}
                 ],
             }
         },
     }  # fmt: skip
-    data = editions_feed(settings, renderer.catalogs, renderer.env, "fr", [manifest])
-    assert data == editions_feed(settings, renderer.catalogs, renderer.env, "fr", [manifest])
+
+    def feed(lang: str, fmt: Format) -> bytes:
+        built = editions_feed(settings, renderer.catalogs, renderer.env, lang, [manifest])
+        return render(settings, built, fmt)
+
+    data = feed("fr", "rss")
+    assert data == feed("fr", "rss")
     parsed = feedparser.parse(data)
     assert parsed.bozo == 0
+    assert parsed.version == "rss20"
     assert parsed.feed.language == "fr"
-    assert parsed.feed.link == "https://digest.example/"
-    assert any(link.rel == "self" for link in parsed.feed.links)
+    assert parsed.feed.link == "https://digest.example/web/fr/index.html"
+    selves = [link.href for link in parsed.feed.links if link.rel == "self"]
+    assert selves == ["https://digest.example/feeds/editions.fr.xml"]
     assert parsed.feed.updated == "Thu, 11 Feb 2021 00:00:00 +0000"
     (entry,) = parsed.entries
     assert entry.title == "Lettre · Semaine 6"
-    assert entry.link == "https://digest.example/editions/weekly-2021-W06/email.fr.html"
-    assert "T &lt;b&gt;" in entry.summary and "A &amp; B" in entry.summary
-    assert (
-        editions_feed(settings, renderer.catalogs, renderer.env, "nl", [manifest]).count(b"<item>")
-        == 0
-    )
+    assert entry.link == "https://digest.example/web/fr/weekly-2021-W06.html"
+    assert "T &lt; b" in entry.summary and "A &amp; B" in entry.summary
+    atom = feedparser.parse(feed("fr", "atom"))
+    assert atom.bozo == 0
+    assert atom.version == "atom10"
+    assert atom.feed.updated == "2021-02-11T00:00:00+00:00"
+    selves = [link.href for link in atom.feed.links if link.rel == "self"]
+    assert selves == ["https://digest.example/feeds/editions.fr.atom"]
+    (entry,) = atom.entries
+    assert entry.id == parsed.entries[0].id
+    assert entry.content[0].type == "text/html"
+    assert "T &lt; b" in entry.content[0].value and "A &amp; B" in entry.content[0].value
+    assert feed("nl", "rss").count(b"<item>") == 0
+    assert feed("nl", "atom").count(b"<entry>") == 0
 
 
 def test_english_catalog_keeps_the_source_text() -> None:

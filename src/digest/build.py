@@ -7,7 +7,7 @@ arguments and shows what :func:`build` reports.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, Protocol
 
@@ -21,11 +21,13 @@ from digest.outbox import Outbox
 from digest.periods import period_of_edition, periods_between, utc_bounds
 from digest.render.email import BlockView, EmailRenderer
 from digest.render.eml import build_message
-from digest.render.feeds import editions_feed
+from digest.render.feeds import feed_files
+from digest.render.web import WebRenderer, page_path
 from digest.sources import Report, adapters_for, read_feed_list
 from digest.sources.http import HttpFetcher
 from digest.store import Store, StoreCounts
 from digest.taxonomy import load_themes
+from digest.translate import REVIEWED_FOLDER, import_reviewed, open_chain, translate_edition
 
 
 class Progress(Protocol):
@@ -125,13 +127,16 @@ def build(
     feeds = read_feed_list(settings.paths.sources)
     themes = load_themes(settings.paths.themes)
     renderer = EmailRenderer(settings)
+    web = WebRenderer(renderer, themes)
     outbox = Outbox(settings.paths.outbox)
     store = Store(settings.store_url)
     fetcher = HttpFetcher()
+    chain = open_chain(settings, store, collect)
     try:
         states = StateLog(store.feed_states())
         adapters = adapters_for(settings.paths.sources, settings.timezone, feeds, states, fetcher)
         stored = ingest(adapters, store, collect, states=states, workers=settings.ingest_workers)
+        import_reviewed(store, settings.paths.sources / REVIEWED_FOLDER, collect)
         oldest = store.earliest()
         first = since or (oldest.astimezone(settings.zone).date() if oldest else None)
         last = until or datetime.now(settings.zone).date()
@@ -143,10 +148,14 @@ def build(
         for each in periods:
             edition = edition_for(settings, store, themes, each)
             if edition is not None:
-                results.append(_publish(edition, renderer, outbox))
+                edition = translate_edition(edition, chain)
+                result = _publish(edition, renderer, outbox)
+                results.append(_publish_web(edition, web, outbox, result))
             progress.advance()
         feeds_changed = _publish_feeds(settings, renderer, outbox)
+        _publish_web_indexes(web, outbox)
     finally:
+        chain.close()
         fetcher.close()
         store.close()
     return BuildReport(stored, tuple(results), feeds_changed, tuple(problems))
@@ -272,7 +281,8 @@ def _manifest(edition: Edition, blocks: Mapping[str, BlockView]) -> dict[str, An
                 "section": section.theme.id,
                 "themes": list(story.theme_ids),
                 "score": story.score,
-                "items": [p.item_id for p in story.points],
+                # Translated key points repeat their original's item: list each item once.
+                "items": [p.item_id for p in story.points if not p.translation],
             }
             for section in edition.sections
             for story in section.stories
@@ -282,9 +292,26 @@ def _manifest(edition: Edition, blocks: Mapping[str, BlockView]) -> dict[str, An
 
 
 def _publish_feeds(settings: Settings, renderer: EmailRenderer, outbox: Outbox) -> int:
+    """Write every feed (editions and themes, RSS and Atom, per language); count the changed."""
+    files = feed_files(settings, renderer.catalogs, renderer.env, outbox.manifests())
+    return sum(outbox.write_file(file.data, *file.parts) for file in files)
+
+
+def _publish_web(
+    edition: Edition, web: WebRenderer, outbox: Outbox, result: EditionResult
+) -> EditionResult:
+    """Write the edition's web pages (``web/<lang>/...``); ``result`` counts them too."""
+    pages = web.edition_pages(edition)
+    changed = [outbox.write_file(data, *parts) for parts, data in sorted(pages.items())]
+    return replace(result, files=result.files + len(pages), changed=result.changed or any(changed))
+
+
+def _publish_web_indexes(web: WebRenderer, outbox: Outbox) -> int:
+    """Write each language's index of the web archive; count the changed."""
     manifests = outbox.manifests()
-    changed = 0
-    for lang in settings.languages:
-        data = editions_feed(settings, renderer.catalogs, renderer.env, lang, manifests)
-        changed += outbox.write_file(data, "feeds", f"editions.{lang}.xml")
-    return changed
+
+    def published(lang: str, edition_id: str) -> bool:
+        return outbox.path(*page_path(lang, edition_id)).is_file()
+
+    pages = web.index_pages(manifests, published)
+    return sum(outbox.write_file(data, *parts) for parts, data in sorted(pages.items()))

@@ -7,6 +7,7 @@ exit status 1; input problems met during a run are one line each.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -19,11 +20,13 @@ from rich.table import Table
 
 from digest import __version__
 from digest.build import BuildReport, build, explain, parse_day
-from digest.config import Settings, load_settings
+from digest.config import SUPPORTED_LANGUAGES, Settings, load_settings
 from digest.errors import DigestError
 from digest.model import Problem
+from digest.render.web import preview_page, preview_server
 from digest.status import source_status
 from digest.taxonomy_check import check_store, explain_stored
+from digest.translate import export_missing, import_file
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -170,6 +173,36 @@ def sources_command(config: Path | None) -> None:
             str(row.items),
         )
     out.print(table)
+
+
+@main.command("preview")
+@click.argument("edition", required=False)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8008,
+    show_default=True,
+    help="Port on 127.0.0.1; 0 picks a free one.",
+)
+@click.option(
+    "--config",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Configuration file (default: ./digest.toml).",
+)
+def preview_command(edition: str | None, port: int, config: Path | None) -> None:
+    """Serve the outbox on 127.0.0.1 and print EDITION's web page (default: the newest)."""
+    settings = _settings(config)
+    try:
+        page = preview_page(settings, edition)
+        server = preview_server(settings.paths.outbox, port)
+    except DigestError as exc:
+        _fail(exc.reason)
+        return
+    url = f"http://127.0.0.1:{server.server_address[1]}/"
+    out.print(f"{url}{page}", markup=False, soft_wrap=True)
+    err.print(f"serving {settings.paths.outbox.resolve()} at {url}; Ctrl-C stops", markup=False)
+    with server, contextlib.suppress(KeyboardInterrupt):
+        server.serve_forever()
 
 
 def _when(moment: datetime | None, settings: Settings) -> str:
@@ -364,3 +397,74 @@ def _table(title: str, *columns: str) -> Table:
 
 def _num(value: float) -> str:
     return f"{value:g}" if value == int(value) else f"{value:.2f}"
+
+
+@main.group("translate")
+def translate_group() -> None:
+    """Reviewed translations: export what lacks one as XLIFF, import the translated file."""
+
+
+@translate_group.command("export")
+@click.option(
+    "--to",
+    "target",
+    required=True,
+    type=click.Choice(SUPPORTED_LANGUAGES),
+    help="Language to translate into.",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="XLIFF 1.2 file to write (default: standard output).",
+)
+@click.option(
+    "--config",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Configuration file (default: ./digest.toml).",
+)
+def translate_export_command(target: str, out: Path | None, config: Path | None) -> None:
+    """Write the titles and key points the editions show without a reviewed translation."""
+    settings = _settings(config)
+    try:
+        export = export_missing(settings, target, report=_warn)
+        if out is None:
+            sys.stdout.buffer.write(export.data)
+            sys.stdout.flush()
+        else:
+            out.write_bytes(export.data)
+    except DigestError as exc:
+        _fail(exc.reason)
+        return
+    except OSError as exc:
+        _fail(f"{out}: cannot write: {exc.strerror or exc}")
+        return
+    where = f" to {out}" if out is not None else ""
+    suggested = f" ({export.suggested} with a machine suggestion)" if export.suggested else ""
+    err.print(
+        f"{export.units} texts to translate into {target}{suggested} written{where}",
+        markup=False,
+        soft_wrap=True,
+    )
+
+
+@translate_group.command("import")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--config",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Configuration file (default: ./digest.toml).",
+)
+def translate_import_command(file: Path, config: Path | None) -> None:
+    """Load the translated units of an XLIFF 1.2 FILE as reviewed translations."""
+    settings = _settings(config)
+    try:
+        counts = import_file(settings, file)
+    except DigestError as exc:
+        _fail(exc.reason)
+        return
+    out.print(
+        f"{file}: {counts.translated} translated ({counts.added} new, {counts.updated} updated, "
+        f"{counts.unchanged} unchanged), {counts.empty} left untranslated",
+        markup=False,
+        soft_wrap=True,
+    )

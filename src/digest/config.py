@@ -14,7 +14,15 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -46,6 +54,66 @@ class Paths(BaseModel):
     def under(self, base: Path) -> Paths:
         """These paths with relative ones anchored at ``base``."""
         return Paths(**{name: base / value for name, value in self.model_dump().items()})
+
+
+MachineBackend = Literal["libretranslate", "argos"]
+
+
+class TranslationSettings(BaseModel):
+    """Machine translation of stories that have no version in a language (digest.translate).
+
+    Reviewed translations (XLIFF files in ``<sources>/translations/``, or imported with
+    ``digest translate import``) are always used; machine backends only when listed.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    #: Machine backends, tried in this order; empty: no machine translation.
+    backends: Annotated[tuple[MachineBackend, ...], NoDecode] = ()
+    #: Base URL of a LibreTranslate server (``POST <url>/translate``).
+    libretranslate_url: str | None = None
+    #: Its API key, if it wants one (settings file or DIGEST_TRANSLATION__LIBRETRANSLATE_API_KEY).
+    libretranslate_api_key: SecretStr | None = None
+    #: Folder of Argos Translate packages (``.argosmodel`` files or unpacked package folders).
+    argos_models: Path | None = None
+    #: Seconds to connect to a LibreTranslate server.
+    connect_timeout: float = Field(default=5.0, gt=0, le=120)
+    #: Seconds to wait for its answer.
+    read_timeout: float = Field(default=30.0, gt=0, le=600)
+
+    @field_validator("backends", mode="before")
+    @classmethod
+    def _split_backends(cls, value: Any) -> Any:
+        # From the environment: "libretranslate,argos" or '["libretranslate"]'.
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
+
+    @field_validator("libretranslate_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("https://", "http://")):
+            raise ValueError("must be an absolute http(s) URL")
+        return value
+
+    @model_validator(mode="after")
+    def _backends_configured(self) -> TranslationSettings:
+        if len(set(self.backends)) != len(self.backends):
+            raise ValueError("backends repeat")
+        if "libretranslate" in self.backends and not self.libretranslate_url:
+            raise ValueError("backend libretranslate needs libretranslate_url")
+        if "argos" in self.backends and self.argos_models is None:
+            raise ValueError("backend argos needs argos_models (a folder of .argosmodel files)")
+        return self
+
+    def under(self, base: Path) -> TranslationSettings:
+        """These settings with a relative ``argos_models`` folder anchored at ``base``."""
+        if self.argos_models is None:
+            return self
+        return self.model_copy(update={"argos_models": base / self.argos_models})
 
 
 class Settings(BaseSettings):
@@ -91,6 +159,8 @@ class Settings(BaseSettings):
     email_max_bytes: int = Field(default=100_000, ge=20_000)
     #: Processes reading sources at once: 0 one per CPU core (at most 8), 1 no pool.
     ingest_workers: int = Field(default=0, ge=0, le=64)
+    #: Machine translation backends (reviewed translations need no setting).
+    translation: TranslationSettings = TranslationSettings()
 
     @field_validator("languages", mode="before")
     @classmethod
@@ -192,6 +262,7 @@ def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
         update={
             "paths": settings.paths.under(base),
             "store_url": _anchor_sqlite(settings.store_url, base),
+            "translation": settings.translation.under(base),
         }
     )
 

@@ -4,7 +4,9 @@ Layout (a contract with feed readers and senders)::
 
     editions/<edition-id>/manifest.json
     editions/<edition-id>/email.<langs>.html, email.<langs>.txt, message.<langs>.eml
-    feeds/editions.<lang>.xml
+    feeds/editions.<lang>.xml, feeds/editions.<lang>.atom       RSS 2.0 / Atom 1.0
+    feeds/themes/<theme-id>.<lang>.xml, .atom                  one feed per theme
+    web/<lang>/index.html, web/<lang>/<edition-id>.html, web/<lang>/<edition-id>.how.html
 
 An edition is written into a hidden folder beside its target and renamed into
 place; a single file goes through a temporary file and :func:`os.replace`.

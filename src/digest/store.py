@@ -80,6 +80,22 @@ feeds_table = Table(
     Column("failures", Integer, nullable=False, default=0),
 )
 
+translations_table = Table(
+    "translations",
+    metadata,
+    # Hash of source language + source text (digest.translate.memory.unit_id): the key an
+    # XLIFF trans-unit carries, so an unchanged sentence is never asked twice.
+    Column("source_key", String(64), primary_key=True),
+    Column("target_language", String(8), primary_key=True),
+    Column("source_language", String(8), nullable=False),
+    Column("source_text", Text, nullable=False),
+    Column("target_text", Text, nullable=False),
+    # "reviewed" (a translator's, from an XLIFF file) or "machine" (a backend's output).
+    Column("status", String(16), nullable=False),
+    # Where it came from: the XLIFF file name or the machine backend.
+    Column("origin", Text, nullable=False),
+)
+
 _BATCH = 500
 
 
@@ -97,6 +113,21 @@ class StoreCounts:
             self.updated + other.updated,
             self.unchanged + other.unchanged,
         )
+
+
+@dataclass(frozen=True)
+class StoredTranslation:
+    """One entry of the translation memory (see :mod:`digest.translate.memory`)."""
+
+    source_key: str
+    source_language: str
+    target_language: str
+    source_text: str
+    target_text: str
+    #: ``reviewed`` or ``machine``.
+    status: str
+    #: The XLIFF file or the machine backend it came from.
+    origin: str
 
 
 class Store:
@@ -256,6 +287,53 @@ class Store:
         """How many items are stored."""
         with self.engine.connect() as conn:
             return int(conn.execute(select(func.count()).select_from(items_table)).scalar_one())
+
+    def translations(
+        self, target_language: str, source_keys: Iterable[str]
+    ) -> dict[str, StoredTranslation]:
+        """The memory's translations into ``target_language`` of these sources, by key."""
+        table = translations_table
+        found: dict[str, StoredTranslation] = {}
+        unique = sorted(set(source_keys))
+        with self.engine.connect() as conn:
+            for start in range(0, len(unique), _BATCH):
+                query = (
+                    select(table)
+                    .where(table.c.target_language == target_language)
+                    .where(table.c.source_key.in_(unique[start : start + _BATCH]))
+                )
+                for row in conn.execute(query):
+                    found[row.source_key] = StoredTranslation(**row._mapping)
+        return found
+
+    def put_translations(self, entries: Iterable[StoredTranslation]) -> StoreCounts:
+        """Insert or update translations, in one transaction.
+
+        A reviewed translation is never replaced by a machine one: machine output only
+        fills gaps and refreshes earlier machine output.
+        """
+        table = translations_table
+        added = updated = unchanged = 0
+        try:
+            with self.engine.begin() as conn:
+                for entry in entries:
+                    key = (table.c.source_key == entry.source_key) & (
+                        table.c.target_language == entry.target_language
+                    )
+                    row = conn.execute(select(table).where(key)).first()
+                    if row is None:
+                        conn.execute(table.insert().values(**asdict(entry)))
+                        added += 1
+                    elif StoredTranslation(**row._mapping) == entry or (
+                        row.status == "reviewed" and entry.status != "reviewed"
+                    ):
+                        unchanged += 1
+                    else:
+                        conn.execute(table.update().where(key).values(**asdict(entry)))
+                        updated += 1
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot write translations: {exc}") from exc
+        return StoreCounts(added, updated, unchanged)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -1,16 +1,150 @@
-"""RSS 2.0 feeds of editions, one per language, made with feedgen from outbox manifests."""
+"""RSS 2.0 and Atom 1.0 feeds per language, made with feedgen from outbox manifests.
+
+Two kinds of feed, each in both formats and for each language:
+
+- **editions** (``feeds/editions.<lang>.xml`` / ``.atom``): one item per edition,
+  its whole content in that language as sanitised HTML, linked to its web page;
+- **themes** (``feeds/themes/<theme-id>.<lang>.xml`` / ``.atom``): one item per story
+  shown under that theme in any edition, from the story's key point in that language.
+
+Everything comes from the manifests, never from the clock: item dates are the
+editions' ``published``, a feed's own date is its newest item's, so the same
+outbox gives byte-identical feeds. Ids are derived from edition and story ids,
+so they stay the same on every rebuild. Every URL is absolute: public ones are
+``base_url`` + outbox path, and the HTML goes through nh3, which drops scripts,
+unknown schemes and relative links.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
-from typing import Any
+import html as html_lib
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+from urllib.parse import quote, urlsplit
 
 import jinja2
+import nh3
 from feedgen.feed import FeedGenerator
 
 from digest.config import Settings
+from digest.errors import RenderError
 from digest.render.i18n import Catalogs
+
+Format = Literal["rss", "atom"]
+#: File extension of each format (RSS keeps ``.xml``, its historical name).
+EXTENSIONS: dict[Format, str] = {"rss": "xml", "atom": "atom"}
+_MEDIA_TYPES: dict[Format, str] = {"rss": "application/rss+xml", "atom": "application/atom+xml"}
+#: The date of a feed with no item: any fixed date keeps an empty feed byte-stable.
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+# What a feed reader may show: structure and links, nothing active, no relative URL.
+_CLEANER = nh3.Cleaner(
+    tags={"p", "h2", "h3", "ul", "ol", "li", "a", "strong", "em", "b", "i", "br", "blockquote"},
+    clean_content_tags={"script", "style"},
+    attributes={"a": {"href", "hreflang"}, "*": {"lang"}},
+    url_schemes={"http", "https"},
+    url_relative="deny",
+    link_rel="noopener noreferrer",
+)
+# Titles are text, but many readers show an RSS title as HTML: no markup gets through.
+_TEXT_ONLY = nh3.Cleaner(tags=set(), clean_content_tags={"script", "style"}, attributes={})
+_SPACES = re.compile(r"[ \t\r\n]+")
+# Characters XML 1.0 cannot carry at all: lxml would refuse the whole feed.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One item (RSS) or entry (Atom) of a feed."""
+
+    #: Stable id: the RSS ``guid`` and the Atom ``id``.
+    id: str
+    title: str
+    #: Absolute http(s) URL of what the item is about.
+    link: str
+    #: The edition's publication date (timezone-aware).
+    published: datetime
+    #: Sanitised HTML: the RSS ``description`` and the Atom ``content``.
+    html: str
+    #: ``(term, label)`` pairs: theme id and its label in the feed's language.
+    categories: tuple[tuple[str, str], ...] = ()
+    #: True when ``id`` is the item's own URL (RSS ``isPermaLink``).
+    permalink: bool = False
+
+
+@dataclass(frozen=True)
+class Feed:
+    """One feed in one language, before it is written in a format."""
+
+    #: Outbox path without the format's extension, e.g. ``("feeds", "editions.fr")``.
+    stem: tuple[str, ...]
+    lang: str
+    title: str
+    #: The Atom author: the digest's name in ``lang``.
+    author: str
+    #: The channel description / Atom subtitle, in ``lang``.
+    subtitle: str
+    #: The web page the feed stands for (the language's archive index).
+    home: str
+    #: Newest first.
+    entries: tuple[Entry, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class FeedFile:
+    """A feed written in one format, ready for :meth:`digest.outbox.Outbox.write_file`."""
+
+    #: Path parts inside the outbox, e.g. ``("feeds", "themes", "ethics.fr.atom")``.
+    parts: tuple[str, ...]
+    data: bytes
+
+
+def public_url(settings: Settings, *parts: str) -> str:
+    """The public URL of an outbox path (``base_url`` + the parts joined by ``/``)."""
+    return settings.base_url + "/".join(quote(part) for part in parts)
+
+
+def edition_page_url(settings: Settings, lang: str, edition_id: str) -> str:
+    """The web page of an edition in one language: ``web/<lang>/<edition-id>.html``."""
+    return public_url(settings, "web", lang, f"{edition_id}.html")
+
+
+def web_index_url(settings: Settings, lang: str) -> str:
+    """The web archive's index in one language: ``web/<lang>/index.html``."""
+    return public_url(settings, "web", lang, "index.html")
+
+
+def feed_url(settings: Settings, feed: Feed, fmt: Format) -> str:
+    """The public URL of ``feed`` written in ``fmt``."""
+    return public_url(settings, *_parts(feed, fmt))
+
+
+def feed_files(
+    settings: Settings,
+    catalogs: Catalogs,
+    env: jinja2.Environment,
+    manifests: Sequence[dict[str, Any]],
+) -> list[FeedFile]:
+    """Every feed file of the outbox: editions and themes, per language, RSS and Atom.
+
+    A theme gets feeds only in the languages where some edition shows it.
+
+    Raises:
+        RenderError: a feed template is missing or broken, or a manifest lacks a field.
+    """
+    feeds: list[Feed] = []
+    for lang in settings.languages:
+        feeds.append(editions_feed(settings, catalogs, env, lang, manifests))
+        feeds.extend(theme_feeds(settings, catalogs, env, lang, manifests))
+    return [
+        FeedFile(_parts(feed, fmt), render(settings, feed, fmt))
+        for feed in feeds
+        for fmt in EXTENSIONS
+    ]
 
 
 def editions_feed(
@@ -19,38 +153,240 @@ def editions_feed(
     env: jinja2.Environment,
     lang: str,
     manifests: Sequence[dict[str, Any]],
-) -> bytes:
-    """The RSS feed of every edition (newest first) that has a ``lang`` view."""
-    base = settings.base_url
-    self_url = f"{base}feeds/editions.{lang}.xml"
-    chosen = sorted(
-        (m for m in manifests if lang in m["views"]),
-        key=lambda m: (m["published"], m["edition"]),
+) -> Feed:
+    """The feed of every edition (newest first) that has a ``lang`` view.
+
+    Raises:
+        RenderError: the template is missing or broken, or a manifest lacks a field.
+    """
+    template = _template(env, "feeds/edition.html.j2")
+    entries = []
+    with _manifest_errors():
+        for manifest in _newest_first(manifests, lang):
+            edition, view = manifest["edition"], _plain_view(manifest["views"][lang])
+            page = edition_page_url(settings, lang, edition)
+            html = _render(template, view=view, lang=lang, page=page)
+            entries.append(
+                Entry(
+                    # The guid every edition has had since the first feed: readers keep their state.
+                    id=f"{settings.base_url}editions/{quote(edition)}#{lang}",
+                    title=f"{view['title']} · {view['period_label']}",
+                    link=page,
+                    published=_published(manifest),
+                    html=html,
+                    categories=tuple((s["theme"], s["label"]) for s in view["sections"]),
+                )
+            )
+    return Feed(
+        stem=("feeds", f"editions.{lang}"),
+        lang=lang,
+        title=settings.title[lang],  # type: ignore[index]
+        author=settings.title[lang],  # type: ignore[index]
+        subtitle=catalogs.t(lang, "Key points of each edition, with links to their sources."),
+        home=web_index_url(settings, lang),
+        entries=tuple(entries),
     )
-    feed = FeedGenerator()
-    feed.load_extension("dc", atom=False, rss=True)
-    feed.title(settings.title[lang])  # type: ignore[index]
-    # feedgen writes the last link it was given as the channel's <link>: the site goes last.
-    feed.link(href=self_url, rel="self", type="application/rss+xml")
-    feed.link(href=base, rel="alternate")
-    feed.description(catalogs.t(lang, "Key points of each edition, with links to their sources."))
-    feed.language(lang)
-    feed.generator("digest")
-    template = env.get_template("feeds/edition.html.j2")
-    latest: datetime | None = None
-    for manifest in chosen:
-        view = manifest["views"][lang]
-        published = datetime.fromisoformat(manifest["published"])
-        latest = published if latest is None or published > latest else latest
-        url = f"{base}editions/{manifest['edition']}/email.{lang}.html"
-        entry = feed.add_entry(order="prepend")
-        entry.title(f"{view['title']} · {view['period_label']}")
-        entry.link(href=url)
-        entry.guid(f"{base}editions/{manifest['edition']}#{lang}", permalink=False)
-        entry.pubDate(published)
-        entry.description(template.render(view=view, lang=lang))
-    if latest is not None:
-        # feedgen would stamp the current time; the newest edition keeps the output stable.
-        feed.lastBuildDate(latest)
-        feed.pubDate(latest)
-    return bytes(feed.rss_str(pretty=True))
+
+
+def theme_feeds(
+    settings: Settings,
+    catalogs: Catalogs,
+    env: jinja2.Environment,
+    lang: str,
+    manifests: Sequence[dict[str, Any]],
+) -> list[Feed]:
+    """One feed per theme shown in some ``lang`` view: its stories, newest first.
+
+    A story's item takes its title, link and text from the key point shown for it
+    in ``lang`` (the original when it has no translation yet); its category is the
+    theme's label. A story shown in two editions keeps its newest showing.
+
+    Raises:
+        RenderError: the template is missing or broken, or a manifest lacks a field.
+    """
+    template = _template(env, "feeds/story.html.j2")
+    entries: dict[str, list[Entry]] = {}
+    labels: dict[str, str] = {}
+    seen: set[str] = set()
+    with _manifest_errors():
+        for manifest in _newest_first(manifests, lang):
+            view = _plain_view(manifest["views"][lang])
+            page = edition_page_url(settings, lang, manifest["edition"])
+            for theme, label, story_id, point in _story_points(manifest, view, lang):
+                labels.setdefault(theme, label)  # the newest edition has the current label
+                if story_id in seen:
+                    continue
+                seen.add(story_id)
+                html = _render(template, point=point, view=view, lang=lang, page=page)
+                entries.setdefault(theme, []).append(
+                    Entry(
+                        id=f"{settings.base_url}stories/{quote(story_id, safe='')}#{lang}",
+                        title=point["title"],
+                        link=point["url"] if _is_absolute(point["url"]) else page,
+                        published=_published(manifest),
+                        html=html,
+                        categories=((theme, label),),
+                    )
+                )
+    title = settings.title[lang]  # type: ignore[index]
+    return [
+        Feed(
+            stem=("feeds", "themes", f"{theme}.{lang}"),
+            lang=lang,
+            title=f"{title} · {labels[theme]}",
+            author=title,
+            subtitle=catalogs.t(
+                lang,
+                "Key points on “%(theme)s” from each edition, with links to their sources.",
+                theme=labels[theme],
+            ),
+            home=web_index_url(settings, lang),
+            entries=tuple(entries[theme]),
+        )
+        for theme in sorted(entries)
+    ]
+
+
+def render(settings: Settings, feed: Feed, fmt: Format) -> bytes:
+    """``feed`` as an RSS 2.0 or Atom 1.0 document (UTF-8, with its declaration)."""
+    self_url = feed_url(settings, feed, fmt)
+    generator = FeedGenerator()
+    generator.id(self_url)
+    generator.title(_text(feed.title))
+    # feedgen writes the last link it was given as RSS's channel <link>: the site goes last.
+    generator.link(href=self_url, rel="self", type=_MEDIA_TYPES[fmt])
+    generator.link(href=feed.home, rel="alternate", type="text/html")
+    generator.description(_text(feed.subtitle))
+    generator.language(feed.lang)
+    generator.author(name=_text(feed.author), uri=feed.home)
+    generator.generator("digest")
+    # Without these feedgen would stamp the current time; the newest item keeps bytes stable.
+    updated = max((entry.published for entry in feed.entries), default=EPOCH)
+    generator.updated(updated)
+    generator.pubDate(updated)
+    for entry in feed.entries:
+        item = generator.add_entry(order="append")
+        item.guid(entry.id, permalink=entry.permalink)
+        item.title(_text(entry.title))
+        item.link(href=entry.link, rel="alternate", type="text/html")
+        item.published(entry.published)
+        item.updated(entry.published)
+        item.pubDate(entry.published)
+        if fmt == "rss":
+            item.description(_text(entry.html))
+        else:
+            item.content(_text(entry.html), type="html")
+        for term, label in entry.categories:
+            item.category(term=term, label=_text(label))
+    if fmt == "rss":
+        return bytes(generator.rss_str(pretty=True))
+    return bytes(generator.atom_str(pretty=True))
+
+
+def sanitise(markup: str) -> str:
+    """HTML a feed reader can show safely: no script, no style, only absolute http(s) links."""
+    return str(_CLEANER.clean(markup)).strip()
+
+
+def plain(text: str) -> str:
+    """``text`` without anything that looks like markup (a script's content included)."""
+    # Only ASCII white space is collapsed: Babel's narrow no-break spaces stay where they are.
+    return _SPACES.sub(" ", html_lib.unescape(_TEXT_ONLY.clean(text))).strip()
+
+
+def _parts(feed: Feed, fmt: Format) -> tuple[str, ...]:
+    *folders, stem = feed.stem
+    return (*folders, f"{stem}.{EXTENSIONS[fmt]}")
+
+
+def _newest_first(manifests: Iterable[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
+    chosen = [m for m in manifests if lang in m["views"]]
+    return sorted(chosen, key=lambda m: (_published(m), m["edition"]), reverse=True)
+
+
+def _story_points(
+    manifest: dict[str, Any], view: dict[str, Any], lang: str
+) -> Iterator[tuple[str, str, str, dict[str, Any]]]:
+    """(theme, label, story id, key point) of each story of ``view``, in the edition's order.
+
+    A section's points are its stories in the manifest's ``stories`` order.
+    """
+    stories: dict[str, list[str]] = {}
+    for story in manifest["stories"]:
+        stories.setdefault(story["section"], []).append(story["id"])
+    for section in view["sections"]:
+        ids = stories.get(section["theme"], [])
+        if len(ids) != len(section["points"]):
+            raise RenderError(
+                f"{manifest['edition']}: theme {section['theme']} has {len(ids)} stories "
+                f"but {len(section['points'])} key points in {lang}"
+            )
+        for story_id, point in zip(ids, section["points"], strict=True):
+            yield section["theme"], section["label"], story_id, point
+
+
+def _plain_view(view: dict[str, Any]) -> dict[str, Any]:
+    """A manifest view whose texts are all plain: markup in a title or a text is dropped.
+
+    Templates escape what they show, but a reader may show an RSS title as HTML, and
+    ``<script>`` shown as text is still no key point.
+    """
+    texts = ("title", "period_label", "summary")
+    return {
+        **view,
+        **{key: plain(view[key]) for key in texts},
+        "sections": [
+            {
+                **section,
+                "label": plain(section["label"]),
+                "points": [
+                    {**point, "title": plain(point["title"]), "text": plain(point["text"])}
+                    for point in section["points"]
+                ],
+            }
+            for section in view["sections"]
+        ],
+    }
+
+
+@contextmanager
+def _manifest_errors() -> Iterator[None]:
+    """Turn a manifest without an expected field into a :class:`RenderError`."""
+    try:
+        yield
+    except (KeyError, TypeError, ValueError) as exc:
+        raise RenderError(f"an edition manifest in the outbox is not usable: {exc!r}") from exc
+
+
+def _published(manifest: dict[str, Any]) -> datetime:
+    published = datetime.fromisoformat(manifest["published"])
+    if published.tzinfo is None:
+        raise RenderError(f"{manifest['edition']}: published date has no timezone")
+    return published.astimezone(UTC)
+
+
+def _is_absolute(url: object) -> bool:
+    if not isinstance(url, str):
+        return False
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def _template(env: jinja2.Environment, name: str) -> jinja2.Template:
+    try:
+        return env.get_template(name)
+    except jinja2.TemplateNotFound as exc:
+        raise RenderError(f"feed template {name} not found") from exc
+    except jinja2.TemplateError as exc:
+        raise RenderError(f"feed template {name}: {exc}") from exc
+
+
+def _render(template: jinja2.Template, **context: Any) -> str:
+    try:
+        return sanitise(template.render(**context))
+    except jinja2.TemplateError as exc:
+        raise RenderError(f"feed template {template.name}: {exc}") from exc
+
+
+def _text(value: str) -> str:
+    return _NOT_XML.sub("", value)
