@@ -23,8 +23,9 @@ from digest.errors import InputError, RenderError
 from digest.model import Edition, Item, Theme
 from digest.outbox import Outbox
 from digest.periods import period_of
+from digest.preview import preview_page
 from digest.render.email import EmailRenderer
-from digest.render.web import WebRenderer, page_path, preview_page, web_url
+from digest.render.web import WebRenderer, page_path, web_url
 
 ROOT = Path(__file__).resolve().parent.parent
 HEALTH = Theme(

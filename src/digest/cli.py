@@ -23,7 +23,7 @@ from digest.build import BuildReport, build, explain, parse_day
 from digest.config import SUPPORTED_LANGUAGES, Settings, load_settings
 from digest.errors import DigestError
 from digest.model import Problem
-from digest.render.web import preview_page, preview_server
+from digest.preview import preview_page, preview_server
 from digest.status import source_status
 from digest.taxonomy_check import check_store, explain_stored
 from digest.translate import export_missing, import_file

@@ -9,17 +9,14 @@ Layout under the outbox (public at ``settings.base_url`` + the same path)::
 An edition page shows the same :class:`~digest.render.email.EmailView` as the
 email, rendered by ``web/edition.html.j2`` as plain HTML5 (no script, no
 external resource). Pages link to each other with relative links, so the outbox
-can be browsed as files or served as it is (``digest preview``); the public
+can be browsed as files or served as it is (:mod:`digest.preview`); the public
 address of each page is its ``<link rel="canonical">``.
 """
 
 from __future__ import annotations
 
-import functools
-import http.server
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -27,9 +24,8 @@ from babel.numbers import format_decimal
 
 from digest.config import Settings
 from digest.edition import MMR_LAMBDA, RECENCY_BONUS, SOURCE_BONUS
-from digest.errors import InputError, RenderError
+from digest.errors import RenderError
 from digest.model import Edition, KeyPoint, Story, StoryScore, Theme
-from digest.outbox import Outbox
 from digest.render.email import N_, EmailRenderer
 from digest.render.i18n import language_name
 from digest.themes import MIN_SCORE, RELATIVE_SCORE, STRONG_SCORE, TITLE_WEIGHT
@@ -489,50 +485,3 @@ def _calculation(lang: str, score: float, parts: StoryScore) -> str:
         f"{n(lang, score)} = {n(lang, parts.relevance)} × (1 + {n(lang, SOURCE_BONUS)} × "
         f"({parts.sources} − 1)) × (1 + {n(lang, RECENCY_BONUS)} × {n(lang, parts.recency)})"
     )
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    """Serves files from its ``directory`` without logging each request."""
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-def preview_page(settings: Settings, edition_id: str | None = None) -> str:
-    """Outbox-relative path of an edition's web page in the first language (default: newest).
-
-    Raises:
-        InputError: the outbox has no web page for that edition (or none at all).
-    """
-    outbox = Outbox(settings.paths.outbox)
-    lang = settings.languages[0]
-    if edition_id is None:
-        manifests = [
-            m for m in outbox.manifests() if outbox.path(*page_path(lang, m["edition"])).is_file()
-        ]
-        if not manifests:
-            raise InputError(f"no edition in {outbox.root} yet (run digest build first)")
-        edition_id = str(max(manifests, key=lambda m: (m["published"], m["edition"]))["edition"])
-    parts = page_path(lang, edition_id)
-    try:
-        present = outbox.path(*parts).is_file()
-    except RenderError:
-        present = False
-    if not present:
-        raise InputError(f"{edition_id}: no web page in {outbox.root} (run digest build first?)")
-    return "/".join(parts)
-
-
-def preview_server(root: Path, port: int = 8008) -> http.server.ThreadingHTTPServer:
-    """An HTTP server on 127.0.0.1 serving the folder ``root`` (port 0: a free port).
-
-    The caller runs it (``serve_forever``) and closes it.
-
-    Raises:
-        InputError: the port cannot be used (taken, or not allowed).
-    """
-    handler = functools.partial(_QuietHandler, directory=str(root))
-    try:
-        return http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
-    except OSError as exc:
-        raise InputError(f"--port {port}: cannot listen on 127.0.0.1: {exc.strerror}") from exc
