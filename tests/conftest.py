@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
 
+from digest.build import build
 from digest.config import Settings, load_settings
 from tests.postgres import fresh_database, postgres_server
 
@@ -25,15 +27,30 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.delenv(name)
 
 
-@pytest.fixture
-def sample_tree(tmp_path: Path) -> Path:
-    """A copy of digest.toml, themes.toml, templates/ and sources/ in a temporary folder."""
-    tree = tmp_path / "project"
-    tree.mkdir()
+def copy_sample_tree(tree: Path) -> Path:
+    """Copy digest.toml, themes.toml, templates/ and sources/ into the new folder ``tree``."""
+    tree.mkdir(parents=True)
     for name in ("digest.toml", "themes.toml"):
         shutil.copy(ROOT / name, tree / name)
     for name in ("templates", "sources"):
         shutil.copytree(ROOT / name, tree / name)
+    return tree
+
+
+@pytest.fixture
+def sample_tree(tmp_path: Path) -> Path:
+    """A copy of the sample tree in a temporary folder, for a test that changes it."""
+    return copy_sample_tree(tmp_path / "project")
+
+
+@pytest.fixture(scope="session")
+def built_sample_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the sample tree built once (2021 to 2025) for every test that only reads it."""
+    tree = copy_sample_tree(tmp_path_factory.mktemp("built") / "project")
+    report = build(
+        load_settings(tree / "digest.toml"), since=date(2021, 1, 1), until=date(2025, 12, 31)
+    )
+    assert not report.problems, report.problems
     return tree
 
 

@@ -13,19 +13,14 @@ with its reason); layout features with no email fallback must not appear at all
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-
-from digest.build import build
-from digest.config import load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 CANIEMAIL = Path(__file__).resolve().parent.parent.parent / "shared" / "corpora" / "caniemail"
@@ -353,15 +348,9 @@ class EmailUses(HTMLParser):
 
 
 @pytest.fixture(scope="module")
-def email_html(tmp_path_factory: pytest.TempPathFactory) -> str:
+def email_html(built_sample_tree: Path) -> str:
     """Every compiled email of the sample tree (each edition, each variant), one after another."""
-    tree = tmp_path_factory.mktemp("caniemail") / "project"
-    tree.mkdir()
-    for name in ("digest.toml", "themes.toml"):
-        shutil.copy(ROOT / name, tree / name)
-    for name in ("templates", "sources"):
-        shutil.copytree(ROOT / name, tree / name)
-    build(load_settings(tree / "digest.toml"), since=date(2021, 1, 1), until=date(2025, 12, 31))
+    tree = built_sample_tree
     emails = sorted((tree / "outbox" / "editions").glob("*/email.*.html"))
     assert any(path.parent.name == EDITION for path in emails)
     return "\n".join(path.read_text("utf-8") for path in emails)

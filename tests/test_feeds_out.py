@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -29,7 +28,7 @@ from digest.config import Settings, load_settings
 from digest.outbox import Outbox
 from digest.render.email import EmailRenderer
 from digest.render.feeds import editions_feed, render, theme_feeds
-from tests.conftest import ROOT
+from tests.conftest import copy_sample_tree
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -67,16 +66,6 @@ class Built:
         return Outbox(self.outbox).manifests()
 
 
-def copy_tree(target: Path) -> Path:
-    """The sample tree (as the ``sample_tree`` fixture copies it) in ``target``."""
-    target.mkdir(parents=True)
-    for name in ("digest.toml", "themes.toml"):
-        shutil.copy(ROOT / name, target / name)
-    for name in ("templates", "sources"):
-        shutil.copytree(ROOT / name, target / name)
-    return target
-
-
 def build_tree(tree: Path) -> Built:
     settings = load_settings(tree / "digest.toml")
     return Built(tree, settings, build(settings, since=SINCE, until=UNTIL))
@@ -85,7 +74,7 @@ def build_tree(tree: Path) -> Built:
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Built:
     """The demo editions, built once for the checks below."""
-    return build_tree(copy_tree(tmp_path_factory.mktemp("feeds") / "project"))
+    return build_tree(copy_sample_tree(tmp_path_factory.mktemp("feeds") / "project"))
 
 
 # --- what a validator checks ---------------------------------------------------------------
@@ -379,7 +368,7 @@ def test_theme_feeds_hold_each_story_once_under_its_label(demo: Built) -> None:
 
 
 def test_the_same_input_gives_the_same_feed_bytes(demo: Built, tmp_path: Path) -> None:
-    again = build_tree(copy_tree(tmp_path / "again"))
+    again = build_tree(copy_sample_tree(tmp_path / "again"))
     assert again.feeds() == demo.feeds()
     # Rebuilding in place rewrites no feed.
     assert build(demo.settings, since=SINCE, until=UNTIL).feeds_changed == 0
@@ -418,7 +407,7 @@ def test_hostile_html_in_an_article_reaches_no_feed(sample_tree: Path) -> None:
 
 
 def test_hostile_manifest_values_are_dropped(tmp_path: Path) -> None:
-    tree = copy_tree(tmp_path / "project")
+    tree = copy_sample_tree(tmp_path / "project")
     settings = load_settings(tree / "digest.toml")
     renderer = EmailRenderer(settings)
     point = {

@@ -36,6 +36,7 @@ from digest.translate import (
 from digest.translate.argos import ArgosModels
 from digest.translate.libre import LibreTranslate
 from digest.translate.xliff import Unit, read_xliff, write_xliff
+from tests.conftest import copy_sample_tree
 
 DATA = Path(__file__).resolve().parent / "data" / "translate"
 BAD = json.loads((DATA / "bad.expected.json").read_text(encoding="utf-8"))
@@ -521,13 +522,7 @@ def test_translate_edition_without_any_translation_changes_nothing() -> None:
 @pytest.fixture(scope="module")
 def built_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample tree (with sources/translations/) built once for these tests."""
-    root = Path(__file__).resolve().parent.parent
-    tree = tmp_path_factory.mktemp("sample") / "project"
-    tree.mkdir()
-    for name in ("digest.toml", "themes.toml"):
-        shutil.copy(root / name, tree / name)
-    for name in ("templates", "sources"):
-        shutil.copytree(root / name, tree / name)
+    tree = copy_sample_tree(tmp_path_factory.mktemp("sample") / "project")
     settings = load_settings(tree / "digest.toml", ingest_workers=1)
     report = build(settings, since=date(2021, 1, 1), until=date(2025, 12, 31))
     assert not report.problems, report.problems

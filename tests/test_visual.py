@@ -14,14 +14,10 @@ import json
 import os
 import shutil
 import subprocess
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-from digest.build import build
-from digest.config import load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 CHECK = ROOT / "tests" / "browser" / "check.mjs"
@@ -54,20 +50,13 @@ def _missing() -> str | None:
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def report(tmp_path_factory: pytest.TempPathFactory, built_sample_tree: Path) -> dict[str, Any]:
     """The browser report of every page of one build of the sample tree, by outbox path."""
     missing = _missing()
     if missing:
         pytest.skip(f"{missing}: make test installs it (scripts/system-deps as root, npm ci)")
     base = tmp_path_factory.mktemp("visual")
-    tree = base / "project"
-    tree.mkdir()
-    for name in ("digest.toml", "themes.toml"):
-        shutil.copy(ROOT / name, tree / name)
-    for name in ("templates", "sources"):
-        shutil.copytree(ROOT / name, tree / name)
-    build(load_settings(tree / "digest.toml"), since=date(2021, 1, 1), until=date(2025, 12, 31))
-    outbox = tree / "outbox"
+    outbox = built_sample_tree / "outbox"
     shots = base / "screenshots"
     shots.mkdir()
     widths = ",".join(str(w) for w in WIDTHS)

@@ -16,7 +16,6 @@ from urllib.parse import urljoin, urlparse
 import httpx
 import pytest
 
-from digest.build import build
 from digest.config import Settings, load_settings
 from digest.edition import build_edition
 from digest.errors import InputError, RenderError
@@ -232,18 +231,9 @@ class Links(HTMLParser):
 
 
 @pytest.fixture(scope="module")
-def built_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def built_tree(built_sample_tree: Path) -> Path:
     """One build of a copy of the sample tree."""
-    import shutil
-
-    tree = tmp_path_factory.mktemp("web") / "project"
-    tree.mkdir()
-    for name in ("digest.toml", "themes.toml"):
-        shutil.copy(ROOT / name, tree / name)
-    for name in ("templates", "sources"):
-        shutil.copytree(ROOT / name, tree / name)
-    build(load_settings(tree / "digest.toml"), since=date(2021, 1, 1), until=date(2025, 12, 31))
-    return tree
+    return built_sample_tree
 
 
 def test_build_writes_the_archive_and_every_local_link_resolves(built_tree: Path) -> None:

@@ -32,6 +32,14 @@ out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 
 
+#: ``--config FILE``, the same on every command.
+config_option = click.option(
+    "--config",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Configuration file (default: ./digest.toml).",
+)
+
+
 def _fail(reason: str) -> None:
     err.print(f"digest: error: {reason}", markup=False, soft_wrap=True)
     sys.exit(1)
@@ -59,11 +67,7 @@ def main() -> None:
     type=click.Choice(["daily", "weekly", "monthly"]),
     help="Edition period (default: from the configuration).",
 )
-@click.option(
-    "--config",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Configuration file (default: ./digest.toml).",
-)
+@config_option
 def build_command(
     since: str | None, until: str | None, period: str | None, config: Path | None
 ) -> None:
@@ -94,11 +98,7 @@ def build_command(
 
 @main.command("explain")
 @click.argument("edition")
-@click.option(
-    "--config",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Configuration file (default: ./digest.toml).",
-)
+@config_option
 def explain_command(edition: str, config: Path | None) -> None:
     """Show why EDITION (e.g. weekly-2024-W42) says what it says: stories, key points, scores."""
     settings = _settings(config)
@@ -144,11 +144,7 @@ def explain_command(edition: str, config: Path | None) -> None:
 
 
 @main.command("sources")
-@click.option(
-    "--config",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Configuration file (default: ./digest.toml).",
-)
+@config_option
 def sources_command(config: Path | None) -> None:
     """Show each source: last success, last error, failures in a row, items stored."""
     settings = _settings(config)
@@ -184,11 +180,7 @@ def sources_command(config: Path | None) -> None:
     show_default=True,
     help="Port on 127.0.0.1; 0 picks a free one.",
 )
-@click.option(
-    "--config",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Configuration file (default: ./digest.toml).",
-)
+@config_option
 def preview_command(edition: str | None, port: int, config: Path | None) -> None:
     """Serve the outbox on 127.0.0.1 and print EDITION's web page (default: the newest)."""
     settings = _settings(config)
@@ -285,11 +277,7 @@ def themes_group() -> None:
 
 @themes_group.command("explain")
 @click.argument("item_id")
-@click.option(
-    "--config",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Configuration file (default: ./digest.toml).",
-)
+@config_option
 def themes_explain_command(item_id: str, config: Path | None) -> None:
     """Show which rules fired for one stored item, the scores and the themes assigned."""
     settings = _settings(config)
@@ -323,11 +311,7 @@ def themes_explain_command(item_id: str, config: Path | None) -> None:
 
 
 @themes_group.command("check")
-@click.option(
-    "--config",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Configuration file (default: ./digest.toml).",
-)
+@config_option
 def themes_check_command(config: Path | None) -> None:
     """Themes and rules that never match, and precision/recall against the articles' themes."""
     settings = _settings(config)
@@ -417,11 +401,7 @@ def translate_group() -> None:
     type=click.Path(path_type=Path, dir_okay=False),
     help="XLIFF 1.2 file to write (default: standard output).",
 )
-@click.option(
-    "--config",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Configuration file (default: ./digest.toml).",
-)
+@config_option
 def translate_export_command(target: str, out: Path | None, config: Path | None) -> None:
     """Write the titles and key points the editions show without a reviewed translation."""
     settings = _settings(config)
@@ -449,11 +429,7 @@ def translate_export_command(target: str, out: Path | None, config: Path | None)
 
 @translate_group.command("import")
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
-@click.option(
-    "--config",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Configuration file (default: ./digest.toml).",
-)
+@config_option
 def translate_import_command(file: Path, config: Path | None) -> None:
     """Load the translated units of an XLIFF 1.2 FILE as reviewed translations."""
     settings = _settings(config)

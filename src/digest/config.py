@@ -56,6 +56,16 @@ class Paths(BaseModel):
         return Paths(**{name: base / value for name, value in self.model_dump().items()})
 
 
+def _text_list(value: Any) -> Any:
+    """A list from the environment's text: ``"fr,nl"`` and ``'["fr","nl"]'`` both work."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            return json.loads(text)
+        return [part.strip() for part in text.split(",") if part.strip()]
+    return value
+
+
 MachineBackend = Literal["libretranslate", "argos"]
 
 
@@ -84,13 +94,7 @@ class TranslationSettings(BaseModel):
     @field_validator("backends", mode="before")
     @classmethod
     def _split_backends(cls, value: Any) -> Any:
-        # From the environment: "libretranslate,argos" or '["libretranslate"]'.
-        if isinstance(value, str):
-            text = value.strip()
-            if text.startswith("["):
-                return json.loads(text)
-            return [part.strip() for part in text.split(",") if part.strip()]
-        return value
+        return _text_list(value)
 
     @field_validator("libretranslate_url")
     @classmethod
@@ -165,13 +169,7 @@ class Settings(BaseSettings):
     @field_validator("languages", mode="before")
     @classmethod
     def _split_languages(cls, value: Any) -> Any:
-        # From the environment the value arrives as text: accept "fr,nl" and '["fr","nl"]'.
-        if isinstance(value, str):
-            text = value.strip()
-            if text.startswith("["):
-                return json.loads(text)
-            return [part.strip() for part in text.split(",") if part.strip()]
-        return value
+        return _text_list(value)
 
     @field_validator("languages")
     @classmethod

@@ -223,12 +223,7 @@ def check_store(settings: Settings) -> CheckReport:
         ConfigError: the themes file is unusable.
         StoreError: the store cannot be opened.
     """
-    themes = load_themes(settings.paths.themes)
-    store = Store(settings.store_url)
-    try:
-        items = store.all_items()
-    finally:
-        store.close()
+    themes, items = _themes_and_items(settings)
     expected = expected_themes(settings.paths.sources / "articles")
     return check_taxonomy(themes, items, expected)
 
@@ -241,13 +236,17 @@ def explain_stored(settings: Settings, item_id: str) -> tuple[Item, Explanation]
         ConfigError: the themes file is unusable.
         StoreError: the store cannot be opened.
     """
-    themes = load_themes(settings.paths.themes)
-    store = Store(settings.store_url)
-    try:
-        items = store.all_items()
-    finally:
-        store.close()
+    themes, items = _themes_and_items(settings)
     item = next((i for i in items if i.id == item_id), None)
     if item is None:
         raise InputError(f"no stored item has the id {item_id!r} (run `digest build` first?)")
     return item, Classifier(themes).explain([item_text(item)])
+
+
+def _themes_and_items(settings: Settings) -> tuple[tuple[Theme, ...], list[Item]]:
+    themes = load_themes(settings.paths.themes)
+    store = Store(settings.store_url)
+    try:
+        return themes, store.all_items()
+    finally:
+        store.close()
