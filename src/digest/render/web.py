@@ -20,26 +20,18 @@ from dataclasses import dataclass
 from typing import Any
 
 import jinja2
-from babel.numbers import format_decimal
 
 from digest.config import Settings
-from digest.edition import MMR_LAMBDA, RECENCY_BONUS, SOURCE_BONUS
 from digest.errors import RenderError
-from digest.model import Edition, KeyPoint, Story, StoryScore, Theme
-from digest.render.email import N_, EmailRenderer
+from digest.model import Edition, Theme
+from digest.render.email import EmailRenderer
+from digest.render.how import HowPage, number
 from digest.render.i18n import language_name
-from digest.themes import MIN_SCORE, RELATIVE_SCORE, STRONG_SCORE, TITLE_WEIGHT
 
 #: Outbox folder of the web archive.
 WEB = "web"
 #: Name of each language's list of editions.
 INDEX = "index.html"
-
-_WHERE = {"title": N_("in the title"), "body": N_("in the text")}
-_TRANSLATION = {
-    "machine": N_("Machine translation from %(language)s"),
-    "reviewed": N_("Reviewed translation from %(language)s"),
-}
 
 
 def page_name(edition_id: str) -> str:
@@ -106,102 +98,6 @@ class IndexEntry:
     href: str
 
 
-@dataclass(frozen=True)
-class RuleLine:
-    """A theme rule that fired for a story."""
-
-    theme: str
-    term: str
-    #: Language of the rule and of the text it matched.
-    lang: str
-    #: ``in the title`` or ``in the text``, in the page's language.
-    where: str
-    count: int
-    weight: str
-    points: str
-    support: bool
-
-
-@dataclass(frozen=True)
-class RuleGroup:
-    """The rules of one theme that fired for a story."""
-
-    theme: str
-    rules: tuple[RuleLine, ...]
-
-
-@dataclass(frozen=True)
-class ExclusionLine:
-    """An exclusion that matched a story."""
-
-    theme: str
-    term: str
-    lang: str
-    where: str
-    count: int
-    cancelled: int
-    penalty: str
-
-
-@dataclass(frozen=True)
-class ThemeLine:
-    """A theme a story scored points in."""
-
-    label: str
-    score: str
-    assigned: bool
-
-
-@dataclass(frozen=True)
-class SourceLine:
-    """One item merged into a story."""
-
-    name: str
-    url: str
-    #: Language of the item (code) and its name in the page's language.
-    lang: str
-    language: str
-    title: str
-    #: "Machine translation from Dutch" when the item is a translation, else empty.
-    translation: str
-
-
-@dataclass(frozen=True)
-class StoryHow:
-    """One story of an edition, with everything that put it where it is."""
-
-    rank: int
-    #: The key point shown in the page's language: its language, title and link.
-    lang: str
-    title: str
-    url: str
-    score: str
-    parts: StoryScore | None
-    #: Parts formatted for the page's language.
-    relevance: str
-    recency: str
-    redundancy: str
-    #: The score worked out from its parts: ``19,49 = 16,24 × (1 + 0,5 × (1 − 1)) × …``.
-    calculation: str
-    #: Whether the text shown is the original, a translation or another language's text.
-    text_status: str
-    themes: tuple[ThemeLine, ...]
-    threshold: str
-    #: The rules that fired, by theme in taxonomy order.
-    rules: tuple[RuleGroup, ...]
-    exclusions: tuple[ExclusionLine, ...]
-    sources: tuple[SourceLine, ...]
-
-
-@dataclass(frozen=True)
-class SectionHow:
-    """One theme of an edition: its stories and how many it had to choose from."""
-
-    label: str
-    considered: int
-    stories: tuple[StoryHow, ...]
-
-
 class WebRenderer:
     """Renders the web archive with the email's view, templates and catalogs.
 
@@ -215,7 +111,7 @@ class WebRenderer:
         self.email = email
         self.settings = email.settings
         self.catalogs = email.catalogs
-        self.themes = {theme.id: theme for theme in themes}
+        self.how = HowPage(email.catalogs, themes)
 
     def edition_pages(self, edition: Edition) -> dict[tuple[str, ...], bytes]:
         """Every page of ``edition``: outbox path parts -> bytes.
@@ -242,8 +138,8 @@ class WebRenderer:
                 chrome,
                 block=block,
                 edition_href=page_name(edition.id),
-                sections=self._sections(edition, lang),
-                formula=self._formula(lang),
+                sections=self.how.sections(edition, lang),
+                formula=self.how.formula(lang),
             )
         return pages
 
@@ -323,7 +219,7 @@ class WebRenderer:
                 page=chrome,
                 t=self.catalogs.t,
                 tn=self.catalogs.tn,
-                num=lambda value: _number(lang, value),
+                num=lambda value: number(lang, value),
                 lang=lang,
                 **context,
             )
@@ -334,154 +230,3 @@ class WebRenderer:
         except jinja2.TemplateError as exc:
             raise RenderError(f"template {name}: {exc}") from exc
         return html.encode("utf-8")
-
-    def _formula(self, lang: str) -> dict[str, str]:
-        """The numbers of the ranking and theme rules, written for ``lang``."""
-        return {
-            "source_bonus": _number(lang, SOURCE_BONUS),
-            "recency_bonus": _number(lang, RECENCY_BONUS),
-            "recency_max": _number(lang, 1 + RECENCY_BONUS),
-            "score_share": format_decimal(MMR_LAMBDA * 100, locale=lang),
-            "redundancy_share": format_decimal(round((1 - MMR_LAMBDA) * 100), locale=lang),
-            "title_weight": _number(lang, TITLE_WEIGHT),
-            "min_score": _number(lang, MIN_SCORE),
-            "relative_share": format_decimal(round(RELATIVE_SCORE * 100), locale=lang),
-            "strong_score": _number(lang, STRONG_SCORE),
-        }
-
-    def _sections(self, edition: Edition, lang: str) -> tuple[SectionHow, ...]:
-        t = self.catalogs.t
-        sections = []
-        for section in edition.sections:
-            label = section.theme.labels.get(lang) or t(lang, "Other news")
-            stories = tuple(
-                self._story(rank, story, lang)
-                for rank, story in enumerate(section.stories, start=1)
-            )
-            sections.append(SectionHow(label, section.considered, stories))
-        return tuple(sections)
-
-    def _story(self, rank: int, story: Story, lang: str) -> StoryHow:
-        point = story.point_in(lang) or story.original
-        parts = story.parts
-        explanation = story.explanation
-        themes: tuple[ThemeLine, ...] = ()
-        rules: tuple[RuleGroup, ...] = ()
-        exclusions: tuple[ExclusionLine, ...] = ()
-        threshold = ""
-        if explanation is not None:
-            threshold = _number(lang, explanation.threshold)
-            scores = sorted(explanation.scores.items(), key=lambda s: (-s[1], s[0]))
-            themes = tuple(
-                ThemeLine(
-                    self._theme(theme_id, lang),
-                    _number(lang, score),
-                    theme_id in explanation.assigned,
-                )
-                for theme_id, score in scores
-            )
-            lines = [
-                RuleLine(
-                    theme=self._theme(hit.theme_id, lang),
-                    term=hit.term,
-                    lang=hit.language,
-                    where=self.catalogs.t(lang, _WHERE[hit.where]),
-                    count=hit.count,
-                    weight=_number(lang, hit.weight),
-                    points=_number(lang, hit.points),
-                    support=hit.support,
-                )
-                for hit in explanation.hits
-            ]
-            # Hits come sorted by theme (taxonomy order): group the runs.
-            groups: dict[str, list[RuleLine]] = {}
-            for line in lines:
-                groups.setdefault(line.theme, []).append(line)
-            rules = tuple(RuleGroup(theme, tuple(group)) for theme, group in groups.items())
-            exclusions = tuple(
-                ExclusionLine(
-                    theme=self._theme(veto.theme_id, lang),
-                    term=veto.term,
-                    lang=veto.language,
-                    where=self.catalogs.t(lang, _WHERE[veto.where]),
-                    count=veto.count,
-                    cancelled=veto.cancelled,
-                    penalty=_number(lang, veto.penalty),
-                )
-                for veto in explanation.exclusions
-            )
-        return StoryHow(
-            rank=rank,
-            lang=point.language,
-            title=point.title,
-            url=point.url,
-            score=_number(lang, story.score),
-            parts=parts,
-            relevance=_number(lang, parts.relevance) if parts else "",
-            recency=_number(lang, parts.recency) if parts else "",
-            redundancy=_number(lang, parts.redundancy) if parts else "",
-            calculation=_calculation(lang, story.score, parts) if parts else "",
-            text_status=self._text_status(point, lang),
-            themes=themes,
-            threshold=threshold,
-            rules=rules,
-            exclusions=exclusions,
-            sources=tuple(self._source(p, lang) for p in story.points),
-        )
-
-    def _theme(self, theme_id: str, lang: str) -> str:
-        theme = self.themes.get(theme_id)
-        if theme is None:
-            return theme_id
-        return theme.labels.get(lang) or theme.label(lang)
-
-    def _text_status(self, point: KeyPoint, lang: str) -> str:
-        t = self.catalogs.t
-        if point.language != lang:
-            return t(
-                lang,
-                "No version in this language yet: the original, in %(language)s, is shown.",
-                language=language_name(point.language, lang, capitalise=False),
-            )
-        source = language_name(point.original_language or point.language, lang, capitalise=False)
-        if point.translation == "reviewed":
-            return t(
-                lang, "A translation from %(language)s, reviewed by a person.", language=source
-            )
-        if point.translation == "machine":
-            return t(
-                lang,
-                "A machine translation from %(language)s, not reviewed by a person.",
-                language=source,
-            )
-        return t(lang, "The source's own text, in this language.")
-
-    def _source(self, point: KeyPoint, lang: str) -> SourceLine:
-        translation = ""
-        if point.translation:
-            source = language_name(
-                point.original_language or point.language, lang, capitalise=False
-            )
-            translation = self.catalogs.t(lang, _TRANSLATION[point.translation], language=source)
-        return SourceLine(
-            name=point.source_name or point.url,
-            url=point.url,
-            lang=point.language,
-            language=language_name(point.language, lang, capitalise=False),
-            title=point.title,
-            translation=translation,
-        )
-
-
-def _number(lang: str, value: float) -> str:
-    """``value`` with at most two decimals, as ``lang`` writes numbers (``1,5``)."""
-    return str(format_decimal(round(value, 2), format="#,##0.##", locale=lang))
-
-
-def _calculation(lang: str, score: float, parts: StoryScore) -> str:
-    """The ranking formula with the story's numbers (see :mod:`digest.edition`)."""
-    n = _number
-    return (
-        f"{n(lang, score)} = {n(lang, parts.relevance)} × (1 + {n(lang, SOURCE_BONUS)} × "
-        f"({parts.sources} − 1)) × (1 + {n(lang, RECENCY_BONUS)} × {n(lang, parts.recency)})"
-    )
