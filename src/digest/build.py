@@ -6,7 +6,7 @@ arguments and shows what :func:`build` reports.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -18,6 +18,7 @@ from digest.errors import InputError
 from digest.ingest import StateLog, ingest
 from digest.model import Edition, Period, PeriodKind, Problem, Theme
 from digest.outbox import Outbox
+from digest.periods import edition_id as period_edition_id
 from digest.periods import period_of_edition, periods_between, utc_bounds
 from digest.render.email import BlockView, EmailRenderer
 from digest.render.eml import build_message
@@ -63,6 +64,8 @@ class EditionResult:
     #: Stories left out of the email (most in any variant) to keep it under the size budget;
     #: the web edition still has them.
     trimmed: int = 0
+    #: The manifest's ``version`` (scheduled editions only).
+    version: int | None = None
 
 
 @dataclass(frozen=True)
@@ -113,31 +116,13 @@ def build(
         InputError: ``since`` is after ``until``.
         DigestError: the sources folder, the store, the themes or a template is unusable.
     """
-    problems: list[Problem] = []
-
-    def collect(problem: Problem) -> None:
-        problems.append(problem)
-        if report is not None:
-            report(problem)
-
     progress = progress or _Silent()
     kind: PeriodKind = period or settings.period
     if since is not None and until is not None and since > until:
         raise InputError(f"--since {since} is after --until {until}")
-    feeds = read_feed_list(settings.paths.sources)
-    themes = load_themes(settings.paths.themes)
-    renderer = EmailRenderer(settings)
-    web = WebRenderer(renderer, themes)
-    outbox = Outbox(settings.paths.outbox)
-    store = Store(settings.store_url)
-    fetcher = HttpFetcher()
-    chain = open_chain(settings, store, collect)
-    try:
-        states = StateLog(store.feed_states())
-        adapters = adapters_for(settings.paths.sources, settings.timezone, feeds, states, fetcher)
-        stored = ingest(adapters, store, collect, states=states, workers=settings.ingest_workers)
-        import_reviewed(store, settings.paths.sources / REVIEWED_FOLDER, collect)
-        oldest = store.earliest()
+    with Publisher(settings, report) as publisher:
+        stored = publisher.refresh()
+        oldest = publisher.store.earliest()
         first = since or (oldest.astimezone(settings.zone).date() if oldest else None)
         last = until or datetime.now(settings.zone).date()
         if first is not None and first > last:
@@ -146,19 +131,137 @@ def build(
         progress.start(len(periods), "editions")
         results = []
         for each in periods:
-            edition = edition_for(settings, store, themes, each)
+            edition = publisher.edition(each)
             if edition is not None:
-                edition = translate_edition(edition, chain)
-                result = _publish(edition, renderer, outbox)
-                results.append(_publish_web(edition, web, outbox, result))
+                results.append(publisher.publish(edition))
             progress.advance()
-        feeds_changed = _publish_feeds(settings, renderer, outbox)
-        _publish_web_indexes(web, outbox)
-    finally:
-        chain.close()
-        fetcher.close()
-        store.close()
-    return BuildReport(stored, tuple(results), feeds_changed, tuple(problems))
+        feeds_changed = publisher.finish()
+    return BuildReport(stored, tuple(results), feeds_changed, tuple(publisher.problems))
+
+
+class Publisher:
+    """An open build: the sources read into the store, editions published to the outbox.
+
+    :func:`build` publishes every period of a range with it; :mod:`digest.schedule`
+    publishes the periods a schedule is due, under the schedule's edition ids and with
+    versions. Use it as a context manager: it holds the store, an HTTP client and the
+    translators. Opening it removes what killed writes left in the outbox.
+    """
+
+    def __init__(self, settings: Settings, report: Report | None = None) -> None:
+        self.settings = settings
+        #: Input problems met so far, in order; each is also given to ``report``.
+        self.problems: list[Problem] = []
+        self._report = report
+        self._feeds = read_feed_list(settings.paths.sources)
+        self.themes = load_themes(settings.paths.themes)
+        self.renderer = EmailRenderer(settings)
+        self.web = WebRenderer(self.renderer, self.themes)
+        self.outbox = Outbox(settings.paths.outbox)
+        self.outbox.clean_leftovers()
+        self.store = Store(settings.store_url)
+        self._fetcher = HttpFetcher()
+        try:
+            self._chain = open_chain(settings, self.store, self._collect)
+        except BaseException:
+            self._fetcher.close()
+            self.store.close()
+            raise
+
+    def __enter__(self) -> Publisher:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release the translators, the HTTP client and the store."""
+        try:
+            self._chain.close()
+        finally:
+            self._fetcher.close()
+            self.store.close()
+
+    def _collect(self, problem: Problem) -> None:
+        self.problems.append(problem)
+        if self._report is not None:
+            self._report(problem)
+
+    def refresh(self) -> StoreCounts:
+        """Read every source into the store, then the reviewed translations."""
+        settings = self.settings
+        states = StateLog(self.store.feed_states())
+        adapters = adapters_for(
+            settings.paths.sources, settings.timezone, self._feeds, states, self._fetcher
+        )
+        stored = ingest(
+            adapters, self.store, self._collect, states=states, workers=settings.ingest_workers
+        )
+        import_reviewed(self.store, settings.paths.sources / REVIEWED_FOLDER, self._collect)
+        return stored
+
+    def edition(
+        self,
+        period: Period,
+        *,
+        edition_id: str | None = None,
+        themes: Collection[str] | None = None,
+        keep_empty: bool = False,
+    ) -> Edition | None:
+        """The translated edition of ``period`` (None: no story, and not ``keep_empty``).
+
+        Args:
+            edition_id: its id instead of the period's (``weekly-2024-W42``).
+            themes: only these themes' sections (``general`` is the section of no theme).
+            keep_empty: an edition without any section rather than None.
+        """
+        edition = edition_for(self.settings, self.store, self.themes, period)
+        if edition is not None and themes is not None:
+            edition = _only_themes(edition, themes)
+        if edition is None:
+            if not keep_empty:
+                return None
+            edition = Edition(
+                id=period_edition_id(period),
+                period=period,
+                languages=self.settings.languages,
+                sections=(),
+                published=utc_bounds(period, self.settings.zone)[1],
+            )
+        if edition_id is not None:
+            edition = replace(edition, id=edition_id)
+        return translate_edition(edition, self._chain)
+
+    def publish(
+        self, edition: Edition, *, versioned: bool = False, extra: Mapping[str, Any] | None = None
+    ) -> EditionResult:
+        """Write the edition's files and web pages.
+
+        Args:
+            versioned: number its manifest's ``version``: 1 at first, one more each time its
+                content changes; publishing the same content again changes nothing.
+            extra: more manifest entries (a schedule's name and audience).
+        """
+        result = _publish(edition, self.renderer, self.outbox, versioned=versioned, extra=extra)
+        return _publish_web(edition, self.web, self.outbox, result)
+
+    def finish(self) -> int:
+        """Rewrite the feeds and the web indexes from the outbox; count the feeds changed."""
+        feeds_changed = _publish_feeds(self.settings, self.renderer, self.outbox)
+        _publish_web_indexes(self.web, self.outbox)
+        return feeds_changed
+
+
+def _only_themes(edition: Edition, themes: Collection[str]) -> Edition | None:
+    """The edition with only these themes' sections (None: none of them has a story).
+
+    Its items are those of the stories kept, so news in other themes never changes it.
+    """
+    sections = tuple(s for s in edition.sections if s.theme.id in themes)
+    if not sections:
+        return None
+    items = {p.item_id for s in sections for story in s.stories for p in story.points}
+    return replace(edition, sections=sections, item_ids=tuple(sorted(items)))
 
 
 def edition_for(
@@ -201,7 +304,14 @@ def variants(languages: tuple[str, ...]) -> list[tuple[str, ...]]:
     return [languages, *([(lang,) for lang in languages] if len(languages) > 1 else [])]
 
 
-def _publish(edition: Edition, renderer: EmailRenderer, outbox: Outbox) -> EditionResult:
+def _publish(
+    edition: Edition,
+    renderer: EmailRenderer,
+    outbox: Outbox,
+    *,
+    versioned: bool = False,
+    extra: Mapping[str, Any] | None = None,
+) -> EditionResult:
     files: dict[str, bytes] = {}
     views = {
         languages: renderer.view(edition, languages) for languages in variants(edition.languages)
@@ -225,7 +335,11 @@ def _publish(edition: Edition, renderer: EmailRenderer, outbox: Outbox) -> Editi
             html=html,
         )
     blocks = {lang: views[(lang,)].blocks[0] for lang in edition.languages}
-    changed = outbox.write_edition(edition.id, files, _manifest(edition, blocks))
+    manifest = {**_manifest(edition, blocks), **(extra or {})}
+    version = None
+    if versioned:
+        version = manifest["version"] = _version(outbox, edition.id, files, manifest)
+    changed = outbox.write_edition(edition.id, files, manifest)
     return EditionResult(
         id=edition.id,
         items=len(edition.item_ids),
@@ -234,7 +348,20 @@ def _publish(edition: Edition, renderer: EmailRenderer, outbox: Outbox) -> Editi
         files=len(files) + 1,
         changed=changed,
         trimmed=trimmed,
+        version=version,
     )
+
+
+def _version(
+    outbox: Outbox, edition_id: str, files: Mapping[str, bytes], manifest: Mapping[str, Any]
+) -> int:
+    """The published edition's version while its content is the same, else the next one."""
+    previous = outbox.manifest(edition_id)
+    if previous is None:
+        return 1
+    version = int(previous.get("version", 1))
+    same = outbox.holds(edition_id, files, {**manifest, "version": version})
+    return version if same else version + 1
 
 
 def _manifest(edition: Edition, blocks: Mapping[str, BlockView]) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from rich.table import Table
 from digest import __version__
 from digest.build import BuildReport, build, explain, parse_day
 from digest.config import SUPPORTED_LANGUAGES, Settings, load_settings
+from digest.deliver import EditionReport, send_editions
 from digest.errors import DigestError
 from digest.model import Problem
 from digest.preview import preview_page, preview_server
@@ -197,6 +198,24 @@ def preview_command(edition: str | None, port: int, config: Path | None) -> None
         server.serve_forever()
 
 
+@main.command("send")
+@click.argument("edition", required=False)
+@click.option("--all", "every", is_flag=True, help="Every edition of the outbox, oldest first.")
+@click.option("--dry-run", is_flag=True, help="Count what would be sent; send and write nothing.")
+@config_option
+def send_command(edition: str | None, every: bool, dry_run: bool, config: Path | None) -> None:
+    """Send EDITION (default: the newest) to the subscribers who have not had it."""
+    settings = _settings(config)
+
+    def show(result: EditionReport) -> None:
+        out.print(result.summary(), markup=False, soft_wrap=True)
+
+    try:
+        send_editions(settings, edition, every=every, dry_run=dry_run, report=_warn, done=show)
+    except DigestError as exc:
+        _fail(exc.reason)
+
+
 def _when(moment: datetime | None, settings: Settings) -> str:
     return f"{moment.astimezone(settings.zone):%Y-%m-%d %H:%M}" if moment else ""
 
@@ -268,6 +287,84 @@ class _ProgressBar:
     def advance(self) -> None:
         if self._task is not None:
             self._bar.advance(self._task)
+
+
+@main.group("schedule", invoke_without_command=True)
+@config_option
+@click.pass_context
+def schedule_group(ctx: click.Context, config: Path | None) -> None:
+    """Run the [[schedules]] of the settings until SIGTERM or SIGINT; or list them, run one."""
+    ctx.obj = config
+    if ctx.invoked_subcommand is not None:
+        return
+    from digest.schedule.daemon import serve  # APScheduler only for this command
+
+    settings = _settings(config)
+    _log_to_stderr()
+    try:
+        serve(settings)
+    except DigestError as exc:
+        _fail(exc.reason)
+
+
+@schedule_group.command("list")
+@config_option
+@click.pass_obj
+def schedule_list_command(group_config: Path | None, config: Path | None) -> None:
+    """Show each schedule, its next run (in its timezone) and the last period it did."""
+    from digest.schedule.runner import schedule_status
+
+    settings = _settings(config or group_config)
+    try:
+        statuses = schedule_status(settings)
+    except DigestError as exc:
+        _fail(exc.reason)
+        return
+    if not statuses:
+        out.print("no schedule in the settings: add a [[schedules]] entry", markup=False)
+        return
+    table = _table("schedules", "schedule", "cron", "period", "misfire", "next run", "last done")
+    for status in statuses:
+        schedule, last = status.schedule, status.last
+        table.add_row(
+            schedule.name,
+            status.expression,
+            schedule.period,
+            schedule.misfire,
+            f"{status.next_run:%Y-%m-%d %H:%M %Z}" if status.next_run else "never",
+            f"{last.period_key} {last.outcome}" if last is not None else "-",
+        )
+    out.print(table)
+    zones = sorted({status.schedule.timezone for status in statuses})
+    out.print(f"next runs in local time ({', '.join(zones)})", markup=False)
+
+
+@schedule_group.command("run")
+@click.argument("name")
+@config_option
+@click.pass_obj
+def schedule_run_command(group_config: Path | None, name: str, config: Path | None) -> None:
+    """Run schedule NAME now: build the period that just ended (unchanged stays unchanged)."""
+    from digest.schedule.runner import run_schedule
+
+    settings = _settings(config or group_config)
+    try:
+        report = run_schedule(settings, name, force=True, report=_warn)
+    except DigestError as exc:
+        _fail(exc.reason)
+        return
+    for line in report.lines():
+        out.print(line, markup=False, soft_wrap=True)
+
+
+def _log_to_stderr() -> None:
+    """Log lines of digest schedule on stderr, with their time; APScheduler's warnings only."""
+    import logging
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr, force=True
+    )
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 @main.group("themes")

@@ -31,8 +31,9 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from digest.errors import ConfigError
+from digest.errors import ConfigError, InputError
 from digest.model import PeriodKind
+from digest.schedule import cron
 
 Language = Literal["fr", "nl", "en", "de"]
 SUPPORTED_LANGUAGES: tuple[str, ...] = ("fr", "nl", "en", "de")
@@ -50,6 +51,8 @@ class Paths(BaseModel):
     themes: Path = Path("themes.toml")
     templates: Path = Path("templates")
     outbox: Path = Path("outbox")
+    #: Subscribers of ``digest send``: CSV ``email,languages,themes,status``.
+    subscribers: Path = Path("subscribers.csv")
 
     def under(self, base: Path) -> Paths:
         """These paths with relative ones anchored at ``base``."""
@@ -120,6 +123,131 @@ class TranslationSettings(BaseModel):
         return self.model_copy(update={"argos_models": base / self.argos_models})
 
 
+SmtpSecurity = Literal["starttls", "tls", "none"]
+_DEFAULT_PORTS: dict[str, int] = {"starttls": 587, "tls": 465, "none": 25}
+
+
+class SmtpSettings(BaseModel):
+    """The SMTP server ``digest send`` hands messages to (digest.deliver).
+
+    The password comes from the settings file or ``DIGEST_SMTP__PASSWORD``, never from
+    the command line.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    #: Server name; ``digest send`` refuses to run without one.
+    host: str | None = None
+    #: Port; default from ``security``: 587 (starttls), 465 (tls), 25 (none).
+    port: int | None = Field(default=None, ge=1, le=65535)
+    #: ``starttls`` (upgrade after connecting), ``tls`` (TLS from the start) or ``none``.
+    security: SmtpSecurity = "starttls"
+    username: str | None = None
+    password: SecretStr | None = None
+    #: Seconds for connecting and for each answer of the server.
+    timeout: float = Field(default=30.0, gt=0, le=600)
+    #: Messages handed over per second, at most.
+    rate_per_second: float = Field(default=5.0, gt=0, le=10_000)
+    #: Messages per SMTP connection.
+    batch_size: int = Field(default=100, ge=1, le=100_000)
+    #: Minutes before a temporary failure (4xx) is tried again.
+    retry_after: float = Field(default=30.0, ge=0)
+    #: Attempts per message before a temporary failure is given up.
+    max_attempts: int = Field(default=3, ge=1, le=100)
+    #: Minutes after which another sender may take over an edition's lock that was not
+    #: renewed (its holder died on another machine, or hangs).
+    lock_timeout: float = Field(default=15.0, gt=0)
+
+    @property
+    def effective_port(self) -> int:
+        """``port``, or the usual one for ``security``."""
+        return self.port if self.port is not None else _DEFAULT_PORTS[self.security]
+
+    @model_validator(mode="after")
+    def _login_complete(self) -> SmtpSettings:
+        if (self.username is None) != (self.password is None):
+            raise ValueError("give both username and password, or neither")
+        return self
+
+
+MisfirePolicy = Literal["skip", "run-once", "backfill"]
+EmptyPolicy = Literal["skip", "send"]
+
+
+class ScheduleSettings(BaseModel):
+    """One ``[[schedules]]`` entry: when ``digest schedule`` builds an edition, of what, for whom.
+
+    Each run builds the period of kind ``period`` that ended last before it (a Monday
+    07:00 weekly run builds the week that ended on Sunday), as edition
+    ``<name>-<period>-<key>``. See digest.schedule.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    #: Names the schedule and prefixes its editions' ids.
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,59}$")
+    #: 5-field cron expression (minute hour day month weekday; weekday 0 or 7 is Sunday),
+    #: or ``daily`` (07:00), ``weekly`` (Monday 07:00), ``monthly`` (the 1st at 07:00).
+    cron: str
+    #: Timezone of the cron expression.
+    timezone: str = "Europe/Brussels"
+    #: Period each run covers; default the shorthand's (required with a cron expression).
+    period: PeriodKind
+    #: Languages of its editions; default the settings' ``languages``.
+    languages: Annotated[tuple[Language, ...] | None, NoDecode] = None
+    #: Only these themes' sections (theme ids of themes.toml, ``general`` included); None: all.
+    themes: Annotated[tuple[str, ...] | None, NoDecode] = None
+    #: Name of the subscriber list its editions are for (recorded in their manifest).
+    audience: str | None = None
+    #: After downtime: ``skip`` missed runs, ``run-once`` (build the latest missed period),
+    #: ``backfill`` (one edition per missed period).
+    misfire: MisfirePolicy = "run-once"
+    #: A period without stories: ``skip`` (no edition, no mail) or ``send`` (an empty edition).
+    empty: EmptyPolicy = "skip"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand_period(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("period") is None:
+            shorthand = str(data.get("cron", "")).strip().lower().lstrip("@")
+            if shorthand in cron.SHORTHANDS:
+                return {**data, "period": shorthand}
+            raise ValueError(
+                f"schedule {data.get('name')!r}: give period (daily, weekly or monthly) "
+                "with a cron expression"
+            )
+        return data
+
+    @field_validator("languages", "themes", mode="before")
+    @classmethod
+    def _split_lists(cls, value: Any) -> Any:
+        return _text_list(value)
+
+    @model_validator(mode="after")
+    def _usable(self) -> ScheduleSettings:
+        where = f"schedule {self.name!r}"
+        try:
+            zone = ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{where}: unknown timezone {self.timezone!r}") from None
+        try:
+            cron.trigger(self.cron, zone)
+        except ValueError as exc:
+            raise ValueError(f"{where}: {exc}") from None
+        if self.languages is not None and not (
+            1 <= len(self.languages) == len(set(self.languages)) <= 2
+        ):
+            raise ValueError(f"{where}: give one or two different languages")
+        if self.themes is not None and not self.themes:
+            raise ValueError(f"{where}: themes is empty (leave it out for every theme)")
+        return self
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The schedule's timezone."""
+        return ZoneInfo(self.timezone)
+
+
 class Settings(BaseSettings):
     """Validated settings of one digest."""
 
@@ -165,6 +293,10 @@ class Settings(BaseSettings):
     ingest_workers: int = Field(default=0, ge=0, le=64)
     #: Machine translation backends (reviewed translations need no setting).
     translation: TranslationSettings = TranslationSettings()
+    #: Scheduled editions (``[[schedules]]``), run by ``digest schedule``.
+    schedules: tuple[ScheduleSettings, ...] = ()
+    #: Delivery of editions by ``digest send``.
+    smtp: SmtpSettings = SmtpSettings()
 
     @field_validator("languages", mode="before")
     @classmethod
@@ -202,6 +334,32 @@ class Settings(BaseSettings):
         if missing:
             raise ValueError(f"title has no entry for {', '.join(missing)}")
         return self
+
+    @model_validator(mode="after")
+    def _schedules_consistent(self) -> Settings:
+        names = [schedule.name for schedule in self.schedules]
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise ValueError(f"schedule names repeat: {', '.join(repeated)}")
+        for schedule in self.schedules:
+            missing = [lang for lang in schedule.languages or () if lang not in self.title]
+            if missing:
+                raise ValueError(
+                    f"schedule {schedule.name!r}: title has no entry for {', '.join(missing)}"
+                )
+        return self
+
+    def schedule(self, name: str) -> ScheduleSettings:
+        """The schedule called ``name``.
+
+        Raises:
+            InputError: no schedule has that name.
+        """
+        for schedule in self.schedules:
+            if schedule.name == name:
+                return schedule
+        known = ", ".join(s.name for s in self.schedules) or "none in the settings"
+        raise InputError(f"no schedule named {name!r} (schedules: {known})")
 
     @property
     def zone(self) -> ZoneInfo:

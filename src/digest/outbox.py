@@ -11,7 +11,10 @@ Layout (a contract with feed readers and senders)::
 An edition is written into a hidden folder beside its target and renamed into
 place; a single file goes through a temporary file and :func:`os.replace`.
 Nothing is rewritten when its bytes did not change, and no name can lead
-outside the outbox.
+outside the outbox. Temporary names carry the writer's process id
+(``.weekly-2021-W06.4242.new``, ``.editions.fr.xml.4242.tmp``), so what a killed
+writer left can be told from what a running one is writing, and removed by
+:meth:`Outbox.clean_leftovers` (one machine per outbox: ids are this machine's).
 """
 
 from __future__ import annotations
@@ -28,6 +31,9 @@ from typing import Any
 from digest.errors import RenderError
 
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$")
+# A temporary name: the target's name, the writer's process id (absent in older
+# versions), and what it is: a new edition folder, a replaced one, a file.
+_LEFTOVER = re.compile(r"^\.(?P<name>.+?)(?:\.(?P<pid>\d+))?\.(?P<kind>new|old|tmp)$")
 MANIFEST = "manifest.json"
 
 
@@ -64,28 +70,80 @@ class Outbox:
 
         The manifest records the SHA-256 of every file.
         """
-        manifest = {
-            **manifest,
-            "files": {name: sha256(data) for name, data in sorted(files.items())},
-        }
         contents = {name: data for name, data in files.items()}
-        contents[MANIFEST] = manifest_bytes(manifest)
+        contents[MANIFEST] = manifest_bytes(_with_hashes(files, manifest))
         target = self.path("editions", edition_id)
         if _same_folder(target, contents):
             return False
-        staging = target.with_name(f".{edition_id}.new")
-        retired = target.with_name(f".{edition_id}.old")
-        for leftover in (staging, retired):
-            shutil.rmtree(leftover, ignore_errors=True)
-        staging.mkdir(parents=True)
-        for name, data in sorted(contents.items()):
-            self.path("editions", edition_id, name)  # validates the name
-            _write_synced(staging / name, data)
-        if target.exists():
-            target.rename(retired)
-        staging.rename(target)
+        self.clean_leftovers(target.parent, prefix=f".{edition_id}.")
+        staging = target.with_name(f".{edition_id}.{os.getpid()}.new")
+        retired = target.with_name(f".{edition_id}.{os.getpid()}.old")
+        try:
+            staging.mkdir(parents=True)
+            for name, data in sorted(contents.items()):
+                self.path("editions", edition_id, name)  # validates the name
+                _write_synced(staging / name, data)
+            _sync_folder(staging)
+            if target.exists():
+                target.rename(retired)
+            staging.rename(target)
+            _sync_folder(target.parent)
+        except BaseException:
+            if retired.exists() and not target.exists():
+                retired.rename(target)
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
         shutil.rmtree(retired, ignore_errors=True)
         return True
+
+    def manifest(self, edition_id: str) -> dict[str, Any] | None:
+        """The published manifest of ``edition_id``; None when there is none or it is unreadable."""
+        try:
+            data = json.loads(self.path("editions", edition_id, MANIFEST).read_bytes())
+        except (OSError, ValueError):
+            return None
+        return data if isinstance(data, dict) else None
+
+    def holds(self, edition_id: str, files: Mapping[str, bytes], manifest: dict[str, Any]) -> bool:
+        """Whether the published manifest of ``edition_id`` is the one these would write."""
+        path = self.path("editions", edition_id, MANIFEST)
+        try:
+            return path.read_bytes() == manifest_bytes(_with_hashes(files, manifest))
+        except OSError:
+            return False
+
+    def clean_leftovers(self, folder: Path | None = None, *, prefix: str = ".") -> int:
+        """Remove what killed writers left: hidden ``.new``/``.old`` folders, ``.tmp`` files.
+
+        Looks through ``folder`` (default: the whole outbox) for names starting with
+        ``prefix``; what a process still running here is writing is left alone. An
+        edition killed between its two renames is put back first: its new folder (always
+        complete once the old one was moved aside), else the old one.
+
+        Returns:
+            How many leftovers were removed or put back.
+        """
+        top = folder or self.root
+        if not top.is_dir():
+            return 0
+        found: list[tuple[Path, re.Match[str]]] = []
+        for where, dirs, names in os.walk(top):
+            for name in sorted(dirs + names):
+                match = _LEFTOVER.match(name)
+                if name.startswith(prefix) and match and not _running(match["pid"]):
+                    found.append((Path(where, name), match))
+            dirs[:] = [d for d in dirs if not d.startswith(".")] if folder is None else []
+        for path, match in found:
+            target = path.with_name(match["name"])
+            if match["kind"] == "old" and path.is_dir() and not target.exists():
+                newer = path.with_name(path.name[: -len("old")] + "new")
+                (newer if newer.is_dir() else path).rename(target)
+        for path, _ in found:
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            elif path.exists():
+                path.unlink(missing_ok=True)
+        return len(found)
 
     def write_file(self, data: bytes, *parts: str) -> bool:
         """Replace one file atomically; False when it already held ``data``."""
@@ -93,9 +151,13 @@ class Outbox:
         if target.is_file() and target.read_bytes() == data:
             return False
         target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_name(f".{target.name}.tmp")
-        _write_synced(temporary, data)
-        os.replace(temporary, target)
+        temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        try:
+            _write_synced(temporary, data)
+            os.replace(temporary, target)
+        except BaseException:
+            temporary.unlink(missing_ok=True)
+            raise
         return True
 
     def manifests(self) -> list[dict[str, Any]]:
@@ -115,6 +177,35 @@ class Outbox:
 def manifest_bytes(manifest: Mapping[str, Any]) -> bytes:
     """Canonical JSON: sorted keys, two-space indent, UTF-8, final newline."""
     return (json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode()
+
+
+def _with_hashes(files: Mapping[str, bytes], manifest: Mapping[str, Any]) -> dict[str, Any]:
+    """The manifest as published: with the SHA-256 of every file."""
+    return {**manifest, "files": {name: sha256(data) for name, data in sorted(files.items())}}
+
+
+def _running(pid: str | None) -> bool:
+    """Whether the writer ``pid`` (of this machine) may still be writing."""
+    if pid is None:
+        return False
+    if int(pid) == os.getpid():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # it exists, owned by someone else
+    return True
+
+
+def _sync_folder(folder: Path) -> None:
+    # The renames are durable only once the folder's entry list is on disk.
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def _same_folder(folder: Path, contents: Mapping[str, bytes]) -> bool:

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from sqlalchemy import (
     JSON,
     Column,
+    Date,
     DateTime,
     Engine,
     Integer,
@@ -94,6 +95,68 @@ translations_table = Table(
     Column("status", String(16), nullable=False),
     # Where it came from: the XLIFF file name or the machine backend.
     Column("origin", Text, nullable=False),
+)
+
+# Delivery (digest.deliver.ledger reads and writes these three).
+subscribers_table = Table(
+    "subscribers",
+    metadata,
+    Column("email", String(320), primary_key=True),
+    # "fr", "nl", "fr+nl": the languages the subscriber reads.
+    Column("languages", String(32), nullable=False),
+    Column("themes", JSON, nullable=False),
+    # "active", "unsubscribed" (from the subscribers file) or "bounced" (kept by the store).
+    Column("status", String(16), nullable=False),
+    # The server's answer that bounced the address.
+    Column("reason", Text, nullable=True),
+    Column("updated", DateTime(timezone=False), nullable=False),
+)
+
+deliveries_table = Table(
+    "deliveries",
+    metadata,
+    Column("edition_id", String(200), primary_key=True),
+    Column("email", String(320), primary_key=True),
+    Column("variant", String(32), nullable=False),
+    # sending, sent, failed-temporary, failed-permanent, unknown (a crash while sending).
+    Column("state", String(24), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("reply", Text, nullable=True),
+    Column("updated", DateTime(timezone=False), nullable=False),
+    Column("retry_at", DateTime(timezone=False), nullable=True),
+    Column("owner", String(200), nullable=True),
+)
+
+send_locks_table = Table(
+    "send_locks",
+    metadata,
+    Column("edition_id", String(200), primary_key=True),
+    Column("owner", String(200), nullable=False),
+    Column("renewed", DateTime(timezone=False), nullable=False),
+)
+
+# Schedules (digest.schedule.state reads and writes these two).
+schedule_state_table = Table(
+    "schedule_state",
+    metadata,
+    Column("schedule", String(100), primary_key=True),
+    # The last period done: built, found empty, or done by another scheduler. It only
+    # moves forward; misfire policies count the missed periods from it.
+    Column("period_kind", String(16), nullable=False),
+    Column("period_key", String(32), nullable=False),
+    Column("period_start", Date, nullable=False),
+    Column("edition_id", String(200), nullable=False),
+    Column("outcome", Text, nullable=False),
+    Column("updated", DateTime(timezone=False), nullable=False),
+)
+
+edition_locks_table = Table(
+    "edition_locks",
+    metadata,
+    # A row per edition being built by a scheduler; inserting it is taking the lock.
+    Column("edition_id", String(200), primary_key=True),
+    Column("owner", String(200), nullable=False),
+    Column("taken", DateTime(timezone=False), nullable=False),
 )
 
 _BATCH = 500

@@ -1,0 +1,312 @@
+"""The send log, the subscribers' status and the per-edition send lock, in the store.
+
+Each message is logged twice: ``sending`` just before the server is told it is complete
+(in the same transaction that renews the lock, so only the lock's holder can log one),
+then ``sent``, ``failed-temporary``, ``failed-permanent`` or ``unknown`` from the server's
+answer. A ``sending`` row found when the lock is taken is a sender that died between the
+two: it becomes ``unknown`` and is not sent again (see README, "Delivery").
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from sqlalchemy import select, update
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from digest.deliver.subscribers import Subscriber
+from digest.deliver.transport import DeliveryError
+from digest.errors import StoreError
+from digest.store import deliveries_table, send_locks_table, subscribers_table
+
+State = Literal["sending", "sent", "failed-temporary", "failed-permanent", "unknown"]
+#: States after which a message is never sent again.
+FINAL: frozenset[str] = frozenset({"sent", "failed-permanent", "unknown"})
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One row of the send log: an edition to one address."""
+
+    edition_id: str
+    email: str
+    variant: str
+    state: State
+    attempts: int
+    #: The server's last answer (or the connection error).
+    reply: str | None
+    updated: datetime
+    #: When a temporary failure may be tried again.
+    retry_at: datetime | None
+
+
+@dataclass(frozen=True)
+class LockHolder:
+    """Who holds an edition's send lock, since when it was last renewed."""
+
+    owner: str
+    renewed: datetime
+
+
+def new_owner() -> str:
+    """A lock owner name for this process: ``host:pid:random``."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def _dead_here(owner: str) -> bool:
+    """True when ``owner`` names a process of this machine that no longer runs."""
+    host, _, rest = owner.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # exists, but not ours to signal
+        return False
+    return False
+
+
+def _naive(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    return moment.replace(tzinfo=UTC) if moment is not None else None
+
+
+class Ledger:
+    """Delivery state in the store's database (tables of :mod:`digest.store`)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    # Subscribers -------------------------------------------------------------------------
+
+    def import_subscribers(self, subscribers: Sequence[Subscriber], now: datetime) -> None:
+        """Insert or update the file's subscribers; a bounced address stays bounced."""
+        for attempt in range(2):
+            try:
+                with self.engine.begin() as conn:
+                    self._import(conn, subscribers, now)
+                return
+            except IntegrityError:
+                # Another sender imported the same new address at the same moment.
+                if attempt:
+                    raise StoreError("cannot import subscribers: concurrent import") from None
+            except SQLAlchemyError as exc:
+                raise StoreError(f"cannot import subscribers: {exc}") from exc
+
+    def _import(self, conn: Connection, subscribers: Sequence[Subscriber], now: datetime) -> None:
+        table = subscribers_table
+        known = {row.email: row for row in conn.execute(select(table))}
+        new: list[dict[str, Any]] = []
+        for sub in subscribers:
+            values = {
+                "languages": sub.language_key,
+                "themes": list(sub.themes),
+                "status": sub.status,
+            }
+            old = known.get(sub.email)
+            if old is None:
+                new.append({"email": sub.email, "reason": None, "updated": _naive(now), **values})
+                continue
+            if old.status == "bounced":
+                values["status"] = "bounced"
+            if (old.languages, list(old.themes), old.status) != tuple(values.values()):
+                conn.execute(
+                    table.update()
+                    .where(table.c.email == sub.email)
+                    .values(updated=_naive(now), **values)
+                )
+        if new:
+            conn.execute(table.insert(), new)
+
+    def statuses(self, emails: Iterable[str]) -> dict[str, str]:
+        """The stored status of these addresses (``active``, ``unsubscribed``, ``bounced``)."""
+        wanted = set(emails)
+        query = select(subscribers_table.c.email, subscribers_table.c.status)
+        with self.engine.connect() as conn:
+            return {email: status for email, status in conn.execute(query) if email in wanted}
+
+    # Send log ----------------------------------------------------------------------------
+
+    def deliveries(self, edition_id: str) -> dict[str, Delivery]:
+        """The send log of one edition, by address."""
+        query = select(deliveries_table).where(deliveries_table.c.edition_id == edition_id)
+        with self.engine.connect() as conn:
+            return {row.email: _delivery(row) for row in conn.execute(query)}
+
+    def resolve_interrupted(self, edition_id: str, now: datetime) -> list[str]:
+        """Turn the edition's ``sending`` rows into ``unknown``; their addresses.
+
+        Call only while holding the edition's lock: no live sender is then between the
+        two writes of a message, so each such row is a sender that died there.
+        """
+        table = deliveries_table
+        key = (table.c.edition_id == edition_id) & (table.c.state == "sending")
+        with self.engine.begin() as conn:
+            emails = sorted(conn.execute(select(table.c.email).where(key)).scalars())
+            if emails:
+                reply = "the sender stopped after handing the message over; not sent again"
+                conn.execute(
+                    table.update()
+                    .where(key)
+                    .values(state="unknown", reply=reply, updated=_naive(now))
+                )
+        return emails
+
+    def mark_sending(
+        self, edition_id: str, email: str, variant: str, owner: str, now: datetime
+    ) -> None:
+        """Log ``sending`` (one more attempt) and renew the lock, in one transaction.
+
+        Raises:
+            DeliveryError: ``owner`` no longer holds the lock (another sender took it
+                over); nothing is logged and the message must not be completed.
+        """
+        with self.engine.begin() as conn:
+            renewed = conn.execute(
+                update(send_locks_table)
+                .where(send_locks_table.c.edition_id == edition_id)
+                .where(send_locks_table.c.owner == owner)
+                .values(renewed=_naive(now))
+            )
+            if renewed.rowcount != 1:
+                raise DeliveryError(f"{edition_id}: the send lock was taken over; stopped")
+            self._upsert(conn, edition_id, email, variant, "sending", None, now, None, 1, owner)
+
+    def mark(
+        self,
+        edition_id: str,
+        email: str,
+        variant: str,
+        state: State,
+        reply: str | None,
+        now: datetime,
+        *,
+        retry_at: datetime | None = None,
+        attempt: bool = False,
+        bounce: bool = False,
+    ) -> None:
+        """Log the outcome of a message; ``attempt`` counts one more attempt (a failure
+        before :meth:`mark_sending`); ``bounce`` marks the address bounced too."""
+        with self.engine.begin() as conn:
+            self._upsert(
+                conn, edition_id, email, variant, state, reply, now, retry_at, int(attempt)
+            )
+            if bounce:
+                conn.execute(
+                    subscribers_table.update()
+                    .where(subscribers_table.c.email == email)
+                    .values(status="bounced", reason=reply, updated=_naive(now))
+                )
+
+    def _upsert(
+        self,
+        conn: Connection,
+        edition_id: str,
+        email: str,
+        variant: str,
+        state: State,
+        reply: str | None,
+        now: datetime,
+        retry_at: datetime | None,
+        more_attempts: int,
+        owner: str | None = None,
+    ) -> None:
+        # Only the lock's holder writes an edition's rows: no race between select and write.
+        table = deliveries_table
+        key = (table.c.edition_id == edition_id) & (table.c.email == email)
+        old = conn.execute(select(table.c.attempts).where(key)).scalar_one_or_none()
+        values: dict[str, Any] = {
+            "variant": variant,
+            "state": state,
+            "reply": reply,
+            "updated": _naive(now),
+            "retry_at": _naive(retry_at) if retry_at is not None else None,
+        }
+        if owner is not None:
+            values["owner"] = owner
+        if old is None:
+            conn.execute(
+                table.insert().values(
+                    edition_id=edition_id, email=email, attempts=more_attempts, **values
+                )
+            )
+        else:
+            conn.execute(table.update().where(key).values(attempts=old + more_attempts, **values))
+
+    # Lock --------------------------------------------------------------------------------
+
+    def acquire(
+        self, edition_id: str, owner: str, now: datetime, stale_before: datetime
+    ) -> LockHolder | None:
+        """Take the edition's send lock for ``owner``; None when taken, else its holder.
+
+        A lock not renewed since ``stale_before``, or held by a process of this machine
+        that has died, is taken over. Taking and taking over are each one atomic
+        statement, so two senders never both succeed.
+        """
+        table = send_locks_table
+        key = table.c.edition_id == edition_id
+        try:
+            with self.engine.begin() as conn:
+                row = conn.execute(select(table).where(key)).first()
+                if row is None:
+                    conn.execute(
+                        table.insert().values(
+                            edition_id=edition_id, owner=owner, renewed=_naive(now)
+                        )
+                    )
+                    return None
+                holder = LockHolder(row.owner, row.renewed.replace(tzinfo=UTC))
+                if row.owner != owner and not (
+                    holder.renewed < stale_before or _dead_here(row.owner)
+                ):
+                    return holder
+                # Compare and swap: only if nobody renewed or took it since we read it.
+                taken = conn.execute(
+                    update(table)
+                    .where(key)
+                    .where(table.c.owner == row.owner)
+                    .where(table.c.renewed == row.renewed)
+                    .values(owner=owner, renewed=_naive(now))
+                )
+                return None if taken.rowcount == 1 else holder
+        except IntegrityError:
+            # Another sender inserted the lock between our read and our insert.
+            with self.engine.connect() as conn:
+                row = conn.execute(select(table).where(key)).first()
+            if row is None:
+                return LockHolder("another sender", now)
+            return LockHolder(row.owner, row.renewed.replace(tzinfo=UTC))
+
+    def release(self, edition_id: str, owner: str) -> None:
+        """Give the lock back, if ``owner`` still holds it."""
+        table = send_locks_table
+        with self.engine.begin() as conn:
+            conn.execute(
+                table.delete().where(table.c.edition_id == edition_id).where(table.c.owner == owner)
+            )
+
+
+def _delivery(row: Any) -> Delivery:
+    return Delivery(
+        edition_id=row.edition_id,
+        email=row.email,
+        variant=row.variant,
+        state=row.state,
+        attempts=row.attempts,
+        reply=row.reply,
+        updated=row.updated.replace(tzinfo=UTC),
+        retry_at=_aware(row.retry_at),
+    )

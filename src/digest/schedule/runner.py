@@ -1,0 +1,236 @@
+"""One run of a schedule: the periods it is due for, then for each: lock, build, publish, record.
+
+A scheduled edition's id is the schedule's name and the period's edition id
+(``weekly-fr-weekly-2024-W42``). Its manifest carries a ``version``: 1 when first
+published, one more each time new items change its content; building it again
+from the same inputs changes no byte. Its ``schedule`` entry names the schedule
+and its audience (the subscriber list it is for).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from apscheduler.triggers.cron import CronTrigger
+
+from digest.build import Publisher
+from digest.config import ScheduleSettings, Settings
+from digest.edition import GENERAL
+from digest.errors import ConfigError
+from digest.model import Period, Problem, Theme
+from digest.periods import edition_id
+from digest.schedule import cron
+from digest.schedule.policy import ended_before, periods_to_build
+from digest.schedule.state import (
+    ScheduleState,
+    last_done,
+    load_state,
+    record_done,
+    release_lock,
+    take_lock,
+)
+from digest.sources import Report
+from digest.store import Store
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What a run did for one period."""
+
+    schedule: str
+    period: Period
+    edition_id: str
+    #: ``built`` (first version), ``rebuilt`` (new items changed it: next version),
+    #: ``unchanged``, ``empty`` (no story: no edition), ``locked`` (another scheduler is
+    #: building it) or ``done`` (another scheduler built it meanwhile).
+    outcome: str
+    #: The manifest's version, when an edition was published.
+    version: int | None = None
+    #: More about the outcome (who holds the lock).
+    detail: str = ""
+
+    def line(self) -> str:
+        """One log line: schedule, period, edition id, outcome."""
+        text = (
+            f"{self.schedule}: period {self.period.kind} {self.period.key}, "
+            f"edition {self.edition_id}: {self.outcome}"
+        )
+        if self.version is not None:
+            text += f" (version {self.version})"
+        return f"{text} ({self.detail})" if self.detail else text
+
+
+@dataclass(frozen=True)
+class RunReport:
+    """The outcome of :func:`run_schedule`."""
+
+    schedule: str
+    #: One per period the run was due for, oldest first; empty when nothing was due.
+    results: tuple[RunResult, ...]
+    #: The schedule's record before the run.
+    before: ScheduleState | None
+    problems: tuple[Problem, ...] = ()
+
+    def lines(self) -> list[str]:
+        """The log lines of the run (one when nothing was due)."""
+        if self.results:
+            return [result.line() for result in self.results]
+        last = f"{self.before.period_kind} {self.before.period_key}" if self.before else "none"
+        return [f"{self.schedule}: nothing due (last period done: {last})"]
+
+
+@dataclass(frozen=True)
+class ScheduleStatus:
+    """A schedule as ``digest schedule list`` shows it."""
+
+    schedule: ScheduleSettings
+    #: The 5-field cron expression it fires at.
+    expression: str
+    #: Its next run, in its timezone (None: it never fires again).
+    next_run: datetime | None
+    last: ScheduleState | None
+
+
+def default_owner() -> str:
+    """This process, as the owner of the locks it takes: ``host:pid``."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def scheduled_id(schedule: str, period: Period) -> str:
+    """``weekly-fr-weekly-2024-W42``: the id of a schedule's edition of ``period``."""
+    return f"{schedule}-{edition_id(period)}"
+
+
+def trigger_of(schedule: ScheduleSettings) -> CronTrigger:
+    """The APScheduler trigger of a schedule, in its timezone."""
+    return cron.trigger(schedule.cron, schedule.zone)
+
+
+def run_schedule(
+    settings: Settings,
+    name: str,
+    *,
+    now: datetime | None = None,
+    force: bool = False,
+    owner: str | None = None,
+    report: Report | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> RunReport:
+    """Run the schedule ``name`` as at ``now``: build what its misfire policy says is due.
+
+    Args:
+        now: the moment of the run (default: the clock's).
+        force: build the period that just ended, whatever was done before
+            (``digest schedule run``); unchanged content stays unchanged.
+        owner: who takes the edition locks (default :func:`default_owner`).
+        report: called once per input problem met while reading the sources.
+        should_stop: asked between editions; True ends the run (the rest is due next time).
+
+    Raises:
+        InputError: no schedule has that name.
+        ConfigError: the schedule names a theme the taxonomy does not have.
+        DigestError: the sources, store, themes or outbox are unusable.
+    """
+    schedule = settings.schedule(name)
+    moment = now or datetime.now(UTC)
+    owner = owner or default_owner()
+    store = Store(settings.store_url)
+    try:
+        before = load_state(store, name)
+        done = last_done(store, name, schedule.period)
+    finally:
+        store.close()
+    if force:
+        periods = [ended_before(schedule.period, moment, schedule.zone)]
+    else:
+        periods = periods_to_build(
+            kind=schedule.period,
+            trigger=trigger_of(schedule),
+            zone=schedule.zone,
+            misfire=schedule.misfire,
+            now=moment,
+            last_done=done,
+        )
+    if not periods:
+        return RunReport(name, (), before)
+    if schedule.languages:
+        settings = settings.model_copy(update={"languages": schedule.languages})
+    results = []
+    with Publisher(settings, report) as publisher:
+        _check_themes(schedule, publisher.themes)
+        publisher.refresh()
+        for period in periods:
+            if should_stop():
+                break
+            results.append(_run_one(publisher, schedule, period, owner, force))
+        publisher.finish()
+    return RunReport(name, tuple(results), before, tuple(publisher.problems))
+
+
+def _run_one(
+    publisher: Publisher, schedule: ScheduleSettings, period: Period, owner: str, force: bool
+) -> RunResult:
+    store = publisher.store
+    edition = scheduled_id(schedule.name, period)
+    holder = take_lock(store, edition, owner, datetime.now(UTC))
+    if holder is not None:
+        return RunResult(schedule.name, period, edition, "locked", detail=f"held by {holder}")
+    try:
+        done = last_done(store, schedule.name, schedule.period)
+        if not force and done is not None and done >= period.start:
+            return RunResult(schedule.name, period, edition, "done", detail="by another scheduler")
+        built = publisher.edition(
+            period, edition_id=edition, themes=schedule.themes, keep_empty=schedule.empty == "send"
+        )
+        if built is None:
+            result = RunResult(schedule.name, period, edition, "empty", detail="no edition")
+        else:
+            published = publisher.publish(
+                built,
+                versioned=True,
+                extra={"schedule": {"name": schedule.name, "audience": schedule.audience}},
+            )
+            outcome = "unchanged"
+            if published.changed:
+                outcome = "built" if published.version == 1 else "rebuilt"
+            result = RunResult(schedule.name, period, edition, outcome, published.version)
+        record_done(store, schedule.name, period, edition, result.outcome, datetime.now(UTC))
+        return result
+    finally:
+        release_lock(store, edition, owner)
+
+
+def _check_themes(schedule: ScheduleSettings, themes: Sequence[Theme]) -> None:
+    known = {theme.id for theme in themes} | {GENERAL.id}
+    unknown = [theme for theme in schedule.themes or () if theme not in known]
+    if unknown:
+        raise ConfigError(
+            f"schedule {schedule.name!r}: unknown themes {', '.join(unknown)} "
+            f"(themes.toml has {', '.join(sorted(known))})"
+        )
+
+
+def schedule_status(settings: Settings, *, now: datetime | None = None) -> list[ScheduleStatus]:
+    """Every schedule with its next run (in its timezone) and its last period done."""
+    moment = now or datetime.now(UTC)
+    store = Store(settings.store_url)
+    try:
+        states = {s.name: load_state(store, s.name) for s in settings.schedules}
+    finally:
+        store.close()
+    statuses = []
+    for schedule in settings.schedules:
+        fire = trigger_of(schedule).get_next_fire_time(None, moment.astimezone(schedule.zone))
+        statuses.append(
+            ScheduleStatus(
+                schedule=schedule,
+                expression=cron.expression(schedule.cron),
+                next_run=fire.astimezone(schedule.zone) if fire is not None else None,
+                last=states[schedule.name],
+            )
+        )
+    return statuses
