@@ -97,7 +97,7 @@ translations_table = Table(
     Column("origin", Text, nullable=False),
 )
 
-# Delivery (digest.deliver.ledger reads and writes these three).
+# Delivery (digest.deliver.ledger reads and writes these two).
 subscribers_table = Table(
     "subscribers",
     metadata,
@@ -127,15 +127,8 @@ deliveries_table = Table(
     Column("owner", String(200), nullable=True),
 )
 
-send_locks_table = Table(
-    "send_locks",
-    metadata,
-    Column("edition_id", String(200), primary_key=True),
-    Column("owner", String(200), nullable=False),
-    Column("renewed", DateTime(timezone=False), nullable=False),
-)
 
-# Schedules (digest.schedule.state reads and writes these two).
+# Schedules (digest.schedule.state reads and writes this one).
 schedule_state_table = Table(
     "schedule_state",
     metadata,
@@ -150,13 +143,13 @@ schedule_state_table = Table(
     Column("updated", DateTime(timezone=False), nullable=False),
 )
 
-edition_locks_table = Table(
-    "edition_locks",
+# Named locks (digest.locks): a row per lock held; inserting it is taking the lock.
+locks_table = Table(
+    "locks",
     metadata,
-    # A row per edition being built by a scheduler; inserting it is taking the lock.
-    Column("edition_id", String(200), primary_key=True),
+    Column("name", String(300), primary_key=True),
     Column("owner", String(200), nullable=False),
-    Column("taken", DateTime(timezone=False), nullable=False),
+    Column("renewed", DateTime(timezone=False), nullable=False),
 )
 
 _BATCH = 500

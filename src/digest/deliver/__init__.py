@@ -7,7 +7,7 @@ send log, the subscribers' status and the per-edition lock in the store,
 :mod:`.send` runs it all and :mod:`.report` counts what it did.
 """
 
-from digest.deliver.ledger import Delivery, Ledger, LockHolder
+from digest.deliver.ledger import Delivery, Ledger
 from digest.deliver.report import EditionReport, Fallback
 from digest.deliver.send import send_editions
 from digest.deliver.subscribers import Subscriber, read_subscribers
@@ -19,7 +19,6 @@ __all__ = [
     "EditionReport",
     "Fallback",
     "Ledger",
-    "LockHolder",
     "Reply",
     "SmtpTransport",
     "Subscriber",

@@ -9,22 +9,20 @@ two: it becomes ``unknown`` and is not sent again (see README, "Delivery").
 
 from __future__ import annotations
 
-import os
-import socket
-import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from digest import locks
 from digest.deliver.subscribers import Subscriber
 from digest.deliver.transport import DeliveryError
 from digest.errors import StoreError
-from digest.store import deliveries_table, send_locks_table, subscribers_table
+from digest.store import deliveries_table, subscribers_table
 
 State = Literal["sending", "sent", "failed-temporary", "failed-permanent", "unknown"]
 #: States after which a message is never sent again.
@@ -45,34 +43,6 @@ class Delivery:
     updated: datetime
     #: When a temporary failure may be tried again.
     retry_at: datetime | None
-
-
-@dataclass(frozen=True)
-class LockHolder:
-    """Who holds an edition's send lock, since when it was last renewed."""
-
-    owner: str
-    renewed: datetime
-
-
-def new_owner() -> str:
-    """A lock owner name for this process: ``host:pid:random``."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
-def _dead_here(owner: str) -> bool:
-    """True when ``owner`` names a process of this machine that no longer runs."""
-    host, _, rest = owner.partition(":")
-    pid_text = rest.partition(":")[0]
-    if host != socket.gethostname() or not pid_text.isdigit():
-        return False
-    try:
-        os.kill(int(pid_text), 0)
-    except ProcessLookupError:
-        return True
-    except OSError:  # exists, but not ours to signal
-        return False
-    return False
 
 
 def _naive(moment: datetime) -> datetime:
@@ -174,13 +144,7 @@ class Ledger:
                 over); nothing is logged and the message must not be completed.
         """
         with self.engine.begin() as conn:
-            renewed = conn.execute(
-                update(send_locks_table)
-                .where(send_locks_table.c.edition_id == edition_id)
-                .where(send_locks_table.c.owner == owner)
-                .values(renewed=_naive(now))
-            )
-            if renewed.rowcount != 1:
+            if not locks.renew(conn, _lock(edition_id), owner, now):
                 raise DeliveryError(f"{edition_id}: the send lock was taken over; stopped")
             self._upsert(conn, edition_id, email, variant, "sending", None, now, None, 1, owner)
 
@@ -249,54 +213,21 @@ class Ledger:
 
     def acquire(
         self, edition_id: str, owner: str, now: datetime, stale_before: datetime
-    ) -> LockHolder | None:
+    ) -> locks.Holder | None:
         """Take the edition's send lock for ``owner``; None when taken, else its holder.
 
         A lock not renewed since ``stale_before``, or held by a process of this machine
-        that has died, is taken over. Taking and taking over are each one atomic
-        statement, so two senders never both succeed.
+        that has died, is taken over (see :mod:`digest.locks`).
         """
-        table = send_locks_table
-        key = table.c.edition_id == edition_id
-        try:
-            with self.engine.begin() as conn:
-                row = conn.execute(select(table).where(key)).first()
-                if row is None:
-                    conn.execute(
-                        table.insert().values(
-                            edition_id=edition_id, owner=owner, renewed=_naive(now)
-                        )
-                    )
-                    return None
-                holder = LockHolder(row.owner, row.renewed.replace(tzinfo=UTC))
-                if row.owner != owner and not (
-                    holder.renewed < stale_before or _dead_here(row.owner)
-                ):
-                    return holder
-                # Compare and swap: only if nobody renewed or took it since we read it.
-                taken = conn.execute(
-                    update(table)
-                    .where(key)
-                    .where(table.c.owner == row.owner)
-                    .where(table.c.renewed == row.renewed)
-                    .values(owner=owner, renewed=_naive(now))
-                )
-                return None if taken.rowcount == 1 else holder
-        except IntegrityError:
-            # Another sender inserted the lock between our read and our insert.
-            with self.engine.connect() as conn:
-                row = conn.execute(select(table).where(key)).first()
-            if row is None:
-                return LockHolder("another sender", now)
-            return LockHolder(row.owner, row.renewed.replace(tzinfo=UTC))
+        return locks.take(self.engine, _lock(edition_id), owner, now, stale_before)
 
     def release(self, edition_id: str, owner: str) -> None:
         """Give the lock back, if ``owner`` still holds it."""
-        table = send_locks_table
-        with self.engine.begin() as conn:
-            conn.execute(
-                table.delete().where(table.c.edition_id == edition_id).where(table.c.owner == owner)
-            )
+        locks.release(self.engine, _lock(edition_id), owner)
+
+
+def _lock(edition_id: str) -> str:
+    return f"send:{edition_id}"
 
 
 def _delivery(row: Any) -> Delivery:

@@ -17,12 +17,13 @@ from email.utils import parseaddr
 from typing import Any
 
 from digest.config import Settings
-from digest.deliver.ledger import FINAL, Delivery, Ledger, new_owner
+from digest.deliver.ledger import FINAL, Delivery, Ledger
 from digest.deliver.message import choose_variant, personalise, variants_of
 from digest.deliver.report import EditionReport, Fallback
 from digest.deliver.subscribers import Subscriber, read_subscribers
 from digest.deliver.transport import SmtpTransport, Transport
 from digest.errors import ConfigError, InputError
+from digest.locks import new_owner
 from digest.model import Problem
 from digest.outbox import Outbox
 from digest.store import Store

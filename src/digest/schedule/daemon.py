@@ -30,8 +30,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from digest.config import ScheduleSettings, Settings
 from digest.errors import DigestError, StoreError
+from digest.locks import new_owner
 from digest.schedule.policy import SKIP_GRACE
-from digest.schedule.runner import default_owner, run_schedule, trigger_of
+from digest.schedule.runner import run_schedule, trigger_of
 from digest.store import Store
 
 log = logging.getLogger("digest.schedule")
@@ -102,7 +103,7 @@ def serve(settings: Settings) -> None:
     if not settings.schedules:
         raise DigestError("no schedule in the settings: add a [[schedules]] entry")
     _remove_unknown_jobs(settings)
-    service = _service = _Service(settings, default_owner())
+    service = _service = _Service(settings, new_owner())
     scheduler = BlockingScheduler(
         jobstores={"default": SQLAlchemyJobStore(url=settings.store_url)},
         executors={"default": ThreadPoolExecutor(1)},

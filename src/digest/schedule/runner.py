@@ -9,8 +9,6 @@ and its audience (the subscriber list it is for).
 
 from __future__ import annotations
 
-import os
-import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,6 +19,7 @@ from digest.build import Publisher
 from digest.config import ScheduleSettings, Settings
 from digest.edition import GENERAL
 from digest.errors import ConfigError
+from digest.locks import new_owner
 from digest.model import Period, Problem, Theme
 from digest.periods import edition_id
 from digest.schedule import cron
@@ -95,11 +94,6 @@ class ScheduleStatus:
     last: ScheduleState | None
 
 
-def default_owner() -> str:
-    """This process, as the owner of the locks it takes: ``host:pid``."""
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
 def scheduled_id(schedule: str, period: Period) -> str:
     """``weekly-fr-weekly-2024-W42``: the id of a schedule's edition of ``period``."""
     return f"{schedule}-{edition_id(period)}"
@@ -126,7 +120,7 @@ def run_schedule(
         now: the moment of the run (default: the clock's).
         force: build the period that just ended, whatever was done before
             (``digest schedule run``); unchanged content stays unchanged.
-        owner: who takes the edition locks (default :func:`default_owner`).
+        owner: who takes the edition locks (default: a new :func:`digest.locks.new_owner`).
         report: called once per input problem met while reading the sources.
         should_stop: asked between editions; True ends the run (the rest is due next time).
 
@@ -137,7 +131,7 @@ def run_schedule(
     """
     schedule = settings.schedule(name)
     moment = now or datetime.now(UTC)
-    owner = owner or default_owner()
+    owner = owner or new_owner()
     store = Store(settings.store_url)
     try:
         before = load_state(store, name)

@@ -1,10 +1,8 @@
 """What the store remembers for schedules: the last period done, and edition locks.
 
-Locks make sure two schedulers started on one store never build the same edition
-at once. Taking a lock is inserting its row (the primary key makes it atomic on
-every database); a lock older than :data:`LOCK_STALE` belongs to a scheduler that
-died or hangs, and another one may take it over, with a compare-and-set on the
-owner and time it read, so two cannot take over the same stale lock.
+Locks (:mod:`digest.locks`) make sure two schedulers started on one store never
+build the same edition at once; a lock older than :data:`LOCK_STALE` belongs to a
+scheduler that died or hangs, and another one may take it over.
 """
 
 from __future__ import annotations
@@ -15,9 +13,10 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from digest import locks
 from digest.errors import StoreError
 from digest.model import Period
-from digest.store import Store, edition_locks_table, schedule_state_table
+from digest.store import Store, schedule_state_table
 
 #: A lock not released after this long is considered abandoned and may be taken over.
 #: Building one edition takes seconds; an hour leaves room for slow translation servers.
@@ -112,53 +111,17 @@ def record_done(
 def take_lock(
     store: Store, edition_id: str, owner: str, now: datetime, stale: timedelta = LOCK_STALE
 ) -> str | None:
-    """Take the lock of ``edition_id`` for ``owner``; None when taken, else the holder.
+    """Take the build lock of ``edition_id`` for ``owner``; None when taken, else the holder.
 
-    The owner already holding it takes it again (its time is renewed).
+    The owner already holding it takes it again (its time is renewed); see :mod:`digest.locks`.
     """
-    table = edition_locks_table
-    taken = _naive_utc(now)
-    try:
-        for _ in range(2):
-            try:
-                with store.engine.begin() as conn:
-                    conn.execute(
-                        table.insert().values(edition_id=edition_id, owner=owner, taken=taken)
-                    )
-                return None
-            except IntegrityError:
-                pass
-            with store.engine.begin() as conn:
-                row = conn.execute(select(table).where(table.c.edition_id == edition_id)).first()
-                if row is None:
-                    continue  # released in between: try inserting again
-                if row.owner != owner and row.taken > taken - stale:
-                    return str(row.owner)
-                swapped = conn.execute(
-                    table.update()
-                    .where(table.c.edition_id == edition_id)
-                    .where(table.c.owner == row.owner)
-                    .where(table.c.taken == row.taken)
-                    .values(owner=owner, taken=taken)
-                )
-                if swapped.rowcount == 1:
-                    return None
-                return str(row.owner)
-    except SQLAlchemyError as exc:
-        raise StoreError(f"cannot lock edition {edition_id}: {exc}") from exc
-    return "another scheduler"
+    holder = locks.take(store.engine, f"build:{edition_id}", owner, now, now - stale)
+    return None if holder is None else holder.owner
 
 
 def release_lock(store: Store, edition_id: str, owner: str) -> None:
-    """Release the lock of ``edition_id`` if ``owner`` still holds it."""
-    table = edition_locks_table
-    try:
-        with store.engine.begin() as conn:
-            conn.execute(
-                table.delete().where(table.c.edition_id == edition_id).where(table.c.owner == owner)
-            )
-    except SQLAlchemyError as exc:
-        raise StoreError(f"cannot unlock edition {edition_id}: {exc}") from exc
+    """Release the build lock of ``edition_id`` if ``owner`` still holds it."""
+    locks.release(store.engine, f"build:{edition_id}", owner)
 
 
 def _naive_utc(moment: datetime) -> datetime:

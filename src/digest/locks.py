@@ -1,0 +1,122 @@
+"""Named locks in the store: one holder at a time, taken over when abandoned.
+
+Schedulers lock the edition they build (``build:<edition>``), senders the edition
+they send (``send:<edition>``), so two processes on one store never do the same
+work at once. Taking a free lock inserts its row, which the primary key makes
+atomic on every database. A lock whose holder has not renewed it since
+``stale_before`` (or at it), or whose holder is a process of this machine that no longer
+runs, is taken over with a compare-and-set on the owner and time that were read:
+two contenders cannot both take over the same lock. The holder taking its own
+lock again renews it.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine, select, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from digest.errors import StoreError
+from digest.store import locks_table
+
+
+@dataclass(frozen=True)
+class Holder:
+    """Who holds a lock, and when they last took or renewed it."""
+
+    owner: str
+    renewed: datetime
+
+
+def new_owner() -> str:
+    """A lock owner name for this process: ``host:pid:random``."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def take(
+    engine: Engine, name: str, owner: str, now: datetime, stale_before: datetime
+) -> Holder | None:
+    """Take the lock ``name`` for ``owner``: None when taken, else who holds it.
+
+    Raises:
+        StoreError: the store cannot be read or written.
+    """
+    table = locks_table
+    key = table.c.name == name
+    try:
+        for _ in range(2):
+            try:
+                with engine.begin() as conn:
+                    conn.execute(table.insert().values(name=name, owner=owner, renewed=_naive(now)))
+                return None
+            except IntegrityError:
+                pass  # held, or abandoned: look at it
+            with engine.begin() as conn:
+                row = conn.execute(select(table).where(key)).first()
+                if row is None:
+                    continue  # released in between: try inserting again
+                holder = Holder(row.owner, row.renewed.replace(tzinfo=UTC))
+                abandoned = holder.renewed <= stale_before or _dead_here(holder.owner)
+                if row.owner != owner and not abandoned:
+                    return holder
+                swapped = conn.execute(
+                    update(table)
+                    .where(key)
+                    .where(table.c.owner == row.owner)
+                    .where(table.c.renewed == row.renewed)
+                    .values(owner=owner, renewed=_naive(now))
+                )
+                return None if swapped.rowcount == 1 else holder
+    except SQLAlchemyError as exc:
+        raise StoreError(f"cannot take lock {name}: {exc}") from exc
+    return Holder("another process", now)
+
+
+def renew(conn: Connection, name: str, owner: str, now: datetime) -> bool:
+    """Renew ``owner``'s lock within the caller's transaction; False if it was taken over."""
+    renewed = conn.execute(
+        update(locks_table)
+        .where(locks_table.c.name == name)
+        .where(locks_table.c.owner == owner)
+        .values(renewed=_naive(now))
+    )
+    return renewed.rowcount == 1
+
+
+def release(engine: Engine, name: str, owner: str) -> None:
+    """Give the lock back, if ``owner`` still holds it.
+
+    Raises:
+        StoreError: the store cannot be written.
+    """
+    table = locks_table
+    try:
+        with engine.begin() as conn:
+            conn.execute(table.delete().where(table.c.name == name).where(table.c.owner == owner))
+    except SQLAlchemyError as exc:
+        raise StoreError(f"cannot release lock {name}: {exc}") from exc
+
+
+def _dead_here(owner: str) -> bool:
+    """True when ``owner`` names a process of this machine that no longer runs."""
+    host, _, rest = owner.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # exists, but not ours to signal
+        return False
+    return False
+
+
+def _naive(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(tzinfo=None)
