@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -74,3 +77,21 @@ def test_items_between_is_half_open_and_ordered(store: Store) -> None:
 def test_bad_url_is_a_store_error() -> None:
     with pytest.raises(StoreError, match="not a database URL"):
         Store("not a url")
+
+
+def test_processes_opening_a_new_store_together_all_get_it(tmp_path: Path) -> None:
+    """Schedulers and senders start side by side: creating the tables must not fail one."""
+    for trial in range(5):
+        url = f"sqlite:///{tmp_path}/together-{trial}.sqlite3"
+        code = f"from digest.store import Store; Store({url!r}).close()"
+        processes = [
+            subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE, text=True)
+            for _ in range(4)
+        ]
+        errors = [p.communicate(timeout=60)[1] for p in processes]
+        assert [p.returncode for p in processes] == [0, 0, 0, 0], errors
+        store = Store(url)
+        try:
+            assert store.count() == 0
+        finally:
+            store.close()

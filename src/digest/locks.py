@@ -14,16 +14,20 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine, select, update
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
 from digest.errors import StoreError
 from digest.store import locks_table
+
+#: Tries at taking a lock when the row changes under our feet.
+_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -47,35 +51,55 @@ def take(
     Raises:
         StoreError: the store cannot be read or written.
     """
-    table = locks_table
-    key = table.c.name == name
     try:
-        for _ in range(2):
+        for attempt in range(_ATTEMPTS):
             try:
-                with engine.begin() as conn:
-                    conn.execute(table.insert().values(name=name, owner=owner, renewed=_naive(now)))
-                return None
-            except IntegrityError:
-                pass  # held, or abandoned: look at it
-            with engine.begin() as conn:
-                row = conn.execute(select(table).where(key)).first()
-                if row is None:
-                    continue  # released in between: try inserting again
-                holder = Holder(row.owner, row.renewed.replace(tzinfo=UTC))
-                abandoned = holder.renewed <= stale_before or _dead_here(holder.owner)
-                if row.owner != owner and not abandoned:
-                    return holder
-                swapped = conn.execute(
-                    update(table)
-                    .where(key)
-                    .where(table.c.owner == row.owner)
-                    .where(table.c.renewed == row.renewed)
-                    .values(owner=owner, renewed=_naive(now))
-                )
-                return None if swapped.rowcount == 1 else holder
+                outcome = _try_take(engine, name, owner, now, stale_before)
+            except OperationalError:
+                # SQLite refuses a write at once, busy timeout or not, when another
+                # process committed since this transaction began: look again.
+                if attempt == _ATTEMPTS - 1:
+                    raise
+                time.sleep(0.02 * (attempt + 1))
+                continue
+            if outcome is not _GONE:
+                return outcome
     except SQLAlchemyError as exc:
         raise StoreError(f"cannot take lock {name}: {exc}") from exc
     return Holder("another process", now)
+
+
+#: What :func:`_try_take` says when the lock was released while it looked.
+_GONE = Holder("", datetime.min)
+
+
+def _try_take(
+    engine: Engine, name: str, owner: str, now: datetime, stale_before: datetime
+) -> Holder | None:
+    table = locks_table
+    key = table.c.name == name
+    try:
+        with engine.begin() as conn:
+            conn.execute(table.insert().values(name=name, owner=owner, renewed=_naive(now)))
+        return None
+    except IntegrityError:
+        pass  # held, or abandoned: look at it
+    with engine.begin() as conn:
+        row = conn.execute(select(table).where(key)).first()
+        if row is None:
+            return _GONE  # released in between: try inserting again
+        holder = Holder(row.owner, row.renewed.replace(tzinfo=UTC))
+        abandoned = holder.renewed <= stale_before or _dead_here(holder.owner)
+        if row.owner != owner and not abandoned:
+            return holder
+        swapped = conn.execute(
+            update(table)
+            .where(key)
+            .where(table.c.owner == row.owner)
+            .where(table.c.renewed == row.renewed)
+            .values(owner=owner, renewed=_naive(now))
+        )
+        return None if swapped.rowcount == 1 else holder
 
 
 def renew(conn: Connection, name: str, owner: str, now: datetime) -> bool:

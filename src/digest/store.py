@@ -8,6 +8,8 @@ feed's state: HTTP validators, last success, last error, failures in a row.
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import UTC, datetime
@@ -31,7 +33,13 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.exc import (
+    ArgumentError,
+    IntegrityError,
+    OperationalError,
+    ProgrammingError,
+    SQLAlchemyError,
+)
 
 from digest.errors import StoreError
 from digest.identity import Incoming, resolve
@@ -200,7 +208,7 @@ class Store:
             self.engine: Engine = create_engine(parsed)
             if parsed.get_backend_name() == "sqlite":
                 event.listen(self.engine, "connect", _sqlite_pragmas)
-            metadata.create_all(self.engine)
+            _create_tables(self.engine)
         except SQLAlchemyError as exc:
             raise StoreError(f"cannot open store {parsed.render_as_string()}: {exc}") from exc
 
@@ -215,33 +223,49 @@ class Store:
         resolves to an id already in ``written`` (ids written earlier in the same
         run; this call adds to it) is left out, so the first source read wins.
         Every key is bound to its item.
+
+        Another process storing the same items at the same moment (two schedulers
+        on one store) can bind a key between this transaction's read and its write;
+        the transaction then rolls back and is done again from a fresh read.
         """
-        total = StoreCounts(0, 0, 0)
+        entries = list(entries)
         written = set() if written is None else written
-        try:
-            with self.engine.begin() as conn:
-                for batch in _batches(entries):
-                    keys = [k for entry in batch for k in entry.keys.present()]
-                    known = self._known_keys(conn, keys)
-                    stored_keys = set(known)
-                    resolved: list[Incoming] = []
-                    bindings: dict[str, str] = {}
-                    for entry in batch:
-                        item_id = resolve(entry.item, entry.keys, known)
-                        for key in entry.keys.present():
-                            if known.get(key) != item_id:
-                                bindings[key] = item_id
-                                known[key] = item_id
-                        if item_id in written:
-                            continue
-                        written.add(item_id)
-                        if item_id != entry.item.id:
-                            entry = replace(entry, item=replace(entry.item, id=item_id))
-                        resolved.append(entry)
-                    self._bind(conn, bindings, stored_keys)
-                    total += self._write(conn, resolved)
-        except SQLAlchemyError as exc:
-            raise StoreError(f"cannot write items: {exc}") from exc
+        for attempt in range(_OPEN_ATTEMPTS):
+            before = set(written)
+            try:
+                return self._put(entries, written)
+            except (IntegrityError, OperationalError) as exc:
+                written.intersection_update(before)  # the rolled-back ids were not written
+                if attempt == _OPEN_ATTEMPTS - 1:
+                    raise StoreError(f"cannot write items: {exc}") from exc
+                time.sleep(0.05 * (attempt + 1))
+            except SQLAlchemyError as exc:
+                raise StoreError(f"cannot write items: {exc}") from exc
+        raise AssertionError("unreachable")  # the loop returns or raises
+
+    def _put(self, entries: Sequence[Incoming], written: set[str]) -> StoreCounts:
+        total = StoreCounts(0, 0, 0)
+        with self.engine.begin() as conn:
+            for batch in _batches(entries):
+                keys = [k for entry in batch for k in entry.keys.present()]
+                known = self._known_keys(conn, keys)
+                stored_keys = set(known)
+                resolved: list[Incoming] = []
+                bindings: dict[str, str] = {}
+                for entry in batch:
+                    item_id = resolve(entry.item, entry.keys, known)
+                    for key in entry.keys.present():
+                        if known.get(key) != item_id:
+                            bindings[key] = item_id
+                            known[key] = item_id
+                    if item_id in written:
+                        continue
+                    written.add(item_id)
+                    if item_id != entry.item.id:
+                        entry = replace(entry, item=replace(entry.item, id=item_id))
+                    resolved.append(entry)
+                self._bind(conn, bindings, stored_keys)
+                total += self._write(conn, resolved)
         return total
 
     def _known_keys(self, conn: Connection, keys: Sequence[str]) -> dict[str, str]:
@@ -392,12 +416,46 @@ class Store:
         return StoreCounts(added, updated, unchanged)
 
 
+#: How many times opening a store is tried when other processes open it at the same moment.
+_OPEN_ATTEMPTS = 8
+
+
+def _create_tables(engine: Engine) -> None:
+    """Create the missing tables; processes that start together may race to create them.
+
+    ``create_all`` checks, then creates: a second process starting at the same moment
+    finds a table missing that the first creates just before it does, and fails
+    ("already exists", "database is locked"). Trying again sees the tables in place.
+    """
+    for attempt in range(_OPEN_ATTEMPTS):
+        try:
+            metadata.create_all(engine)
+            return
+        except (OperationalError, IntegrityError, ProgrammingError):
+            if attempt == _OPEN_ATTEMPTS - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Wait for another process's write instead of failing at once.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA busy_timeout = 30000")
     # WAL lets readers work during a write and, with synchronous=NORMAL, commits without
     # an fsync each: a crash of the program loses nothing; a power cut may lose the last
-    # commits, which the next run reads again from the sources.
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
+    # commits, which the next run reads again from the sources. Switching to WAL needs
+    # the database to itself and does not wait (no busy handler): retry while another
+    # process opens it; once in WAL it stays so and later opens skip this.
+    mode = cursor.execute("PRAGMA journal_mode").fetchone()[0]
+    for attempt in range(_OPEN_ATTEMPTS):
+        if str(mode).lower() == "wal":
+            break
+        try:
+            mode = cursor.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+        except sqlite3.OperationalError:
+            if attempt == _OPEN_ATTEMPTS - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
