@@ -1,0 +1,68 @@
+"""What every command shares: consoles, the ``--config`` option, one-line errors."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import TypeVar
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from digest.config import Settings, load_settings
+from digest.errors import DigestError
+from digest.model import Problem
+
+T = TypeVar("T")
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+
+#: ``--config FILE``, the same on every command.
+config_option = click.option(
+    "--config",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Configuration file (default: ./digest.toml).",
+)
+
+
+def _fail(reason: str) -> None:
+    err.print(f"digest: error: {reason}", markup=False, soft_wrap=True)
+    sys.exit(1)
+
+
+def _library(call: Callable[[], T]) -> T:
+    """The result of a library call; a DigestError becomes one line and exit status 1."""
+    try:
+        return call()
+    except DigestError as exc:
+        _fail(exc.reason)
+        raise  # unreachable: _fail exits
+
+
+def _settings(config: Path | None) -> Settings:
+    return _library(lambda: load_settings(config))
+
+
+def _when(moment: datetime | None, settings: Settings) -> str:
+    return f"{moment.astimezone(settings.zone):%Y-%m-%d %H:%M}" if moment else ""
+
+
+def _warn(problem: Problem) -> None:
+    err.print(f"warning: {problem}", markup=False, soft_wrap=True)
+
+
+def _table(title: str, *columns: str) -> Table:
+    """A table with these columns; a name starting with ">" is right-aligned (numbers)."""
+    table = Table(title=title, show_edge=False)
+    for column in columns:
+        right = column.startswith(">")
+        table.add_column(column.lstrip(">"), justify="right" if right else "left")
+    return table
+
+
+def _num(value: float) -> str:
+    return f"{value:g}" if value == int(value) else f"{value:.2f}"
