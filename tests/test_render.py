@@ -12,11 +12,11 @@ import lxml.html
 import pytest
 from babel.messages.pofile import read_po
 
-from digest.build import variants
 from digest.config import Settings
 from digest.edition import build_edition
 from digest.model import Edition, Item, Theme
 from digest.periods import period_of
+from digest.publish import variants
 from digest.render.email import EmailRenderer
 from digest.render.eml import build_message
 from digest.render.feeds import Format, editions_feed, render

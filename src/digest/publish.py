@@ -1,0 +1,190 @@
+"""Publishing an edition into the outbox: its emails, messages, manifest and web pages,
+then the feeds and the web indexes of the whole outbox.
+
+Every file is a function of the edition and the settings, so publishing the same
+edition again changes no byte (:class:`~digest.outbox.Outbox` then writes nothing).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from digest.config import Settings
+from digest.model import Edition
+from digest.outbox import Outbox
+from digest.render.email import BlockView, EmailRenderer
+from digest.render.eml import build_message
+from digest.render.feeds import feed_files
+from digest.render.web import WebRenderer, page_path
+
+
+@dataclass(frozen=True)
+class EditionResult:
+    """What the build did for one edition."""
+
+    id: str
+    items: int
+    stories: int
+    themes: int
+    #: Files of the edition (manifest included).
+    files: int
+    #: False when the outbox already held exactly these bytes.
+    changed: bool
+    #: Stories left out of the email (most in any variant) to keep it under the size budget;
+    #: the web edition still has them.
+    trimmed: int = 0
+    #: The manifest's ``version`` (scheduled editions only).
+    version: int | None = None
+
+
+def variants(languages: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """The language sets an edition is rendered in: all together, then each alone."""
+    return [languages, *([(lang,) for lang in languages] if len(languages) > 1 else [])]
+
+
+def publish_edition(
+    edition: Edition,
+    renderer: EmailRenderer,
+    outbox: Outbox,
+    *,
+    versioned: bool = False,
+    extra: Mapping[str, Any] | None = None,
+) -> EditionResult:
+    """Write the edition's emails, messages and manifest, each language variant once.
+
+    Args:
+        versioned: number the manifest's ``version`` (see :meth:`digest.build.Publisher.publish`).
+        extra: more manifest entries.
+    """
+    files: dict[str, bytes] = {}
+    views = {
+        languages: renderer.view(edition, languages) for languages in variants(edition.languages)
+    }
+    trimmed = 0
+    for languages in views:
+        name = "-".join(languages)
+        # The email keeps to the size budget; the web edition and the manifest stay whole.
+        view, html, cut = renderer.fit(edition, languages)
+        trimmed = max(trimmed, cut)
+        text = renderer.text(view)
+        files[f"email.{name}.html"] = html.encode("utf-8")
+        files[f"email.{name}.txt"] = text.encode("utf-8")
+        files[f"message.{name}.eml"] = build_message(
+            renderer.settings,
+            message_key=f"{edition.id}.{name}",
+            subject=view.subject,
+            date=edition.published,
+            languages=languages,
+            text=text,
+            html=html,
+        )
+    blocks = {lang: views[(lang,)].blocks[0] for lang in edition.languages}
+    manifest = {**_manifest(edition, blocks), **(extra or {})}
+    version = None
+    if versioned:
+        version = manifest["version"] = _version(outbox, edition.id, files, manifest)
+    changed = outbox.write_edition(edition.id, files, manifest)
+    return EditionResult(
+        id=edition.id,
+        items=len(edition.item_ids),
+        stories=edition.story_count,
+        themes=len(edition.sections),
+        files=len(files) + 1,
+        changed=changed,
+        trimmed=trimmed,
+        version=version,
+    )
+
+
+def _version(
+    outbox: Outbox, edition_id: str, files: Mapping[str, bytes], manifest: Mapping[str, Any]
+) -> int:
+    """The published edition's version while its content is the same, else the next one."""
+    previous = outbox.manifest(edition_id)
+    if previous is None:
+        return 1
+    version = int(previous.get("version", 1))
+    same = outbox.holds(edition_id, files, {**manifest, "version": version})
+    return version if same else version + 1
+
+
+def _manifest(edition: Edition, blocks: Mapping[str, BlockView]) -> dict[str, Any]:
+    """The manifest; ``blocks`` are the edition's single-language views, for the feeds."""
+    views = {}
+    for lang, block in blocks.items():
+        views[lang] = {
+            "title": block.title,
+            "period_label": block.period_label,
+            "summary": block.summary,
+            "sections": [
+                {
+                    "theme": section.theme_id,
+                    "label": section.label,
+                    "points": [
+                        {"lang": p.lang, "title": p.title, "url": p.url, "text": p.text}
+                        for p in section.points
+                    ],
+                }
+                for section in block.sections
+            ],
+        }
+    return {
+        "format": 1,
+        "edition": edition.id,
+        "period": {
+            "kind": edition.period.kind,
+            "key": edition.period.key,
+            "start": edition.period.start.isoformat(),
+            "end": edition.period.end.isoformat(),
+        },
+        "languages": list(edition.languages),
+        "variants": ["-".join(v) for v in variants(edition.languages)],
+        "published": edition.published.isoformat(),
+        "counts": {
+            "items": len(edition.item_ids),
+            "stories": edition.story_count,
+            "themes": len(edition.sections),
+        },
+        "items": list(edition.item_ids),
+        "stories": [
+            {
+                "id": story.id,
+                "section": section.theme.id,
+                "themes": list(story.theme_ids),
+                "score": story.score,
+                # Translated key points repeat their original's item: list each item once.
+                "items": [p.item_id for p in story.points if not p.translation],
+            }
+            for section in edition.sections
+            for story in section.stories
+        ],
+        "views": views,
+    }
+
+
+def publish_feeds(settings: Settings, renderer: EmailRenderer, outbox: Outbox) -> int:
+    """Write every feed (editions and themes, RSS and Atom, per language); count the changed."""
+    files = feed_files(settings, renderer.catalogs, renderer.env, outbox.manifests())
+    return sum(outbox.write_file(file.data, *file.parts) for file in files)
+
+
+def publish_web(
+    edition: Edition, web: WebRenderer, outbox: Outbox, result: EditionResult
+) -> EditionResult:
+    """Write the edition's web pages (``web/<lang>/...``); ``result`` counts them too."""
+    pages = web.edition_pages(edition)
+    changed = [outbox.write_file(data, *parts) for parts, data in sorted(pages.items())]
+    return replace(result, files=result.files + len(pages), changed=result.changed or any(changed))
+
+
+def publish_web_indexes(web: WebRenderer, outbox: Outbox) -> int:
+    """Write each language's index of the web archive; count the changed."""
+    manifests = outbox.manifests()
+
+    def published(lang: str, edition_id: str) -> bool:
+        return outbox.path(*page_path(lang, edition_id)).is_file()
+
+    pages = web.index_pages(manifests, published)
+    return sum(outbox.write_file(data, *parts) for parts, data in sorted(pages.items()))
