@@ -24,7 +24,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
 from digest.errors import StoreError
-from digest.store import locks_table
+from digest.schema import locks_table
 
 #: Tries at taking a lock when the row changes under our feet.
 _ATTEMPTS = 5

@@ -17,16 +17,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import (
-    JSON,
-    Column,
-    Date,
-    DateTime,
     Engine,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
     create_engine,
     event,
     func,
@@ -44,121 +35,15 @@ from sqlalchemy.exc import (
 from digest.errors import StoreError
 from digest.identity import Incoming, resolve
 from digest.model import FeedState, Item
+from digest.schema import (
+    feeds_table,
+    items_table,
+    keys_table,
+    metadata,
+    translations_table,
+)
 
-metadata = MetaData()
 T = TypeVar("T")
-
-items_table = Table(
-    "items",
-    metadata,
-    Column("id", String(512), primary_key=True),
-    Column("source_id", String(200), nullable=False, index=True),
-    Column("source_name", Text, nullable=False),
-    Column("url", Text, nullable=False),
-    Column("title", Text, nullable=False),
-    # Naive UTC: SQLite keeps no zone, so every dialect gets the same convention.
-    Column("published", DateTime(timezone=False), nullable=False, index=True),
-    Column("language", String(8), nullable=False),
-    Column("text", Text, nullable=False),
-    Column("html", Text, nullable=False),
-    Column("authors", JSON, nullable=False),
-    Column("tags", JSON, nullable=False),
-    Column("translation_of", String(512), nullable=True),
-)
-
-keys_table = Table(
-    "item_keys",
-    metadata,
-    Column("key", String(1024), primary_key=True),
-    Column("item_id", String(512), nullable=False),
-    # Only ever looked up by key: in SQLite, one B-tree keyed on it instead of a rowid
-    # table plus an index (a third fewer writes per stored item).
-    sqlite_with_rowid=False,
-)
-
-feeds_table = Table(
-    "feeds",
-    metadata,
-    Column("id", String(200), primary_key=True),
-    Column("location", Text, nullable=False),
-    Column("etag", Text, nullable=True),
-    Column("last_modified", Text, nullable=True),
-    Column("last_success", DateTime(timezone=False), nullable=True),
-    Column("last_error", Text, nullable=True),
-    Column("last_error_at", DateTime(timezone=False), nullable=True),
-    Column("failures", Integer, nullable=False, default=0),
-)
-
-translations_table = Table(
-    "translations",
-    metadata,
-    # Hash of source language + source text (digest.translate.memory.unit_id): the key an
-    # XLIFF trans-unit carries, so an unchanged sentence is never asked twice.
-    Column("source_key", String(64), primary_key=True),
-    Column("target_language", String(8), primary_key=True),
-    Column("source_language", String(8), nullable=False),
-    Column("source_text", Text, nullable=False),
-    Column("target_text", Text, nullable=False),
-    # "reviewed" (a translator's, from an XLIFF file) or "machine" (a backend's output).
-    Column("status", String(16), nullable=False),
-    # Where it came from: the XLIFF file name or the machine backend.
-    Column("origin", Text, nullable=False),
-)
-
-# Delivery (digest.deliver.ledger reads and writes these two).
-subscribers_table = Table(
-    "subscribers",
-    metadata,
-    Column("email", String(320), primary_key=True),
-    # "fr", "nl", "fr+nl": the languages the subscriber reads.
-    Column("languages", String(32), nullable=False),
-    Column("themes", JSON, nullable=False),
-    # "active", "unsubscribed" (from the subscribers file) or "bounced" (kept by the store).
-    Column("status", String(16), nullable=False),
-    # The server's answer that bounced the address.
-    Column("reason", Text, nullable=True),
-    Column("updated", DateTime(timezone=False), nullable=False),
-)
-
-deliveries_table = Table(
-    "deliveries",
-    metadata,
-    Column("edition_id", String(200), primary_key=True),
-    Column("email", String(320), primary_key=True),
-    Column("variant", String(32), nullable=False),
-    # sending, sent, failed-temporary, failed-permanent, unknown (a crash while sending).
-    Column("state", String(24), nullable=False),
-    Column("attempts", Integer, nullable=False),
-    Column("reply", Text, nullable=True),
-    Column("updated", DateTime(timezone=False), nullable=False),
-    Column("retry_at", DateTime(timezone=False), nullable=True),
-    Column("owner", String(200), nullable=True),
-)
-
-
-# Schedules (digest.schedule.state reads and writes this one).
-schedule_state_table = Table(
-    "schedule_state",
-    metadata,
-    Column("schedule", String(100), primary_key=True),
-    # The last period done: built, found empty, or done by another scheduler. It only
-    # moves forward; misfire policies count the missed periods from it.
-    Column("period_kind", String(16), nullable=False),
-    Column("period_key", String(32), nullable=False),
-    Column("period_start", Date, nullable=False),
-    Column("edition_id", String(200), nullable=False),
-    Column("outcome", Text, nullable=False),
-    Column("updated", DateTime(timezone=False), nullable=False),
-)
-
-# Named locks (digest.locks): a row per lock held; inserting it is taking the lock.
-locks_table = Table(
-    "locks",
-    metadata,
-    Column("name", String(300), primary_key=True),
-    Column("owner", String(200), nullable=False),
-    Column("renewed", DateTime(timezone=False), nullable=False),
-)
 
 _BATCH = 500
 

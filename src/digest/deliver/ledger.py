@@ -22,7 +22,7 @@ from digest import locks
 from digest.deliver.subscribers import Subscriber
 from digest.deliver.transport import DeliveryError
 from digest.errors import StoreError
-from digest.store import deliveries_table, subscribers_table
+from digest.schema import deliveries_table, subscribers_table
 
 State = Literal["sending", "sent", "failed-temporary", "failed-permanent", "unknown"]
 #: States after which a message is never sent again.

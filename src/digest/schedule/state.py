@@ -16,7 +16,8 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from digest import locks
 from digest.errors import StoreError
 from digest.model import Period
-from digest.store import Store, schedule_state_table
+from digest.schema import schedule_state_table
+from digest.store import Store
 
 #: A lock not released after this long is considered abandoned and may be taken over.
 #: Building one edition takes seconds; an hour leaves room for slow translation servers.
