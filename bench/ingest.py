@@ -62,7 +62,7 @@ class Result:
 
 @dataclass(frozen=True)
 class IngestRun:
-    """What one timed :func:`~digest.build.ingest` call did."""
+    """What one timed :func:`~digest.ingest.ingest` call did."""
 
     counts: StoreCounts
     problems: tuple[Problem, ...]

@@ -9,7 +9,6 @@ import json
 import re
 import shutil
 import subprocess
-import sys
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -19,14 +18,7 @@ import pytest
 from digest.config import load_settings
 from digest.edition import GENERAL
 from digest.taxonomy import load_themes
-
-DIGEST = [sys.executable, "-m", "digest"]
-
-
-def run(tree: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*DIGEST, *args], cwd=tree, capture_output=True, text=True, timeout=300, check=False
-    )
+from tests.conftest import copy_sample_tree, run_digest
 
 
 def snapshot(folder: Path) -> dict[str, str]:
@@ -42,14 +34,8 @@ def built(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> tuple[Path, subprocess.CompletedProcess[str]]:
     """One build of a copy of the sample tree, shared by the checks below."""
-    root = Path(__file__).resolve().parent.parent
-    tree = tmp_path_factory.mktemp("e2e") / "project"
-    tree.mkdir()
-    for name in ("digest.toml", "themes.toml"):
-        shutil.copy(root / name, tree / name)
-    for name in ("templates", "sources"):
-        shutil.copytree(root / name, tree / name)
-    result = run(tree, "build", "--since", "2021-01-01", "--until", "2025-12-31")
+    tree = copy_sample_tree(tmp_path_factory.mktemp("e2e") / "project")
+    result = run_digest(tree, "build", "--since", "2021-01-01", "--until", "2025-12-31")
     return tree, result
 
 
@@ -169,7 +155,7 @@ def test_rss_feeds_parse_with_one_item_per_edition(
 def test_second_build_changes_no_byte(built: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
     tree, _ = built
     before = snapshot(tree / "outbox")
-    result = run(tree, "build", "--since", "2021-01-01", "--until", "2025-12-31")
+    result = run_digest(tree, "build", "--since", "2021-01-01", "--until", "2025-12-31")
     assert result.returncode == 0, result.stderr
     assert "unchanged" in result.stdout
     assert snapshot(tree / "outbox") == before
@@ -182,7 +168,7 @@ def test_fresh_outbox_is_byte_identical(
     before = snapshot(tree / "outbox")
     other = tmp_path / "copy"
     shutil.copytree(tree, other, ignore=shutil.ignore_patterns("outbox", "*.sqlite3"))
-    result = run(other, "build", "--since", "2021-01-01", "--until", "2025-12-31")
+    result = run_digest(other, "build", "--since", "2021-01-01", "--until", "2025-12-31")
     assert result.returncode == 0, result.stderr
     assert snapshot(other / "outbox") == before
 
@@ -204,21 +190,21 @@ def test_fresh_outbox_is_byte_identical(
 def test_bad_input_is_one_line(tmp_path: Path, args: list[str], reason: str) -> None:
     (tmp_path / "sources").mkdir()
     shutil.copy(Path(__file__).resolve().parent.parent / "themes.toml", tmp_path / "themes.toml")
-    result = run(tmp_path, *args)
+    result = run_digest(tmp_path, *args)
     assert result.returncode == 1
     assert result.stderr == f"digest: error: {reason}\n"
 
 
 def test_missing_sources_folder(tmp_path: Path) -> None:
     shutil.copy(Path(__file__).resolve().parent.parent / "themes.toml", tmp_path / "themes.toml")
-    result = run(tmp_path, "build", "--since", "2021-01-01")
+    result = run_digest(tmp_path, "build", "--since", "2021-01-01")
     assert result.returncode == 1
     assert result.stderr == "digest: error: sources: sources folder does not exist\n"
 
 
 def test_invalid_config_names_the_key(tmp_path: Path) -> None:
     (tmp_path / "digest.toml").write_text('period = "hourly"\n', encoding="utf-8")
-    result = run(tmp_path, "build")
+    result = run_digest(tmp_path, "build")
     assert result.returncode == 1
     assert result.stderr.startswith("digest: error: digest.toml: invalid configuration: period: ")
     assert result.stderr.count("\n") == 1
@@ -227,7 +213,7 @@ def test_invalid_config_names_the_key(tmp_path: Path) -> None:
 def test_bad_article_is_reported_and_the_run_goes_on(sample_tree: Path) -> None:
     bad = sample_tree / "sources" / "articles" / "broken.md"
     bad.write_text("---\ntitle: [unclosed\n---\nBody.\n", encoding="utf-8")
-    result = run(sample_tree, "build", "--since", "2021-01-01", "--until", "2025-12-31")
+    result = run_digest(sample_tree, "build", "--since", "2021-01-01", "--until", "2025-12-31")
     assert result.returncode == 0, result.stderr
     assert (
         result.stderr
@@ -241,7 +227,7 @@ def test_sources_command_shows_each_feed(
     built: tuple[Path, subprocess.CompletedProcess[str]],
 ) -> None:
     tree, _ = built
-    result = run(tree, "sources")
+    result = run_digest(tree, "sources")
     assert result.returncode == 0, result.stderr
     lines = result.stdout
     for name in ("articles", "benelux-ai-nieuws", "ai-observatory", "last success", "last error"):
@@ -263,13 +249,13 @@ def test_broken_feed_is_reported_and_the_run_goes_on(sample_tree: Path) -> None:
     )
     with (sample_tree / "sources" / "feeds.toml").open("a", encoding="utf-8") as handle:
         handle.write('\n[[feeds]]\nid = "broken"\nlocation = "feeds/page.rss"\n')
-    result = run(sample_tree, "build", "--since", "2021-01-01", "--until", "2025-12-31")
+    result = run_digest(sample_tree, "build", "--since", "2021-01-01", "--until", "2025-12-31")
     assert result.returncode == 0, result.stderr
     assert result.stderr.startswith("warning: sources/feeds/page.rss: not a feed (")
     assert result.stderr.rstrip().endswith("; feed skipped")
     assert result.stderr.count("\n") == 1
     assert "problems: 1" in result.stdout
-    status = run(sample_tree, "sources").stdout
+    status = run_digest(sample_tree, "sources").stdout
     assert "broken" in status and "not a feed" in status
 
 
@@ -278,7 +264,7 @@ def test_nothing_readable_exits_1(tmp_path: Path) -> None:
     shutil.copy(root / "themes.toml", tmp_path / "themes.toml")
     (tmp_path / "sources" / "articles").mkdir(parents=True)
     (tmp_path / "sources" / "articles" / "bad.md").write_text("no front matter\n", encoding="utf-8")
-    result = run(tmp_path, "build", "--since", "2021-01-01")
+    result = run_digest(tmp_path, "build", "--since", "2021-01-01")
     assert result.returncode == 1
     assert "problems: 1" in result.stdout
 
@@ -294,10 +280,7 @@ def test_postgresql_store_gives_the_same_outbox(
     other = tmp_path / "pg"
     shutil.copytree(tree, other, ignore=shutil.ignore_patterns("outbox", "*.sqlite3"))
     env = {**os.environ, "DIGEST_STORE_URL": fresh_database(postgres_url)}
-    result = subprocess.run(
-        [*DIGEST, "build", "--since", "2021-01-01", "--until", "2025-12-31"],
-        cwd=other, capture_output=True, text=True, timeout=300, check=False, env=env,
-    )  # fmt: skip
+    result = run_digest(other, "build", "--since", "2021-01-01", "--until", "2025-12-31", env=env)
     assert result.returncode == 0, result.stderr
     assert snapshot(other / "outbox") == snapshot(tree / "outbox")
     assert not list(other.glob("*.sqlite3"))
@@ -325,7 +308,7 @@ def test_explain_shows_the_scores_behind_an_edition(
 ) -> None:
     tree, _ = built
     before = snapshot(tree / "outbox")
-    result = run(tree, "explain", "weekly-2024-W42")
+    result = run_digest(tree, "explain", "weekly-2024-W42")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == "weekly-2024-W42: 2024-10-14 to 2024-10-20, 4 items, 2 stories"
@@ -356,6 +339,6 @@ def test_explain_refuses_what_it_cannot_explain(
     built: tuple[Path, subprocess.CompletedProcess[str]], edition: str, reason: str
 ) -> None:
     tree, _ = built
-    result = run(tree, "explain", edition)
+    result = run_digest(tree, "explain", edition)
     assert result.returncode == 1
     assert reason in result.stderr and len(result.stderr.strip().splitlines()) == 1

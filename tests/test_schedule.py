@@ -35,6 +35,7 @@ from digest.schedule.policy import SKIP_GRACE, periods_to_build
 from digest.schedule.runner import RunReport, run_schedule, scheduled_id, trigger_of
 from digest.schedule.state import LOCK_STALE, release_lock, take_lock
 from digest.store import Store
+from tests.conftest import run_digest
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 ROOT = Path(__file__).resolve().parent.parent
@@ -588,14 +589,7 @@ def test_the_daemon_needs_a_schedule(sample_tree: Path) -> None:
     config = sample_tree / "digest.toml"
     text = config.read_text(encoding="utf-8")
     config.write_text(text[: text.index("[[schedules]]")], encoding="utf-8")
-    result = subprocess.run(
-        [sys.executable, "-m", "digest", "schedule"],
-        cwd=sample_tree,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_digest(sample_tree, "schedule", timeout=60)
     assert result.returncode == 1
     assert result.stderr.strip().endswith("no schedule in the settings: add a [[schedules]] entry")
 

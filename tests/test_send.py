@@ -33,6 +33,7 @@ from digest.deliver.message import choose_variant, personalise, variants_of
 from digest.model import Problem
 from digest.outbox import Outbox
 from digest.store import Store
+from tests.conftest import run_digest
 
 DIGEST = [sys.executable, "-m", "digest"]
 LANGUAGE_OF_VARIANT = {"fr-nl": "fr, nl", "fr": "fr", "nl": "nl"}
@@ -150,14 +151,7 @@ def newest(tree: Path) -> str:
 
 
 def run(tree: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*DIGEST, "send", *args, "--config", str(tree / "digest.toml")],
-        cwd=tree,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    return run_digest(tree, "send", *args, "--config", str(tree / "digest.toml"))
 
 
 def send(settings: Settings, **options: Any) -> tuple[list[Any], list[Problem]]:

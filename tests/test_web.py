@@ -25,6 +25,7 @@ from digest.periods import period_of
 from digest.preview import preview_page
 from digest.render.email import EmailRenderer
 from digest.render.web import WebRenderer, page_path, web_url
+from tests.conftest import run_digest
 
 ROOT = Path(__file__).resolve().parent.parent
 HEALTH = Theme(
@@ -288,13 +289,6 @@ def test_preview_names_an_edition_and_refuses_unknown_ones(built_tree: Path) -> 
     for wrong in ("weekly-2019-W01", "../digest"):
         with pytest.raises(InputError, match="no web page"):
             preview_page(settings, wrong)
-    result = subprocess.run(
-        [sys.executable, "-m", "digest", "preview", "weekly-2019-W01", "--port", "0"],
-        cwd=built_tree,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_digest(built_tree, "preview", "weekly-2019-W01", "--port", "0", timeout=60)
     assert result.returncode == 1
     assert result.stderr.startswith("digest: error: weekly-2019-W01: no web page")

@@ -235,8 +235,10 @@ class Publisher:
 
     def finish(self) -> int:
         """Rewrite the feeds and the web indexes from the outbox; count the feeds changed."""
-        feeds_changed = publish_feeds(self.settings, self.renderer, self.outbox)
-        publish_web_indexes(self.web, self.outbox)
+        # Writing feeds never touches a manifest: one read serves both.
+        manifests = self.outbox.manifests()
+        feeds_changed = publish_feeds(self.settings, self.renderer, self.outbox, manifests)
+        publish_web_indexes(self.web, self.outbox, manifests)
         return feeds_changed
 
 

@@ -28,7 +28,7 @@ from digest.cluster import story_groups
 from digest.model import Edition, Item, KeyPoint, Period, Section, Story, StoryScore, Theme
 from digest.periods import edition_id
 from digest.summarise import key_point_text, lemmas
-from digest.themes import Classifier, Text
+from digest.themes import Classifier, item_text
 
 #: Section for stories that match no theme; its label comes from the message catalogs.
 GENERAL = Theme(id="general", labels={}, descriptions={}, keywords={})
@@ -73,8 +73,7 @@ def build_edition(
             continue  # shown in the previous edition
         versions = sorted(group, key=lambda i: (i.language, i.published, i.id))
         points = tuple(_key_point(item, sentences_per_point) for item in versions)
-        texts = [Text(item.language, item.title, item.text) for item in group]
-        explanation = classifier.explain(texts)
+        explanation = classifier.explain(item_text(item) for item in group)
         scores, theme_ids = explanation.scores, explanation.assigned
         primary = theme_ids[0] if theme_ids else GENERAL.id
         latest = max(item.published for item in group)

@@ -24,7 +24,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
 from digest.errors import StoreError
-from digest.schema import locks_table
+from digest.schema import locks_table, naive_utc
 
 #: Tries at taking a lock when the row changes under our feet.
 _ATTEMPTS = 5
@@ -80,7 +80,7 @@ def _try_take(
     key = table.c.name == name
     try:
         with engine.begin() as conn:
-            conn.execute(table.insert().values(name=name, owner=owner, renewed=_naive(now)))
+            conn.execute(table.insert().values(name=name, owner=owner, renewed=naive_utc(now)))
         return None
     except IntegrityError:
         pass  # held, or abandoned: look at it
@@ -97,7 +97,7 @@ def _try_take(
             .where(key)
             .where(table.c.owner == row.owner)
             .where(table.c.renewed == row.renewed)
-            .values(owner=owner, renewed=_naive(now))
+            .values(owner=owner, renewed=naive_utc(now))
         )
         return None if swapped.rowcount == 1 else holder
 
@@ -108,7 +108,7 @@ def renew(conn: Connection, name: str, owner: str, now: datetime) -> bool:
         update(locks_table)
         .where(locks_table.c.name == name)
         .where(locks_table.c.owner == owner)
-        .values(renewed=_naive(now))
+        .values(renewed=naive_utc(now))
     )
     return renewed.rowcount == 1
 
@@ -140,7 +140,3 @@ def _dead_here(owner: str) -> bool:
     except OSError:  # exists, but not ours to signal
         return False
     return False
-
-
-def _naive(moment: datetime) -> datetime:
-    return moment.astimezone(UTC).replace(tzinfo=None)

@@ -7,7 +7,7 @@ edition again changes no byte (:class:`~digest.outbox.Outbox` then writes nothin
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -63,10 +63,10 @@ def publish_edition(
         languages: renderer.view(edition, languages) for languages in variants(edition.languages)
     }
     trimmed = 0
-    for languages in views:
+    for languages, whole in views.items():
         name = "-".join(languages)
         # The email keeps to the size budget; the web edition and the manifest stay whole.
-        view, html, cut = renderer.fit(edition, languages)
+        view, html, cut = renderer.fit(edition, languages, view=whole)
         trimmed = max(trimmed, cut)
         text = renderer.text(view)
         files[f"email.{name}.html"] = html.encode("utf-8")
@@ -164,9 +164,14 @@ def _manifest(edition: Edition, blocks: Mapping[str, BlockView]) -> dict[str, An
     }
 
 
-def publish_feeds(settings: Settings, renderer: EmailRenderer, outbox: Outbox) -> int:
+def publish_feeds(
+    settings: Settings,
+    renderer: EmailRenderer,
+    outbox: Outbox,
+    manifests: Sequence[dict[str, Any]],
+) -> int:
     """Write every feed (editions and themes, RSS and Atom, per language); count the changed."""
-    files = feed_files(settings, renderer.catalogs, renderer.env, outbox.manifests())
+    files = feed_files(settings, renderer.catalogs, renderer.env, manifests)
     return sum(outbox.write_file(file.data, *file.parts) for file in files)
 
 
@@ -179,9 +184,10 @@ def publish_web(
     return replace(result, files=result.files + len(pages), changed=result.changed or any(changed))
 
 
-def publish_web_indexes(web: WebRenderer, outbox: Outbox) -> int:
+def publish_web_indexes(
+    web: WebRenderer, outbox: Outbox, manifests: Sequence[dict[str, Any]]
+) -> int:
     """Write each language's index of the web archive; count the changed."""
-    manifests = outbox.manifests()
 
     def published(lang: str, edition_id: str) -> bool:
         return outbox.path(*page_path(lang, edition_id)).is_file()

@@ -8,9 +8,22 @@ dialect gets the same convention.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import JSON, Column, Date, DateTime, Integer, MetaData, String, Table, Text
 
 metadata = MetaData()
+
+
+def naive_utc(moment: datetime) -> datetime:
+    """``moment`` as the store keeps it: in UTC, without a zone."""
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def aware_utc(moment: datetime | None) -> datetime | None:
+    """A datetime read from the store, in UTC with its zone again; None stays None."""
+    return moment.replace(tzinfo=UTC) if moment is not None else None
+
 
 items_table = Table(
     "items",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,14 +36,17 @@ from digest.errors import StoreError
 from digest.identity import Incoming, resolve
 from digest.model import FeedState, Item
 from digest.schema import (
+    aware_utc,
     feeds_table,
     items_table,
     keys_table,
     metadata,
+    naive_utc,
     translations_table,
 )
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 _BATCH = 500
 
@@ -115,18 +118,18 @@ class Store:
         """
         entries = list(entries)
         written = set() if written is None else written
-        for attempt in range(_OPEN_ATTEMPTS):
-            before = set(written)
-            try:
-                return self._put(entries, written)
-            except (IntegrityError, OperationalError) as exc:
-                written.intersection_update(before)  # the rolled-back ids were not written
-                if attempt == _OPEN_ATTEMPTS - 1:
-                    raise StoreError(f"cannot write items: {exc}") from exc
-                time.sleep(0.05 * (attempt + 1))
-            except SQLAlchemyError as exc:
-                raise StoreError(f"cannot write items: {exc}") from exc
-        raise AssertionError("unreachable")  # the loop returns or raises
+
+        def attempt() -> StoreCounts:
+            # Ids count as written only once their transaction commits.
+            taken = set(written)
+            counts = self._put(entries, taken)
+            written.update(taken)
+            return counts
+
+        try:
+            return _raced(attempt)
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot write items: {exc}") from exc
 
     def _put(self, entries: Sequence[Incoming], written: set[str]) -> StoreCounts:
         total = StoreCounts(0, 0, 0)
@@ -155,9 +158,7 @@ class Store:
 
     def _known_keys(self, conn: Connection, keys: Sequence[str]) -> dict[str, str]:
         known: dict[str, str] = {}
-        unique = sorted(set(keys))
-        for start in range(0, len(unique), _BATCH):
-            chunk = unique[start : start + _BATCH]
+        for chunk in _batches(sorted(set(keys))):
             query = select(keys_table).where(keys_table.c.key.in_(chunk))
             known.update({row.key: row.item_id for row in conn.execute(query)})
         return known
@@ -202,10 +203,10 @@ class Store:
 
     def save_feed_state(self, state: FeedState) -> None:
         """Insert or replace a feed's state."""
-        values = {**asdict(state)}
+        values = asdict(state)
         for name in ("last_success", "last_error_at"):
             if values[name] is not None:
-                values[name] = _naive_utc(values[name])
+                values[name] = naive_utc(values[name])
         try:
             with self.engine.begin() as conn:
                 conn.execute(feeds_table.delete().where(feeds_table.c.id == state.id))
@@ -229,14 +230,14 @@ class Store:
         """Publication date of the oldest stored item (UTC), None for an empty store."""
         with self.engine.connect() as conn:
             oldest = conn.execute(select(func.min(items_table.c.published))).scalar_one()
-        return oldest.replace(tzinfo=UTC) if oldest is not None else None
+        return aware_utc(oldest)
 
     def items_between(self, start: datetime, end: datetime) -> list[Item]:
         """Items published in ``[start, end)``, by date then id."""
         query = (
             select(items_table)
-            .where(items_table.c.published >= _naive_utc(start))
-            .where(items_table.c.published < _naive_utc(end))
+            .where(items_table.c.published >= naive_utc(start))
+            .where(items_table.c.published < naive_utc(end))
             .order_by(items_table.c.published, items_table.c.id)
         )
         with self.engine.connect() as conn:
@@ -259,13 +260,12 @@ class Store:
         """The memory's translations into ``target_language`` of these sources, by key."""
         table = translations_table
         found: dict[str, StoredTranslation] = {}
-        unique = sorted(set(source_keys))
         with self.engine.connect() as conn:
-            for start in range(0, len(unique), _BATCH):
+            for chunk in _batches(sorted(set(source_keys))):
                 query = (
                     select(table)
                     .where(table.c.target_language == target_language)
-                    .where(table.c.source_key.in_(unique[start : start + _BATCH]))
+                    .where(table.c.source_key.in_(chunk))
                 )
                 for row in conn.execute(query):
                     found[row.source_key] = StoredTranslation(**row._mapping)
@@ -277,49 +277,64 @@ class Store:
         A reviewed translation is never replaced by a machine one: machine output only
         fills gaps and refreshes earlier machine output.
         """
-        table = translations_table
-        added = updated = unchanged = 0
+        entries = list(entries)
         try:
-            with self.engine.begin() as conn:
-                for entry in entries:
-                    key = (table.c.source_key == entry.source_key) & (
-                        table.c.target_language == entry.target_language
-                    )
-                    row = conn.execute(select(table).where(key)).first()
-                    if row is None:
-                        conn.execute(table.insert().values(**asdict(entry)))
-                        added += 1
-                    elif StoredTranslation(**row._mapping) == entry or (
-                        row.status == "reviewed" and entry.status != "reviewed"
-                    ):
-                        unchanged += 1
-                    else:
-                        conn.execute(table.update().where(key).values(**asdict(entry)))
-                        updated += 1
+            return _raced(lambda: self._put_translations(entries))
         except SQLAlchemyError as exc:
             raise StoreError(f"cannot write translations: {exc}") from exc
+
+    def _put_translations(self, entries: Sequence[StoredTranslation]) -> StoreCounts:
+        table = translations_table
+        added = updated = unchanged = 0
+        with self.engine.begin() as conn:
+            for entry in entries:
+                key = (table.c.source_key == entry.source_key) & (
+                    table.c.target_language == entry.target_language
+                )
+                row = conn.execute(select(table).where(key)).first()
+                if row is None:
+                    conn.execute(table.insert().values(**asdict(entry)))
+                    added += 1
+                elif StoredTranslation(**row._mapping) == entry or (
+                    row.status == "reviewed" and entry.status != "reviewed"
+                ):
+                    unchanged += 1
+                else:
+                    conn.execute(table.update().where(key).values(**asdict(entry)))
+                    updated += 1
         return StoreCounts(added, updated, unchanged)
 
 
-#: How many times opening a store is tried when other processes open it at the same moment.
+#: How many times a transaction is tried when other processes race it.
 _OPEN_ATTEMPTS = 8
+
+
+def _raced(call: Callable[[], R]) -> R:
+    """``call`` (one transaction), done again when another process raced it.
+
+    Processes sharing a store (schedulers, senders) can read the same state and then
+    write the same row: the loser's transaction fails ("UNIQUE constraint", "database
+    is locked", PostgreSQL's duplicate keys while creating tables) and rolls back;
+    done again, it reads what the winner wrote.
+    """
+    for attempt in range(_OPEN_ATTEMPTS):
+        try:
+            return call()
+        except (OperationalError, IntegrityError, ProgrammingError):
+            if attempt == _OPEN_ATTEMPTS - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+    raise AssertionError("unreachable")  # the loop returns or raises
 
 
 def _create_tables(engine: Engine) -> None:
     """Create the missing tables; processes that start together may race to create them.
 
     ``create_all`` checks, then creates: a second process starting at the same moment
-    finds a table missing that the first creates just before it does, and fails
-    ("already exists", "database is locked"). Trying again sees the tables in place.
+    finds a table missing that the first creates just before it does, and fails.
+    Trying again sees the tables in place.
     """
-    for attempt in range(_OPEN_ATTEMPTS):
-        try:
-            metadata.create_all(engine)
-            return
-        except (OperationalError, IntegrityError, ProgrammingError):
-            if attempt == _OPEN_ATTEMPTS - 1:
-                raise
-            time.sleep(0.05 * (attempt + 1))
+    _raced(lambda: metadata.create_all(engine))
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -356,14 +371,10 @@ def _batches(items: Iterable[T]) -> Iterator[Sequence[T]]:
         yield batch
 
 
-def _naive_utc(moment: datetime) -> datetime:
-    return moment.astimezone(UTC).replace(tzinfo=None)
-
-
 def _to_row(item: Item) -> dict[str, Any]:
     # Shallow on purpose: dataclasses.asdict deep-copies and was a fifth of ingest time.
     row = {f.name: getattr(item, f.name) for f in _ITEM_FIELDS}
-    row["published"] = _naive_utc(item.published)
+    row["published"] = naive_utc(item.published)
     row["authors"] = list(item.authors)
     row["tags"] = list(item.tags)
     return row
@@ -390,16 +401,13 @@ def _from_row(row: Any) -> Item:
 
 
 def _feed_from_row(row: Any) -> FeedState:
-    def aware(moment: datetime | None) -> datetime | None:
-        return moment.replace(tzinfo=UTC) if moment is not None else None
-
     return FeedState(
         id=row["id"],
         location=row["location"],
         etag=row["etag"],
         last_modified=row["last_modified"],
-        last_success=aware(row["last_success"]),
+        last_success=aware_utc(row["last_success"]),
         last_error=row["last_error"],
-        last_error_at=aware(row["last_error_at"]),
+        last_error_at=aware_utc(row["last_error_at"]),
         failures=row["failures"],
     )

@@ -22,7 +22,7 @@ from digest.sources.files import ARTICLES_SOURCE_ID
 from digest.sources.formats import BadArticle, split_front_matter
 from digest.store import Store
 from digest.taxonomy import load_themes
-from digest.themes import Classifier, Explanation, Text
+from digest.themes import Classifier, Explanation, item_text
 
 
 @dataclass(frozen=True)
@@ -108,20 +108,13 @@ class CheckReport:
         return sum(q.f1 for q in self.quality) / len(self.quality)
 
 
-def item_text(item: Item) -> Text:
-    """The text an edition classifies for ``item``."""
-    return Text(item.language, item.title, item.text)
-
-
 def check_taxonomy(
     themes: Sequence[Theme],
     items: Iterable[Item],
     expected: Mapping[str, Sequence[str]] | None = None,
-    *,
-    classifier: Classifier | None = None,
 ) -> CheckReport:
     """Classify each item on its own and compare with ``expected`` (item id -> theme ids)."""
-    classifier = classifier or Classifier(themes)
+    classifier = Classifier(themes)
     expected = expected or {}
     known = [theme.id for theme in themes]
     matched = dict.fromkeys(known, 0)

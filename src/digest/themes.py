@@ -45,7 +45,7 @@ from typing import Literal
 
 import simplemma
 
-from digest.model import Theme
+from digest.model import Item, Theme
 from digest.taxonomy import RULE_WORD
 
 #: How many times a match in a title counts.
@@ -70,6 +70,11 @@ class Text:
     language: str
     title: str
     body: str
+
+
+def item_text(item: Item) -> Text:
+    """The text classified for ``item``: by an edition and by ``digest themes``."""
+    return Text(item.language, item.title, item.text)
 
 
 @dataclass(frozen=True)
@@ -243,8 +248,6 @@ class Classifier:
         self._matchers = {
             lang: _Matcher(lang, rules) for lang, rules in _rules(self.themes).items()
         }
-        # edition.py asks for scores then assign of the same story: analyse it once.
-        self._last: tuple[tuple[Text, ...], Explanation] | None = None
 
     def scores(self, texts: Iterable[Text]) -> dict[str, float]:
         """Score of each theme over all ``texts`` (versions of one story), zeros left out."""
@@ -256,14 +259,6 @@ class Classifier:
 
     def explain(self, texts: Iterable[Text]) -> Explanation:
         """Every rule and exclusion that matched ``texts``, the scores and the themes assigned."""
-        key = tuple(texts)
-        if self._last is not None and self._last[0] == key:
-            return self._last[1]
-        explanation = self._explain(key)
-        self._last = (key, explanation)
-        return explanation
-
-    def _explain(self, texts: Sequence[Text]) -> Explanation:
         counts: dict[tuple[_Rule, str, Where], int] = {}
         cancelled: dict[tuple[_Rule, str, Where], int] = {}
         for text in texts:

@@ -6,7 +6,7 @@ import sys
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import NoReturn, TypeVar
 
 import click
 from rich.console import Console
@@ -29,7 +29,7 @@ config_option = click.option(
 )
 
 
-def _fail(reason: str) -> None:
+def _fail(reason: str) -> NoReturn:
     err.print(f"digest: error: {reason}", markup=False, soft_wrap=True)
     sys.exit(1)
 
@@ -40,7 +40,6 @@ def _library(call: Callable[[], T]) -> T:
         return call()
     except DigestError as exc:
         _fail(exc.reason)
-        raise  # unreachable: _fail exits
 
 
 def _settings(config: Path | None) -> Settings:
@@ -55,7 +54,7 @@ def _warn(problem: Problem) -> None:
     err.print(f"warning: {problem}", markup=False, soft_wrap=True)
 
 
-def _table(title: str, *columns: str) -> Table:
+def _table(title: str | None, *columns: str) -> Table:
     """A table with these columns; a name starting with ">" is right-aligned (numbers)."""
     table = Table(title=title, show_edge=False)
     for column in columns:

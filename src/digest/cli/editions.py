@@ -10,13 +10,13 @@ from typing import Any
 
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-from rich.table import Table
 
 from digest.build import BuildReport, build, explain, parse_day
 from digest.cli._common import (
     _fail,
     _library,
     _settings,
+    _table,
     _warn,
     _when,
     config_option,
@@ -57,7 +57,6 @@ def build_command(
             )
     except DigestError as exc:
         _fail(exc.reason)
-        return
     _show(report, settings)
     if (
         report.problems
@@ -115,10 +114,7 @@ def sources_command(config: Path | None) -> None:
     """Show each source: last success, last error, failures in a row, items stored."""
     settings = _settings(config)
     rows = _library(lambda: source_status(settings))
-    table = Table(show_edge=False)
-    for name, justify in (("source", "left"), ("last success", "left"), ("last error", "left"),
-                          ("failures", "right"), ("items", "right")):  # fmt: skip
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    table = _table(None, "source", "last success", "last error", ">failures", ">items")
     for row in rows:
         error = ""
         if row.last_error:
@@ -151,7 +147,6 @@ def preview_command(edition: str | None, port: int, config: Path | None) -> None
         server = preview_server(settings.paths.outbox, port)
     except DigestError as exc:
         _fail(exc.reason)
-        return
     url = f"http://127.0.0.1:{server.server_address[1]}/"
     out.print(f"{url}{page}", markup=False, soft_wrap=True)
     err.print(f"serving {settings.paths.outbox.resolve()} at {url}; Ctrl-C stops", markup=False)
@@ -160,12 +155,7 @@ def preview_command(edition: str | None, port: int, config: Path | None) -> None
 
 
 def _show(report: BuildReport, settings: Settings) -> None:
-    table = Table(title=None, show_edge=False)
-    table.add_column("edition")
-    table.add_column("items", justify="right")
-    table.add_column("stories", justify="right")
-    table.add_column("themes", justify="right")
-    table.add_column("files written", justify="right")
+    table = _table(None, "edition", ">items", ">stories", ">themes", ">files written")
     for result in report.editions:
         table.add_row(
             result.id,

@@ -52,10 +52,8 @@ def translate_export_command(target: str, out: Path | None, config: Path | None)
             out.write_bytes(export.data)
     except DigestError as exc:
         _fail(exc.reason)
-        return
     except OSError as exc:
         _fail(f"{out}: cannot write: {exc.strerror or exc}")
-        return
     where = f" to {out}" if out is not None else ""
     suggested = f" ({export.suggested} with a machine suggestion)" if export.suggested else ""
     err.print(

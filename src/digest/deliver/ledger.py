@@ -22,7 +22,7 @@ from digest import locks
 from digest.deliver.subscribers import Subscriber
 from digest.deliver.transport import DeliveryError
 from digest.errors import StoreError
-from digest.schema import deliveries_table, subscribers_table
+from digest.schema import aware_utc, deliveries_table, naive_utc, subscribers_table
 
 State = Literal["sending", "sent", "failed-temporary", "failed-permanent", "unknown"]
 #: States after which a message is never sent again.
@@ -43,14 +43,6 @@ class Delivery:
     updated: datetime
     #: When a temporary failure may be tried again.
     retry_at: datetime | None
-
-
-def _naive(moment: datetime) -> datetime:
-    return moment.astimezone(UTC).replace(tzinfo=None)
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    return moment.replace(tzinfo=UTC) if moment is not None else None
 
 
 class Ledger:
@@ -87,7 +79,9 @@ class Ledger:
             }
             old = known.get(sub.email)
             if old is None:
-                new.append({"email": sub.email, "reason": None, "updated": _naive(now), **values})
+                new.append(
+                    {"email": sub.email, "reason": None, "updated": naive_utc(now), **values}
+                )
                 continue
             if old.status == "bounced":
                 values["status"] = "bounced"
@@ -95,7 +89,7 @@ class Ledger:
                 conn.execute(
                     table.update()
                     .where(table.c.email == sub.email)
-                    .values(updated=_naive(now), **values)
+                    .values(updated=naive_utc(now), **values)
                 )
         if new:
             conn.execute(table.insert(), new)
@@ -130,7 +124,7 @@ class Ledger:
                 conn.execute(
                     table.update()
                     .where(key)
-                    .values(state="unknown", reply=reply, updated=_naive(now))
+                    .values(state="unknown", reply=reply, updated=naive_utc(now))
                 )
         return emails
 
@@ -171,7 +165,7 @@ class Ledger:
                 conn.execute(
                     subscribers_table.update()
                     .where(subscribers_table.c.email == email)
-                    .values(status="bounced", reason=reply, updated=_naive(now))
+                    .values(status="bounced", reason=reply, updated=naive_utc(now))
                 )
 
     def _upsert(
@@ -195,8 +189,8 @@ class Ledger:
             "variant": variant,
             "state": state,
             "reply": reply,
-            "updated": _naive(now),
-            "retry_at": _naive(retry_at) if retry_at is not None else None,
+            "updated": naive_utc(now),
+            "retry_at": naive_utc(retry_at) if retry_at is not None else None,
         }
         if owner is not None:
             values["owner"] = owner
@@ -239,5 +233,5 @@ def _delivery(row: Any) -> Delivery:
         attempts=row.attempts,
         reply=row.reply,
         updated=row.updated.replace(tzinfo=UTC),
-        retry_at=_aware(row.retry_at),
+        retry_at=aware_utc(row.retry_at),
     )

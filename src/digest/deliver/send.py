@@ -83,11 +83,9 @@ def send_editions(
         transport = SmtpTransport(settings.smtp)
     results: list[EditionReport] = []
     try:
-        if dry_run:
-            statuses = ledger.statuses(s.email for s in subscribers)
-        else:
+        if not dry_run:
             ledger.import_subscribers(subscribers, now())
-            statuses = ledger.statuses(s.email for s in subscribers)
+        statuses = ledger.statuses(s.email for s in subscribers)
         for manifest in editions:
             run = _EditionRun(settings, outbox, ledger, manifest, transport, report, now)
             result = run.dry(subscribers, statuses) if dry_run else run.send(subscribers, statuses)

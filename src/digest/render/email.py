@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import css_inline
@@ -194,26 +195,32 @@ class EmailRenderer:
             raise RenderError(f"MJML did not compile: {exc}") from exc
         return self._inliner.inline(compiled)
 
-    def fit(self, edition: Edition, languages: tuple[str, ...]) -> tuple[EmailView, str, int]:
+    def fit(
+        self, edition: Edition, languages: tuple[str, ...], *, view: EmailView | None = None
+    ) -> tuple[EmailView, str, int]:
         """The view and HTML of the email, within ``settings.email_max_bytes``.
 
         When the whole edition would be larger, its lowest-ranked stories are left
         out (lowest score first, whichever theme they are in) and the email says how
         many more the web edition holds. At least one story always stays.
 
+        Args:
+            view: the whole edition's view in ``languages``, when the caller has it.
+
         Returns:
             The view, its HTML and how many stories were left out.
         """
         budget = self.settings.email_max_bytes
-        view = self.view(edition, languages)
+        if view is None:
+            view = self.view(edition, languages)
         html = self.html(view)
+        size = len(html.encode("utf-8"))
         ranked = sorted(
             (story for section in edition.sections for story in section.stories),
             key=lambda story: (story.score, story.id),
         )
         left_out = 0
-        while len(html.encode("utf-8")) > budget and left_out < len(ranked) - 1:
-            size = len(html.encode("utf-8"))
+        while size > budget and left_out < len(ranked) - 1:
             shown = len(ranked) - left_out
             # Jump close to the answer (stories cost about the same), then step one by one.
             step = max(1, int((size - budget) / max(size / shown, 1)) - 1)
@@ -221,6 +228,7 @@ class EmailRenderer:
             dropped = {story.id for story in ranked[:left_out]}
             view = self.view(_without(edition, dropped), languages, left_out=left_out)
             html = self.html(view)
+            size = len(html.encode("utf-8"))
         return view, html, left_out
 
     def text(self, view: EmailView) -> str:
@@ -228,8 +236,16 @@ class EmailRenderer:
         return self._render("email/digest.txt.j2", view)
 
     def _render(self, name: str, view: EmailView) -> str:
+        return self.render(name, view=view, ink=INK, muted=MUTED, link=LINK)
+
+    def render(self, name: str, **context: Any) -> str:
+        """Template ``name`` (of the configured folder, else the packaged one) with ``context``.
+
+        Raises:
+            RenderError: the template is missing or broken.
+        """
         try:
-            return self.env.get_template(name).render(view=view, ink=INK, muted=MUTED, link=LINK)
+            return self.env.get_template(name).render(**context)
         except jinja2.TemplateNotFound as exc:
             raise RenderError(
                 f"template {name} not found in {self.settings.paths.templates}"

@@ -33,6 +33,7 @@ from feedgen.feed import FeedGenerator
 from digest.config import Settings
 from digest.errors import RenderError
 from digest.render.i18n import Catalogs
+from digest.render.web import page_path
 
 Format = Literal["rss", "atom"]
 #: File extension of each format (RSS keeps ``.xml``, its historical name).
@@ -72,8 +73,6 @@ class Entry:
     html: str
     #: ``(term, label)`` pairs: theme id and its label in the feed's language.
     categories: tuple[tuple[str, str], ...] = ()
-    #: True when ``id`` is the item's own URL (RSS ``isPermaLink``).
-    permalink: bool = False
 
 
 @dataclass(frozen=True)
@@ -110,12 +109,12 @@ def public_url(settings: Settings, *parts: str) -> str:
 
 def edition_page_url(settings: Settings, lang: str, edition_id: str) -> str:
     """The web page of an edition in one language: ``web/<lang>/<edition-id>.html``."""
-    return public_url(settings, "web", lang, f"{edition_id}.html")
+    return public_url(settings, *page_path(lang, edition_id))
 
 
 def web_index_url(settings: Settings, lang: str) -> str:
     """The web archive's index in one language: ``web/<lang>/index.html``."""
-    return public_url(settings, "web", lang, "index.html")
+    return public_url(settings, *page_path(lang))
 
 
 def feed_url(settings: Settings, feed: Feed, fmt: Format) -> str:
@@ -266,7 +265,8 @@ def render(settings: Settings, feed: Feed, fmt: Format) -> bytes:
     generator.pubDate(updated)
     for entry in feed.entries:
         item = generator.add_entry(order="append")
-        item.guid(entry.id, permalink=entry.permalink)
+        # Ids are URL-shaped but no page answers at them: never a permalink.
+        item.guid(entry.id, permalink=False)
         item.title(_text(entry.title))
         item.link(href=entry.link, rel="alternate", type="text/html")
         item.published(entry.published)

@@ -19,10 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import jinja2
-
 from digest.config import Settings
-from digest.errors import RenderError
 from digest.model import Edition, Theme
 from digest.render.email import EmailRenderer
 from digest.render.how import HowPage, number
@@ -123,7 +120,7 @@ class WebRenderer:
             view = self.email.view(edition, (lang,))
             block = view.blocks[0]
             title = f"{block.period_label} · {block.title}"
-            chrome = self._chrome(edition, lang, page_name(edition.id), title)
+            chrome = self._chrome(edition.languages, lang, page_name(edition.id), title)
             pages[(WEB, lang, page_name(edition.id))] = self._render(
                 "web/edition.html.j2",
                 chrome,
@@ -132,7 +129,9 @@ class WebRenderer:
                 how_href=how_name(edition.id),
             )
             how_title = self.catalogs.t(lang, "How this edition was made")
-            chrome = self._chrome(edition, lang, how_name(edition.id), f"{how_title} · {title}")
+            chrome = self._chrome(
+                edition.languages, lang, how_name(edition.id), f"{how_title} · {title}"
+            )
             pages[(WEB, lang, how_name(edition.id))] = self._render(
                 "web/how.html.j2",
                 chrome,
@@ -174,27 +173,14 @@ class WebRenderer:
                 )
                 for m in chosen
             )
-            site_title = self.settings.title[lang]
             archive = self.catalogs.t(lang, "Archive of editions")
-            chrome = Chrome(
-                lang=lang,
-                site_title=site_title,
-                title=f"{archive} · {site_title}",
-                canonical=web_url(self.settings, lang),
-                index_href=INDEX,
-                feed_href=f"../../feeds/editions.{lang}.xml",
-                alternates=tuple(
-                    Alternate(
-                        other, language_name(other), f"../{other}/{INDEX}", web_url(settings, other)
-                    )
-                    for other in languages
-                    if other != lang
-                ),
-            )
+            title = f"{archive} · {settings.title[lang]}"
+            chrome = self._chrome(languages, lang, INDEX, title)
             pages[(WEB, lang, INDEX)] = self._render("web/index.html.j2", chrome, entries=entries)
         return pages
 
-    def _chrome(self, edition: Edition, lang: str, name: str, title: str) -> Chrome:
+    def _chrome(self, languages: Sequence[str], lang: str, name: str, title: str) -> Chrome:
+        """The chrome of page ``name`` in ``lang``, with its versions in the other ``languages``."""
         settings = self.settings
         return Chrome(
             lang=lang,
@@ -207,26 +193,20 @@ class WebRenderer:
                 Alternate(
                     other, language_name(other), f"../{other}/{name}", _url(settings, other, name)
                 )
-                for other in edition.languages
+                for other in languages
                 if other != lang
             ),
         )
 
     def _render(self, name: str, chrome: Chrome, **context: Any) -> bytes:
         lang = chrome.lang
-        try:
-            html = self.email.env.get_template(name).render(
-                page=chrome,
-                t=self.catalogs.t,
-                tn=self.catalogs.tn,
-                num=lambda value: number(lang, value),
-                lang=lang,
-                **context,
-            )
-        except jinja2.TemplateNotFound as exc:
-            raise RenderError(
-                f"template {name} not found in {self.settings.paths.templates}"
-            ) from exc
-        except jinja2.TemplateError as exc:
-            raise RenderError(f"template {name}: {exc}") from exc
+        html = self.email.render(
+            name,
+            page=chrome,
+            t=self.catalogs.t,
+            tn=self.catalogs.tn,
+            num=lambda value: number(lang, value),
+            lang=lang,
+            **context,
+        )
         return html.encode("utf-8")

@@ -28,6 +28,7 @@ from digest.schedule.state import (
     ScheduleState,
     last_done,
     load_state,
+    period_done,
     record_done,
     release_lock,
     take_lock,
@@ -135,7 +136,6 @@ def run_schedule(
     store = Store(settings.store_url)
     try:
         before = load_state(store, name)
-        done = last_done(store, name, schedule.period)
     finally:
         store.close()
     if force:
@@ -147,7 +147,7 @@ def run_schedule(
             zone=schedule.zone,
             misfire=schedule.misfire,
             now=moment,
-            last_done=done,
+            last_done=period_done(before, schedule.period),
         )
     if not periods:
         return RunReport(name, (), before)

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from digest import locks
 from digest.errors import StoreError
 from digest.model import Period
-from digest.schema import schedule_state_table
+from digest.schema import naive_utc, schedule_state_table
 from digest.store import Store
 
 #: A lock not released after this long is considered abandoned and may be taken over.
@@ -62,7 +62,11 @@ def last_done(store: Store, schedule: str, kind: str) -> date | None:
 
     A record of another kind (the schedule's period was changed) counts as none.
     """
-    state = load_state(store, schedule)
+    return period_done(load_state(store, schedule), kind)
+
+
+def period_done(state: ScheduleState | None, kind: str) -> date | None:
+    """First day of the last period of kind ``kind`` in ``state`` (see :func:`last_done`)."""
     return state.period_start if state is not None and state.period_kind == kind else None
 
 
@@ -80,7 +84,7 @@ def record_done(
         "period_start": period.start,
         "edition_id": edition_id,
         "outcome": outcome,
-        "updated": _naive_utc(now),
+        "updated": naive_utc(now),
     }
     later_or_other = (table.c.period_kind != period.kind) | (table.c.period_start < period.start)
     try:
@@ -123,7 +127,3 @@ def take_lock(
 def release_lock(store: Store, edition_id: str, owner: str) -> None:
     """Release the build lock of ``edition_id`` if ``owner`` still holds it."""
     locks.release(store.engine, f"build:{edition_id}", owner)
-
-
-def _naive_utc(moment: datetime) -> datetime:
-    return moment.astimezone(UTC).replace(tzinfo=None)

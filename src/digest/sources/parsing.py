@@ -57,13 +57,12 @@ class FeedData:
 
 def parse_feed(body: bytes) -> FeedData:
     """Parse a feed document, with the fast parser first and feedparser as the fallback."""
-    if feedparser_rs is not None:
-        try:
-            fast = _convert(feedparser_rs.parse(body), "feedparser-rs")
-        except Exception:
-            fast = None
-        if fast is not None and _trustworthy(fast):
-            return fast
+    try:
+        fast = _convert(feedparser_rs.parse(body), "feedparser-rs")
+    except Exception:
+        fast = None
+    if fast is not None and _trustworthy(fast):
+        return fast
     return _convert(feedparser.parse(body, sanitize_html=False), "feedparser")
 
 

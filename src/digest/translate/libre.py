@@ -48,8 +48,7 @@ class LibreTranslate:
             TranslationError: no connection, a timeout, an HTTP error, an answer over
                 :data:`MAX_BYTES` or without ``translatedText``.
         """
-        payload: dict[str, Any] = {"q": text, "source": source, "target": target}
-        payload["format"] = "text"
+        payload: dict[str, Any] = {"q": text, "source": source, "target": target, "format": "text"}
         if self.api_key:
             payload["api_key"] = self.api_key
         try:

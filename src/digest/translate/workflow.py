@@ -20,7 +20,7 @@ from digest.errors import InputError
 from digest.model import Problem
 from digest.store import Store
 from digest.translate.base import TranslationError
-from digest.translate.memory import TranslationMemory, unit_id
+from digest.translate.memory import TranslationMemory, normalise, unit_id
 from digest.translate.xliff import Unit, read_xliff, write_xliff
 
 #: Subfolder of the sources folder holding reviewed XLIFF files.
@@ -175,7 +175,7 @@ def export_missing(
                         note = f"{what} of {original.item_id} ({original.url})"
                         units.setdefault(
                             key,
-                            Unit(key, original.language, target, " ".join(text.split()), note=note),
+                            Unit(key, original.language, target, normalise(text), note=note),
                         )
         pending = _without_reviewed(TranslationMemory(store), units, target)
     finally:
