@@ -368,7 +368,7 @@ def test_expected_themes_are_read_from_article_files(tmp_path: Path) -> None:
 
 # --- Quality on article files: the samples, and paraphrases written for this test -----------
 
-TEST_ARTICLES = Path(__file__).resolve().parent / "data" / "themes"
+TEST_ARTICLES = Path(__file__).resolve().parent / "data" / "themes" / "paraphrased"
 
 
 def quality(folder: Path) -> CheckReport:

@@ -53,6 +53,8 @@ class Paths(BaseModel):
     outbox: Path = Path("outbox")
     #: Subscribers of ``digest send``: CSV ``email,languages,themes,status``.
     subscribers: Path = Path("subscribers.csv")
+    #: The editor's labels of items (see :mod:`digest.labels`); a missing file is no label.
+    labels: Path = Path("sources/labels.csv")
 
     def under(self, base: Path) -> Paths:
         """These paths with relative ones anchored at ``base``."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
@@ -108,6 +109,22 @@ class Problem:
 
 
 @dataclass(frozen=True)
+class Condition:
+    """When a rule's match counts: what must stand near it, what must not, which
+    compounds of a ``*`` word it leaves out (``themes.toml``: ``near``, ``unless``,
+    ``within``, ``except``)."""
+
+    #: Terms one of which must stand within ``within`` words of the match.
+    near: tuple[str, ...] = ()
+    #: Terms none of which may stand within ``within`` words of the match.
+    unless: tuple[str, ...] = ()
+    #: Words between the match and a ``near`` or ``unless`` term, at most.
+    within: int = 10
+    #: Words a ``*`` word of the rule must not match (``stroomlijn*`` for ``stroom*``).
+    excepted: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Theme:
     """One entry of the taxonomy."""
 
@@ -125,10 +142,40 @@ class Theme:
     #: Exclusions per language: phrase -> points it takes off (0: it only cancels the
     #: keyword matches it covers, as "police d'écriture" cancels "police").
     exclusions: dict[str, dict[str, float]] = field(default_factory=dict)
+    #: Conditions of keywords per language, for rules that have some.
+    conditions: dict[str, dict[str, Condition]] = field(default_factory=dict)
 
     def label(self, language: str) -> str:
         """Label in ``language``, falling back to English, then to the id."""
         return self.labels.get(language) or self.labels.get("en") or self.id
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a digest is about: the rules an item must meet to enter an edition."""
+
+    #: The scope's rules, in the form of a theme's (``id`` is ``"scope"``).
+    rules: Theme
+    #: Score a text of :attr:`length` words must reach to be in scope. A story (over its
+    #: versions) of ``n`` words must reach ``threshold * sqrt(n / length)``, kept between
+    #: half and twice ``threshold``: a brief names its subject once, a long article
+    #: that is about it names it many times.
+    threshold: float
+    length: int = 250
+    #: In scope also needs a theme: news of the field that concerns none of the
+    #: digest's themes stays out.
+    require_theme: bool = False
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    """The digest's field (its scope, if any) and its themes, from ``themes.toml``."""
+
+    themes: tuple[Theme, ...]
+    #: None: a digest about anything, every item is in scope.
+    scope: Scope | None = None
+    #: The learned weights file (``learned`` in ``themes.toml``), when there is one.
+    learned: Path | None = None
 
 
 @dataclass(frozen=True)

@@ -1,27 +1,27 @@
-"""Checking the taxonomy against the store: what ``digest themes explain`` and ``check`` show.
+"""Checking the taxonomy against the editor's labels: what ``digest themes explain`` and
+``check`` show.
 
 :func:`check_taxonomy` classifies every item on its own and reports themes that matched
-nothing, rules that never matched, and, for items whose article file names the themes
-the editor expects (front matter ``themes:``), precision and recall per theme and their
-macro-F1. The expectation is not stored with the items: :func:`expected_themes` reads it
-from the article files, under the ids the items get (``articles/<path without
-extension>``, ``#<n>`` for each object of a JSON list).
+nothing, rules that never matched, how many items the scope leaves out, and, for items
+the editor labelled (:mod:`digest.labels`), precision and recall per theme, their
+macro-F1, and the scope's precision and recall. The labels are not stored with the
+items: they are read from the article files and the labels file each time.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from digest.config import Settings
 from digest.errors import InputError
-from digest.model import Item, Theme
-from digest.sources.files import ARTICLES_SOURCE_ID
-from digest.sources.formats import BadArticle, split_front_matter
+from digest.labels import Label, article_labels, labels_for, read_labels_file
+from digest.model import Item, Problem, Taxonomy, Theme
+from digest.sources import Report
 from digest.store import Store
-from digest.taxonomy import load_themes
+from digest.taxonomy import load_taxonomy
+from digest.texts import LabelledText, read_texts
 from digest.themes import Classifier, Explanation, item_text
 
 
@@ -77,23 +77,52 @@ class IdleRule:
 
 
 @dataclass(frozen=True)
+class ScopeQuality:
+    """How well the scope's decisions agree with the editor's (in scope is positive)."""
+
+    true_positives: int
+    false_positives: int
+    false_negatives: int
+    true_negatives: int
+
+    @property
+    def quality(self) -> ThemeQuality:
+        """The same counts as a :class:`ThemeQuality`, for precision, recall and F1."""
+        return ThemeQuality(
+            "scope", self.true_positives, self.false_positives, self.false_negatives
+        )
+
+    @property
+    def negatives_in_scope(self) -> float:
+        """Share of the items the editor put out of scope that the scope let in."""
+        negatives = self.false_positives + self.true_negatives
+        return self.false_positives / negatives if negatives else 0.0
+
+
+@dataclass(frozen=True)
 class CheckReport:
     """What ``digest themes check`` shows."""
 
     #: Items classified.
     items: int
-    #: Items assigned no theme (the general section).
+    #: Items in scope but assigned no theme (the general section).
     general: int
     usage: tuple[ThemeUsage, ...]
     idle_rules: tuple[IdleRule, ...]
     #: Languages that have rules but no item: their rules are not listed as idle.
     languages_without_items: tuple[str, ...]
-    #: Items with an expectation, compared below.
+    #: Items with a theme label, compared below.
     evaluated: int
     #: One row per theme expected or assigned among the evaluated items.
     quality: tuple[ThemeQuality, ...]
     #: Expected theme ids that the taxonomy does not have.
     unknown_expected: tuple[str, ...] = ()
+    #: Items out of scope (None: the taxonomy has no scope).
+    out_of_scope: int | None = None
+    #: Against the items with a scope label (None: no scope, or no such item).
+    scope: ScopeQuality | None = None
+    #: Labelled items whose assignment differs from the label: (id, expected, got).
+    disagreements: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = ()
 
     @property
     def unmatched_themes(self) -> tuple[str, ...]:
@@ -109,37 +138,57 @@ class CheckReport:
 
 
 def check_taxonomy(
-    themes: Sequence[Theme],
-    items: Iterable[Item],
-    expected: Mapping[str, Sequence[str]] | None = None,
+    taxonomy: Taxonomy | Sequence[Theme],
+    texts: Iterable[LabelledText | Item],
+    expected: Mapping[str, Label | Sequence[str]] | None = None,
+    *,
+    classifier: Classifier | None = None,
 ) -> CheckReport:
-    """Classify each item on its own and compare with ``expected`` (item id -> theme ids)."""
-    classifier = Classifier(themes)
+    """Classify each text on its own and compare with the labels: a text's own, else
+    ``expected`` (item id -> label, or the theme ids of an in-scope item).
+
+    An item out of scope shows no theme: its themes count as none.
+    """
+    taxonomy = taxonomy if isinstance(taxonomy, Taxonomy) else Taxonomy(tuple(taxonomy))
+    classifier = classifier or Classifier(taxonomy)
     expected = expected or {}
+    themes = taxonomy.themes
     known = [theme.id for theme in themes]
     matched = dict.fromkeys(known, 0)
     assigned_count = dict.fromkeys(known, 0)
     fired: set[tuple[str, str, str]] = set()
     languages: set[str] = set()
     counts: dict[str, list[int]] = {}  # theme -> [tp, fp, fn]
+    scope_counts = [0, 0, 0, 0]  # tp, fp, fn, tn
     unknown: set[str] = set()
-    total = general = evaluated = 0
-    for item in items:
+    disagreements = []
+    total = general = evaluated = outside = 0
+    for each in texts:
+        labelled = each if isinstance(each, LabelledText) else _labelled(each)
+        label = labelled.label or _label(expected.get(labelled.id))
         total += 1
-        languages.add(item.language)
-        explanation = classifier.explain([item_text(item)])
+        languages.add(labelled.text.language)
+        explanation = classifier.explain([labelled.text])
         fired.update((h.theme_id, h.language, h.term) for h in explanation.hits)
         for theme_id in explanation.scores:
             matched[theme_id] += 1
-        for theme_id in explanation.assigned:
+        shown = explanation.assigned if explanation.in_scope else ()
+        for theme_id in shown:
             assigned_count[theme_id] += 1
-        general += not explanation.assigned
-        wanted = expected.get(item.id)
-        if wanted is None:
+        outside += not explanation.in_scope
+        general += explanation.in_scope and not shown
+        if label is None:
+            continue
+        if explanation.scope is not None and label.scope is not None:
+            want_in, got_in = label.scope == "in", explanation.in_scope
+            scope_counts[{(1, 1): 0, (0, 1): 1, (1, 0): 2, (0, 0): 3}[want_in, got_in]] += 1
+        if label.themes is None:
             continue
         evaluated += 1
-        unknown.update(t for t in wanted if t not in matched)
-        got, want = set(explanation.assigned), {t for t in wanted if t in matched}
+        unknown.update(t for t in label.themes if t not in matched)
+        got, want = set(shown), {t for t in label.themes if t in matched}
+        if got != want:
+            disagreements.append((labelled.id, tuple(sorted(want)), tuple(sorted(got))))
         for theme_id in got | want:
             row = counts.setdefault(theme_id, [0, 0, 0])
             row[0 if theme_id in got and theme_id in want else 1 if theme_id in got else 2] += 1
@@ -152,6 +201,7 @@ def check_taxonomy(
         if (theme.id, lang, term) not in fired
     ]
     rule_languages = {lang for theme in themes for lang in theme.keywords}
+    has_scope = taxonomy.scope is not None
     return CheckReport(
         items=total,
         general=general,
@@ -161,85 +211,78 @@ def check_taxonomy(
         evaluated=evaluated,
         quality=tuple(ThemeQuality(t, *counts[t]) for t in known if t in counts),
         unknown_expected=tuple(sorted(unknown)),
+        out_of_scope=outside if has_scope else None,
+        scope=ScopeQuality(*scope_counts) if has_scope and any(scope_counts) else None,
+        disagreements=tuple(disagreements),
     )
 
 
-def expected_themes(
-    folder: Path, source_id: str = ARTICLES_SOURCE_ID
-) -> dict[str, tuple[str, ...]]:
-    """The editor's expected themes of each article file below ``folder`` that has some.
-
-    Keys are the ids the items get in the store. Files that cannot be read are left out
-    (the build reports them).
-    """
-    found: dict[str, tuple[str, ...]] = {}
-    for path in sorted(folder.rglob("*")):
-        relative = path.relative_to(folder)
-        if any(part.startswith(".") for part in relative.parts) or not path.is_file():
-            continue
-        stem = f"{source_id}/{relative.with_suffix('').as_posix()}"
-        suffix = path.suffix.lower()
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-            if suffix in (".md", ".txt"):
-                objects: list[tuple[str, object]] = [(stem, split_front_matter(text)[0])]
-            elif suffix == ".json":
-                data: object = json.loads(text)
-                objects = (
-                    [(f"{stem}#{n}", o) for n, o in enumerate(data)]
-                    if isinstance(data, list)
-                    else [(stem, data)]
-                )
-            else:
-                continue
-        except (OSError, UnicodeDecodeError, ValueError, BadArticle):
-            continue
-        for item_id, meta in objects:
-            themes = _theme_list(meta.get("themes") if isinstance(meta, dict) else None)
-            if themes:
-                found[item_id] = themes
-    return found
+def _labelled(item: Item) -> LabelledText:
+    return LabelledText(item.id, item_text(item))
 
 
-def _theme_list(value: object) -> tuple[str, ...]:
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list):
-        return ()
-    return tuple(str(v).strip() for v in value if isinstance(v, str) and v.strip())
+def _label(value: Label | Sequence[str] | None) -> Label | None:
+    if value is None or isinstance(value, Label):
+        return value
+    return Label("in", tuple(value))
 
 
-def check_store(settings: Settings) -> CheckReport:
-    """:func:`check_taxonomy` over every stored item, with the article files' expectations.
+def expected_themes(folder: Path) -> dict[str, tuple[str, ...]]:
+    """The themes the front matter of the article files below ``folder`` expects."""
+    labels = article_labels(folder)
+    return {key: label.themes for key, label in labels.items() if label.themes}
+
+
+def check_store(
+    settings: Settings, paths: Sequence[Path] = (), report: Report | None = None
+) -> CheckReport:
+    """:func:`check_taxonomy` over every stored item with the editor's labels (front
+    matter and labels file), or over the labelled texts of ``paths`` when given.
 
     Raises:
-        ConfigError: the themes file is unusable.
+        ConfigError: the themes file or its learned weights are unusable.
+        InputError: the labels file is unusable.
         StoreError: the store cannot be opened.
     """
-    themes, items = _themes_and_items(settings)
-    expected = expected_themes(settings.paths.sources / "articles")
-    return check_taxonomy(themes, items, expected)
+    taxonomy = load_taxonomy(settings.paths.themes)
+    if paths:
+        return check_taxonomy(taxonomy, read_texts(paths, report or _ignore))
+    items = _stored_items(settings)
+    return check_taxonomy(taxonomy, items, stored_labels(settings, items))
+
+
+def stored_labels(settings: Settings, items: Sequence[Item]) -> dict[str, Label]:
+    """The editor's label of each labelled stored item.
+
+    Raises:
+        InputError: the labels file is unusable.
+    """
+    articles = article_labels(settings.paths.sources / "articles")
+    return labels_for(items, articles, read_labels_file(settings.paths.labels))
 
 
 def explain_stored(settings: Settings, item_id: str) -> tuple[Item, Explanation]:
-    """A stored item and why it gets its themes (classified on its own).
+    """A stored item and why it gets its themes and its scope (classified on its own).
 
     Raises:
         InputError: no stored item has that id.
-        ConfigError: the themes file is unusable.
+        ConfigError: the themes file or its learned weights are unusable.
         StoreError: the store cannot be opened.
     """
-    themes, items = _themes_and_items(settings)
-    item = next((i for i in items if i.id == item_id), None)
+    taxonomy = load_taxonomy(settings.paths.themes)
+    item = next((i for i in _stored_items(settings) if i.id == item_id), None)
     if item is None:
         raise InputError(f"no stored item has the id {item_id!r} (run `digest build` first?)")
-    return item, Classifier(themes).explain([item_text(item)])
+    return item, Classifier(taxonomy).explain([item_text(item)])
 
 
-def _themes_and_items(settings: Settings) -> tuple[tuple[Theme, ...], list[Item]]:
-    themes = load_themes(settings.paths.themes)
+def _stored_items(settings: Settings) -> list[Item]:
     store = Store(settings.store_url)
     try:
-        return themes, store.all_items()
+        return store.all_items()
     finally:
         store.close()
+
+
+def _ignore(problem: Problem) -> None:
+    pass

@@ -1,0 +1,286 @@
+"""Finding the taxonomy's rules in a text: words on lemmas, phrases, compounds and the
+conditions of a rule (what must or must not stand near it).
+
+The rule language is described in :mod:`digest.themes`; this module only matches.
+Each text is lemmatised once (lemmas are cached per word) and matched against an
+index of the rules' first words per language, so the cost does not grow with the
+number of rules, and every step after it is linear in the matches (sorted sweeps
+and binary searches, never a scan of earlier matches for each match).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import simplemma
+
+from digest.model import Condition, Theme
+from digest.taxonomy import RULE_WORD
+
+#: Rule words shorter than this match only as written (no lemma): acronyms.
+LEMMA_MIN = 4
+#: A ``*`` word matches a longer word when at least this many letters follow it (a
+#: compound: ``politie*`` matches "politiezone")...
+COMPOUND_MIN = 3
+#: ... or when what follows is one of these inflection endings ("gemeente*" matches
+#: "gemeenten"), never any other short tail: ``politie*`` does not match "politiek".
+ENDINGS = frozenset({"s", "e", "es", "en", "n", "x", "er", "ers", "ed", "em", "ne", "nes"})
+_WORD = re.compile(r"\w+")
+
+
+def fold(text: str) -> str:
+    """Lower case without accents: how words and rules are compared."""
+    decomposed = unicodedata.normalize("NFD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@lru_cache(maxsize=200_000)
+def word_keys(language: str, word: str) -> tuple[str, ...]:
+    """What a (lower-case) word of a text matches: itself and its lemma, accents dropped."""
+    try:
+        lemma = simplemma.lemmatize(word, lang=language).casefold()
+    except ValueError:  # a language simplemma does not know: the word alone
+        lemma = word
+    surface = fold(word)
+    return (surface,) if lemma == word else (surface, fold(lemma))
+
+
+def words_of(text: str) -> list[str]:
+    """The words of ``text``, lower case, as rules see them."""
+    return _WORD.findall(text.casefold())
+
+
+@dataclass(frozen=True)
+class Word:
+    """One word of a rule: the keys it matches, or the stem it starts (``*``)."""
+
+    keys: frozenset[str]
+    prefix: str | None = None
+    #: Stems this ``*`` word must not match (its rule's ``except``).
+    excepted: tuple[str, ...] = ()
+
+    def matches(self, keys: tuple[str, ...]) -> bool:
+        """Whether a text word with these keys is this rule word."""
+        if self.prefix is None:
+            return not self.keys.isdisjoint(keys)
+        return any(_compound(self.prefix, key) for key in keys) and not any(
+            key.startswith(stem) for stem in self.excepted for key in keys
+        )
+
+
+def _compound(stem: str, key: str) -> bool:
+    if not key.startswith(stem):
+        return False
+    tail = len(key) - len(stem)
+    return tail == 0 or tail >= COMPOUND_MIN or key[len(stem) :] in ENDINGS
+
+
+def rule_words(language: str, term: str, excepted: Sequence[str] = ()) -> tuple[Word, ...]:
+    """The words of a rule's term."""
+    stems = tuple(fold(e.rstrip("*")) for e in excepted)
+    found = []
+    for word in RULE_WORD.findall(term):
+        if word.endswith("*"):
+            found.append(Word(frozenset(), prefix=fold(word[:-1]), excepted=stems))
+        elif len(word) < LEMMA_MIN:
+            found.append(Word(frozenset({fold(word)})))
+        else:
+            found.append(Word(frozenset(word_keys(language, word))))
+    return tuple(found)
+
+
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: one object per rule
+class Rule:
+    """A compiled rule, exclusion or context term of one language."""
+
+    theme_id: str
+    term: str
+    words: tuple[Word, ...]
+    weight: float = 1.0
+    support: bool = False
+    #: True for an exclusion.
+    exclusion: bool = False
+    penalty: float = 0.0
+    #: True for a term that only serves as another rule's ``near`` or ``unless``.
+    context: bool = False
+    near: tuple[Rule, ...] = ()
+    unless: tuple[Rule, ...] = ()
+    within: int = 10
+
+    @property
+    def conditional(self) -> bool:
+        """Whether the match counts only with (or without) something near it."""
+        return bool(self.near or self.unless)
+
+
+@dataclass
+class _Contexts:
+    """Context terms of one language, one compiled rule per term."""
+
+    language: str
+    rules: dict[str, Rule] = field(default_factory=dict)
+
+    def get(self, term: str) -> Rule:
+        found = self.rules.get(term)
+        if found is None:
+            words = rule_words(self.language, term)
+            found = self.rules[term] = Rule("", term, words, context=True)
+        return found
+
+
+def compile_rules(themes: Iterable[Theme]) -> dict[str, list[Rule]]:
+    """Every rule, exclusion and context term of ``themes``, per language."""
+    by_language: dict[str, list[Rule]] = {}
+    contexts: dict[str, _Contexts] = {}
+    for theme in themes:
+        for lang, terms in theme.keywords.items():
+            weights, support = theme.weights.get(lang, {}), set(theme.support.get(lang, ()))
+            conditions = theme.conditions.get(lang, {})
+            context = contexts.setdefault(lang, _Contexts(lang))
+            for term in terms:
+                condition = conditions.get(term, Condition())
+                rule = Rule(
+                    theme.id,
+                    term,
+                    rule_words(lang, term, condition.excepted),
+                    weights.get(term, 1.0),
+                    term in support,
+                    near=tuple(context.get(t) for t in condition.near),
+                    unless=tuple(context.get(t) for t in condition.unless),
+                    within=condition.within,
+                )
+                by_language.setdefault(lang, []).append(rule)
+        for lang, penalties in theme.exclusions.items():
+            for term, penalty in penalties.items():
+                words = rule_words(lang, term)
+                rule = Rule(theme.id, term, words, exclusion=True, penalty=penalty)
+                by_language.setdefault(lang, []).append(rule)
+    for lang, context in contexts.items():
+        by_language.setdefault(lang, []).extend(context.rules.values())
+    return by_language
+
+
+#: One match: the rule, its first word and the word after its last.
+Match = tuple[Rule, int, int]
+
+
+class Matcher:
+    """The rules of one language, indexed by what their first word matches."""
+
+    def __init__(self, language: str, rules: Sequence[Rule]) -> None:
+        self.language = language
+        self.rules = tuple(rules)
+        self._exact: dict[str, list[Rule]] = {}
+        self._prefixed: list[Rule] = []
+        for rule in self.rules:
+            first = rule.words[0]
+            if first.prefix is not None:
+                self._prefixed.append(rule)
+            for key in first.keys:
+                self._exact.setdefault(key, []).append(rule)
+        self._candidates: dict[str, tuple[Rule, ...]] = {}
+
+    def _starting(self, word: str, keys: tuple[str, ...]) -> tuple[Rule, ...]:
+        found = self._candidates.get(word)
+        if found is None:
+            chosen: dict[int, Rule] = {}
+            for key in keys:
+                for rule in self._exact.get(key, ()):
+                    chosen[id(rule)] = rule
+            for rule in self._prefixed:
+                if rule.words[0].matches(keys):
+                    chosen[id(rule)] = rule
+            found = self._candidates[word] = tuple(chosen.values())
+        return found
+
+    def matches(self, text: str) -> list[Match]:
+        """Every rule, exclusion and context match in ``text``, in text order."""
+        words = words_of(text)
+        keys = [word_keys(self.language, w) for w in words]
+        found: list[Match] = []
+        for start, word in enumerate(words):
+            for rule in self._starting(word, keys[start]):
+                end = start + len(rule.words)
+                if end <= len(words) and all(
+                    w.matches(keys[start + n]) for n, w in enumerate(rule.words[1:], start=1)
+                ):
+                    found.append((rule, start, end))
+        return found
+
+
+class _Positions:
+    """Where each context term matched, for the ``near`` and ``unless`` checks."""
+
+    def __init__(self, found: Iterable[Match]) -> None:
+        spans: dict[Rule, list[tuple[int, int]]] = {}
+        for rule, start, end in found:
+            if rule.context:
+                spans.setdefault(rule, []).append((start, end))
+        self._starts = {rule: [s for s, _ in each] for rule, each in spans.items()}
+        self._spans = spans
+        self._longest = {rule: len(rule.words) for rule in spans}
+
+    def any_near(self, terms: Sequence[Rule], start: int, end: int, within: int) -> bool:
+        for term in terms:
+            starts = self._starts.get(term)
+            if not starts:
+                continue
+            # A span [s, e) is within reach when at most ``within`` words lie between:
+            # s <= end + within and e >= start - within.
+            low = bisect_left(starts, start - within - self._longest[term])
+            high = bisect_right(starts, end + within)
+            if any(e >= start - within for _s, e in self._spans[term][low:high]):
+                return True
+        return False
+
+
+def resolve(found: Sequence[Match]) -> tuple[list[Match], list[tuple[Rule, int]]]:
+    """The rule matches that count, and each exclusion match with the rule matches it
+    cancelled.
+
+    A rule match counts when its conditions hold (a ``near`` term within reach, no
+    ``unless`` term within reach), no exclusion of its theme overlaps it, and no longer
+    match of its theme already covers it (longest first).
+    """
+    positions = _Positions(found)
+    exclusions: dict[str, list[tuple[int, int]]] = {}
+    for rule, start, end in found:
+        if rule.exclusion:
+            exclusions.setdefault(rule.theme_id, []).append((start, end))
+    starts = {theme: [s for s, _ in spans] for theme, spans in exclusions.items()}
+    longest = {theme: max(e - s for s, e in spans) for theme, spans in exclusions.items()}
+    cancelled: dict[tuple[str, int, int], int] = {}
+    covered: dict[str, int] = {}  # theme -> end of the furthest match kept
+    kept: list[Match] = []
+    for match in sorted(found, key=lambda f: (f[1], f[1] - f[2])):
+        rule, start, end = match
+        if rule.exclusion or rule.context:
+            continue
+        if rule.near and not positions.any_near(rule.near, start, end, rule.within):
+            continue
+        if rule.unless and positions.any_near(rule.unless, start, end, rule.within):
+            continue
+        theme = rule.theme_id
+        if theme in exclusions:
+            spans, first = exclusions[theme], starts[theme]
+            low = bisect_left(first, start - longest[theme] + 1)
+            overlaps = [s for s in spans[low : bisect_left(first, end)] if s[1] > start]
+            if overlaps:
+                for s, e in overlaps:
+                    cancelled[theme, s, e] = cancelled.get((theme, s, e), 0) + 1
+                continue
+        if start < covered.get(theme, -1):
+            continue
+        covered[theme] = end
+        kept.append(match)
+    vetoes = [
+        (rule, cancelled.get((rule.theme_id, start, end), 0))
+        for rule, start, end in found
+        if rule.exclusion
+    ]
+    return kept, vetoes
