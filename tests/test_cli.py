@@ -54,7 +54,8 @@ def test_build_succeeds_and_prints_a_table(
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""  # the sample sources have no problems
     assert re.search(
-        r"edition\s+┃\s+items\s+┃\s+stories\s+┃\s+themes\s+┃\s+files written", result.stdout
+        r"edition\s+┃\s+items\s+┃\s+out of scope\s+┃\s+stories\s+┃\s+themes\s+┃\s+files written",
+        result.stdout,
     )
     assert "weekly-2021-W06" in result.stdout
     assert f"outbox: {tree / 'outbox'}" in result.stdout.replace("\n", "")

@@ -6,7 +6,7 @@ arguments and shows what :func:`build` reports.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -16,7 +16,7 @@ from digest.config import Settings
 from digest.edition import build_edition
 from digest.errors import InputError
 from digest.ingest import StateLog, ingest
-from digest.model import Edition, Period, PeriodKind, Problem, Theme
+from digest.model import Edition, Period, PeriodKind, Problem, Taxonomy
 from digest.outbox import Outbox
 from digest.periods import edition_id as period_edition_id
 from digest.periods import period_of_edition, periods_between, utc_bounds
@@ -32,7 +32,8 @@ from digest.render.web import WebRenderer
 from digest.sources import Report, adapters_for, read_feed_list
 from digest.sources.http import HttpFetcher
 from digest.store import Store, StoreCounts
-from digest.taxonomy import load_themes
+from digest.taxonomy import load_taxonomy
+from digest.themes import Classifier
 from digest.translate import REVIEWED_FOLDER, import_reviewed, open_chain, translate_edition
 
 
@@ -140,7 +141,9 @@ class Publisher:
         self.problems: list[Problem] = []
         self._report = report
         self._feeds = read_feed_list(settings.paths.sources)
-        self.themes = load_themes(settings.paths.themes)
+        self.taxonomy = load_taxonomy(settings.paths.themes)
+        self.themes = self.taxonomy.themes
+        self.classifier = Classifier(self.taxonomy)
         self.renderer = EmailRenderer(settings)
         self.web = WebRenderer(self.renderer, self.themes)
         self.outbox = Outbox(settings.paths.outbox)
@@ -201,7 +204,7 @@ class Publisher:
             themes: only these themes' sections (``general`` is the section of no theme).
             keep_empty: an edition without any section rather than None.
         """
-        edition = edition_for(self.settings, self.store, self.themes, period)
+        edition = edition_for(self.settings, self.store, self.classifier, period)
         if edition is not None and themes is not None:
             edition = _only_themes(edition, themes)
         if edition is None:
@@ -255,14 +258,15 @@ def _only_themes(edition: Edition, themes: Collection[str]) -> Edition | None:
 
 
 def edition_for(
-    settings: Settings, store: Store, themes: Sequence[Theme], period: Period
+    settings: Settings, store: Store, classifier: Classifier, period: Period
 ) -> Edition | None:
     """The edition of ``period`` from what the store holds now (None: nothing to say)."""
     start, end = utc_bounds(period, settings.zone)
     return build_edition(
         period,
         store.items_between(start - WINDOW, end),
-        themes,
+        Taxonomy(classifier.themes, classifier.scope),
+        classifier=classifier,
         languages=settings.languages,
         stories_per_theme=settings.stories_per_theme,
         sentences_per_point=settings.sentences_per_point,
@@ -278,10 +282,10 @@ def explain(settings: Settings, edition: str) -> Edition:
         DigestError: the store or the themes are unusable.
     """
     period = period_of_edition(edition)
-    themes = load_themes(settings.paths.themes)
+    classifier = Classifier(load_taxonomy(settings.paths.themes))
     store = Store(settings.store_url)
     try:
-        built = edition_for(settings, store, themes, period)
+        built = edition_for(settings, store, classifier, period)
     finally:
         store.close()
     if built is None:

@@ -25,7 +25,18 @@ from dataclasses import replace
 from datetime import datetime
 
 from digest.cluster import story_groups
-from digest.model import Edition, Item, KeyPoint, Period, Section, Story, StoryScore, Theme
+from digest.model import (
+    Edition,
+    Item,
+    KeyPoint,
+    Period,
+    ScopeNote,
+    Section,
+    Story,
+    StoryScore,
+    Taxonomy,
+    Theme,
+)
 from digest.periods import edition_id
 from digest.summarise import key_point_text, lemmas
 from digest.themes import Classifier, item_text
@@ -43,12 +54,13 @@ MMR_LAMBDA = 0.7
 def build_edition(
     period: Period,
     items: Sequence[Item],
-    themes: Sequence[Theme],
+    themes: Taxonomy | Sequence[Theme],
     *,
     languages: tuple[str, ...],
     stories_per_theme: int,
     sentences_per_point: int,
     start: datetime | None = None,
+    classifier: Classifier | None = None,
 ) -> Edition | None:
     """The edition for ``period``, or None when it has no story of its own.
 
@@ -58,13 +70,19 @@ def build_edition(
         start: the period's first moment (UTC). A story whose first item is older
             belongs to the previous edition and is left out; items older than it
             only serve to recognise such stories.
+        themes: the taxonomy (or its themes alone: a digest about anything). A story
+            out of its scope is left out and counted.
+        classifier: the taxonomy's classifier, when the caller keeps one.
 
     The result depends only on the arguments: the same items give the same edition.
     """
     own = [item for item in items if start is None or item.published >= start]
     if not own:
         return None
-    classifier = Classifier(themes)
+    taxonomy = themes if isinstance(themes, Taxonomy) else Taxonomy(tuple(themes))
+    classifier = classifier or Classifier(taxonomy)
+    out_of_scope = 0
+    notes = []
     first = min(item.published for item in own)
     span = (max(item.published for item in own) - first).total_seconds()
     by_theme: dict[str, list[Story]] = {}
@@ -74,6 +92,16 @@ def build_edition(
         versions = sorted(group, key=lambda i: (i.language, i.published, i.id))
         points = tuple(_key_point(item, sentences_per_point) for item in versions)
         explanation = classifier.explain(item_text(item) for item in group)
+        decision = explanation.scope
+        if decision is not None and decision.borderline:
+            first_item = min(group, key=lambda i: (i.published, i.id))
+            note = ScopeNote(
+                group[0].id, first_item.title, first_item.language, len(group), decision
+            )
+            notes.append(note)
+        if not explanation.in_scope:
+            out_of_scope += sum(start is None or item.published >= start for item in group)
+            continue
         scores, theme_ids = explanation.scores, explanation.assigned
         primary = theme_ids[0] if theme_ids else GENERAL.id
         latest = max(item.published for item in group)
@@ -85,7 +113,7 @@ def build_edition(
         story = Story(group[0].id, points, _score(parts), theme_ids, parts, explanation)
         by_theme.setdefault(primary, []).append(story)
     sections = []
-    for theme in (*themes, GENERAL):
+    for theme in (*taxonomy.themes, GENERAL):
         stories = by_theme.get(theme.id)
         if stories:
             chosen = pick(stories, stories_per_theme)
@@ -99,6 +127,8 @@ def build_edition(
         sections=tuple(sections),
         published=max(item.published for item in own),
         item_ids=tuple(sorted(item.id for item in own)),
+        out_of_scope=out_of_scope,
+        scope_notes=tuple(notes),
     )
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
-    from digest.themes import Explanation
+    from digest.themes import Explanation, ScopeDecision
 
 PeriodKind = Literal["daily", "weekly", "monthly"]
 
@@ -261,6 +261,19 @@ class Section:
 
 
 @dataclass(frozen=True)
+class ScopeNote:
+    """A story of the period close to the scope's line, and what the scope decided."""
+
+    story_id: str
+    #: Title of its earliest version, and that version's language.
+    title: str
+    language: str
+    #: Items (versions and sources) of the story.
+    items: int
+    decision: ScopeDecision
+
+
+@dataclass(frozen=True)
 class Edition:
     """Everything one edition shows, built deterministically from the store."""
 
@@ -273,6 +286,10 @@ class Edition:
     published: datetime
     #: Ids of every item in the period, sorted.
     item_ids: tuple[str, ...] = field(default=())
+    #: Items of the period the scope left out (they stay in the store, never shown).
+    out_of_scope: int = 0
+    #: The stories near the scope's line, in or out, for "how this edition was made".
+    scope_notes: tuple[ScopeNote, ...] = field(default=())
 
     @property
     def story_count(self) -> int:

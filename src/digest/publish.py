@@ -37,6 +37,8 @@ class EditionResult:
     trimmed: int = 0
     #: The manifest's ``version`` (scheduled editions only).
     version: int | None = None
+    #: Items of the period the scope left out.
+    out_of_scope: int = 0
 
 
 def variants(languages: tuple[str, ...]) -> list[tuple[str, ...]]:
@@ -95,6 +97,7 @@ def publish_edition(
         changed=changed,
         trimmed=trimmed,
         version=version,
+        out_of_scope=edition.out_of_scope,
     )
 
 
@@ -146,6 +149,7 @@ def _manifest(edition: Edition, blocks: Mapping[str, BlockView]) -> dict[str, An
             "items": len(edition.item_ids),
             "stories": edition.story_count,
             "themes": len(edition.sections),
+            "out_of_scope": edition.out_of_scope,
         },
         "items": list(edition.item_ids),
         "stories": [

@@ -247,7 +247,7 @@ def check_store(
     taxonomy = load_taxonomy(settings.paths.themes)
     if paths:
         return check_taxonomy(taxonomy, read_texts(paths, report or _ignore))
-    items = _stored_items(settings)
+    items = stored_items(settings)
     return check_taxonomy(taxonomy, items, stored_labels(settings, items))
 
 
@@ -270,13 +270,18 @@ def explain_stored(settings: Settings, item_id: str) -> tuple[Item, Explanation]
         StoreError: the store cannot be opened.
     """
     taxonomy = load_taxonomy(settings.paths.themes)
-    item = next((i for i in _stored_items(settings) if i.id == item_id), None)
+    item = next((i for i in stored_items(settings) if i.id == item_id), None)
     if item is None:
         raise InputError(f"no stored item has the id {item_id!r} (run `digest build` first?)")
     return item, Classifier(taxonomy).explain([item_text(item)])
 
 
-def _stored_items(settings: Settings) -> list[Item]:
+def stored_items(settings: Settings) -> list[Item]:
+    """Every stored item.
+
+    Raises:
+        StoreError: the store cannot be opened.
+    """
     store = Store(settings.store_url)
     try:
         return store.all_items()

@@ -74,10 +74,21 @@ def explain_command(edition: str, config: Path | None) -> None:
     built = _library(lambda: explain(settings, edition))
     out.print(
         f"{built.id}: {built.period.start} to {built.period.end - timedelta(days=1)}, "
-        f"{len(built.item_ids)} items, {built.story_count} stories",
+        f"{len(built.item_ids)} items, out of scope: {built.out_of_scope}, "
+        f"{built.story_count} stories",
         markup=False,
         soft_wrap=True,
     )
+    for note in built.scope_notes:
+        decision = note.decision
+        verdict = "in" if decision.in_scope else f"out ({decision.reason})"
+        terms = ", ".join(f"{h.term} {h.points:g}" for h in decision.hits[:6]) or "no scope term"
+        out.print(
+            f"  borderline, {verdict}: {note.story_id} ({note.language}) {note.title!r}: "
+            f"scope score {decision.score:g} against {decision.threshold:g} ({terms})",
+            markup=False,
+            soft_wrap=True,
+        )
     for section in built.sections:
         label = section.theme.label("en") if section.theme.labels else "General"
         out.print()
@@ -155,11 +166,14 @@ def preview_command(edition: str | None, port: int, config: Path | None) -> None
 
 
 def _show(report: BuildReport, settings: Settings) -> None:
-    table = _table(None, "edition", ">items", ">stories", ">themes", ">files written")
+    table = _table(
+        None, "edition", ">items", ">out of scope", ">stories", ">themes", ">files written"
+    )
     for result in report.editions:
         table.add_row(
             result.id,
             str(result.items),
+            str(result.out_of_scope),
             str(result.stories),
             str(result.themes),
             str(result.files) if result.changed else "0 (unchanged)",

@@ -12,14 +12,17 @@ from digest.cli._common import (
     _settings,
     _table,
     config_option,
+    err,
     out,
 )
+from digest.model import Problem
 from digest.taxonomy_check import check_store, explain_stored
+from digest.themes.outside import classify_paths, learn, write_labels
 
 
 @click.group("themes")
 def themes_group() -> None:
-    """Check the taxonomy (themes.toml) against the stored items."""
+    """The taxonomy (themes.toml): explain, check, classify, label and learn."""
 
 
 @themes_group.command("explain")
@@ -49,18 +52,84 @@ def themes_explain_command(item_id: str, config: Path | None) -> None:
         scores.add_row(theme_id, _num(score), "yes" if theme_id in explanation.assigned else "")
     if explanation.scores:
         out.print(scores)
+    if explanation.learned:
+        learned = _table("learned weights (digest themes learn)", "theme", ">points", "lemmas")
+        for part in explanation.learned:
+            lemmas = ", ".join(f"{f.split(':', 1)[1]} {w:+.2f}" for f, w in part.features)
+            learned.add_row(part.theme_id, f"{part.points:+.2f}", lemmas)
+        out.print(learned)
     chosen = ", ".join(explanation.assigned) or "none (general section)"
     out.print(f"assigned (score >= {_num(explanation.threshold)}): {chosen}", markup=False)
+    scope = explanation.scope
+    if scope is not None:
+        terms = ", ".join(f"{h.term} ({h.where}) {_num(h.points)}" for h in scope.hits)
+        verdict = "in scope" if scope.in_scope else f"out of scope ({scope.reason})"
+        out.print(
+            f"scope: {verdict}: score {_num(scope.score)} against {_num(scope.threshold)}"
+            f" from {terms or 'no scope term'}",
+            markup=False,
+            soft_wrap=True,
+        )
+
+
+@themes_group.command("classify")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@config_option
+def themes_classify_command(paths: tuple[Path, ...], config: Path | None) -> None:
+    """Classify article files or JSON Lines ({"id", "lang", "title", "text"}) without storing
+    them: one JSON object a line with the scope's decision and the themes assigned."""
+    settings = _settings(config)
+    for line in _library(lambda: classify_paths(settings, paths, _warn)):
+        out.print(line, markup=False, soft_wrap=True, highlight=False)
+
+
+@themes_group.command("labels")
+@click.option(
+    "--out",
+    "target",
+    type=click.Path(path_type=Path),
+    help="Write here instead of the labels file (paths.labels).",
+)
+@config_option
+def themes_labels_command(target: Path | None, config: Path | None) -> None:
+    """Write the labels file: every stored item, its label so far, and the classifier's
+    suggestion beside it, for the editor to fill in (then `digest themes check`/`learn`)."""
+    settings = _settings(config)
+    written, count = _library(lambda: write_labels(settings, target))
+    out.print(f"{count} items written to {written}", markup=False, soft_wrap=True)
+
+
+@themes_group.command("learn")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@config_option
+def themes_learn_command(paths: tuple[Path, ...], config: Path | None) -> None:
+    """Learn weights from the editor's labels (stored items, or labelled PATHS) and write
+    them to the file the taxonomy names (`learned` in themes.toml)."""
+    settings = _settings(config)
+    result = _library(lambda: learn(settings, paths, _warn))
+    out.print(
+        f"learned from {result.examples} labelled texts: {', '.join(result.models)}; "
+        f"written to {result.path}",
+        markup=False,
+        soft_wrap=True,
+    )
+
+
+def _warn(problem: Problem) -> None:
+    err.print(f"warning: {problem}", markup=False, soft_wrap=True)
 
 
 @themes_group.command("check")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @config_option
-def themes_check_command(config: Path | None) -> None:
-    """Themes and rules that never match, and precision/recall against the articles' themes."""
+def themes_check_command(paths: tuple[Path, ...], config: Path | None) -> None:
+    """Themes and rules that never match, and precision/recall against the editor's labels
+    (of the stored items, or of labelled PATHS: article files or JSON Lines)."""
     settings = _settings(config)
-    report = _library(lambda: check_store(settings))
+    report = _library(lambda: check_store(settings, paths, _warn))
     general = f"in the general section (no theme): {report.general}"
-    out.print(f"items: {report.items}; {general}", markup=False)
+    outside = "" if report.out_of_scope is None else f"; out of scope: {report.out_of_scope}"
+    out.print(f"items: {report.items}; {general}{outside}", markup=False)
     usage = _table("themes", "theme", ">matched", ">assigned")
     for row in report.usage:
         usage.add_row(row.theme_id, str(row.matched), str(row.assigned))
@@ -107,3 +176,12 @@ def themes_check_command(config: Path | None) -> None:
         )
     out.print(quality)
     out.print(f"macro-F1: {report.macro_f1:.3f}")
+    if report.scope is not None:
+        scope = report.scope
+        q = scope.quality
+        out.print(
+            f"scope: precision {q.precision:.2f}, recall {q.recall:.2f}, F1 {q.f1:.2f}; "
+            f"negatives let in: {scope.false_positives} of "
+            f"{scope.false_positives + scope.true_negatives} ({scope.negatives_in_scope:.0%})",
+            markup=False,
+        )

@@ -115,6 +115,27 @@ class StoryHow:
 
 
 @dataclass(frozen=True)
+class ScopeLine:
+    """A story near the scope's line, as the page shows it."""
+
+    title: str
+    lang: str
+    included: bool
+    score: str
+    threshold: str
+    #: The scope's terms that matched, with their points.
+    terms: str
+
+
+@dataclass(frozen=True)
+class ScopeHow:
+    """What the scope left out of an edition, and the close calls."""
+
+    out_of_scope: int
+    borderline: tuple[ScopeLine, ...]
+
+
+@dataclass(frozen=True)
 class SectionHow:
     """One theme of an edition: its stories and how many it had to choose from."""
 
@@ -149,6 +170,24 @@ class HowPage:
             "relative_share": format_decimal(round(RELATIVE_SCORE * 100), locale=lang),
             "strong_score": number(lang, STRONG_SCORE),
         }
+
+    def scope(self, edition: Edition, lang: str) -> ScopeHow:
+        """How many items the scope left out of ``edition`` and its borderline stories."""
+        lines = []
+        for note in edition.scope_notes:
+            decision = note.decision
+            terms = ", ".join(f"{hit.term} ({number(lang, hit.points)})" for hit in decision.hits)
+            lines.append(
+                ScopeLine(
+                    note.title,
+                    note.language,
+                    decision.in_scope,
+                    number(lang, decision.score),
+                    number(lang, decision.threshold),
+                    terms,
+                )
+            )
+        return ScopeHow(edition.out_of_scope, tuple(lines))
 
     def sections(self, edition: Edition, lang: str) -> tuple[SectionHow, ...]:
         t = self.catalogs.t

@@ -139,6 +139,7 @@ class WebRenderer:
                 edition_href=page_name(edition.id),
                 sections=self.how.sections(edition, lang),
                 formula=self.how.formula(lang),
+                scope=self.how.scope(edition, lang),
             )
         return pages
 

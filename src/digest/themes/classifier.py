@@ -188,7 +188,7 @@ class Classifier:
         rules = {theme: score for theme, score in totals.items() if theme != SCOPE_ID}
         scores = {theme: round(score, 6) for theme, score in rules.items() if score > 0}
         best = max(scores.values(), default=0.0)
-        threshold = max(MIN_SCORE, min(self.relative * best, self.strong))
+        threshold = round(max(MIN_SCORE, min(self.relative * best, self.strong)), 6)
         chosen = sorted((-s, t) for t, s in scores.items() if s >= threshold)
         assigned = tuple(t for _s, t in chosen)
         scope = None

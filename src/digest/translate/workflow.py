@@ -146,11 +146,12 @@ def export_missing(
     # Imported here: digest.build imports this package for the build stage.
     from digest.build import edition_for
     from digest.periods import periods_between
-    from digest.taxonomy import load_themes
+    from digest.taxonomy import load_taxonomy
+    from digest.themes import Classifier
 
     if target not in SUPPORTED_LANGUAGES:
         raise InputError(f"--to {target!r}: not one of {', '.join(SUPPORTED_LANGUAGES)}")
-    themes = load_themes(settings.paths.themes)
+    classifier = Classifier(load_taxonomy(settings.paths.themes))
     store = Store(settings.store_url)
     try:
         import_reviewed(store, settings.paths.sources / REVIEWED_FOLDER, report)
@@ -160,7 +161,7 @@ def export_missing(
             first = oldest.astimezone(settings.zone).date()
             last = datetime.now(settings.zone).date()
             for period in periods_between(settings.period, first, last):
-                edition = edition_for(settings, store, themes, period)
+                edition = edition_for(settings, store, classifier, period)
                 stories = (
                     [s for section in edition.sections for s in section.stories]
                     if (edition is not None)
