@@ -48,10 +48,11 @@ node_modules/.installed: package-lock.json | system-deps
 	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund && touch $@; \
 	else echo "no npm: the browser checks will be skipped" >&2; fi
 
-## bench: time feed ingestion against plain feedparser on a generated corpus (bench/README.md)
+## bench: ingestion against plain feedparser, key points against sumy, themes and scope (bench/README.md)
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/keypoints.py
+	$(BIN)/python bench/themes.py
 
 ## i18n: extract chrome strings from src/ and templates/ and update every catalog
 i18n: $(VENV)/.installed-test
