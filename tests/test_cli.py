@@ -312,7 +312,9 @@ def test_explain_shows_the_scores_behind_an_edition(
     result = run_digest(tree, "explain", "weekly-2024-W42")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0] == "weekly-2024-W42: 2024-10-14 to 2024-10-20, 4 items, out of scope: 0, 2 stories"
+    assert (
+        lines[0] == "weekly-2024-W42: 2024-10-14 to 2024-10-20, 4 items, out of scope: 0, 2 stories"
+    )
     story = next(
         line for line in lines if "articles/2024-10-colloque-luxembourg-belgique-fr" in line
     )
