@@ -86,6 +86,17 @@ def add_article(tree: Path, number: int, when: datetime) -> None:
         f"{body}\n"
     )
     (tree / "sources" / "articles" / f"test-{number}.md").write_text(text, encoding="utf-8")
+    without_scope(tree)
+
+
+def without_scope(tree: Path) -> None:
+    """These tests are about timing, not the digest's field: every article is in."""
+    path = tree / "themes.toml"
+    taxonomy = path.read_text(encoding="utf-8")
+    if "\n[scope]\n" in taxonomy:
+        start = taxonomy.index("\n[scope]\n")
+        end = taxonomy.index("\n[terms.", start)
+        path.write_text(taxonomy[:start] + taxonomy[end:], encoding="utf-8")
 
 
 def settings_for(tree: Path, **schedule: Any) -> Settings:

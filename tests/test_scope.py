@@ -233,11 +233,6 @@ def test_learned_weights_are_deterministic_and_shown(tmp_path: Path) -> None:
     assert any(part.theme_id == "health" and part.features for part in explanation.learned)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known regression, issue 10 open: two sample articles (2021-W40, 2022-W20) fall "
-    "out of the tuned scope",
-)
 def test_sample_articles_are_all_in_scope() -> None:
     from digest.normalise import normalise_entry
     from digest.sources.files import ArticleFiles
