@@ -1,17 +1,15 @@
-"""The outbox is atomic: builds killed with SIGKILL at random moments never leave half an edition.
+"""The outbox is atomic: builds killed with SIGKILL never leave half an edition.
 
-A copy of the sample tree is built into a fresh outbox once, for reference. Another
-copy is built again and again, each build killed (the whole process group, ingest
-workers included) after a seeded random delay spread over a build's duration; the
-digest's French title changes between builds, so every edition, page and feed is
-replaced each time, not only created. After
-each kill the outbox holds only complete editions, and files that are complete;
-the final, uninterrupted build gives exactly the reference's bytes and leaves no
-temporary file behind.
-
-Writing a file takes microseconds, so few random moments would fall inside a write:
-the builds under test write each file in two halves 3 ms apart (:data:`SLOW_WRITES`),
-which turns about a third of a build into "a file is half written" moments.
+A copy of the sample tree is built into a fresh outbox once, for reference, counting the
+files the build writes. Another copy is built again and again, each build killed (the
+whole process group, ingest workers included) at a chosen point: half-way through writing
+its n-th file, or just before writing it, for n spread evenly over the whole build. The
+points are injected by the build itself (:data:`INJECTED`), never guessed with a timer,
+so the test kills in the same places on a quiet machine and on a busy one. The digest's
+French title changes between builds, so every edition, page and feed is replaced each
+time, not only created. After each kill the outbox holds only complete editions, and
+files that are complete; the final, uninterrupted build gives exactly the reference's
+bytes and leaves no temporary file behind.
 """
 
 from __future__ import annotations
@@ -19,11 +17,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import random
 import signal
 import subprocess
 import sys
-import time
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
@@ -33,28 +29,41 @@ from digest.outbox import MANIFEST, Outbox
 from tests.conftest import copy_sample_tree
 
 KILLS = 20
-SEED = 20241027
 RANGE = ["--since", "2023-06-01", "--until", "2025-12-31"]  # thirteen weekly editions
-#: ``digest build`` whose files are written in two halves with a pause between them.
-SLOW_WRITES = """
-import os, sys, time
+#: ``digest build`` that counts the files it writes (in ``WRITE_LOG``) and kills its whole
+#: process group at write number ``KILL_AT``: half-way through it (``KILL_MID=1``), or
+#: just before it.
+INJECTED = """
+import os, signal, sys
 import digest.outbox
 from digest.cli import main
 
-def write_in_halves(path, data):
-    with path.open("wb") as handle:
-        handle.write(data[: len(data) // 2])
-        handle.flush()
-        time.sleep(0.003)
-        handle.write(data[len(data) // 2 :])
-        handle.flush()
-        os.fsync(handle.fileno())
+kill_at = int(os.environ.get("KILL_AT", "0"))
+mid = os.environ.get("KILL_MID") == "1"
+log = os.environ.get("WRITE_LOG")
+original = digest.outbox._write_synced
+written = 0
 
-digest.outbox._write_synced = write_in_halves
+def write(path, data):
+    global written
+    written += 1
+    if log:
+        with open(log, "a") as handle:
+            handle.write(str(path) + "\\n")
+    if written == kill_at:
+        if mid:
+            with path.open("wb") as handle:
+                handle.write(data[: len(data) // 2])
+                handle.flush()
+                os.fsync(handle.fileno())
+        os.killpg(os.getpgrp(), signal.SIGKILL)
+    original(path, data)
+
+digest.outbox._write_synced = write
 sys.exit(main())
 """
 BUILD = [sys.executable, "-m", "digest", "build", *RANGE]
-SLOW_BUILD = [sys.executable, "-c", SLOW_WRITES, "build", *RANGE]
+INJECTED_BUILD = [sys.executable, "-c", INJECTED, "build", *RANGE]
 # The French title is in every email, page and feed: changing it rewrites them all.
 TITLE = 'fr = "Benelux IA : la lettre"'
 
@@ -99,18 +108,12 @@ def check_outbox(outbox: Path) -> None:
             assert relative.parts[0] == "editions" and len(relative.parts) == 3, key
 
 
-def clean_build(tree: Path) -> tuple[dict[str, bytes], float, float]:
-    """The outbox of an uninterrupted (slowly writing) build of ``tree``.
-
-    Returns:
-        The outbox; when the build wrote its first file and when it ended (seconds
-        after it started).
-    """
-    started = time.time()
-    subprocess.run(SLOW_BUILD, cwd=tree, check=True, capture_output=True, timeout=300)
-    ended = time.time()
-    first_write = min(path.stat().st_mtime for path in (tree / "outbox").rglob("*.*"))
-    return snapshot(tree / "outbox"), first_write - started, ended - started
+def clean_build(tree: Path) -> tuple[dict[str, bytes], int]:
+    """The outbox of an uninterrupted build of ``tree``, and how many files it wrote."""
+    log = tree.parent / f"{tree.name}.writes"
+    env = {**os.environ, "WRITE_LOG": str(log)}
+    subprocess.run(INJECTED_BUILD, cwd=tree, check=True, capture_output=True, env=env, timeout=300)
+    return snapshot(tree / "outbox"), len(log.read_text(encoding="utf-8").splitlines())
 
 
 def test_killed_builds_leave_only_complete_editions(tmp_path: Path) -> None:
@@ -119,25 +122,25 @@ def test_killed_builds_leave_only_complete_editions(tmp_path: Path) -> None:
     original = config.read_text(encoding="utf-8")
     changed = original.replace(TITLE, TITLE[:-1] + ' (bis)"', 1)
     assert changed != original
-    reference, first_write, duration = clean_build(copy_sample_tree(tmp_path / "clean"))
-    # Spread over the build, reading the sources included, and mostly over its writing.
-    rng = random.Random(SEED)
-    delays = [rng.uniform(first_write / 2, duration) for _ in range(KILLS)]
-    left_over = 0
-    for number, delay in enumerate(delays):
+    reference, writes = clean_build(copy_sample_tree(tmp_path / "clean"))
+    assert writes > KILLS
+    # Spread over the build's writes, from the first to the last; half of them mid-write.
+    points = [1 + (writes - 1) * n // (KILLS - 1) for n in range(KILLS)]
+    left_over = killed = 0
+    for number, point in enumerate(points):
         config.write_text(original if number % 2 else changed, encoding="utf-8")
-        process = subprocess.Popen(
-            SLOW_BUILD,
+        env = {**os.environ, "KILL_AT": str(point), "KILL_MID": str(number % 2)}
+        process = subprocess.run(
+            INJECTED_BUILD,
             cwd=tree,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            env=env,
             start_new_session=True,  # its own process group: the ingest workers die too
+            timeout=300,
+            check=False,
         )
-        try:
-            process.wait(timeout=delay)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+        killed += process.returncode == -signal.SIGKILL
         if (tree / "outbox").is_dir():
             left_over += bool(hidden(tree / "outbox"))
             check_outbox(tree / "outbox")
@@ -148,9 +151,12 @@ def test_killed_builds_leave_only_complete_editions(tmp_path: Path) -> None:
     final = snapshot(tree / "outbox")
     assert sorted(final) == sorted(reference)
     assert final == reference
-    # Some kills did come in the middle of a write (else this test proved little).
-    assert left_over >= 1, "no kill left a temporary file: the delays missed every write"
-    print(f"{KILLS} kills over {duration:.1f}s builds; {left_over} left temporary files")
+    # The kills came where they were meant to, and the mid-write ones left their
+    # half-written temporary files behind for the next build to clean. (A build that
+    # finds some files already as they should be writes fewer of them, so the latest
+    # points may come after its last write: it then simply finishes.)
+    assert killed >= KILLS * 3 // 4
+    assert left_over >= KILLS // 4
 
 
 # -- what the next run does with a killed writer's leftovers -----------------------------------
