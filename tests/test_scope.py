@@ -267,3 +267,18 @@ def test_general_news_rarely_enters_the_digest() -> None:
         if classifier.explain([Text("fr", r["title"], r["article"])]).in_scope
     ]
     assert len(inside) <= 0.03 * len(rows), inside
+
+
+def test_a_grouped_rule_counts_its_terms_as_one(tmp_path: Path) -> None:
+    rules = RULES.replace(
+        'fr = [{ term = "commune", near = "@ai", within = 4, weight = 2 }]',
+        'fr = [{ term = "@places", grouped = true, weight = 2 }]',
+    ).replace("[scope]", '[terms.places]\nfr = ["commune", "ville", "province"]\n\n[scope]')
+    classifier = Classifier(taxonomy_file(tmp_path, rules))
+    text = Text("fr", "", "La commune, la ville et la province.")
+    explanation = classifier.explain([text])
+    # Three terms of one group: sqrt(3) times its weight, not three times.
+    assert explanation.scores == {"public-sector": 3.464102}
+    assert [h.term for h in explanation.hits] == ["@places"]
+    separate = Classifier(taxonomy_file(tmp_path, rules.replace("grouped = true, ", "")))
+    assert separate.explain([text]).scores == {"public-sector": 6.0}

@@ -144,6 +144,9 @@ class Theme:
     exclusions: dict[str, dict[str, float]] = field(default_factory=dict)
     #: Conditions of keywords per language, for rules that have some.
     conditions: dict[str, dict[str, Condition]] = field(default_factory=dict)
+    #: The ``@group`` of keywords written as one ``grouped`` rule, per language: the
+    #: group's terms count as one rule (``n`` matches of any of them count ``sqrt(n)``).
+    groups: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def label(self, language: str) -> str:
         """Label in ``language``, falling back to English, then to the id."""

@@ -18,7 +18,7 @@ from digest.model import Condition, Scope, Taxonomy, Theme
 #: A word of a rule: letters and digits, with an optional ``*`` (prefix match).
 RULE_WORD = re.compile(r"\w+\*?")
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-_RULE_KEYS = {"term", "weight", "support", "near", "unless", "within", "except"}
+_RULE_KEYS = {"term", "weight", "support", "near", "unless", "within", "except", "grouped"}
 _RULE_TABLES = {"keywords", "exclude"}
 _TOP_KEYS = {"themes", "scope", "terms", "learned"}
 #: The scope's rules are matched under this id, which no theme may take.
@@ -129,10 +129,15 @@ def _ruled(
     weights: dict[str, dict[str, float]] = {}
     support: dict[str, tuple[str, ...]] = {}
     conditions: dict[str, dict[str, Condition]] = {}
+    origins: dict[str, dict[str, str]] = {}
     for lang, rules in _lists(keywords_raw, f"{where}: keywords"):
         terms, supporting = [], []
         at = f"{where}: keywords.{lang}"
-        for term, options in _expanded(rules, lang, at, groups):
+        for term, options, origin in _expanded(rules, lang, at, groups):
+            if not isinstance(options.get("grouped", False), bool):
+                raise ConfigError(f"{at} {term!r}: grouped must be true/false")
+            if origin and options.get("grouped"):
+                origins.setdefault(lang, {})[term] = origin
             weight = _number(options.get("weight", 1.0), f"{at} {term!r}")
             if weight <= 0:
                 raise ConfigError(f"{at} {term!r}: weight must be above 0")
@@ -166,20 +171,22 @@ def _ruled(
         support=support,
         exclusions=exclusions,
         conditions=conditions,
+        groups=origins,
     )
 
 
 def _expanded(
     rules: list[Any], lang: str, where: str, groups: Groups
-) -> Iterable[tuple[str, dict[str, Any]]]:
-    """Each rule's term and options, a ``"@group"`` term giving one rule per group term."""
+) -> Iterable[tuple[str, dict[str, Any], str]]:
+    """Each rule's term, options and ``@group`` (``""`` for a term written out); a group
+    gives one rule per term it holds."""
     for rule in rules:
         term, options = _entry(rule, _RULE_KEYS, where)
         if term.startswith("@"):
             for each in _group(term, lang, where, groups):
-                yield each, options
+                yield each, options, term
         else:
-            yield term, options
+            yield term, options, ""
 
 
 def _group(name: str, lang: str, where: str, groups: Groups) -> tuple[str, ...]:

@@ -164,7 +164,7 @@ class Classifier:
             for where, part in parts:
                 kept, vetoes = resolve(matcher.matches(part))
                 for rule, _start, _end in kept:
-                    slot = (rule, text.language, where)
+                    slot = (rule.counted, text.language, where)
                     counts[slot] = counts.get(slot, 0) + 1
                 for rule, vetoed in vetoes:
                     slot = (rule, text.language, where)

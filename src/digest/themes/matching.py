@@ -111,6 +111,14 @@ class Rule:
     near: tuple[Rule, ...] = ()
     unless: tuple[Rule, ...] = ()
     within: int = 10
+    #: The rule its matches are counted under: the first rule of its ``@group`` (None:
+    #: itself), so that a group's terms count as one rule.
+    head: Rule | None = None
+
+    @property
+    def counted(self) -> Rule:
+        """The rule its matches count for."""
+        return self.head or self
 
     @property
     def conditional(self) -> bool:
@@ -141,19 +149,25 @@ def compile_rules(themes: Iterable[Theme]) -> dict[str, list[Rule]]:
         for lang, terms in theme.keywords.items():
             weights, support = theme.weights.get(lang, {}), set(theme.support.get(lang, ()))
             conditions = theme.conditions.get(lang, {})
+            origins = theme.groups.get(lang, {})
             context = contexts.setdefault(lang, _Contexts(lang))
+            heads: dict[str, Rule] = {}
             for term in terms:
                 condition = conditions.get(term, Condition())
+                origin = origins.get(term, "")
                 rule = Rule(
                     theme.id,
-                    term,
+                    origin or term,
                     rule_words(lang, term, condition.excepted),
                     weights.get(term, 1.0),
                     term in support,
                     near=tuple(context.get(t) for t in condition.near),
                     unless=tuple(context.get(t) for t in condition.unless),
                     within=condition.within,
+                    head=heads.get(origin) if origin else None,
                 )
+                if origin:
+                    heads.setdefault(origin, rule)
                 by_language.setdefault(lang, []).append(rule)
         for lang, penalties in theme.exclusions.items():
             for term, penalty in penalties.items():
