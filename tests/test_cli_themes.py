@@ -150,3 +150,28 @@ def test_labels_writes_a_file_to_edit_and_check_reads_it(built_tree: Path) -> No
     assert (
         "negatives let in: 1 of 1" in result.output or "negatives let in: 0 of 1" in result.output
     )
+
+
+def test_an_item_out_of_scope_is_stored_counted_and_not_shown(sample_tree: Path) -> None:
+    (sample_tree / "sources" / "articles" / "2025-09-strike-fr.md").write_text(
+        '---\ntitle: "Grève dans les services communaux de Namur"\n'
+        "date: 2025-09-16T09:00:00+02:00\nurl: https://news.example/fr/greve\nlang: fr\n"
+        "source: Test Presse\n---\nLes agents communaux de Namur ont arrêté le travail mardi "
+        "pour réclamer des renforts. Les guichets de l'état civil sont restés fermés.\n",
+        encoding="utf-8",
+    )
+    result = digest(sample_tree, "build", "--since", "2025-09-15", "--until", "2025-09-21")
+    assert result.exit_code == 0, result.output
+    assert "out of scope" in result.output
+    edition = sample_tree / "outbox" / "editions" / "weekly-2025-W38"
+    manifest = json.loads((edition / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["counts"]["out_of_scope"] == 1
+    assert "articles/2025-09-strike-fr" in manifest["items"]
+    assert "Grève" not in (edition / "email.fr-nl.html").read_text(encoding="utf-8")
+    how = (sample_tree / "outbox" / "web" / "fr" / "weekly-2025-W38.how.html").read_text(
+        encoding="utf-8"
+    )
+    assert "Ce qui a été écarté" in how
+    assert "1 article de cette période sortait du champ du digest" in how
+    explained = digest(sample_tree, "explain", "weekly-2025-W38")
+    assert "out of scope: 1" in explained.output
