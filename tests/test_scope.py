@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -10,11 +11,11 @@ import pytest
 
 from digest.edition import build_edition
 from digest.labels import Label, read_labels_file
-from digest.model import Item, Period, Problem, Scope, Taxonomy, Theme
+from digest.model import Item, Period, Problem, Taxonomy, Theme
 from digest.taxonomy import load_taxonomy
 from digest.taxonomy_check import check_taxonomy
 from digest.texts import read_texts
-from digest.themes import Classifier, Text
+from digest.themes import Classifier, Explanation, Text
 from digest.themes.outside import train
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,8 +30,8 @@ POLICE = Theme(
 )
 
 
-def explain(theme: Theme, language: str, body: str, scope: Scope | None = None):  # type: ignore[no-untyped-def]
-    return Classifier(Taxonomy((theme,), scope)).explain([Text(language, "", body)])
+def explain(theme: Theme, language: str, body: str) -> Explanation:
+    return Classifier([theme]).explain([Text(language, "", body)])
 
 
 def test_a_star_word_matches_compounds_and_inflections_not_other_words() -> None:
@@ -157,13 +158,7 @@ def test_out_of_scope_items_are_counted_and_never_shown(tmp_path: Path) -> None:
 
 
 def test_a_digest_without_scope_shows_everything(tmp_path: Path) -> None:
-    taxonomy = taxonomy_file(
-        tmp_path,
-        RULES.split("[[themes]]", 1)[0].split("[scope]")[0]
-        + "[[themes]]"
-        + RULES.split("[[themes]]", 1)[1],
-    )
-    assert taxonomy.scope is None
+    taxonomy = replace(taxonomy_file(tmp_path, RULES), scope=None)
     week = Period("weekly", date(2024, 1, 1), date(2024, 1, 8), "2024-W01")
     items = [item("b", "Budget communal", "La commune vote son budget annuel.")]
     edition = build_edition(
@@ -282,3 +277,15 @@ def test_a_grouped_rule_counts_its_terms_as_one(tmp_path: Path) -> None:
     assert [h.term for h in explanation.hits] == ["@places"]
     separate = Classifier(taxonomy_file(tmp_path, rules.replace("grouped = true, ", "")))
     assert separate.explain([text]).scores == {"public-sector": 6.0}
+
+
+def test_the_terms_of_a_grouped_rule_that_fired_are_not_idle(tmp_path: Path) -> None:
+    rules = RULES.replace(
+        'fr = [{ term = "commune", near = "@ai", within = 4, weight = 2 }]',
+        'fr = [{ term = "@places", grouped = true, weight = 2 }]',
+    ).replace("[scope]", '[terms.places]\nfr = ["commune", "ville"]\n\n[scope]')
+    taxonomy = taxonomy_file(tmp_path, rules)
+    report = check_taxonomy(taxonomy, [item("a", "La commune", "Un algorithme.")])
+    idle = {(rule.theme_id, rule.term) for rule in report.idle_rules}
+    assert ("public-sector", "commune") not in idle
+    assert ("public-sector", "ville") not in idle

@@ -16,7 +16,7 @@ from digest.config import Settings
 from digest.edition import build_edition
 from digest.errors import InputError
 from digest.ingest import StateLog, ingest
-from digest.model import Edition, Period, PeriodKind, Problem, Taxonomy
+from digest.model import Edition, Period, PeriodKind, Problem
 from digest.outbox import Outbox
 from digest.periods import edition_id as period_edition_id
 from digest.periods import period_of_edition, periods_between, utc_bounds
@@ -141,9 +141,8 @@ class Publisher:
         self.problems: list[Problem] = []
         self._report = report
         self._feeds = read_feed_list(settings.paths.sources)
-        self.taxonomy = load_taxonomy(settings.paths.themes)
-        self.themes = self.taxonomy.themes
-        self.classifier = Classifier(self.taxonomy)
+        self.classifier = Classifier(load_taxonomy(settings.paths.themes))
+        self.themes = self.classifier.themes
         self.renderer = EmailRenderer(settings)
         self.web = WebRenderer(self.renderer, self.themes)
         self.outbox = Outbox(settings.paths.outbox)
@@ -265,8 +264,7 @@ def edition_for(
     return build_edition(
         period,
         store.items_between(start - WINDOW, end),
-        Taxonomy(classifier.themes, classifier.scope),
-        classifier=classifier,
+        classifier,
         languages=settings.languages,
         stories_per_theme=settings.stories_per_theme,
         sentences_per_point=settings.sentences_per_point,

@@ -54,13 +54,12 @@ MMR_LAMBDA = 0.7
 def build_edition(
     period: Period,
     items: Sequence[Item],
-    themes: Taxonomy | Sequence[Theme],
+    themes: Classifier | Taxonomy | Sequence[Theme],
     *,
     languages: tuple[str, ...],
     stories_per_theme: int,
     sentences_per_point: int,
     start: datetime | None = None,
-    classifier: Classifier | None = None,
 ) -> Edition | None:
     """The edition for ``period``, or None when it has no story of its own.
 
@@ -70,17 +69,16 @@ def build_edition(
         start: the period's first moment (UTC). A story whose first item is older
             belongs to the previous edition and is left out; items older than it
             only serve to recognise such stories.
-        themes: the taxonomy (or its themes alone: a digest about anything). A story
-            out of its scope is left out and counted.
-        classifier: the taxonomy's classifier, when the caller keeps one.
+        themes: the taxonomy's classifier (one is made when given the taxonomy, or its
+            themes alone: a digest about anything). A story out of its scope is left out
+            and counted.
 
     The result depends only on the arguments: the same items give the same edition.
     """
     own = [item for item in items if start is None or item.published >= start]
     if not own:
         return None
-    taxonomy = themes if isinstance(themes, Taxonomy) else Taxonomy(tuple(themes))
-    classifier = classifier or Classifier(taxonomy)
+    classifier = themes if isinstance(themes, Classifier) else Classifier(themes)
     out_of_scope = 0
     notes = []
     first = min(item.published for item in own)
@@ -89,19 +87,16 @@ def build_edition(
     for group in story_groups(items):
         if start is not None and group[0].published < start:
             continue  # shown in the previous edition
-        versions = sorted(group, key=lambda i: (i.language, i.published, i.id))
-        points = tuple(_key_point(item, sentences_per_point) for item in versions)
+        # Groups and their items come by date: group[0] is the story's first item.
         explanation = classifier.explain(item_text(item) for item in group)
         decision = explanation.scope
         if decision is not None and decision.borderline:
-            first_item = min(group, key=lambda i: (i.published, i.id))
-            note = ScopeNote(
-                group[0].id, first_item.title, first_item.language, len(group), decision
-            )
-            notes.append(note)
+            notes.append(ScopeNote(group[0].id, group[0].title, group[0].language, decision))
         if not explanation.in_scope:
-            out_of_scope += sum(start is None or item.published >= start for item in group)
-            continue
+            out_of_scope += len(group)
+            continue  # before its key points are made: nothing of it is shown
+        versions = sorted(group, key=lambda i: (i.language, i.published, i.id))
+        points = tuple(_key_point(item, sentences_per_point) for item in versions)
         scores, theme_ids = explanation.scores, explanation.assigned
         primary = theme_ids[0] if theme_ids else GENERAL.id
         latest = max(item.published for item in group)
@@ -113,7 +108,7 @@ def build_edition(
         story = Story(group[0].id, points, _score(parts), theme_ids, parts, explanation)
         by_theme.setdefault(primary, []).append(story)
     sections = []
-    for theme in (*taxonomy.themes, GENERAL):
+    for theme in (*classifier.themes, GENERAL):
         stories = by_theme.get(theme.id)
         if stories:
             chosen = pick(stories, stories_per_theme)

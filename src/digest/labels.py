@@ -27,7 +27,7 @@ from typing import Literal
 
 from digest.errors import InputError
 from digest.model import Item
-from digest.sources.files import ARTICLES_SOURCE_ID
+from digest.sources.files import ARTICLES_SOURCE_ID, visible_files
 from digest.sources.formats import BadArticle, split_front_matter
 
 ScopeLabel = Literal["in", "out"]
@@ -76,22 +76,22 @@ def article_labels(folder: Path, source_id: str = ARTICLES_SOURCE_ID) -> dict[st
     build reports them).
     """
     found: dict[str, Label] = {}
-    for path in sorted(folder.rglob("*")):
-        relative = path.relative_to(folder)
-        if any(part.startswith(".") for part in relative.parts) or not path.is_file():
+    for path in visible_files(folder):
+        stem = f"{source_id}/{path.relative_to(folder).with_suffix('').as_posix()}"
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError):
             continue
-        stem = f"{source_id}/{relative.with_suffix('').as_posix()}"
-        for index, label in file_labels(path).items():
+        for index, label in labels_in(text, path.suffix).items():
             found[stem if index is None else f"{stem}#{index}"] = label
     return found
 
 
-def file_labels(path: Path) -> dict[int | None, Label]:
+def labels_in(text: str, suffix: str) -> dict[int | None, Label]:
     """The labels an article file's front matter (or JSON objects) give, by position in
-    a JSON list (None for a whole file). A file that cannot be read gives none."""
-    suffix = path.suffix.lower()
+    a JSON list (None for a whole file). A text that cannot be read gives none."""
+    suffix = suffix.lower()
     try:
-        text = path.read_text(encoding="utf-8-sig")
         if suffix in (".md", ".txt"):
             objects: list[tuple[int | None, object]] = [(None, split_front_matter(text)[0])]
         elif suffix == ".json":
@@ -99,7 +99,7 @@ def file_labels(path: Path) -> dict[int | None, Label]:
             objects = list(enumerate(data)) if isinstance(data, list) else [(None, data)]
         else:
             return {}
-    except (OSError, UnicodeDecodeError, ValueError, BadArticle):
+    except (ValueError, BadArticle):
         return {}
     found: dict[int | None, Label] = {}
     for index, meta in objects:

@@ -271,8 +271,6 @@ class ScopeNote:
     #: Title of its earliest version, and that version's language.
     title: str
     language: str
-    #: Items (versions and sources) of the story.
-    items: int
     decision: ScopeDecision
 
 

@@ -192,13 +192,14 @@ def check_taxonomy(
         for theme_id in got | want:
             row = counts.setdefault(theme_id, [0, 0, 0])
             row[0 if theme_id in got and theme_id in want else 1 if theme_id in got else 2] += 1
+    # A grouped rule fires under its group's name ("@public"), for all of its terms.
     idle = [
         IdleRule(theme.id, lang, term)
         for theme in themes
         for lang, terms in theme.keywords.items()
         if lang in languages
         for term in terms
-        if (theme.id, lang, term) not in fired
+        if (theme.id, lang, theme.groups.get(lang, {}).get(term, term)) not in fired
     ]
     rule_languages = {lang for theme in themes for lang in theme.keywords}
     has_scope = taxonomy.scope is not None
@@ -245,10 +246,21 @@ def check_store(
         StoreError: the store cannot be opened.
     """
     taxonomy = load_taxonomy(settings.paths.themes)
-    if paths:
-        return check_taxonomy(taxonomy, read_texts(paths, report or _ignore))
+    texts = read_texts(paths, report or _ignore) if paths else labelled_store(settings)
+    return check_taxonomy(taxonomy, texts)
+
+
+def labelled_store(settings: Settings) -> list[LabelledText]:
+    """Every stored item as a text to classify, with the editor's label when it has one
+    (front matter, or the labels file's row).
+
+    Raises:
+        InputError: the labels file is unusable.
+        StoreError: the store cannot be opened.
+    """
     items = stored_items(settings)
-    return check_taxonomy(taxonomy, items, stored_labels(settings, items))
+    labels = stored_labels(settings, items)
+    return [LabelledText(item.id, item_text(item), labels.get(item.id)) for item in items]
 
 
 def stored_labels(settings: Settings, items: Sequence[Item]) -> dict[str, Label]:

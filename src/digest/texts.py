@@ -14,12 +14,12 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from digest.labels import Label, file_labels
+from digest.labels import Label, labels_in
 from digest.model import Problem
 from digest.normalise import collapse_space, detect_language, html_to_text, sanitise_html
 from digest.sources import Report
-from digest.sources.files import decode_file, repair_mojibake
-from digest.sources.formats import READERS, BadArticle
+from digest.sources.files import read_articles, visible_files
+from digest.sources.formats import BadArticle
 from digest.themes import Text
 
 #: Characters of one text that are classified; the rest is cut, and that is reported.
@@ -40,15 +40,7 @@ class LabelledText:
 def read_texts(paths: Sequence[Path], report: Report) -> Iterator[LabelledText]:
     """Every text of ``paths`` (files, or folders read in path order), in order."""
     for path in paths:
-        if path.is_dir():
-            files = [
-                p
-                for p in sorted(path.rglob("*"))
-                if p.is_file() and not any(x.startswith(".") for x in p.relative_to(path).parts)
-            ]
-        else:
-            files = [path]
-        for file in files:
+        for file in visible_files(path) if path.is_dir() else [path]:
             try:
                 if file.stat().st_size > MAX_FILE_BYTES:
                     raise BadArticle(f"larger than {MAX_FILE_BYTES} bytes")
@@ -63,18 +55,12 @@ def read_texts(paths: Sequence[Path], report: Report) -> Iterator[LabelledText]:
 
 
 def _article_file(path: Path, report: Report) -> Iterator[LabelledText]:
-    reader = READERS.get(path.suffix.lower())
-    if reader is None:
-        raise BadArticle(f"unsupported file type {path.suffix!r}")
-
     def note(what: str, action: str) -> None:
         report(Problem(str(path), what, action))
 
-    text = decode_file(path, note)
-    if not text.strip():
-        raise BadArticle("empty file")
-    labels = file_labels(path)
-    for article in repair_mojibake(reader(text, path.name, note), note):
+    articles, text = read_articles(path, note)
+    labels = labels_in(text, path.suffix)
+    for article in articles:
         key = str(path) if article.index is None else f"{path}#{article.index}"
         body = html_to_text(sanitise_html(article.html))
         yield LabelledText(

@@ -68,28 +68,18 @@ class ArticleFiles:
         """Yield one entry per article read (several for a JSON list); report and skip the rest."""
         # Two files whose names differ only by extension would give one id to two items.
         seen: dict[str, Path] = {}
-        for path in sorted(self.folder.rglob("*")):
-            relative = path.relative_to(self.folder)
-            if any(part.startswith(".") for part in relative.parts) or not path.is_file():
-                continue
-            reader = READERS.get(path.suffix.lower())
-            if reader is None:
-                report(Problem(str(path), f"unsupported file type {path.suffix!r}", "skipped"))
-                continue
+        for path in visible_files(self.folder):
 
             def note(what: str, action: str, path: Path = path) -> None:
                 report(Problem(str(path), what, action))
 
             try:
-                text = decode_file(path, note)
-                if not text.strip():
-                    raise BadArticle("empty file")
-                articles = reader(text, path.name, note)
+                articles, _text = read_articles(path, note)
             except BadArticle as exc:
                 report(Problem(str(path), str(exc), "skipped"))
                 continue
-            stem = relative.with_suffix("").as_posix()
-            for article in repair_mojibake(articles, note):
+            stem = path.relative_to(self.folder).with_suffix("").as_posix()
+            for article in articles:
                 key = stem if article.index is None else f"{stem}#{article.index}"
                 if key in seen:
                     note(f"key {key!r} already read from {seen[key].name}", "skipped")
@@ -114,6 +104,32 @@ class ArticleFiles:
             default_timezone=self.timezone,
             is_file=True,
         )
+
+
+def visible_files(folder: Path) -> list[Path]:
+    """The files below ``folder`` in path order, leaving out hidden ones and those in
+    hidden folders (an editor's backups, ``.git``)."""
+    return [
+        path
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and not any(p.startswith(".") for p in path.relative_to(folder).parts)
+    ]
+
+
+def read_articles(path: Path, note: Note) -> tuple[list[Article], str]:
+    """The articles of one file, mojibake repaired, and the file's decoded text.
+
+    Raises:
+        BadArticle: an unsupported type, an unreadable or empty file, or one its format's
+            reader refuses.
+    """
+    reader = READERS.get(path.suffix.lower())
+    if reader is None:
+        raise BadArticle(f"unsupported file type {path.suffix!r}")
+    text = decode_file(path, note)
+    if not text.strip():
+        raise BadArticle("empty file")
+    return repair_mojibake(reader(text, path.name, note), note), text
 
 
 def decode_file(path: Path, note: Note) -> str:

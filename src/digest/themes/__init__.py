@@ -57,7 +57,6 @@ from digest.themes.classifier import (
     ScopeDecision,
     Text,
     item_text,
-    theme_map,
 )
 from digest.themes.learned import LearnedModel, LearnedPart, load_learned
 
@@ -77,5 +76,4 @@ __all__ = [
     "Text",
     "item_text",
     "load_learned",
-    "theme_map",
 ]

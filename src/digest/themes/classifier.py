@@ -13,7 +13,7 @@ from typing import Literal
 from digest.model import Item, Scope, Taxonomy, Theme
 from digest.taxonomy import SCOPE_ID
 from digest.themes.learned import LearnedModel, LearnedPart, load_learned
-from digest.themes.matching import Matcher, Rule, compile_rules, resolve, words_of
+from digest.themes.matching import Matcher, Rule, compile_rules, resolve
 
 #: How many times a match in a title counts.
 TITLE_WEIGHT = 2.0
@@ -156,13 +156,16 @@ class Classifier:
         texts = tuple(texts)
         counts: dict[_Slot, int] = {}
         cancelled: dict[_Slot, int] = {}
+        words = 0
         for text in texts:
             matcher = self._matchers.get(text.language)
             if matcher is None:
                 continue
             parts: tuple[tuple[Where, str], ...] = (("title", text.title), ("body", text.body))
             for where, part in parts:
-                kept, vetoes = resolve(matcher.matches(part))
+                found, length = matcher.matches(part)
+                words += length
+                kept, vetoes = resolve(found)
                 for rule, _start, _end in kept:
                     slot = (rule.counted, text.language, where)
                     counts[slot] = counts.get(slot, 0) + 1
@@ -170,14 +173,16 @@ class Classifier:
                     slot = (rule, text.language, where)
                     counts[slot] = counts.get(slot, 0) + 1
                     cancelled[slot] = cancelled.get(slot, 0) + vetoed
-        return self._decide(texts, counts, cancelled)
+        return self._decide(texts, words, counts, cancelled)
 
     def _decide(
         self,
         texts: Sequence[Text],
+        words: int,
         counts: Mapping[_Slot, int],
         cancelled: Mapping[_Slot, int],
     ) -> Explanation:
+        """The scores, themes and scope of ``texts`` (``words`` long) from their matches."""
         totals, hits, exclusions = _points(counts, cancelled)
         parts: tuple[LearnedPart, ...] = ()
         if self.learned is not None:
@@ -193,7 +198,6 @@ class Classifier:
         assigned = tuple(t for _s, t in chosen)
         scope = None
         if self.scope is not None:
-            words = sum(len(words_of(t.title)) + len(words_of(t.body)) for t in texts)
             scope = _scope(self.scope, totals.get(SCOPE_ID, 0.0), words, assigned, hits)
         theme_hits = [h for h in hits if h.theme_id != SCOPE_ID]
         theme_hits.sort(key=lambda h: (self._order.get(h.theme_id, 0), -h.points, h.term, h.where))
@@ -258,8 +262,3 @@ def _repeats(count: int) -> float:
     """What ``count`` matches of one rule are worth: each repeat adds less, so a long
     article repeating one word does not drown the other themes it is about."""
     return math.sqrt(count)
-
-
-def theme_map(themes: Iterable[Theme]) -> Mapping[str, Theme]:
-    """Themes by id."""
-    return {theme.id: theme for theme in themes}

@@ -120,11 +120,6 @@ class Rule:
         """The rule its matches count for."""
         return self.head or self
 
-    @property
-    def conditional(self) -> bool:
-        """Whether the match counts only with (or without) something near it."""
-        return bool(self.near or self.unless)
-
 
 @dataclass
 class _Contexts:
@@ -212,8 +207,9 @@ class Matcher:
             found = self._candidates[word] = tuple(chosen.values())
         return found
 
-    def matches(self, text: str) -> list[Match]:
-        """Every rule, exclusion and context match in ``text``, in text order."""
+    def matches(self, text: str) -> tuple[list[Match], int]:
+        """Every rule, exclusion and context match in ``text``, in text order, and how many
+        words ``text`` has."""
         words = words_of(text)
         keys = [word_keys(self.language, w) for w in words]
         found: list[Match] = []
@@ -224,7 +220,7 @@ class Matcher:
                     w.matches(keys[start + n]) for n, w in enumerate(rule.words[1:], start=1)
                 ):
                     found.append((rule, start, end))
-        return found
+        return found, len(words)
 
 
 class _Positions:
@@ -237,7 +233,6 @@ class _Positions:
                 spans.setdefault(rule, []).append((start, end))
         self._starts = {rule: [s for s, _ in each] for rule, each in spans.items()}
         self._spans = spans
-        self._longest = {rule: len(rule.words) for rule in spans}
 
     def any_near(self, terms: Sequence[Rule], start: int, end: int, within: int) -> bool:
         for term in terms:
@@ -246,7 +241,7 @@ class _Positions:
                 continue
             # A span [s, e) is within reach when at most ``within`` words lie between:
             # s <= end + within and e >= start - within.
-            low = bisect_left(starts, start - within - self._longest[term])
+            low = bisect_left(starts, start - within - len(term.words))
             high = bisect_right(starts, end + within)
             if any(e >= start - within for _s, e in self._spans[term][low:high]):
                 return True

@@ -16,7 +16,7 @@ from digest.errors import ConfigError, DigestError
 from digest.labels import Label, write_labels_file
 from digest.sources import Report
 from digest.taxonomy import SCOPE_ID, load_taxonomy
-from digest.taxonomy_check import stored_items, stored_labels
+from digest.taxonomy_check import labelled_store, stored_items, stored_labels
 from digest.texts import LabelledText, read_texts
 from digest.themes.classifier import Classifier, item_text
 from digest.themes.learned import LearnedModel, LinearWeights, features
@@ -108,12 +108,8 @@ def learn(settings: Settings, paths: Sequence[Path], report: Report) -> LearnRes
             f"{settings.paths.themes} names no learned weights file: "
             'add `learned = "themes.learned.json"` at its top'
         )
-    if paths:
-        examples = [t for t in read_texts(paths, report) if t.label is not None]
-    else:
-        items = stored_items(settings)
-        labels = stored_labels(settings, items)
-        examples = [LabelledText(i.id, item_text(i), labels[i.id]) for i in items if i.id in labels]
+    texts = read_texts(paths, report) if paths else labelled_store(settings)
+    examples = [text for text in texts if text.label is not None]
     ids = [theme.id for theme in taxonomy.themes]
     model = train(examples, ids, with_scope=taxonomy.scope is not None)
     try:
