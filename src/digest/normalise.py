@@ -8,9 +8,11 @@ ones; the body becomes sanitised HTML and clean text.
 
 from __future__ import annotations
 
+import functools
 import html as html_lib
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from email.utils import parsedate_to_datetime
 from functools import cache
@@ -20,6 +22,16 @@ from zoneinfo import ZoneInfo
 import nh3
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
+from digest.clean import (
+    BODY_SCHEMES,
+    clean_line,
+    clean_text,
+    has_uncarried,
+    plain_line,
+    safe_link,
+    terminal_safe,
+    uncarried_escaped,
+)
 from digest.config import SUPPORTED_LANGUAGES
 from digest.model import Item, Problem, RawEntry
 
@@ -71,32 +83,74 @@ def normalise_entry(raw: RawEntry, *, now: datetime | None = None) -> Normalised
             Problem(raw.location, wrong or "no date", "date set to the time of reading")
         )
         published = now.astimezone(UTC).replace(microsecond=0)
-    url = canonical_url(raw.url) if raw.url else ""
-    safe_html = sanitise_html(raw.html, base=url or None)
+    note = functools.partial(_note, problems, raw.location)
+    if any(has_uncarried(text) for text in (raw.title, raw.source_name, raw.url or "", raw.html)):
+        note(f"characters no email or feed can carry in {clean_line(raw.title)[:80]!r}", "removed")
+    url = _link(raw.url, note)
+    safe_html = clean_text(sanitise_html(clean_text(raw.html), base=url or None))
     text = html_to_text(safe_html)
+    title = plain_line(raw.title)
+    if not title:
+        title = _stand_in_title(text, url, raw.source_name)
+        if raw.title.strip():
+            note(f"title {clean_line(raw.title)[:80]!r} is only markup", f"titled {title!r}")
     language = _language(raw.language)
     if language is None:
         # No declared language is ordinary (many feeds omit it): detect it quietly. A
         # declared value that is no language code is worth a line.
-        language = detect_language(f"{raw.title}\n{text}")
+        language = detect_language(f"{title}\n{text}")
         if raw.language:
-            what = f"language {raw.language!r} is not a language code for {raw.title!r}"
+            what = f"language {raw.language!r} is not a language code for {title!r}"
             problems.append(Problem(raw.location, what, f"detected {language}"))
     item = Item(
-        id=f"{raw.source_id}/{raw.key}",
+        id=f"{raw.source_id}/{_safe_key(raw.key)}",
         source_id=raw.source_id,
-        source_name=raw.source_name,
+        source_name=plain_line(raw.source_name),
         url=url,
-        title=collapse_space(html_lib.unescape(raw.title)),
+        title=title,
         published=published,
         language=language,
         text=text,
         html=safe_html,
-        authors=raw.authors,
-        tags=raw.tags,
-        translation_of=f"{raw.source_id}/{raw.translation_of}" if raw.translation_of else None,
+        authors=_plain_all(raw.authors),
+        tags=_plain_all(raw.tags),
+        translation_of=(
+            f"{raw.source_id}/{_safe_key(raw.translation_of)}" if raw.translation_of else None
+        ),
     )
     return Normalised(item, tuple(problems), provisional_date=wrong is not None)
+
+
+def _note(problems: list[Problem], location: str, what: str, action: str) -> None:
+    problems.append(Problem(location, what, action))
+
+
+def _link(raw_url: str | None, note: Callable[[str, str], None]) -> str:
+    """The entry's canonical http(s) link; anything else is dropped with a line."""
+    if not raw_url or not raw_url.strip():
+        return ""
+    link = safe_link(raw_url)
+    if link is None:
+        note(f"link {terminal_safe(raw_url[:80])!r} is not an http(s) address", "link dropped")
+        return ""
+    return canonical_url(link)
+
+
+def _stand_in_title(text: str, url: str, source_name: str, words: int = 12) -> str:
+    """A title for an entry without one: its first words, else its link, else its source."""
+    first = text.split(maxsplit=words)
+    if first:
+        return " ".join(first[:words]) + (" …" if len(first) > words else "")
+    return url or plain_line(source_name) or "untitled"
+
+
+def _plain_all(values: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(value for value in map(plain_line, values) if value)
+
+
+def _safe_key(key: str) -> str:
+    """An adapter key fit for an id: characters no output can carry percent-encoded."""
+    return key if not has_uncarried(key) else uncarried_escaped(key)
 
 
 def _published(raw: RawEntry, zone: ZoneInfo) -> tuple[datetime | None, str | None]:
@@ -178,11 +232,13 @@ def sanitise_html(markup: str, *, base: str | None = None) -> str:
 
 def _absolute_href(match: re.Match[str], base: str | None) -> str:
     # nh3 writes every attribute as name="escaped value", so this pattern sees them all.
-    if match.group(1).startswith(("https://", "http://", "mailto:")):
+    if match.group(1).startswith(("https://", "http://", "mailto:")) and not _ODD.search(
+        match.group(1)
+    ):
         return match.group(0)  # already absolute: the common case, left as it is
     value = html_lib.unescape(match.group(1))
-    resolved = urljoin(base, value) if base else value
-    if not urlsplit(resolved).scheme:
+    resolved = safe_link(urljoin(base, value) if base else value, BODY_SCHEMES)
+    if resolved is None:
         return ""
     return f' href="{html_lib.escape(resolved, quote=True)}"'
 
@@ -195,6 +251,8 @@ _CLEANER = nh3.Cleaner(
     link_rel="noopener noreferrer",
 )
 _HREF = re.compile(r' href="([^"]*)"')
+# What makes an absolute link worth a closer look: white space, controls, references.
+_ODD = re.compile(r"[\s&\x00-\x1f]")
 
 
 def html_to_text(markup: str) -> str:
@@ -247,3 +305,25 @@ def detect_language(text: str) -> str:
     """The most likely supported language of ``text`` (its first :data:`DETECT_CHARS`)."""
     code, _probability = _identifier().classify(text[:DETECT_CHARS])
     return str(code)
+
+
+def recleaned(item: Item) -> Item:
+    """``item`` as normalisation makes it now, for one read back from an older store.
+
+    Only the cleaning is redone (characters, markup in one-line fields, links): an
+    item already clean comes back equal, so the cost is a few linear passes.
+    """
+    url = (canonical_url(link) if (link := safe_link(item.url)) else "") if item.url else ""
+    text = clean_text(item.text)
+    title = plain_line(item.title) or _stand_in_title(text, url, item.source_name)
+    cleaned = replace(
+        item,
+        source_name=plain_line(item.source_name),
+        url=url,
+        title=title,
+        text=text,
+        html=clean_text(item.html),
+        authors=_plain_all(item.authors),
+        tags=_plain_all(item.tags),
+    )
+    return item if cleaned == item else cleaned
