@@ -121,7 +121,8 @@ def test_resolve_prefers_guid_confirmed_by_url_then_url_then_text() -> None:
     assert reused not in ("s/1", "s/new") and reused.startswith("s/")
 
 
-def test_first_source_wins_within_one_put(store: Store) -> None:
+def test_a_source_owns_its_items(store: Store) -> None:
+    """Two sources with one link: an item each, and neither changes the other's."""
     from datetime import UTC, datetime
 
     def item(source: str, title: str) -> Item:
@@ -137,9 +138,38 @@ def test_first_source_wins_within_one_put(store: Store) -> None:
             item("feed", "From the feed"), Keys("guid:feed/x", "url:https://same.example/", None)
         ),
     ]
-    assert store.put(entries).added == 1
-    assert [i.title for i in store.all_items()] == ["From the file"]
-    assert store.put(entries).unchanged == 1
+    assert store.put(entries).added == 2
+    assert sorted((i.id, i.title) for i in store.all_items()) == [
+        ("articles/x", "From the file"),
+        ("feed/x", "From the feed"),
+    ]
+    assert store.put(entries).unchanged == 2
+
+
+def test_a_feed_reusing_another_sources_link_cannot_take_its_item(
+    tmp_path: Path, store: Store
+) -> None:
+    """The official item stays as published after its feed entry rolled off and another
+    feed reuses its link; the other feed's entry is an item of its own."""
+    official = ("Ministers meet on AI", "https://gov.example/ai", "g1", "The official text.")
+    assert ingest(tmp_path, store, feed(official)) == (1, 0, 0)
+    taker = ("Ministers resign", "https://gov.example/ai", "t1", "A text that replaces it.")
+    path = tmp_path / "taker.xml"
+    path.write_text(feed(taker), encoding="utf-8")
+    problems: list[Problem] = []
+    store.put(build_incoming(FeedSource("taker", str(path), timezone="UTC"), problems.append))
+    items = {i.source_id: i for i in store.all_items()}
+    assert items["churn"].title == "Ministers meet on AI"
+    assert items["churn"].text == "The official text."
+    assert items["taker"].title == "Ministers resign"
+    assert items["taker"].id.startswith("taker/")
+    # Read again, each stays itself.
+    store.put(build_incoming(FeedSource("taker", str(path), timezone="UTC"), problems.append))
+    assert ingest(tmp_path, store, feed(official)) == (0, 0, 1)
+    assert {i.source_id: i.title for i in store.all_items()} == {
+        "churn": "Ministers meet on AI",
+        "taker": "Ministers resign",
+    }
 
 
 def test_large_feeds_with_state_in_one_sqlite_store(tmp_path: Path, store: Store) -> None:
@@ -158,8 +188,8 @@ def test_large_feeds_with_state_in_one_sqlite_store(tmp_path: Path, store: Store
     problems: list[Problem] = []
     counts = ingest(sources, store, problems.append)
     assert problems == []
-    # The second feed carries the same links: its entries are the first feed's items.
-    assert (counts.added, counts.updated, counts.unchanged) == (700, 0, 0)
+    # The second feed carries the same links: its entries are items of its own.
+    assert (counts.added, counts.updated, counts.unchanged) == (1400, 0, 0)
     assert [s.failures for s in store.feed_states()] == [0, 0]
 
 

@@ -4,7 +4,8 @@ Items are joined (union-find) when any of these holds, and only between items
 published at most :data:`WINDOW` apart (except explicit ``translation_of``):
 
 1. ``translation_of`` names the other item;
-2. their links differ only by a language segment (``/fr/`` and ``/nl/``, ``-fr``);
+2. they have the same link (two sources, each with its own item), or their
+   links differ only by a language segment (``/fr/`` and ``/nl/``, ``-fr``);
 3. near-duplicate text: MinHash over word 3-shingles, candidates from LSH (so
    the cost stays near-linear), confirmed by the estimated Jaccard similarity;
 4. other languages, same event: they share at least three rare "anchors" (numbers
@@ -15,6 +16,7 @@ published at most :data:`WINDOW` apart (except explicit ``translation_of``):
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections import Counter, defaultdict
@@ -70,12 +72,23 @@ def _close(a: Item, b: Item) -> bool:
 
 def _url_variants(items: Sequence[Item]) -> Iterable[tuple[Item, Item]]:
     buckets: dict[str, list[Item]] = defaultdict(list)
+    same: dict[str, list[Item]] = defaultdict(list)
     for item in items:
         if item.url:
             parts = urlsplit(item.url)
+            same[item.url].append(item)
             path = _LANGUAGE_SEGMENT.sub("*", parts.path)
             if path != parts.path:
                 buckets[f"{parts.netloc}{path}?{parts.query}"].append(item)
+    for bucket in same.values():
+        # One link read from several sources, once each: each item joined to the next (in
+        # date order), which joins them all without comparing every pair. A link a source
+        # gives several of its items (its home page) names no one article.
+        sources = Counter(item.source_id for item in bucket)
+        if len(sources) > 1 and max(sources.values()) == 1:
+            for a, b in itertools.pairwise(bucket):
+                if _close(a, b):
+                    yield a, b
     for bucket in buckets.values():
         for i, a in enumerate(bucket):
             for b in bucket[i + 1 :]:

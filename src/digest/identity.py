@@ -5,8 +5,7 @@ The policy, in order:
 1. An entry's own key: ``file:<source>/<path>`` for an article file, else
    ``guid:<source>/<guid>`` for a feed entry whose GUID is unique in its feed.
 2. Its canonical URL, ``url:<url>``, when unique in its source's batch (a feed
-   that gives every entry the same link does not get them merged). URL keys
-   are shared by all sources: the same article reached twice is one item.
+   that gives every entry the same link does not get them merged).
 3. A hash of its clean text (of its title when it has no text),
    ``text:<source>/<sha>``, when unique in the batch.
 
@@ -16,6 +15,12 @@ names, or when the entry has no URL: then it is that item, updated in place
 other text is a GUID reused for a new article: a new item. Failing the GUID,
 a known URL, then a known text, names the item: a feed that re-issues every
 GUID adds nothing. Every key seen is bound to the item it resolved to.
+
+A source owns its items: only its own items can be found by its entries. A URL
+key is the one key two sources can share; it stays bound to the first source's
+item, and another source's entry with that URL is an item of its own source (the
+two are one story, see :mod:`digest.cluster`). So no feed can change, replace or
+take over an item another source published.
 """
 
 from __future__ import annotations
@@ -68,12 +73,26 @@ def _proposed(raw: RawEntry, item: Item) -> tuple[str | None, str | None, str | 
     return own, url, text
 
 
+def owns(source_id: str, item_id: str) -> bool:
+    """Whether ``item_id`` names an item of source ``source_id`` (ids are ``<source>/<key>``)."""
+    return item_id.startswith(f"{source_id}/")
+
+
 def resolve(item: Item, keys: Keys, known: Mapping[str, str]) -> str:
-    """The id ``item`` is stored under, given the ``known`` key -> item id bindings."""
-    by_own = known.get(keys.own) if keys.own else None
-    by_url = known.get(keys.url) if keys.url else None
-    by_text = known.get(keys.text) if keys.text else None
-    if by_own is not None and (keys.url is None or by_own in (by_url, by_text)):
+    """The id ``item`` is stored under, given the ``known`` key -> item id bindings.
+
+    Only bindings to items of ``item``'s own source count: a URL bound to another
+    source's item is as if unknown, so no source can change another's item.
+    """
+
+    def mine(key: str | None) -> str | None:
+        found = known.get(key) if key else None
+        return found if found is not None and owns(item.source_id, found) else None
+
+    # A URL another source holds says nothing about this source's items.
+    url = keys.url if keys.url is None or keys.url not in known or mine(keys.url) else None
+    by_own, by_url, by_text = mine(keys.own), mine(url), mine(keys.text)
+    if by_own is not None and (url is None or by_own in (by_url, by_text)):
         return by_own
     if by_url is not None:
         return by_url
