@@ -14,7 +14,7 @@ from typing import Any, Protocol
 from digest.cluster import WINDOW
 from digest.config import Settings
 from digest.edition import build_edition
-from digest.errors import InputError
+from digest.errors import InputError, RenderError
 from digest.ingest import StateLog, ingest
 from digest.model import Edition, Period, PeriodKind, Problem
 from digest.outbox import Outbox
@@ -28,6 +28,7 @@ from digest.publish import (
     publish_web_indexes,
 )
 from digest.render.email import EmailRenderer
+from digest.render.guard import without_unrenderable
 from digest.render.web import WebRenderer
 from digest.sources import Report, adapters_for, read_feed_list
 from digest.sources.http import HttpFetcher
@@ -132,7 +133,8 @@ class Publisher:
     :func:`build` publishes every period of a range with it; :mod:`digest.schedule`
     publishes the periods a schedule is due, under the schedule's edition ids and with
     versions. Use it as a context manager: it holds the store, an HTTP client and the
-    translators. Opening it removes what killed writes left in the outbox.
+    translators. Opening it takes the outbox's writer lock (waiting for another build) and
+    removes what killed writes left in the outbox.
     """
 
     def __init__(self, settings: Settings, report: Report | None = None) -> None:
@@ -146,14 +148,20 @@ class Publisher:
         self.renderer = EmailRenderer(settings)
         self.web = WebRenderer(self.renderer, self.themes)
         self.outbox = Outbox(settings.paths.outbox)
-        self.outbox.clean_leftovers()
-        self.store = Store(settings.store_url)
+        # Another writer of this outbox is waited for; what killed writers left goes.
+        self.outbox.open(wait=settings.outbox_wait)
+        try:
+            self.store = Store(settings.store_url)
+        except BaseException:
+            self.outbox.close()
+            raise
         self._fetcher = HttpFetcher()
         try:
             self._chain = open_chain(settings, self.store, self._collect)
         except BaseException:
             self._fetcher.close()
             self.store.close()
+            self.outbox.close()
             raise
 
     def __enter__(self) -> Publisher:
@@ -169,6 +177,7 @@ class Publisher:
         finally:
             self._fetcher.close()
             self.store.close()
+            self.outbox.close()
 
     def _collect(self, problem: Problem) -> None:
         self.problems.append(problem)
@@ -230,9 +239,15 @@ class Publisher:
                 content changes; publishing the same content again changes nothing.
             extra: more manifest entries (a schedule's name and audience).
         """
-        result = publish_edition(
-            edition, self.renderer, self.outbox, versioned=versioned, extra=extra
-        )
+        try:
+            result = publish_edition(
+                edition, self.renderer, self.outbox, versioned=versioned, extra=extra
+            )
+        except RenderError:
+            edition = without_unrenderable(edition, self.renderer, self._collect)
+            result = publish_edition(
+                edition, self.renderer, self.outbox, versioned=versioned, extra=extra
+            )
         return publish_web(edition, self.web, self.outbox, result)
 
     def finish(self) -> int:

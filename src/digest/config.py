@@ -250,6 +250,37 @@ class ScheduleSettings(BaseModel):
         return ZoneInfo(self.timezone)
 
 
+class Limits(BaseModel):
+    """What one source may cost at most (``[limits]``, ``DIGEST_LIMITS__*``).
+
+    A source that reaches a limit is cut there and the run goes on; each cut is one
+    warning line naming the file or URL. The defaults are far above what a real feed
+    or article needs.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    #: Bytes of one feed (download or local file), after every layer of decompression
+    #: (HTTP ``Content-Encoding`` and a gzip body inside it); a larger feed is skipped.
+    #: Default 10 MiB.
+    feed_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    #: Entries read from one feed (and objects from one JSON article file); the rest
+    #: are skipped. Default 2,000.
+    feed_entries: int = Field(default=2_000, ge=1)
+    #: Characters of one item's body (HTML as the source gave it); the rest is cut.
+    #: Default 200,000.
+    item_chars: int = Field(default=200_000, ge=1_000)
+    #: Characters of one item's title; the rest is cut. Default 1,000.
+    title_chars: int = Field(default=1_000, ge=50)
+    #: Bytes of one article file; a larger file is skipped. Default 5 MB.
+    article_bytes: int = Field(default=5_000_000, ge=1024)
+    #: Seconds one feed's download may take in all (every attempt, wait and byte): a
+    #: server that answers slowly is cut off. Default 60.
+    fetch_seconds: float = Field(default=60.0, gt=0, le=3600)
+    #: Warning lines shown per source; the others are counted in one line. Default 20.
+    warnings_per_source: int = Field(default=20, ge=1, le=1_000)
+
+
 class Settings(BaseSettings):
     """Validated settings of one digest."""
 
@@ -293,12 +324,16 @@ class Settings(BaseSettings):
     email_max_bytes: int = Field(default=100_000, ge=20_000)
     #: Processes reading sources at once: 0 one per CPU core (at most 8), 1 no pool.
     ingest_workers: int = Field(default=0, ge=0, le=64)
+    #: Seconds a build waits for another build or scheduled run writing the same outbox.
+    outbox_wait: float = Field(default=600.0, ge=0)
     #: Machine translation backends (reviewed translations need no setting).
     translation: TranslationSettings = TranslationSettings()
     #: Scheduled editions (``[[schedules]]``), run by ``digest schedule``.
     schedules: tuple[ScheduleSettings, ...] = ()
     #: Delivery of editions by ``digest send``.
     smtp: SmtpSettings = SmtpSettings()
+    #: What one source may cost at most (sizes, entries, time, warning lines).
+    limits: Limits = Limits()
 
     @field_validator("languages", mode="before")
     @classmethod

@@ -8,16 +8,23 @@ atomic on every database. A lock whose holder has not renewed it since
 runs, is taken over with a compare-and-set on the owner and time that were read:
 two contenders cannot both take over the same lock. The holder taking its own
 lock again renews it.
+
+:class:`FileLock` is the other kind: a lock file of one machine, which the outbox's
+writers take (see :meth:`digest.outbox.Outbox.open`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import socket
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy import Engine, select, update
 from sqlalchemy.engine import Connection
@@ -140,3 +147,96 @@ def _dead_here(owner: str) -> bool:
     except OSError:  # exists, but not ours to signal
         return False
     return False
+
+
+# -- A lock file for one machine -------------------------------------------------------------
+
+
+class FileLock:
+    """An exclusive ``flock`` on a file, held by this process; the holder's pid inside.
+
+    Written by hand rather than with the ``filelock`` package: the waiting process
+    names the holder (its pid, written in the file), and forked children (ingest
+    workers) close their copy at once, so the lock never outlives the process that
+    took it. The kernel drops a ``flock`` when its holder dies, however it dies.
+    """
+
+    #: Seconds between two looks while waiting.
+    POLL = 0.2
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._descriptor: int | None = None
+
+    @property
+    def held(self) -> bool:
+        """Whether this process holds the lock."""
+        return self._descriptor is not None
+
+    def acquire(self, wait: float, waiting: Callable[[str], None] = lambda holder: None) -> bool:
+        """Take the lock, waiting at most ``wait`` seconds; False when it stayed taken.
+
+        Args:
+            waiting: called once with the holder's pid (or ``"?"``) when the lock is taken
+                and this call starts waiting.
+
+        Raises:
+            OSError: the lock file cannot be created or opened.
+        """
+        if self._descriptor is not None:
+            return True
+        descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        deadline = time.monotonic() + wait
+        told = False
+        try:
+            while True:
+                try:
+                    fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        os.close(descriptor)
+                        return False
+                    if not told:
+                        waiting(self.holder())
+                        told = True
+                    time.sleep(self.POLL)
+            os.ftruncate(descriptor, 0)
+            os.pwrite(descriptor, f"{os.getpid()}\n".encode(), 0)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.close(descriptor)
+            raise
+        self._descriptor = descriptor
+        _HELD[descriptor] = os.getpid()
+        return True
+
+    def holder(self) -> str:
+        """The pid written by the holder, ``"?"`` when unreadable."""
+        try:
+            text = self.path.read_text(encoding="ascii").strip()
+        except (OSError, ValueError):
+            return "?"
+        return text if text.isdigit() else "?"
+
+    def release(self) -> None:
+        """Give the lock back (closing the file drops it)."""
+        descriptor, self._descriptor = self._descriptor, None
+        if descriptor is not None and _HELD.pop(descriptor, None) == os.getpid():
+            os.close(descriptor)
+
+
+#: Descriptors of the file locks held, with the pid that took each.
+_HELD: dict[int, int] = {}
+
+
+def _forget_in_child() -> None:
+    # A forked child shares its parent's lock through the inherited descriptor: close it,
+    # so that the lock goes with the parent (the parent's descriptor keeps it held).
+    for descriptor in list(_HELD):
+        with contextlib.suppress(OSError):
+            os.close(descriptor)
+    _HELD.clear()
+
+
+os.register_at_fork(after_in_child=_forget_in_child)

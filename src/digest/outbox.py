@@ -15,26 +15,42 @@ outside the outbox. Temporary names carry the writer's process id
 (``.weekly-2021-W06.4242.new``, ``.editions.fr.xml.4242.tmp``), so what a killed
 writer left can be told from what a running one is writing, and removed by
 :meth:`Outbox.clean_leftovers` (one machine per outbox: ids are this machine's).
+
+A writer first takes the outbox's lock file, ``.lock`` (:meth:`Outbox.open`): a
+second build on the same outbox waits for the first to finish, then goes on, or
+gives up with one line after ``outbox_wait`` seconds. A write that fails (a full
+disk, a read-only or foreign-owned folder) is one :class:`RenderError` naming the
+file and the cause; what was published before stays as it was.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
 import json
+import logging
 import os
 import re
 import shutil
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from digest.errors import RenderError
+from digest.locks import FileLock
+
+log = logging.getLogger("digest.outbox")
 
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$")
 # A temporary name: the target's name, the writer's process id (absent in older
 # versions), and what it is: a new edition folder, a replaced one, a file.
 _LEFTOVER = re.compile(r"^\.(?P<name>.+?)(?:\.(?P<pid>\d+))?\.(?P<kind>new|old|tmp)$")
 MANIFEST = "manifest.json"
+#: The writers' lock file, in the outbox's root.
+LOCK = ".lock"
+#: Seconds a writer waits for another one by default.
+WAIT = 600.0
 
 
 def sha256(data: bytes) -> str:
@@ -47,6 +63,60 @@ class Outbox:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._lock = FileLock(root / LOCK)
+
+    def open(self, *, wait: float = WAIT) -> None:
+        """Become the outbox's writer: create it, take its lock, remove what killed writers left.
+
+        Another process writing the outbox (a build, a scheduled run) is waited for, at
+        most ``wait`` seconds; a line is logged when waiting starts. The lock is held
+        until :meth:`close` or the end of the process.
+
+        Raises:
+            RenderError: the outbox cannot be created or written, or stayed locked.
+        """
+        with _failing("cannot write to the outbox", self.root):
+            if self.root.exists() and not self.root.is_dir():
+                raise RenderError(f"outbox {self.root} is a file, not a folder")
+            self.root.mkdir(parents=True, exist_ok=True)
+            taken = self._lock.acquire(wait, self._waiting(wait))
+        if not taken:
+            raise RenderError(
+                f"outbox {self.root} is locked by another digest process (pid "
+                f"{self._lock.holder()}, lock file {self._lock.path}) after waiting {wait:g} s;"
+                " try again when it has finished"
+            )
+        try:
+            for folder in (self.root, *(self.root / n for n in ("editions", "feeds", "web"))):
+                if folder.is_dir():
+                    self._probe(folder)
+            self.clean_leftovers()
+        except BaseException:
+            self.close()
+            raise
+
+    def _waiting(self, wait: float) -> Callable[[str], None]:
+        def tell(holder: str) -> None:
+            log.warning(
+                "digest: outbox %s is being written by another digest process (pid %s); "
+                "waiting for it, at most %g s",
+                self.root,
+                holder,
+                wait,
+            )
+
+        return tell
+
+    def _probe(self, folder: Path) -> None:
+        # Fail before the sources are read, not half-way through the editions.
+        probe = folder / f".probe.{os.getpid()}.tmp"
+        with _failing("cannot write to the outbox", folder):
+            probe.write_bytes(b"")
+            probe.unlink()
+
+    def close(self) -> None:
+        """Give the writers' lock back (see :meth:`open`)."""
+        self._lock.release()
 
     def path(self, *parts: str) -> Path:
         """``root/part/...``, refusing any part that could leave the outbox.
@@ -78,19 +148,25 @@ class Outbox:
         self.clean_leftovers(target.parent, prefix=f".{edition_id}.")
         staging = target.with_name(f".{edition_id}.{os.getpid()}.new")
         retired = target.with_name(f".{edition_id}.{os.getpid()}.old")
+        writing = staging
         try:
-            staging.mkdir(parents=True)
-            for name, data in sorted(contents.items()):
-                self.path("editions", edition_id, name)  # validates the name
-                _write_synced(staging / name, data)
-            _sync_folder(staging)
-            if target.exists():
-                target.rename(retired)
-            staging.rename(target)
-            _sync_folder(target.parent)
+            with _failing(f"cannot write edition {edition_id}", lambda: writing):
+                staging.mkdir(parents=True)
+                for name, data in sorted(contents.items()):
+                    self.path("editions", edition_id, name)  # validates the name
+                    writing = target / name  # named as it will be published
+                    _write_synced(staging / name, data)
+                writing = staging
+                _sync_folder(staging)
+                if target.exists():
+                    writing = target
+                    target.rename(retired)
+                staging.rename(target)
+                _sync_folder(target.parent)
         except BaseException:
-            if retired.exists() and not target.exists():
-                retired.rename(target)
+            with contextlib.suppress(OSError):
+                if retired.exists() and not target.exists():
+                    retired.rename(target)
             shutil.rmtree(staging, ignore_errors=True)
             raise
         shutil.rmtree(retired, ignore_errors=True)
@@ -150,13 +226,15 @@ class Outbox:
         target = self.path(*parts)
         if target.is_file() and target.read_bytes() == data:
             return False
-        target.parent.mkdir(parents=True, exist_ok=True)
         temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
         try:
-            _write_synced(temporary, data)
-            os.replace(temporary, target)
+            with _failing("cannot write", target):
+                target.parent.mkdir(parents=True, exist_ok=True)
+                _write_synced(temporary, data)
+                os.replace(temporary, target)
         except BaseException:
-            temporary.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                temporary.unlink(missing_ok=True)
             raise
         return True
 
@@ -182,6 +260,36 @@ def manifest_bytes(manifest: Mapping[str, Any]) -> bytes:
 def _with_hashes(files: Mapping[str, bytes], manifest: Mapping[str, Any]) -> dict[str, Any]:
     """The manifest as published: with the SHA-256 of every file."""
     return {**manifest, "files": {name: sha256(data) for name, data in sorted(files.items())}}
+
+
+#: What an operator is told for the errors a full, read-only or foreign disk gives.
+_CAUSES = {
+    errno.ENOSPC: "the disk is full",
+    errno.EDQUOT: "the disk quota is exceeded",
+    errno.EROFS: "the file system is read-only",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "operation not permitted",
+    errno.ENOTDIR: "a file stands where a folder should be",
+    errno.EEXIST: "a file stands where a folder should be",
+}
+
+
+@contextlib.contextmanager
+def _failing(what: str, where: Path | Callable[[], Path]) -> Iterator[None]:
+    """Turn an OSError into one RenderError: what failed, the path, the cause.
+
+    ``where`` is the path, or a function giving it (the file being written when it failed).
+    """
+    try:
+        yield
+    except OSError as exc:
+        path = where() if callable(where) else where
+        cause = _CAUSES.get(exc.errno or 0, exc.strerror or str(exc))
+        if exc.errno in (errno.EACCES, errno.EPERM):
+            cause += f" (this process runs as uid {os.geteuid()})"
+        raise RenderError(
+            f"{what}: {path}: {cause}; what was published before is unchanged"
+        ) from exc
 
 
 def _running(pid: str | None) -> bool:

@@ -8,7 +8,6 @@ feed's state: HTTP validators, last success, last error, failures in a row.
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields, replace
@@ -32,9 +31,11 @@ from sqlalchemy.exc import (
     SQLAlchemyError,
 )
 
+from digest import sqlite_file
 from digest.errors import StoreError
-from digest.identity import Incoming, resolve
+from digest.identity import Incoming, owns, resolve
 from digest.model import FeedState, Item
+from digest.normalise import recleaned
 from digest.schema import (
     aware_utc,
     feeds_table,
@@ -90,15 +91,23 @@ class Store:
             parsed = make_url(url)
         except ArgumentError as exc:
             raise StoreError(f"store_url {url!r} is not a database URL") from exc
+        #: The store as messages name it: the SQLite file, or the URL without password.
+        self.name = parsed.render_as_string(hide_password=True)
+        file = None
         if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            file = Path(parsed.database)
+            self.name = str(file)
+            sqlite_file.prepare(file, _create_tables)
         try:
             self.engine: Engine = create_engine(parsed)
+            event.listen(self.engine, "handle_error", sqlite_file.DamageReport(self.name))
             if parsed.get_backend_name() == "sqlite":
-                event.listen(self.engine, "connect", _sqlite_pragmas)
+                event.listen(self.engine, "connect", sqlite_file.sqlite_pragmas)
+            if file is not None:
+                sqlite_file.quick_check(self.engine, self.name)
             _create_tables(self.engine)
         except SQLAlchemyError as exc:
-            raise StoreError(f"cannot open store {parsed.render_as_string()}: {exc}") from exc
+            raise StoreError(f"cannot open store {self.name}: {sqlite_file.reason(exc)}") from exc
 
     def close(self) -> None:
         """Release the connections."""
@@ -127,9 +136,9 @@ class Store:
             return counts
 
         try:
-            return _raced(attempt)
+            return raced(attempt)
         except SQLAlchemyError as exc:
-            raise StoreError(f"cannot write items: {exc}") from exc
+            raise StoreError(f"cannot write items: {sqlite_file.reason(exc)}") from exc
 
     def _put(self, entries: Sequence[Incoming], written: set[str]) -> StoreCounts:
         total = StoreCounts(0, 0, 0)
@@ -143,7 +152,10 @@ class Store:
                 for entry in batch:
                     item_id = resolve(entry.item, entry.keys, known)
                     for key in entry.keys.present():
-                        if known.get(key) != item_id:
+                        bound = known.get(key)
+                        if bound is not None and not owns(entry.item.source_id, bound):
+                            continue  # another source's URL stays theirs
+                        if bound != item_id:
                             bindings[key] = item_id
                             known[key] = item_id
                     if item_id in written:
@@ -212,7 +224,9 @@ class Store:
                 conn.execute(feeds_table.delete().where(feeds_table.c.id == state.id))
                 conn.execute(feeds_table.insert().values(**values))
         except SQLAlchemyError as exc:
-            raise StoreError(f"cannot write feed state of {state.id}: {exc}") from exc
+            raise StoreError(
+                f"cannot write feed state of {state.id}: {sqlite_file.reason(exc)}"
+            ) from exc
 
     def feed_states(self) -> list[FeedState]:
         """Every remembered feed state, by feed id."""
@@ -279,9 +293,9 @@ class Store:
         """
         entries = list(entries)
         try:
-            return _raced(lambda: self._put_translations(entries))
+            return raced(lambda: self._put_translations(entries))
         except SQLAlchemyError as exc:
-            raise StoreError(f"cannot write translations: {exc}") from exc
+            raise StoreError(f"cannot write translations: {sqlite_file.reason(exc)}") from exc
 
     def _put_translations(self, entries: Sequence[StoredTranslation]) -> StoreCounts:
         table = translations_table
@@ -309,7 +323,7 @@ class Store:
 _OPEN_ATTEMPTS = 8
 
 
-def _raced(call: Callable[[], R]) -> R:
+def raced(call: Callable[[], R]) -> R:
     """``call`` (one transaction), done again when another process raced it.
 
     Processes sharing a store (schedulers, senders) can read the same state and then
@@ -334,30 +348,7 @@ def _create_tables(engine: Engine) -> None:
     finds a table missing that the first creates just before it does, and fails.
     Trying again sees the tables in place.
     """
-    _raced(lambda: metadata.create_all(engine))
-
-
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # Wait for another process's write instead of failing at once.
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA busy_timeout = 30000")
-    # WAL lets readers work during a write and, with synchronous=NORMAL, commits without
-    # an fsync each: a crash of the program loses nothing; a power cut may lose the last
-    # commits, which the next run reads again from the sources. Switching to WAL needs
-    # the database to itself and does not wait (no busy handler): retry while another
-    # process opens it; once in WAL it stays so and later opens skip this.
-    mode = cursor.execute("PRAGMA journal_mode").fetchone()[0]
-    for attempt in range(_OPEN_ATTEMPTS):
-        if str(mode).lower() == "wal":
-            break
-        try:
-            mode = cursor.execute("PRAGMA journal_mode=WAL").fetchone()[0]
-        except sqlite3.OperationalError:
-            if attempt == _OPEN_ATTEMPTS - 1:
-                raise
-            time.sleep(0.05 * (attempt + 1))
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
+    raced(lambda: metadata.create_all(engine))
 
 
 def _batches(items: Iterable[T]) -> Iterator[Sequence[T]]:
@@ -384,6 +375,12 @@ _ITEM_FIELDS = fields(Item)
 
 
 def _from_row(row: Any) -> Item:
+    # Cleaned again as it is read: a store written before a cleaning rule existed holds
+    # items that rule would have changed (a control character in a title).
+    return recleaned(_raw_from_row(row))
+
+
+def _raw_from_row(row: Any) -> Item:
     return Item(
         id=row["id"],
         source_id=row["source_id"],

@@ -1,0 +1,166 @@
+"""The store's SQLite file: created whole, checked when opened, its failures in one line.
+
+A new store file is made under a temporary name, its tables created, and only
+then linked into place: no process ever sees a store file of zero bytes that is
+being created, so a file of zero bytes, or one that does not start like a SQLite
+database, is always a damaged store and is reported, never silently taken as a
+new one (which would forget every item and the send log). An existing file is
+checked with ``PRAGMA quick_check`` when opened; errors SQLite gives later
+(damaged pages, a full disk, a read-only file) become one :class:`StoreError`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import ExceptionContext
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+from digest.errors import StoreError
+
+#: The first 16 bytes of every SQLite 3 database file.
+HEADER = b"SQLite format 3\x00"
+#: Tries at switching a new connection to WAL while another process opens the file.
+_WAL_ATTEMPTS = 8
+#: Problems ``PRAGMA quick_check`` lists at most.
+_CHECK_LIMIT = 3
+
+_DAMAGED_HINT = "restore it from a backup, or move it away to start a new store"
+
+
+def reason(exc: BaseException) -> str:
+    """One line for a database error: the driver's message, without SQLAlchemy's SQL dump."""
+    text = str(exc.orig) if isinstance(exc, DBAPIError) and exc.orig is not None else str(exc)
+    return (text.strip().splitlines() or [type(exc).__name__])[0]
+
+
+def damaged(name: str, why: str) -> StoreError:
+    """The error for a store file that is not a usable database."""
+    return StoreError(f"store {name} is damaged ({why}): {_DAMAGED_HINT}")
+
+
+def prepare(path: Path, create_tables: Callable[[Engine], None]) -> None:
+    """Check an existing store file, or create a new one whole (tables included).
+
+    Raises:
+        StoreError: the file is empty, is not a SQLite database, cannot be read, or
+            the new one cannot be written.
+    """
+    try:
+        with path.open("rb") as handle:
+            start = handle.read(len(HEADER))
+    except FileNotFoundError:
+        _create(path, create_tables)
+        return
+    except OSError as exc:
+        raise StoreError(f"cannot read store file {path}: {exc.strerror}") from exc
+    if not start:
+        raise StoreError(
+            f"store file {path} is empty: it is not a digest store (a new store is never "
+            "an empty file); restore it from a backup, or remove it to start a new store"
+        )
+    if start != HEADER:
+        raise StoreError(
+            f"store file {path} is not a SQLite database: restore it from a backup, "
+            "or move it away to start a new store"
+        )
+
+
+def _create(path: Path, create_tables: Callable[[Engine], None]) -> None:
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.new")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary.unlink(missing_ok=True)
+        engine = create_engine(f"sqlite:///{temporary}")
+        event.listen(engine, "connect", sqlite_pragmas)
+        try:
+            create_tables(engine)
+        finally:
+            engine.dispose()  # the last connection closing checkpoints and removes the WAL
+        # Another process may have created it at the same moment: theirs is as good.
+        with contextlib.suppress(FileExistsError):
+            os.link(temporary, path)
+    except OSError as exc:
+        raise StoreError(f"cannot create store file {path}: {exc.strerror}") from exc
+    except SQLAlchemyError as exc:
+        raise StoreError(f"cannot create store file {path}: {reason(exc)}") from exc
+    finally:
+        for leftover in (temporary, *temporary.parent.glob(f"{temporary.name}-*")):
+            leftover.unlink(missing_ok=True)
+
+
+def quick_check(engine: Engine, name: str) -> None:
+    """Raise :class:`StoreError` when SQLite finds damaged pages in the store.
+
+    ``quick_check`` reads every page once (linear in the file's size, about a second
+    per gigabyte), without comparing indexes to their tables as ``integrity_check`` does.
+    """
+    with engine.connect() as conn:
+        found = [str(row[0]) for row in conn.exec_driver_sql(f"PRAGMA quick_check({_CHECK_LIMIT})")]
+    if found != ["ok"]:
+        raise damaged(name, "; ".join(found))
+
+
+class DamageReport:
+    """A ``handle_error`` listener: SQLite errors about the file itself become StoreError.
+
+    Errors about concurrency (a busy or locked database, a constraint) are left as they
+    are, for the callers that retry them.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __call__(self, context: ExceptionContext) -> BaseException | None:
+        error = context.original_exception
+        code = getattr(error, "sqlite_errorcode", None)
+        if not isinstance(error, sqlite3.Error) or code is None:
+            return None
+        why = str(error)
+        # SQLite's primary result codes (https://sqlite.org/rescode.html) that mean the
+        # file itself is the problem.
+        match code & 0xFF:
+            case 11 | 26:  # SQLITE_CORRUPT, SQLITE_NOTADB
+                return damaged(self.name, why)
+            case 13:  # SQLITE_FULL
+                return StoreError(
+                    f"store {self.name}: the disk is full ({why}); nothing was written"
+                )
+            case 8:  # SQLITE_READONLY
+                return StoreError(f"store {self.name} cannot be written ({why})")
+            case 14:  # SQLITE_CANTOPEN
+                return StoreError(f"cannot open store {self.name} ({why})")
+            case 10:  # SQLITE_IOERR
+                return StoreError(f"store {self.name}: disk I/O error ({why})")
+        return None
+
+
+def sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """Settings of every SQLite connection (a ``connect`` listener)."""
+    # Wait for another process's write instead of failing at once.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA busy_timeout = 30000")
+    # WAL lets readers work during a write and, with synchronous=NORMAL, commits without
+    # an fsync each: a crash of the program loses nothing; a power cut may lose the last
+    # commits, which the next run reads again from the sources. Switching to WAL needs
+    # the database to itself and does not wait (no busy handler): retry while another
+    # process opens it; once in WAL it stays so and later opens skip this.
+    mode = cursor.execute("PRAGMA journal_mode").fetchone()[0]
+    for attempt in range(_WAL_ATTEMPTS):
+        if str(mode).lower() == "wal":
+            break
+        try:
+            mode = cursor.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+        except sqlite3.OperationalError:
+            if attempt == _WAL_ATTEMPTS - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
