@@ -18,8 +18,10 @@ language model are inherited, not pickled; elsewhere reading is serial.
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import signal
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -148,11 +150,38 @@ def _read_all(
     _JOB = (adapters, states, now)
     try:
         context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=count, mp_context=context) as pool:
+        with ProcessPoolExecutor(
+            max_workers=count,
+            mp_context=context,
+            initializer=_worker_started,
+            initargs=(os.getpid(),),
+        ) as pool:
             # map keeps the order of the sources, whatever order the workers finish in.
             yield from pool.map(_read_in_worker, range(len(adapters)))
     finally:
         _JOB = None
+
+
+def _worker_started(parent: int) -> None:
+    """Make this worker die with the process that started it, however that one ends.
+
+    A build killed (SIGKILL) while its workers wait on their pipes would otherwise leave
+    them waiting forever, holding its output (``digest build | tee`` never ends) and its
+    files open: the kernel sends them SIGKILL when their parent dies (Linux's
+    ``PR_SET_PDEATHSIG``; workers fork only on Linux). SIGKILL, not SIGTERM: a fork keeps
+    the parent's handlers, and the scheduler's SIGTERM handler does not exit. Workers
+    hold nothing to clean up: they never write the store or the outbox.
+    """
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+        error = ctypes.get_errno()
+        raise OSError(error, f"prctl(PR_SET_PDEATHSIG): {os.strerror(error)}")
+    if os.getppid() != parent:
+        os._exit(1)  # the parent died before the line above could take effect
+
+
+#: ``prctl`` option: the signal this process gets when its parent dies (linux/prctl.h).
+_PR_SET_PDEATHSIG = 1
 
 
 def _read_in_worker(index: int) -> SourceBatch:

@@ -32,6 +32,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
 from digest.errors import StoreError
 from digest.schema import locks_table, naive_utc
+from digest.sqlite_file import reason
 
 #: Tries at taking a lock when the row changes under our feet.
 _ATTEMPTS = 5
@@ -72,7 +73,7 @@ def take(
             if outcome is not _GONE:
                 return outcome
     except SQLAlchemyError as exc:
-        raise StoreError(f"cannot take lock {name}: {exc}") from exc
+        raise StoreError(f"cannot take lock {name}: {reason(exc)}") from exc
     return Holder("another process", now)
 
 
@@ -131,7 +132,7 @@ def release(engine: Engine, name: str, owner: str) -> None:
         with engine.begin() as conn:
             conn.execute(table.delete().where(table.c.name == name).where(table.c.owner == owner))
     except SQLAlchemyError as exc:
-        raise StoreError(f"cannot release lock {name}: {exc}") from exc
+        raise StoreError(f"cannot release lock {name}: {reason(exc)}") from exc
 
 
 def _dead_here(owner: str) -> bool:

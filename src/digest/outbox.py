@@ -51,6 +51,8 @@ MANIFEST = "manifest.json"
 LOCK = ".lock"
 #: Seconds a writer waits for another one by default.
 WAIT = 600.0
+#: The folder of the editions whose sending began, one empty file each (see :meth:`mark_sent`).
+SENT = ".sent"
 
 
 def sha256(data: bytes) -> str:
@@ -237,6 +239,33 @@ class Outbox:
                 temporary.unlink(missing_ok=True)
             raise
         return True
+
+    def mark_sent(self, edition_id: str) -> None:
+        """Record, durably, that sending ``edition_id`` began (``.sent/<edition-id>``).
+
+        The outbox outlives a store that is lost or replaced: ``digest send`` compares
+        these records with the store's send log (:meth:`digest.deliver.Ledger.check_send_log`).
+
+        Raises:
+            RenderError: the record cannot be written.
+        """
+        self.path("editions", edition_id)  # validates the name
+        folder = self.root / SENT
+        with _failing("cannot record the sending", folder / edition_id):
+            folder.mkdir(exist_ok=True)
+            descriptor = os.open(folder / edition_id, os.O_WRONLY | os.O_CREAT, 0o644)
+            try:
+                os.fsync(descriptor)
+            finally:
+                os.close(descriptor)
+            _sync_folder(folder)
+
+    def sent_marks(self) -> list[str]:
+        """The editions whose sending began (see :meth:`mark_sent`), sorted."""
+        folder = self.root / SENT
+        if not folder.is_dir():
+            return []
+        return sorted(p.name for p in folder.iterdir() if _SAFE_NAME.match(p.name))
 
     def manifests(self) -> list[dict[str, Any]]:
         """The manifests of every published edition, by edition id."""

@@ -7,17 +7,39 @@ exit status 1; input problems met during a run are one line each.
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
+from sqlalchemy.exc import SQLAlchemyError
 
 from digest import __version__
+from digest.cli._common import _fail
 from digest.cli.editions import build_command, explain_command, preview_command, sources_command
 from digest.cli.schedule import schedule_group
 from digest.cli.send import send_command
 from digest.cli.themes import themes_group
 from digest.cli.translate import translate_group
+from digest.sqlite_file import reason
 
 
-@click.group()
+class _Commands(click.Group):
+    """The command group, with a last net under the library's own errors.
+
+    The library turns the failures it expects into a DigestError; a database or file
+    system error that still slips through is one line too, not a traceback.
+    """
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except SQLAlchemyError as exc:
+            _fail(f"store error: {reason(exc)}")
+        except OSError as exc:
+            where = f"{exc.filename}: " if exc.filename else ""
+            _fail(f"{where}{exc.strerror or exc}")
+
+
+@click.group(cls=_Commands)
 @click.version_option(__version__, prog_name="digest")
 def main() -> None:
     """Bilingual newsletters and feeds from article files and RSS/Atom feeds."""

@@ -5,6 +5,12 @@ Each message is logged twice: ``sending`` just before the server is told it is c
 then ``sent``, ``failed-temporary``, ``failed-permanent`` or ``unknown`` from the server's
 answer. A ``sending`` row found when the lock is taken is a sender that died between the
 two: it becomes ``unknown`` and is not sent again (see README, "Delivery").
+
+The outbox keeps its own record of the editions whose sending began
+(:meth:`digest.outbox.Outbox.mark_sent`), written in the transaction of an edition's
+first ``sending`` row, before the message is completed. A store that was lost, emptied
+or replaced by a new one has no send log for them: :meth:`Ledger.check_send_log` then
+refuses, since sending again would mail every subscriber a second time.
 """
 
 from __future__ import annotations
@@ -22,7 +28,9 @@ from digest import locks
 from digest.deliver.subscribers import Subscriber
 from digest.deliver.transport import DeliveryError
 from digest.errors import StoreError
+from digest.outbox import SENT, Outbox
 from digest.schema import aware_utc, deliveries_table, naive_utc, subscribers_table
+from digest.sqlite_file import reason
 
 State = Literal["sending", "sent", "failed-temporary", "failed-permanent", "unknown"]
 #: States after which a message is never sent again.
@@ -46,10 +54,48 @@ class Delivery:
 
 
 class Ledger:
-    """Delivery state in the store's database (tables of :mod:`digest.store`)."""
+    """Delivery state in the store's database (tables of :mod:`digest.store`).
 
-    def __init__(self, engine: Engine) -> None:
+    Args:
+        outbox: where the editions whose sending began are also recorded; None records
+            nothing (and :meth:`check_send_log` checks nothing).
+    """
+
+    def __init__(self, engine: Engine, outbox: Outbox | None = None) -> None:
         self.engine = engine
+        self.outbox = outbox
+        self._recorded: set[str] = set()
+
+    def check_send_log(self) -> None:
+        """Refuse a store without the send log of editions the outbox records as sent.
+
+        Raises:
+            StoreError: an edition of the outbox's ``.sent`` folder has no row in the
+                store's send log (the store was replaced, emptied, or is not this
+                outbox's).
+        """
+        if self.outbox is None:
+            return
+        recorded = self.outbox.sent_marks()
+        if not recorded:
+            return
+        query = select(deliveries_table.c.edition_id).distinct()
+        try:
+            with self.engine.connect() as conn:
+                logged = set(conn.execute(query).scalars())
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot read the send log: {reason(exc)}") from exc
+        missing = [edition for edition in recorded if edition not in logged]
+        if missing:
+            more = f" and {len(missing) - 1} more" if len(missing) > 1 else ""
+            mark = self.outbox.root / SENT / missing[0]
+            raise StoreError(
+                f"store {self.engine.url.render_as_string(hide_password=True)} has no send "
+                f"log of {missing[0]}{more}, which the outbox records as sent ({mark}): "
+                "the store was lost or replaced, and sending would mail its subscribers "
+                "again; nothing sent. Restore the store from a backup (or remove "
+                f"{mark} to send that edition to everyone again)"
+            )
 
     # Subscribers -------------------------------------------------------------------------
 
@@ -65,7 +111,7 @@ class Ledger:
                 if attempt:
                     raise StoreError("cannot import subscribers: concurrent import") from None
             except SQLAlchemyError as exc:
-                raise StoreError(f"cannot import subscribers: {exc}") from exc
+                raise StoreError(f"cannot import subscribers: {reason(exc)}") from exc
 
     def _import(self, conn: Connection, subscribers: Sequence[Subscriber], now: datetime) -> None:
         table = subscribers_table
@@ -141,6 +187,11 @@ class Ledger:
             if not locks.renew(conn, _lock(edition_id), owner, now):
                 raise DeliveryError(f"{edition_id}: the send lock was taken over; stopped")
             self._upsert(conn, edition_id, email, variant, "sending", None, now, None, 1, owner)
+            if self.outbox is not None and edition_id not in self._recorded:
+                # Before the commit: a record that cannot be written rolls the row back.
+                self.outbox.mark_sent(edition_id)
+        if self.outbox is not None:
+            self._recorded.add(edition_id)
 
     def mark(
         self,

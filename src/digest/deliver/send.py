@@ -78,11 +78,12 @@ def send_editions(
     editions = _editions(outbox, edition_id, every)
     subscribers = read_subscribers(settings.paths.subscribers, report)
     store = Store(settings.store_url)
-    ledger = Ledger(store.engine)
+    ledger = Ledger(store.engine, outbox)
     if transport is None and not dry_run:
         transport = SmtpTransport(settings.smtp)
     results: list[EditionReport] = []
     try:
+        ledger.check_send_log()
         if not dry_run:
             ledger.import_subscribers(subscribers, now())
         statuses = ledger.statuses(s.email for s in subscribers)

@@ -33,7 +33,8 @@ from digest.errors import DigestError, StoreError
 from digest.locks import new_owner
 from digest.schedule.policy import SKIP_GRACE
 from digest.schedule.runner import run_schedule, trigger_of
-from digest.store import Store
+from digest.sqlite_file import reason
+from digest.store import Store, raced
 
 log = logging.getLogger("digest.schedule")
 
@@ -147,8 +148,7 @@ def _remove_unknown_jobs(settings: Settings) -> None:
     known = {JOB_PREFIX + s.name for s in settings.schedules}
     store = Store(settings.store_url)
     try:
-        jobs = SQLAlchemyJobStore(engine=store.engine)
-        jobs.jobs_t.create(store.engine, checkfirst=True)
+        jobs = create_job_table(store)
         with store.engine.begin() as conn:
             conn.execute(
                 jobs.jobs_t.delete()
@@ -156,6 +156,22 @@ def _remove_unknown_jobs(settings: Settings) -> None:
                 .where(jobs.jobs_t.c.id.not_in(known))
             )
     except SQLAlchemyError as exc:
-        raise StoreError(f"cannot prepare the scheduler's jobs: {exc}") from exc
+        raise StoreError(f"cannot prepare the scheduler's jobs: {reason(exc)}") from exc
     finally:
         store.close()
+
+
+def create_job_table(store: Store) -> SQLAlchemyJobStore:
+    """APScheduler's job store on ``store``, its table created if missing.
+
+    Two schedulers starting at the same moment both find the table missing, and the
+    second ``CREATE TABLE`` fails (``table apscheduler_jobs already exists``): it is
+    tried again, and then finds the table in place. The scheduler's own start finds it
+    in place too, so it never races.
+
+    Raises:
+        SQLAlchemyError: the table cannot be created.
+    """
+    jobs = SQLAlchemyJobStore(engine=store.engine)
+    raced(lambda: jobs.jobs_t.create(store.engine, checkfirst=True))
+    return jobs

@@ -17,6 +17,7 @@ from digest import locks
 from digest.errors import StoreError
 from digest.model import Period
 from digest.schema import naive_utc, schedule_state_table
+from digest.sqlite_file import reason
 from digest.store import Store
 
 #: A lock not released after this long is considered abandoned and may be taken over.
@@ -49,7 +50,7 @@ def load_state(store: Store, schedule: str) -> ScheduleState | None:
         with store.engine.connect() as conn:
             row = conn.execute(select(table).where(table.c.schedule == schedule)).first()
     except SQLAlchemyError as exc:
-        raise StoreError(f"cannot read the state of schedule {schedule}: {exc}") from exc
+        raise StoreError(f"cannot read the state of schedule {schedule}: {reason(exc)}") from exc
     if row is None:
         return None
     values = dict(row._mapping)
@@ -110,7 +111,7 @@ def record_done(
             except IntegrityError:
                 continue  # another scheduler inserted it first: update it instead
     except SQLAlchemyError as exc:
-        raise StoreError(f"cannot record schedule {schedule}: {exc}") from exc
+        raise StoreError(f"cannot record schedule {schedule}: {reason(exc)}") from exc
 
 
 def take_lock(
