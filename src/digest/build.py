@@ -155,7 +155,7 @@ class Publisher:
         except BaseException:
             self.outbox.close()
             raise
-        self._fetcher = HttpFetcher()
+        self._fetcher = HttpFetcher.within(settings.limits)
         try:
             self._chain = open_chain(settings, self.store, self._collect)
         except BaseException:
@@ -189,10 +189,20 @@ class Publisher:
         settings = self.settings
         states = StateLog(self.store.feed_states())
         adapters = adapters_for(
-            settings.paths.sources, settings.timezone, self._feeds, states, self._fetcher
+            settings.paths.sources,
+            settings.timezone,
+            self._feeds,
+            states,
+            self._fetcher,
+            limits=settings.limits,
         )
         stored = ingest(
-            adapters, self.store, self._collect, states=states, workers=settings.ingest_workers
+            adapters,
+            self.store,
+            self._collect,
+            states=states,
+            workers=settings.ingest_workers,
+            warnings_per_source=settings.limits.warnings_per_source,
         )
         import_reviewed(self.store, settings.paths.sources / REVIEWED_FOLDER, self._collect)
         return stored

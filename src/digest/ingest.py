@@ -36,6 +36,11 @@ from digest.store import Store, StoreCounts
 
 #: Most worker processes ``workers=0`` (automatic) starts.
 MAX_AUTO_WORKERS = 8
+#: Problems of one source shown by default; the others are counted in one line.
+WARNINGS_PER_SOURCE = 20
+#: Problems of one source kept while it is read (the most that can be shown); the
+#: others are only counted, so a source of a million bad entries costs no memory.
+KEPT_PROBLEMS = 1_000
 
 
 @dataclass(frozen=True)
@@ -43,9 +48,12 @@ class SourceBatch:
     """One source, read and normalised, ready for the store."""
 
     incoming: tuple[Incoming, ...]
+    #: The first :data:`KEPT_PROBLEMS` problems met, in order.
     problems: tuple[Problem, ...]
     #: Feed states saved while the source was read, oldest first.
     states: tuple[FeedState, ...]
+    #: Problems met beyond :data:`KEPT_PROBLEMS`, counted only.
+    more_problems: int = 0
 
 
 class StateLog:
@@ -82,6 +90,7 @@ def ingest(
     *,
     states: StateLog | None = None,
     workers: int = 1,
+    warnings_per_source: int = WARNINGS_PER_SOURCE,
 ) -> StoreCounts:
     """Read every source, normalise, identify and store; problems go to ``report``.
 
@@ -94,28 +103,56 @@ def ingest(
             written to ``store``.
         workers: processes reading sources at once; 1 reads in this process,
             0 picks one per CPU core (at most :data:`MAX_AUTO_WORKERS`).
+        warnings_per_source: problems of one source given to ``report``; the
+            others are counted in one more problem, "N more problems in source ...".
     """
     now = datetime.now(UTC)
     written: set[str] = set()
     total = StoreCounts(0, 0, 0)
-    for batch in _read_all(adapters, states, now, workers):
+    for adapter, batch in zip(adapters, _read_all(adapters, states, now, workers), strict=True):
         for state in batch.states:
             store.save_feed_state(state)
-        for problem in batch.problems:
-            report(problem)
+        _report_some(adapter, batch, report, warnings_per_source)
         total += store.put(batch.incoming, written=written)
     return total
 
 
+def _report_some(adapter: SourceAdapter, batch: SourceBatch, report: Report, shown: int) -> None:
+    for problem in batch.problems[:shown]:
+        report(problem)
+    hidden = len(batch.problems) - len(batch.problems[:shown]) + batch.more_problems
+    if hidden:
+        what = f"{hidden} more problem{'s' if hidden > 1 else ''} in source {adapter.id!r}"
+        report(Problem(adapter.location, what, "not shown"))
+
+
+class _ProblemLog:
+    """Keeps the first :data:`KEPT_PROBLEMS` problems handed to it, and counts the rest."""
+
+    def __init__(self) -> None:
+        self.kept: list[Problem] = []
+        self.more = 0
+
+    def __call__(self, problem: Problem) -> None:
+        if len(self.kept) < KEPT_PROBLEMS:
+            self.kept.append(problem)
+        else:
+            self.more += 1
+
+    def extend(self, problems: Iterable[Problem]) -> None:
+        for problem in problems:
+            self(problem)
+
+
 def read_source(adapter: SourceAdapter, now: datetime, states: StateLog | None) -> SourceBatch:
     """Read one source whole: its items with their identity keys, and what went wrong."""
-    problems: list[Problem] = []
+    problems = _ProblemLog()
     batch: list[tuple[RawEntry, Normalised]] = []
-    for raw in adapter.read(problems.append):
+    for raw in adapter.read(problems):
         try:
             done = normalise_entry(raw, now=now)
         except NormaliseError as exc:
-            problems.append(Problem(raw.location, f"{exc} for {raw.title!r}", "skipped"))
+            problems(Problem(raw.location, f"{exc} for {raw.title!r}", "skipped"))
             continue
         problems.extend(done.problems)
         batch.append((raw, done))
@@ -124,7 +161,9 @@ def read_source(adapter: SourceAdapter, now: datetime, states: StateLog | None) 
         Incoming(done.item, key, done.provisional_date)
         for (_, done), key in zip(batch, keys, strict=True)
     )
-    return SourceBatch(incoming, tuple(problems), states.take() if states else ())
+    return SourceBatch(
+        incoming, tuple(problems.kept), states.take() if states else (), problems.more
+    )
 
 
 def worker_count(workers: int, sources: int) -> int:

@@ -20,6 +20,7 @@ from digest.errors import SourceError
 from digest.model import Problem, RawEntry
 
 if TYPE_CHECKING:
+    from digest.config import Limits
     from digest.sources.feeds import FeedStates
     from digest.sources.http import HttpFetcher
 
@@ -31,6 +32,8 @@ class SourceAdapter(Protocol):
 
     #: Id of the source; prefixes the ids of its items.
     id: str
+    #: Where it reads from (a folder, a file or a URL), for messages.
+    location: str
 
     def read(self, report: Report) -> Iterator[RawEntry]:
         """Yield the source's entries.
@@ -67,8 +70,14 @@ def adapters_for(
     feeds: list[dict[str, object]],
     states: FeedStates | None = None,
     fetcher: HttpFetcher | None = None,
+    limits: Limits | None = None,
 ) -> list[SourceAdapter]:
-    """The adapters for a sources folder: its articles, then each feed of ``feeds``."""
+    """The adapters for a sources folder: its articles, then each feed of ``feeds``.
+
+    Args:
+        limits: what each source may cost (default: the defaults of ``[limits]``);
+            ``fetcher`` should have been made with the same (``HttpFetcher.within``).
+    """
     # Imported here so that importing the protocol does not import every adapter.
     from digest.sources.feeds import FeedSource
     from digest.sources.files import ArticleFiles
@@ -76,10 +85,15 @@ def adapters_for(
     adapters: list[SourceAdapter] = []
     articles = sources_dir / "articles"
     if articles.is_dir():
-        adapters.append(ArticleFiles(articles, timezone=timezone))
+        adapters.append(ArticleFiles(articles, timezone=timezone, limits=limits))
     adapters.extend(
         FeedSource.from_config(
-            entry, base=sources_dir, timezone=timezone, states=states, fetcher=fetcher
+            entry,
+            base=sources_dir,
+            timezone=timezone,
+            states=states,
+            fetcher=fetcher,
+            limits=limits,
         )
         for entry in feeds
     )

@@ -8,6 +8,7 @@ error and how many reads in a row failed. ``digest sources`` shows them.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -15,11 +16,13 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urljoin, urlsplit
 
+from digest.config import Limits
 from digest.errors import SourceError
 from digest.model import FeedState, Problem, RawEntry
 from digest.normalise import html_to_text, sanitise_html
 from digest.sources import Report
-from digest.sources.http import MAX_BYTES, HttpFetcher
+from digest.sources.bounds import cut_text, is_inside, unwrap_gzip
+from digest.sources.http import HttpFetcher
 from digest.sources.parsing import EntryData, FeedData, parse_feed
 
 
@@ -36,7 +39,12 @@ class FeedStates(Protocol):
 
 
 class FeedSource:
-    """One feed of ``feeds.toml``: a local path (relative to that file) or an http(s) URL."""
+    """One feed of ``feeds.toml``: a local path (relative to that file) or an http(s) URL.
+
+    A local feed is read only when its real path is inside ``root`` (the sources
+    folder, for a feed of ``feeds.toml``), and may be gzip. What one feed may cost
+    (bytes, entries, characters per item, download time) is bounded by ``limits``.
+    """
 
     def __init__(
         self,
@@ -47,6 +55,8 @@ class FeedSource:
         timezone: str,
         states: FeedStates | None = None,
         fetcher: HttpFetcher | None = None,
+        root: Path | None = None,
+        limits: Limits | None = None,
     ) -> None:
         self.id = feed_id
         self.location = location
@@ -54,6 +64,9 @@ class FeedSource:
         self.timezone = timezone
         self.states = states
         self.fetcher = fetcher
+        #: The folder a local feed must stay in (None: anywhere, for tests and tools).
+        self.root = root
+        self.limits = limits or Limits()
 
     @classmethod
     def from_config(
@@ -64,8 +77,10 @@ class FeedSource:
         timezone: str,
         states: FeedStates | None = None,
         fetcher: HttpFetcher | None = None,
+        limits: Limits | None = None,
     ) -> FeedSource:
-        """Build from a ``[[feeds]]`` table; local paths are taken relative to ``base``."""
+        """Build from a ``[[feeds]]`` table; local paths are taken relative to ``base``,
+        and must stay inside it."""
         location = str(entry["location"])
         if not _is_http(location):
             location = str(base / location)
@@ -76,6 +91,8 @@ class FeedSource:
             timezone=str(entry.get("timezone", timezone)),
             states=states,
             fetcher=fetcher,
+            root=base,
+            limits=limits,
         )
 
     def read(self, report: Report) -> Iterator[RawEntry]:
@@ -91,7 +108,7 @@ class FeedSource:
         if body is None:  # not modified since the last read
             self._succeeded(state)
             return
-        parsed = parse_feed(body)
+        parsed = parse_feed(body, self.limits.feed_entries)
         if not parsed.entries:
             if parsed.problem is not None:
                 self._failed(state, f"not a feed ({parsed.problem})", report)
@@ -103,19 +120,17 @@ class FeedSource:
         if parsed.problem is not None:
             what = f"feed is not well-formed ({parsed.problem})"
             report(Problem(self.location, what, f"read {len(parsed.entries)} entries anyway"))
+        if parsed.more_entries:
+            cap = self.limits.feed_entries
+            what = f"more than {cap} entries (limits.feed_entries)"
+            report(Problem(self.location, what, f"read the first {cap}, skipped the rest"))
         self._succeeded(state, note=parsed.problem)
         yield from self._entries(parsed, base, report)
 
     def _fetch(self, state: FeedState) -> tuple[bytes | None, str | None, FeedState]:
         if not _is_http(self.location):
-            path = Path(self.location)
-            try:
-                if path.stat().st_size > MAX_BYTES:
-                    raise SourceError(self.location, f"file is over the {MAX_BYTES}-byte cap")
-                return path.read_bytes(), None, state
-            except OSError as exc:
-                raise SourceError(self.location, f"cannot read: {exc.strerror}") from exc
-        fetcher = self.fetcher or HttpFetcher()
+            return self._read_file(), None, state
+        fetcher = self.fetcher or HttpFetcher.within(self.limits)
         try:
             result = fetcher.fetch(
                 self.location, etag=state.etag, last_modified=state.last_modified
@@ -126,6 +141,22 @@ class FeedSource:
         state = replace(state, etag=result.etag, last_modified=result.last_modified)
         return (result.body if result.modified else None), result.url, state
 
+    def _read_file(self) -> bytes:
+        path, cap = Path(self.location), self.limits.feed_bytes
+        if self.root is not None and not is_inside(path, self.root):
+            inside = is_inside(Path(os.path.normpath(path.absolute())), self.root)
+            what = "symlink to" if inside else "path leads"
+            raise SourceError(self.location, f"{what} outside the sources folder")
+        try:
+            with path.open("rb") as file:
+                # Read one byte more than the cap, whatever the size says (a file may grow).
+                body = file.read(cap + 1)
+        except OSError as exc:
+            raise SourceError(self.location, f"cannot read: {exc.strerror}") from exc
+        if len(body) > cap:
+            raise SourceError(self.location, f"file is over the {cap}-byte cap (limits.feed_bytes)")
+        return unwrap_gzip(body, location=self.location, max_bytes=cap)
+
     def _entries(self, parsed: FeedData, base: str | None, report: Report) -> Iterator[RawEntry]:
         source_name = self.title or parsed.title or self.id
         # Relative links resolve against xml:base (done by the parser), then the feed's URL,
@@ -133,6 +164,16 @@ class FeedSource:
         bases = [b for b in (base, parsed.link) if b and _is_http(b)]
         for entry in parsed.entries:
             link = _absolute(entry.link, bases)
+            title, html, cut = cut_text(
+                entry.title,
+                entry.html,
+                max_title=self.limits.title_chars,
+                max_html=self.limits.item_chars,
+            )
+            if cut is not None:
+                named = repr(_short(title)) if title else (link or "an untitled entry")
+                report(Problem(self.location, f"{cut} in {named}", "cut there"))
+                entry = replace(entry, title=title, html=html)
             if not entry.title:
                 # RSS 0.92 allows an item with only a description: its text names it.
                 title = _title_from(entry.html)
@@ -210,6 +251,10 @@ def _title_from(html: str, words: int = 12) -> str:
     """The first words of an entry's text, for an entry that has no title."""
     text = html_to_text(sanitise_html(html)).split()
     return " ".join(text[:words]) + (" …" if len(text) > words else "")
+
+
+def _short(text: str, chars: int = 60) -> str:
+    return text if len(text) <= chars else text[: chars - 1] + "…"
 
 
 def _digest_key(text: str) -> str:

@@ -16,19 +16,27 @@ Markdown body
 Each format has its reader in :mod:`digest.sources.formats`. This module walks the
 folder, decodes each file (UTF-8, else the encoding detected, reported), repairs
 mojibake (reported), and turns what the readers found into :class:`RawEntry`.
+
+The folder is a jail: a file or folder whose real path leaves it (a symlink to
+``/etc/passwd``) is skipped with one line, and never read. A file over
+``limits.article_bytes`` is skipped; a JSON list gives at most
+``limits.feed_entries`` articles; titles and texts are cut to their limits.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import charset_normalizer
 import ftfy
 
+from digest.config import Limits
 from digest.model import Problem, RawEntry
 from digest.sources import Report
+from digest.sources.bounds import cut_text, is_inside
 from digest.sources.formats import READERS, Article, BadArticle, Note
 
 ARTICLES_SOURCE_ID = "articles"
@@ -59,27 +67,55 @@ class ArticleFiles:
     #: Extensions of the files it reads (lower case); any other file is reported and skipped.
     file_extensions = tuple(READERS)
 
-    def __init__(self, folder: Path, *, timezone: str, source_id: str = ARTICLES_SOURCE_ID):
+    def __init__(
+        self,
+        folder: Path,
+        *,
+        timezone: str,
+        source_id: str = ARTICLES_SOURCE_ID,
+        limits: Limits | None = None,
+    ):
         self.folder = folder
+        self.location = str(folder)
         self.timezone = timezone
         self.id = source_id
+        self.limits = limits or Limits()
 
     def read(self, report: Report) -> Iterator[RawEntry]:
         """Yield one entry per article read (several for a JSON list); report and skip the rest."""
         # Two files whose names differ only by extension would give one id to two items.
         seen: dict[str, Path] = {}
-        for path in visible_files(self.folder):
+
+        def outside(path: Path) -> None:
+            report(Problem(str(path), "symlink to outside the sources folder", "skipped"))
+
+        limits = self.limits
+        for path in visible_files(self.folder, outside):
 
             def note(what: str, action: str, path: Path = path) -> None:
                 report(Problem(str(path), what, action))
 
             try:
-                articles, _text = read_articles(path, note)
+                articles, _text = read_articles(path, note, max_bytes=limits.article_bytes)
             except BadArticle as exc:
                 report(Problem(str(path), str(exc), "skipped"))
                 continue
+            if len(articles) > limits.feed_entries:
+                cap = limits.feed_entries
+                note(f"more than {cap} articles (limits.feed_entries)", f"read the first {cap}")
+                articles = articles[:cap]
             stem = path.relative_to(self.folder).with_suffix("").as_posix()
             for article in articles:
+                title, html, cut = cut_text(
+                    article.title,
+                    article.html,
+                    max_title=limits.title_chars,
+                    max_html=limits.item_chars,
+                )
+                if cut is not None:
+                    where = "" if article.index is None else f"object #{article.index}: "
+                    note(f"{where}{cut}", "cut there")
+                    article = dataclasses.replace(article, title=title, html=html)
                 key = stem if article.index is None else f"{stem}#{article.index}"
                 if key in seen:
                     note(f"key {key!r} already read from {seen[key].name}", "skipped")
@@ -106,42 +142,77 @@ class ArticleFiles:
         )
 
 
-def visible_files(folder: Path) -> list[Path]:
+def visible_files(folder: Path, outside: Callable[[Path], None] | None = None) -> list[Path]:
     """The files below ``folder`` in path order, leaving out hidden ones and those in
-    hidden folders (an editor's backups, ``.git``)."""
-    return [
-        path
-        for path in sorted(folder.rglob("*"))
-        if path.is_file() and not any(p.startswith(".") for p in path.relative_to(folder).parts)
-    ]
+    hidden folders (an editor's backups, ``.git``).
+
+    Symlinks are followed while they stay inside ``folder`` (its real path); one that
+    leads out of it, to a file or a folder, is left out and handed to ``outside``.
+    """
+    # A walk of our own rather than Path.rglob: rglob neither says which symlinks it
+    # passed over nor follows the symlinked folders that stay inside.
+    found: list[Path] = []
+
+    def walk(directory: Path, ancestors: frozenset[str]) -> None:
+        try:
+            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+        except OSError:
+            return  # an unreadable folder holds nothing we can read
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            path = Path(entry.path)
+            if entry.is_symlink() and not is_inside(path, folder):
+                if outside is not None:
+                    outside(path)
+                continue
+            if entry.is_dir():
+                real = os.path.realpath(path)
+                if real not in ancestors:  # a symlink to a folder above: a loop
+                    walk(path, ancestors | {real})
+            elif entry.is_file():
+                found.append(path)
+
+    walk(folder, frozenset({os.path.realpath(folder)}))
+    return sorted(found)
 
 
-def read_articles(path: Path, note: Note) -> tuple[list[Article], str]:
+def read_articles(
+    path: Path, note: Note, *, max_bytes: int | None = None
+) -> tuple[list[Article], str]:
     """The articles of one file, mojibake repaired, and the file's decoded text.
 
+    Args:
+        max_bytes: a larger file is refused (None: no limit).
+
     Raises:
-        BadArticle: an unsupported type, an unreadable or empty file, or one its format's
-            reader refuses.
+        BadArticle: an unsupported type, an unreadable, empty or too large file, or one
+            its format's reader refuses.
     """
     reader = READERS.get(path.suffix.lower())
     if reader is None:
         raise BadArticle(f"unsupported file type {path.suffix!r}")
-    text = decode_file(path, note)
+    text = decode_file(path, note, max_bytes=max_bytes)
     if not text.strip():
         raise BadArticle("empty file")
     return repair_mojibake(reader(text, path.name, note), note), text
 
 
-def decode_file(path: Path, note: Note) -> str:
+def decode_file(path: Path, note: Note, *, max_bytes: int | None = None) -> str:
     """The text of a file: UTF-8 (with or without BOM), else the encoding detected.
 
     Raises:
-        BadArticle: the file cannot be read, or no encoding fits its bytes.
+        BadArticle: the file cannot be read, is larger than ``max_bytes``, or no
+            encoding fits its bytes.
     """
     try:
-        data = path.read_bytes()
+        with path.open("rb") as file:
+            # One byte more than the cap, whatever the size says (a file may grow).
+            data = file.read(-1 if max_bytes is None else max_bytes + 1)
     except OSError as exc:
         raise BadArticle(f"cannot read: {exc.strerror}") from exc
+    if max_bytes is not None and len(data) > max_bytes:
+        raise BadArticle(f"file is over the {max_bytes}-byte cap (limits.article_bytes)")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
