@@ -9,6 +9,7 @@ clients drop. :meth:`EmailRenderer.fit` keeps the HTML under the size budget.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from digest.config import Settings
 from digest.errors import RenderError
 from digest.model import Edition, KeyPoint, Section, Story
 from digest.render.i18n import Catalogs, language_name, long_date, period_label
+from digest.sources.bounds import is_inside
 
 
 def _packaged_templates() -> Path:
@@ -132,16 +134,38 @@ class EmailView:
 
 
 def template_environment(templates: Path) -> jinja2.Environment:
-    """Templates from the configured folder first, the packaged ones after."""
+    """Templates from the configured folder first, the packaged ones after.
+
+    A template is read only when its real path is inside the folder it was found in:
+    a symlink that leads out of it is refused (:class:`RenderError`), not followed.
+    """
     folders = [templates]
     if PACKAGED_TEMPLATES.is_dir() and templates.resolve() != PACKAGED_TEMPLATES:
         folders.append(PACKAGED_TEMPLATES)
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader([str(f) for f in folders]),
+        loader=jinja2.ChoiceLoader([_JailedLoader(folder) for folder in folders]),
         autoescape=jinja2.select_autoescape(["html", "mjml.j2", "html.j2"]),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
     )
+
+
+class _JailedLoader(jinja2.FileSystemLoader):
+    """Jinja's file loader for one folder, refusing a template whose real path leaves it."""
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__(str(folder))
+        self.folder = folder
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        # The same path the parent class reads (split_template_path already refuses ".."),
+        # checked before it is opened.
+        path = self.folder.joinpath(*jinja2.loaders.split_template_path(template))
+        if path.is_file() and not is_inside(path, self.folder):
+            raise RenderError(f"{path}: symlink to outside the templates folder {self.folder}")
+        return super().get_source(environment, template)
 
 
 def locale_folder(templates: Path) -> Path:
