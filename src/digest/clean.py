@@ -95,6 +95,17 @@ def plain_line(text: str) -> str:
     return text
 
 
+def has_markup(text: str) -> bool:
+    """Whether ``text`` holds a tag, a comment or a declaration, as is or once or twice decoded."""
+    for _ in range(3):
+        if _TAG_LIKE.search(text):
+            return True
+        if "&" not in text:
+            return False
+        text = html_lib.unescape(text)
+    return False
+
+
 def safe_link(url: str, schemes: frozenset[str] = WEB_SCHEMES) -> str | None:
     """``url`` when a browser would follow it with one of ``schemes``, else None.
 

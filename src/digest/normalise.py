@@ -26,6 +26,7 @@ from digest.clean import (
     BODY_SCHEMES,
     clean_line,
     clean_text,
+    has_markup,
     has_uncarried,
     plain_line,
     safe_link,
@@ -94,6 +95,8 @@ def normalise_entry(raw: RawEntry, *, now: datetime | None = None) -> Normalised
         title = _stand_in_title(text, url, raw.source_name)
         if raw.title.strip():
             note(f"title {clean_line(raw.title)[:80]!r} is only markup", f"titled {title!r}")
+    elif has_markup(raw.title):
+        note(f"title {clean_line(raw.title)[:80]!r} holds markup", f"shown as {title!r}")
     language = _language(raw.language)
     if language is None:
         # No declared language is ordinary (many feeds omit it): detect it quietly. A

@@ -6,19 +6,30 @@ import sys
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import NoReturn, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 from rich.console import Console
 from rich.table import Table
 
+from digest.clean import terminal_safe
 from digest.config import Settings, load_settings
 from digest.errors import DigestError
 from digest.model import Problem
 
 T = TypeVar("T")
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+
+
+class _SafeConsole(Console):
+    """A console that shows control characters in text as escapes: a title read from a
+    source (or a store written by an older version) cannot drive the terminal."""
+
+    def print(self, *objects: Any, **options: Any) -> None:
+        super().print(*(terminal_safe(o) if isinstance(o, str) else o for o in objects), **options)
+
+
+out = _SafeConsole(highlight=False)
+err = _SafeConsole(stderr=True, highlight=False)
 
 
 #: ``--config FILE``, the same on every command.

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from datetime import datetime
+from email.header import decode_header, make_header
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import format_datetime
+from email.utils import format_datetime, parseaddr
 from urllib.parse import urlsplit
 
+from digest.clean import clean_line
 from digest.config import Settings
+
+#: Longest subject and sender name kept (characters): mail clients show far less, and
+#: no folded header line may pass RFC 5322's 998 bytes.
+SUBJECT_CHARS = 250
+NAME_CHARS = 100
 
 
 def build_message(
@@ -30,8 +39,8 @@ def build_message(
     """
     domain = urlsplit(settings.base_url).hostname or "localhost"
     message = EmailMessage(policy=SMTP)
-    message["Subject"] = subject
-    message["From"] = settings.sender
+    message["Subject"] = header_text(subject, SUBJECT_CHARS)
+    message["From"] = _sender(settings.sender)
     message["To"] = "undisclosed-recipients:;"
     message["Date"] = format_datetime(date.astimezone(settings.zone))
     message["Message-ID"] = f"<{message_key}@{domain}>"
@@ -47,3 +56,29 @@ def build_message(
     digest = hashlib.sha256((text + html).encode("utf-8")).hexdigest()[:32]
     message.set_boundary(f"=_digest_{digest}")
     return message.as_bytes()
+
+
+def header_text(value: str, limit: int) -> str:
+    """``value`` fit for a header: one line, at most ``limit`` characters.
+
+    Encoded words (``=?utf-8?q?...?=``) in it are decoded first and cleaned like the rest:
+    some Python 3.11 releases decode them when the header is set and then write a CR/LF
+    they hid as a real line break (a forged ``Bcc:``). What is left of ``=?`` cannot
+    start another one.
+    """
+    text = clean_line(value)
+    if "=?" in text:
+        # Words that are not valid encoded words are taken as the text they are.
+        with contextlib.suppress(ValueError, LookupError, UnicodeError):
+            text = clean_line(str(make_header(decode_header(text))))
+        text = text.replace("=?", "= ?")
+    if len(text) > limit:
+        text = text[: limit - 1].rstrip() + "…"
+    return text
+
+
+def _sender(sender: str) -> Address:
+    """The ``From`` address, its display name made safe by :func:`header_text`."""
+    name, address = parseaddr(clean_line(sender))
+    username, _at, domain = address.rpartition("@")
+    return Address(header_text(name, NAME_CHARS), username or address, domain if username else "")

@@ -267,7 +267,9 @@ def render(settings: Settings, feed: Feed, fmt: Format) -> bytes:
         item = generator.add_entry(order="append")
         # Ids are URL-shaped but no page answers at them: never a permalink.
         item.guid(entry.id, permalink=False)
-        item.title(_text(entry.title))
+        # Items always have a title (normalisation names an untitled one by its first
+        # words); the link stands in should a manifest lack one, as feedgen needs one.
+        item.title(_text(entry.title).strip() or entry.link)
         item.link(href=entry.link, rel="alternate", type="text/html")
         item.published(entry.published)
         item.updated(entry.published)
