@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 
+from digest.clean import clean_text, plain_line
 from digest.config import Settings
 from digest.model import Edition, KeyPoint, Problem, Story
 from digest.store import Store
@@ -202,8 +203,10 @@ def _translated(
     return replace(
         original,
         language=language,
-        title=title.text,
-        text=text.text,
+        # A translator's file is a source like any other: cleaned as normalisation
+        # cleans an item (the original's title stands in for one that cleans to nothing).
+        title=plain_line(title.text) or original.title,
+        text=clean_text(text.text),
         translation="reviewed" if reviewed else "machine",
         original_language=original.language,
     )
