@@ -191,3 +191,85 @@ def test_redirect_is_followed_and_relative_links_resolve_against_the_final_url(
     (entry,) = items
     assert entry.item.url == httpserver.url_for("/feeds/news/1")
     assert f'href="{httpserver.url_for("/feeds/about")}"' in entry.item.html
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "gzip, gzip"])
+def test_double_gzip_bomb_is_cut_while_decompressing(httpserver: HTTPServer, encoding: str) -> None:
+    import resource
+
+    from tests.bombs import double_gzip_bomb
+
+    # 1 GiB of zeros gzipped twice: a gzip body in "Content-Encoding: gzip", or both
+    # layers declared in the header.
+    httpserver.expect_request("/bomb.xml").respond_with_data(
+        double_gzip_bomb(), headers={"Content-Encoding": encoding}
+    )
+    fetcher = HttpFetcher(max_bytes=1_000_000)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    try:
+        items, problems = read(source(httpserver, "/bomb.xml", None, fetcher))
+    finally:
+        fetcher.close()
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert items == []
+    assert problems == ["body is over the 1000000-byte cap once decompressed; feed skipped"]
+    assert grown_mb < 50
+
+
+def test_deflate_zlib_and_raw_are_read(httpserver: HTTPServer, fetcher: HttpFetcher) -> None:
+    import zlib
+
+    raw = zlib.compressobj(6, zlib.DEFLATED, -15)
+    bodies = {"/zlib.xml": zlib.compress(FEED), "/raw.xml": raw.compress(FEED) + raw.flush()}
+    for path, body in bodies.items():
+        httpserver.expect_request(path).respond_with_data(
+            body, headers={"Content-Encoding": "deflate"}
+        )
+        items, problems = read(source(httpserver, path, None, fetcher))
+        assert (len(items), problems) == (2, [])
+
+
+def test_damaged_or_unknown_compression_is_reported(
+    httpserver: HTTPServer, fetcher: HttpFetcher
+) -> None:
+    httpserver.expect_request("/cut.xml").respond_with_data(
+        gzip.compress(FEED)[:100], headers={"Content-Encoding": "gzip"}
+    )
+    httpserver.expect_request("/br.xml").respond_with_data(
+        b"...", headers={"Content-Encoding": "br"}
+    )
+    assert read(source(httpserver, "/cut.xml", None, fetcher))[1] == [
+        "compressed body ends too early; feed skipped"
+    ]
+    assert read(source(httpserver, "/br.xml", None, fetcher))[1] == [
+        "unsupported Content-Encoding 'br'; feed skipped"
+    ]
+
+
+def test_a_server_that_never_finishes_is_cut_off_at_the_deadline() -> None:
+    from tests.bombs import dribbling_server
+
+    fetcher = HttpFetcher(seconds=1, sleep=lambda _: None)
+    with dribbling_server(interval=0.05) as url:
+        try:
+            items, problems = read(FeedSource("slow", url, timezone="UTC", fetcher=fetcher))
+        finally:
+            fetcher.close()
+    assert items == []
+    assert problems == ["download not finished within 1 s (limits.fetch_seconds); feed skipped"]
+
+
+def test_no_retry_starts_after_the_deadline(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/down.xml").respond_with_data("down", status=503)
+    naps: list[float] = []
+    # The first retry would wait 100 s: past the 1-second deadline, so it is not tried.
+    fetcher = HttpFetcher(seconds=1, backoff=100, sleep=naps.append)
+    try:
+        items, problems = read(source(httpserver, "/down.xml", None, fetcher))
+    finally:
+        fetcher.close()
+    assert (items, naps, len(httpserver.log)) == ([], [], 1)
+    assert problems == [
+        "server error 503, and no time left to try again within 1 s (limits.fetch_seconds);"
+        " feed skipped"
+    ]

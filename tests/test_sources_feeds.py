@@ -61,3 +61,81 @@ def test_not_a_feed_from_the_fast_parser_falls_back() -> None:
     assert parsed.parser == "feedparser"
     assert parsed.problem is not None
     assert parse_feed((CASES / "rss2.xml").read_bytes()).parser == "feedparser-rs"
+
+
+def empty_items(count: int) -> bytes:
+    """An RSS document of ``count`` empty items."""
+    head = b'<?xml version="1.0"?><rss version="2.0"><channel><title>Many</title>'
+    return head + b"<item></item>" * count + b"</channel></rss>"
+
+
+def test_a_feed_gives_at_most_its_entry_limit_and_says_so(tmp_path: Path) -> None:
+    from digest.config import Limits
+
+    path = tmp_path / "many.xml"
+    path.write_bytes(empty_items(5000))
+    source = FeedSource("many", str(path), timezone="UTC", limits=Limits(feed_entries=10))
+    items, problems = read(source)
+    assert items == []
+    assert (
+        problems[0]
+        == "more than 10 entries (limits.feed_entries); read the first 10, skipped the rest"
+    )
+    assert problems[1:] == ["entry has no title, link or text; skipped"] * 10
+
+
+def test_a_gzip_feed_file_is_read_and_a_gzip_bomb_is_cut(tmp_path: Path) -> None:
+    import gzip
+
+    from digest.config import Limits
+
+    path = tmp_path / "feed.xml.gz"
+    path.write_bytes(gzip.compress((CASES / "rss2.xml").read_bytes()))
+    items, problems = read(FeedSource("gz", str(path), timezone="UTC"))
+    assert (len(items), problems) == (2, [])
+    path.write_bytes(gzip.compress(gzip.compress(b"\0" * 3_000_000)))
+    source = FeedSource("gz", str(path), timezone="UTC", limits=Limits(feed_bytes=1_000_000))
+    items, problems = read(source)
+    assert items == []
+    assert problems == ["body is over the 1000000-byte cap once decompressed; feed skipped"]
+
+
+def test_a_local_feed_must_stay_in_the_sources_folder(tmp_path: Path) -> None:
+    sources = tmp_path / "sources"
+    (sources / "feeds").mkdir(parents=True)
+    (tmp_path / "outside.xml").write_bytes((CASES / "rss2.xml").read_bytes())
+    (sources / "feeds" / "link.xml").symlink_to(tmp_path / "outside.xml")
+    (sources / "feeds" / "fine.xml").symlink_to(CASES / "rss2.xml")
+    (sources / "feeds" / "real.xml").write_bytes((CASES / "rss2.xml").read_bytes())
+    (sources / "feeds" / "alias.xml").symlink_to(sources / "feeds" / "real.xml")
+
+    def read_entry(location: str) -> list[str]:
+        entry = {"id": "f", "location": location}
+        return read(FeedSource.from_config(entry, base=sources, timezone="UTC"))[1]
+
+    assert read_entry("feeds/link.xml") == ["symlink to outside the sources folder; feed skipped"]
+    assert read_entry("feeds/fine.xml") == ["symlink to outside the sources folder; feed skipped"]
+    assert read_entry("../outside.xml") == ["path leads outside the sources folder; feed skipped"]
+    assert read_entry("/etc/passwd") == ["path leads outside the sources folder; feed skipped"]
+    assert read_entry("feeds/alias.xml") == []
+
+
+def test_long_titles_and_texts_are_cut_with_one_line(tmp_path: Path) -> None:
+    from digest.config import Limits
+
+    path = tmp_path / "long.xml"
+    path.write_text(
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>L</title><item>'
+        f"<title>{'T' * 500}</title><link>https://example.org/1</link>"
+        f"<pubDate>Mon, 01 Mar 2021 10:00:00 GMT</pubDate><description>{'word ' * 2000}"
+        "</description></item></channel></rss>",
+        encoding="utf-8",
+    )
+    limits = Limits(title_chars=100, item_chars=1000)
+    items, problems = read(FeedSource("long", str(path), timezone="UTC", limits=limits))
+    (item,) = items
+    assert len(item.title) <= 100 and len(item.html) <= 1100
+    assert problems == [
+        "title longer than 100 characters and text longer than 1000 characters in "
+        f"'{'T' * 59}…'; cut there"
+    ]

@@ -141,3 +141,64 @@ def test_html_date_never_comes_from_the_file(tmp_path: Path) -> None:
     items, problems = read_folder(tmp_path)
     assert items == []
     assert [p.what for p in problems] == ["no date for 'Why our council tests AI slowly'"]
+
+
+ARTICLE = "---\ntitle: {title}\ndate: 2022-01-01\nlang: en\n---\n{body}\n"
+
+
+def test_symlinks_out_of_the_folder_are_skipped_and_never_read(tmp_path: Path) -> None:
+    folder, outside = tmp_path / "articles", tmp_path / "elsewhere"
+    (folder / "inner").mkdir(parents=True)
+    outside.mkdir()
+    (outside / "secret.md").write_text(ARTICLE.format(title="Secret", body="x"), "utf-8")
+    (folder / "passwd.md").symlink_to("/etc/passwd")
+    (folder / "secret.md").symlink_to(outside / "secret.md")
+    (folder / "away").symlink_to(outside, target_is_directory=True)
+    items, problems = read_folder(folder)
+    assert items == []
+    assert sorted(str(p) for p in problems) == [
+        f"{folder}/{name}: symlink to outside the sources folder; skipped"
+        for name in ("away", "passwd.md", "secret.md")
+    ]
+
+
+def test_symlinks_inside_the_folder_are_followed_and_loops_are_not(tmp_path: Path) -> None:
+    folder = tmp_path / "articles"
+    (folder / "real").mkdir(parents=True)
+    (folder / "real" / "story.md").write_text(ARTICLE.format(title="Story", body="x"), "utf-8")
+    (folder / "alias.md").symlink_to(folder / "real" / "story.md")
+    (folder / "real" / "up").symlink_to(folder, target_is_directory=True)  # a loop
+    items, problems = read_folder(folder)
+    assert problems == []
+    assert sorted(i.id for i in items) == ["articles/alias", "articles/real/story"]
+
+
+def test_a_file_over_the_size_cap_is_skipped(tmp_path: Path) -> None:
+    from digest.config import Limits
+
+    (tmp_path / "big.md").write_text(ARTICLE.format(title="Big", body="word " * 400), "utf-8")
+    (tmp_path / "small.md").write_text(ARTICLE.format(title="Small", body="x"), "utf-8")
+    problems: list[Problem] = []
+    reader = ArticleFiles(tmp_path, timezone="UTC", limits=Limits(article_bytes=1024))
+    items = build_incoming(reader, problems.append)
+    assert [i.item.title for i in items] == ["Small"]
+    assert [str(p) for p in problems] == [
+        f"{tmp_path}/big.md: file is over the 1024-byte cap (limits.article_bytes); skipped"
+    ]
+
+
+def test_long_texts_and_long_json_lists_are_cut_with_one_line_each(tmp_path: Path) -> None:
+    from digest.config import Limits
+
+    objects = [{"title": f"Item {n}", "date": "2022-01-01", "body": "x"} for n in range(5)]
+    objects[0]["body"] = "word " * 1000
+    (tmp_path / "list.json").write_text(json.dumps(objects), "utf-8")
+    problems: list[Problem] = []
+    limits = Limits(feed_entries=3, item_chars=1000)
+    items = build_incoming(ArticleFiles(tmp_path, timezone="UTC", limits=limits), problems.append)
+    assert [i.item.title for i in items] == ["Item 0", "Item 1", "Item 2"]
+    assert len(items[0].item.html) < 1100
+    assert [f"{p.what}; {p.action}" for p in problems] == [
+        "more than 3 articles (limits.feed_entries); read the first 3",
+        "object #0: text longer than 1000 characters; cut there",
+    ]

@@ -144,8 +144,9 @@ class FeedSource:
     def _read_file(self) -> bytes:
         path, cap = Path(self.location), self.limits.feed_bytes
         if self.root is not None and not is_inside(path, self.root):
-            inside = is_inside(Path(os.path.normpath(path.absolute())), self.root)
-            what = "symlink to" if inside else "path leads"
+            # Which message: the path as written leaves the folder, or a symlink does.
+            written, root = (os.path.normpath(p.absolute()) for p in (path, self.root))
+            what = "symlink to" if written.startswith(root + os.sep) else "path leads"
             raise SourceError(self.location, f"{what} outside the sources folder")
         try:
             with path.open("rb") as file:
