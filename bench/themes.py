@@ -11,7 +11,8 @@
   weights) against the same rules without scope and learned weights (the baseline, the
   classifier before either existed), interleaved in the same run, median of repeats.
 
-Run by ``make bench``; ``--quick`` reads 3,000 OrangeSum articles and skips the repeats.
+Run by ``make bench``; ``--quick`` reads 3,000 OrangeSum articles and skips the repeats;
+``--batch`` measures one round of the devset (its batch letters) on its own.
 """
 
 from __future__ import annotations
@@ -88,12 +89,20 @@ def main() -> None:
     parser.add_argument("--show", type=int, default=40, help="news articles in scope to list")
     parser.add_argument("--disagreements", action="store_true", help="list the devset's misses")
     parser.add_argument("--tune-only", action="store_true", help="leave the held-out part alone")
+    parser.add_argument(
+        "--batch",
+        action="append",
+        default=[],
+        help="only the devset texts of this batch letter (the 'i' of 'fr-i-001'); repeatable",
+    )
     args = parser.parse_args()
     taxonomy = load_taxonomy(ROOT / "themes.toml")
     classifier = Classifier(taxonomy)
     problems: list[object] = []
     for part in ("tune",) if args.tune_only else ("tune", "holdout"):
         texts: list[LabelledText] = list(read_texts([DEVSET / f"{part}.jsonl"], problems.append))
+        if args.batch:
+            texts = [t for t in texts if t.id.split("-")[1] in args.batch]
         report = check_taxonomy(taxonomy, texts, classifier=classifier)
         print(report_line(part, report))
         print(f"          {per_theme(report)}")
