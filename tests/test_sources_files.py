@@ -202,3 +202,28 @@ def test_long_texts_and_long_json_lists_are_cut_with_one_line_each(tmp_path: Pat
         "more than 3 articles (limits.feed_entries); read the first 3",
         "object #0: text longer than 1000 characters; cut there",
     ]
+
+
+def test_the_jail_is_the_sources_folder(tmp_path: Path) -> None:
+    from digest.sources import adapters_for
+
+    sources, elsewhere = tmp_path / "sources", tmp_path / "elsewhere"
+    (sources / "drafts").mkdir(parents=True)
+    elsewhere.mkdir()
+    (sources / "drafts" / "d.md").write_text(ARTICLE.format(title="Draft", body="x"), "utf-8")
+    (elsewhere / "e.md").write_text(ARTICLE.format(title="Away", body="x"), "utf-8")
+    (sources / "articles").mkdir()
+    (sources / "articles" / "d.md").symlink_to(sources / "drafts" / "d.md")
+    (articles,) = adapters_for(sources, "UTC", [])
+    problems: list[Problem] = []
+    assert [i.item.title for i in build_incoming(articles, problems.append)] == ["Draft"]
+    assert problems == []
+
+    (sources / "articles" / "d.md").unlink()
+    (sources / "articles").rmdir()
+    (sources / "articles").symlink_to(elsewhere, target_is_directory=True)
+    (articles,) = adapters_for(sources, "UTC", [])
+    assert build_incoming(articles, problems.append) == []
+    assert [str(p) for p in problems] == [
+        f"{sources}/articles: symlink to outside the sources folder; skipped"
+    ]

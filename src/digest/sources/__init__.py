@@ -85,7 +85,7 @@ def adapters_for(
     adapters: list[SourceAdapter] = []
     articles = sources_dir / "articles"
     if articles.is_dir():
-        adapters.append(ArticleFiles(articles, timezone=timezone, limits=limits))
+        adapters.append(ArticleFiles(articles, timezone=timezone, limits=limits, root=sources_dir))
     adapters.extend(
         FeedSource.from_config(
             entry,

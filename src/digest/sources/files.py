@@ -74,8 +74,11 @@ class ArticleFiles:
         timezone: str,
         source_id: str = ARTICLES_SOURCE_ID,
         limits: Limits | None = None,
+        root: Path | None = None,
     ):
         self.folder = folder
+        #: The folder no file may leave: the sources folder (default: ``folder`` itself).
+        self.root = root or folder
         self.location = str(folder)
         self.timezone = timezone
         self.id = source_id
@@ -90,7 +93,13 @@ class ArticleFiles:
             report(Problem(str(path), "symlink to outside the sources folder", "skipped"))
 
         limits = self.limits
-        for path in visible_files(self.folder, outside):
+        if not is_inside(self.folder, self.root):
+            outside(self.folder)
+            return
+        for path in visible_files(self.folder, outside, root=self.root):
+            if not is_inside(path, self.root):  # replaced by a symlink since the walk
+                outside(path)
+                continue
 
             def note(what: str, action: str, path: Path = path) -> None:
                 report(Problem(str(path), what, action))
@@ -142,13 +151,17 @@ class ArticleFiles:
         )
 
 
-def visible_files(folder: Path, outside: Callable[[Path], None] | None = None) -> list[Path]:
+def visible_files(
+    folder: Path, outside: Callable[[Path], None] | None = None, *, root: Path | None = None
+) -> list[Path]:
     """The files below ``folder`` in path order, leaving out hidden ones and those in
     hidden folders (an editor's backups, ``.git``).
 
-    Symlinks are followed while they stay inside ``folder`` (its real path); one that
-    leads out of it, to a file or a folder, is left out and handed to ``outside``.
+    Symlinks are followed while they stay inside ``root`` (default ``folder``; its real
+    path); one that leads out of it, to a file or a folder, is left out and handed to
+    ``outside``.
     """
+    jail = root or folder
     # A walk of our own rather than Path.rglob: rglob neither says which symlinks it
     # passed over nor follows the symlinked folders that stay inside.
     found: list[Path] = []
@@ -162,7 +175,7 @@ def visible_files(folder: Path, outside: Callable[[Path], None] | None = None) -
             if entry.name.startswith("."):
                 continue
             path = Path(entry.path)
-            if entry.is_symlink() and not is_inside(path, folder):
+            if entry.is_symlink() and not is_inside(path, jail):
                 if outside is not None:
                     outside(path)
                 continue
