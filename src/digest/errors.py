@@ -77,3 +77,19 @@ class RenderError(DigestError):
     def __str__(self) -> str:
         prefix = f"{self.edition_id}: " if self.edition_id else ""
         return f"{prefix}{self.args[0]}"
+
+
+class OutboxError(DigestError):
+    """The outbox cannot be written: a full disk, a read-only or foreign folder, a writer.
+
+    Not a :class:`RenderError`: the edition rendered, so leaving stories out cannot help.
+
+    Attributes:
+        path: the file or folder concerned.
+    """
+
+    message = "the outbox cannot be written"
+
+    def __init__(self, path: str, message: str | None = None) -> None:
+        self.path = path
+        super().__init__(message)

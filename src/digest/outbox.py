@@ -19,7 +19,7 @@ writer left can be told from what a running one is writing, and removed by
 A writer first takes the outbox's lock file, ``.lock`` (:meth:`Outbox.open`): a
 second build on the same outbox waits for the first to finish, then goes on, or
 gives up with one line after ``outbox_wait`` seconds. A write that fails (a full
-disk, a read-only or foreign-owned folder) is one :class:`RenderError` naming the
+disk, a read-only or foreign-owned folder) is one :class:`OutboxError` naming the
 file and the cause; what was published before stays as it was.
 """
 
@@ -37,7 +37,7 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from digest.errors import RenderError
+from digest.errors import OutboxError, RenderError
 from digest.locks import FileLock
 
 log = logging.getLogger("digest.outbox")
@@ -75,18 +75,21 @@ class Outbox:
         until :meth:`close` or the end of the process.
 
         Raises:
-            RenderError: the outbox cannot be created or written, or stayed locked.
+            OutboxError: the outbox cannot be created or written, or stayed locked.
         """
         with _failing("cannot write to the outbox", self.root):
             if self.root.exists() and not self.root.is_dir():
-                raise RenderError(f"outbox {self.root} is a file, not a folder")
+                root = self.root.absolute()
+                raise OutboxError(str(root), f"outbox {root} is a file, not a folder")
             self.root.mkdir(parents=True, exist_ok=True)
             taken = self._lock.acquire(wait, self._waiting(wait))
         if not taken:
-            raise RenderError(
-                f"outbox {self.root} is locked by another digest process (pid "
-                f"{self._lock.holder()}, lock file {self._lock.path}) after waiting {wait:g} s;"
-                " try again when it has finished"
+            raise OutboxError(
+                str(self._lock.path),
+                f"outbox {self.root.absolute()} is locked by another digest process (pid "
+                f"{self._lock.holder()}, lock file {self._lock.path.absolute()}) after waiting "
+                f"{wait:g} s;"
+                " try again when it has finished",
             )
         try:
             for folder in (self.root, *(self.root / n for n in ("editions", "feeds", "web"))):
@@ -102,7 +105,7 @@ class Outbox:
             log.warning(
                 "digest: outbox %s is being written by another digest process (pid %s); "
                 "waiting for it, at most %g s",
-                self.root,
+                self.root.absolute(),
                 holder,
                 wait,
             )
@@ -247,7 +250,7 @@ class Outbox:
         these records with the store's send log (:meth:`digest.deliver.Ledger.check_send_log`).
 
         Raises:
-            RenderError: the record cannot be written.
+            OutboxError: the record cannot be written.
         """
         self.path("editions", edition_id)  # validates the name
         folder = self.root / SENT
@@ -305,19 +308,19 @@ _CAUSES = {
 
 @contextlib.contextmanager
 def _failing(what: str, where: Path | Callable[[], Path]) -> Iterator[None]:
-    """Turn an OSError into one RenderError: what failed, the path, the cause.
+    """Turn an OSError into one OutboxError: what failed, the path, the cause.
 
     ``where`` is the path, or a function giving it (the file being written when it failed).
     """
     try:
         yield
     except OSError as exc:
-        path = where() if callable(where) else where
+        path = (where() if callable(where) else where).absolute()
         cause = _CAUSES.get(exc.errno or 0, exc.strerror or str(exc))
         if exc.errno in (errno.EACCES, errno.EPERM):
             cause += f" (this process runs as uid {os.geteuid()})"
-        raise RenderError(
-            f"{what}: {path}: {cause}; what was published before is unchanged"
+        raise OutboxError(
+            str(path), f"{what}: {path}: {cause}; what was published before is unchanged"
         ) from exc
 
 

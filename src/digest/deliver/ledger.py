@@ -87,14 +87,15 @@ class Ledger:
             raise StoreError(f"cannot read the send log: {reason(exc)}") from exc
         missing = [edition for edition in recorded if edition not in logged]
         if missing:
-            more = f" and {len(missing) - 1} more" if len(missing) > 1 else ""
-            mark = self.outbox.root / SENT / missing[0]
+            more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+            mark = (self.outbox.root / SENT / missing[0]).absolute()
+            url = self.engine.url
+            store = url.database if url.get_backend_name() == "sqlite" else None
             raise StoreError(
-                f"store {self.engine.url.render_as_string(hide_password=True)} has no send "
-                f"log of {missing[0]}{more}, which the outbox records as sent ({mark}): "
-                "the store was lost or replaced, and sending would mail its subscribers "
-                "again; nothing sent. Restore the store from a backup (or remove "
-                f"{mark} to send that edition to everyone again)"
+                f"store {store or url.render_as_string(hide_password=True)} has no send log "
+                f"of {missing[0]}{more}, which the outbox records as sent ({mark}): the store "
+                "was lost or replaced, and sending could mail every subscriber again; nothing "
+                f"sent. Restore the store from a backup, or remove {mark} to send it again"
             )
 
     # Subscribers -------------------------------------------------------------------------
