@@ -172,3 +172,22 @@ def test_mail_headers_cannot_be_forged_or_overlong(tmp_path: Path) -> None:
     assert "Bcc: victim@example.org" in str(parsed["Subject"])
     assert all(len(line) <= 998 for line in message.split(b"\r\n"))
     assert str(parsed["From"]).endswith("<digest@digest.example>")
+
+
+def test_a_translation_file_that_leaves_the_sources_folder_is_not_read(tmp_path: Path) -> None:
+    from digest.store import Store
+    from digest.translate import import_reviewed
+
+    folder = tmp_path / "sources" / "translations"
+    folder.mkdir(parents=True)
+    secret = tmp_path / "secret.xlf"
+    secret.write_text("<xliff/>", encoding="utf-8")
+    (folder / "fr-nl.xlf").symlink_to(secret)
+    problems: list[Problem] = []
+    store = Store(f"sqlite:///{tmp_path}/store.sqlite3")
+    try:
+        counts = import_reviewed(store, folder, problems.append)
+    finally:
+        store.close()
+    assert counts.translated == 0
+    assert [p.what for p in problems] == ["symlink to outside the sources folder"]

@@ -18,6 +18,7 @@ from pathlib import Path
 from digest.config import SUPPORTED_LANGUAGES, Settings
 from digest.errors import InputError
 from digest.model import Problem
+from digest.sources.files import visible_files
 from digest.store import Store
 from digest.translate.base import TranslationError
 from digest.translate.memory import TranslationMemory, normalise, unit_id
@@ -108,6 +109,10 @@ def import_file(settings: Settings, path: Path) -> ImportCounts:
         store.close()
 
 
+#: Largest XLIFF file imported: thousands of units fit in a few megabytes.
+MAX_XLIFF_BYTES = 20_000_000
+
+
 def import_reviewed(
     store: Store, folder: Path, report: Callable[[Problem], None] | None = None
 ) -> ImportCounts:
@@ -117,9 +122,21 @@ def import_reviewed(
     """
     if not folder.is_dir():
         return NO_IMPORT
+
+    def note(path: Path, what: str) -> None:
+        if report is not None:
+            report(Problem(str(path), what, "skipped"))
+
+    def outside(path: Path) -> None:
+        note(path, "symlink to outside the sources folder")
+
     total = NO_IMPORT
-    for path in sorted(folder.rglob("*")):
-        if path.suffix.lower() not in _SUFFIXES or path.name.startswith("."):
+    # The translators' folder is a source like the others: a jail, and bounded.
+    for path in visible_files(folder, outside, root=folder.parent):
+        if path.suffix.lower() not in _SUFFIXES:
+            continue
+        if path.stat().st_size > MAX_XLIFF_BYTES:
+            note(path, f"file is over {MAX_XLIFF_BYTES:,} bytes")
             continue
         try:
             total += import_xliff(store, path)
