@@ -139,12 +139,15 @@ def _link(raw_url: str | None, note: Callable[[str, str], None]) -> str:
     return canonical_url(link)
 
 
-def _stand_in_title(text: str, url: str, source_name: str, words: int = 12) -> str:
-    """A title for an entry without one: its first words, else its link, else its source."""
+def first_words(text: str, words: int = 12) -> str:
+    """The first ``words`` words of ``text``, with "…" when there are more."""
     first = text.split(maxsplit=words)
-    if first:
-        return " ".join(first[:words]) + (" …" if len(first) > words else "")
-    return url or plain_line(source_name) or "untitled"
+    return " ".join(first[:words]) + (" …" if len(first) > words else "")
+
+
+def _stand_in_title(text: str, url: str, source_name: str) -> str:
+    """A title for an entry without one: its first words, else its link, else its source."""
+    return first_words(text) or url or plain_line(source_name) or "untitled"
 
 
 def _plain_all(values: tuple[str, ...]) -> tuple[str, ...]:

@@ -19,7 +19,7 @@ from urllib.parse import urljoin, urlsplit
 from digest.config import Limits
 from digest.errors import SourceError
 from digest.model import FeedState, Problem, RawEntry
-from digest.normalise import html_to_text, sanitise_html
+from digest.normalise import first_words, html_to_text, sanitise_html
 from digest.sources import Report
 from digest.sources.bounds import cut_text, is_inside, unwrap_gzip
 from digest.sources.http import HttpFetcher
@@ -248,10 +248,9 @@ def _absolute(link: str | None, bases: list[str]) -> str | None:
     return urljoin(bases[0], link)
 
 
-def _title_from(html: str, words: int = 12) -> str:
+def _title_from(html: str) -> str:
     """The first words of an entry's text, for an entry that has no title."""
-    text = html_to_text(sanitise_html(html)).split()
-    return " ".join(text[:words]) + (" …" if len(text) > words else "")
+    return first_words(html_to_text(sanitise_html(html)))
 
 
 def _short(text: str, chars: int = 60) -> str:
