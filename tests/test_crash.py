@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from digest.outbox import MANIFEST, Outbox
+from digest.outbox import LOCK, MANIFEST, Outbox
 from tests.conftest import copy_sample_tree
 
 KILLS = 20
@@ -75,11 +75,15 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 
 
 def hidden(folder: Path) -> list[str]:
-    """Paths of the outbox under a hidden name (temporary files and folders)."""
+    """Paths of the outbox under a hidden name (temporary files and folders).
+
+    The writers' lock file (:data:`digest.outbox.LOCK`) is no leftover: it stays.
+    """
     return sorted(
         str(p.relative_to(folder))
         for p in folder.rglob("*")
         if any(part.startswith(".") for part in p.relative_to(folder).parts)
+        and p.relative_to(folder).parts != (LOCK,)
     )
 
 

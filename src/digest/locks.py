@@ -154,10 +154,10 @@ def _dead_here(owner: str) -> bool:
 
 
 class FileLock:
-    """An exclusive ``flock`` on a file, held by this process; the holder's pid inside.
+    """An exclusive ``flock`` on a file, held by this process.
 
     Written by hand rather than with the ``filelock`` package: the waiting process
-    names the holder (its pid, written in the file), and forked children (ingest
+    names the holder (its pid, from the kernel's table of locks), and forked children (ingest
     workers) close their copy at once, so the lock never outlives the process that
     took it. The kernel drops a ``flock`` when its holder dies, however it dies.
     """
@@ -202,8 +202,6 @@ class FileLock:
                         waiting(self.holder())
                         told = True
                     time.sleep(self.POLL)
-            os.ftruncate(descriptor, 0)
-            os.pwrite(descriptor, f"{os.getpid()}\n".encode(), 0)
         except BaseException:
             with contextlib.suppress(OSError):
                 os.close(descriptor)
@@ -213,12 +211,21 @@ class FileLock:
         return True
 
     def holder(self) -> str:
-        """The pid written by the holder, ``"?"`` when unreadable."""
+        """The pid of the process holding the lock, from ``/proc/locks``; ``"?"`` if unknown.
+
+        The file itself stays empty, so that an outbox built twice is the same bytes.
+        """
         try:
-            text = self.path.read_text(encoding="ascii").strip()
+            inode = os.stat(self.path).st_ino
+            table = Path("/proc/locks").read_text(encoding="ascii")
         except (OSError, ValueError):
             return "?"
-        return text if text.isdigit() else "?"
+        for line in table.splitlines():
+            # "1: FLOCK  ADVISORY  WRITE 4242 fd:01:1234567 0 EOF"; waiters have "->".
+            fields = line.split()
+            if len(fields) >= 6 and fields[1] == "FLOCK" and fields[5].endswith(f":{inode}"):
+                return fields[4]
+        return "?"
 
     def release(self) -> None:
         """Give the lock back (closing the file drops it)."""
