@@ -342,6 +342,9 @@ def test_a_store_that_is_not_one_is_never_taken_as_new(
 
 def test_a_new_store_file_is_created_whole(tmp_path: Path) -> None:
     path = tmp_path / "new" / "store.sqlite3"
+    path.parent.mkdir()
+    # What a process killed while creating a store left (pid 2**22 + 1 is above pid_max).
+    (path.parent / f".store.sqlite3.{2**22 + 1}.new").write_bytes(HEADER)
     store = Store(f"sqlite:///{path}")
     store.close()
     assert path.read_bytes().startswith(HEADER)

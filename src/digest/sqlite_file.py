@@ -92,8 +92,25 @@ def _create(path: Path, create_tables: Callable[[Engine], None]) -> None:
     except SQLAlchemyError as exc:
         raise StoreError(f"cannot create store file {path}: {reason(exc)}") from exc
     finally:
-        for leftover in (temporary, *temporary.parent.glob(f"{temporary.name}-*")):
+        _remove_temporary(path)
+
+
+def _remove_temporary(path: Path) -> None:
+    """Remove the temporary files of store creations that ended (this one, or killed ones)."""
+    for leftover in path.parent.glob(f".{path.name}.*.new*"):
+        pid = leftover.name[len(path.name) + 2 :].partition(".")[0]
+        if pid.isdigit() and (int(pid) == os.getpid() or not _running(int(pid))):
             leftover.unlink(missing_ok=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # it exists, owned by someone else
+    return True
 
 
 def quick_check(engine: Engine, name: str) -> None:
