@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check --quiet
 
-.PHONY: demo test lint typecheck unit bench i18n clean system-deps
+.PHONY: demo test lint typecheck unit bench fuzz i18n clean system-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,21 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/keypoints.py
 	$(BIN)/python bench/themes.py
+
+## fuzz: coverage-guided fuzzing (atheris) of the feed adapter and the article reader,
+## FUZZ_SECONDS each; the corpus grows in fuzz/corpus/<target>/, findings land in fuzz/findings/
+FUZZ_SECONDS ?= 300
+FUZZ_TARGETS := feed_adapter article_reader
+fuzz: $(VENV)/.installed-test
+	@status=0; for target in $(FUZZ_TARGETS); do \
+		mkdir -p fuzz/corpus/$$target fuzz/findings/$$target; \
+		echo "fuzz: $$target for $(FUZZ_SECONDS) s"; \
+		$(BIN)/python fuzz/$$target.py fuzz/corpus/$$target -max_total_time=$(FUZZ_SECONDS) \
+			-timeout=60 -rss_limit_mb=2048 -print_final_stats=1 \
+			-artifact_prefix=fuzz/findings/$$target/ || status=1; \
+	done; \
+	echo "fuzz: findings:"; find fuzz/findings -type f ! -name '*.txt' | sort; \
+	exit $$status
 
 ## i18n: extract chrome strings from src/ and templates/ and update every catalog
 i18n: $(VENV)/.installed-test
