@@ -94,6 +94,8 @@ def test_the_clean_output_passes_the_scan(clean: Build) -> None:
 
 
 def test_no_output_file_carries_a_vector(hostile: Build) -> None:
+    for pattern in ("editions/*/*.html", "editions/*/*.eml", "web/*/*.html", "feeds/**/*.xml"):
+        assert any(hostile.outbox.glob(pattern)), f"nothing to scan: no {pattern}"
     problems = list(scan_outbox(hostile.outbox))
     shown = "\n".join(p[:400] for p in problems[:60])
     assert not problems, f"{len(problems)} problems in the output, the first:\n{shown}"
