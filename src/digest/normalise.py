@@ -193,7 +193,10 @@ def parse_date(value: object, zone: ZoneInfo) -> datetime:
         moment = datetime.combine(value, time(0, 0), tzinfo=zone)
     else:
         raise NormaliseError(f"date {value!r} is not a date")
-    moment = moment.astimezone(UTC)
+    try:
+        moment = moment.astimezone(UTC)
+    except OverflowError:  # year 1 at +14:00, year 9999 at -14:00
+        raise NormaliseError(f"date {value!r} is out of range") from None
     if moment < EARLIEST:
         raise NormaliseError(f"date {moment:%Y-%m-%d} is before {EARLIEST:%Y}")
     return moment
@@ -212,8 +215,19 @@ def _parse_date_text(text: str) -> datetime | date:
 
 
 def canonical_url(url: str) -> str:
-    """Lower-case scheme and host, no fragment, no tracking parameters."""
-    parts = urlsplit(url.strip())
+    """Lower-case scheme and host, no fragment, no tracking parameters.
+
+    Only an http(s) URL with a host has a canonical form: anything else (which
+    :func:`digest.clean.safe_link` keeps out of items) comes back trimmed, unchanged.
+    The result is its own canonical form.
+    """
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+            return url
+    except ValueError:  # "http://[": no URL at all
+        return url
     query = parts.query and urlencode(
         [
             (k, v)
@@ -221,7 +235,8 @@ def canonical_url(url: str) -> str:
             if not _TRACKING.match(k)
         ]
     )
-    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", query, ""))
+    netloc, path = parts.netloc.lower(), parts.path.strip() or "/"
+    return urlunsplit((parts.scheme.lower(), netloc, path, query, "")).strip()
 
 
 def sanitise_html(markup: str, *, base: str | None = None) -> str:

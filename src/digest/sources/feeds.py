@@ -239,7 +239,10 @@ class FeedSource:
 
 
 def _is_http(location: str) -> bool:
-    return urlsplit(location).scheme in ("http", "https")
+    try:
+        return urlsplit(location).scheme in ("http", "https")
+    except ValueError:  # "https://a.]example/": not a URL at all
+        return False
 
 
 def _absolute(link: str | None, bases: list[str]) -> str | None:

@@ -276,9 +276,12 @@ class _PageHead(HTMLParser):
         og_url = self.meta.get("og:url")
         for candidate in (self.canonical, og_url):
             if candidate:
-                absolute = urljoin(og_url or "", candidate.strip())
-                if urlsplit(absolute).scheme in ("http", "https"):
-                    return absolute
+                try:
+                    absolute = urljoin(og_url or "", candidate.strip())
+                    if urlsplit(absolute).scheme in ("http", "https"):
+                        return absolute
+                except ValueError:  # "http://[x": not a URL; the next candidate may be
+                    continue
         return None
 
 

@@ -87,7 +87,14 @@ def parse_feed(body: bytes, max_entries: int = MAX_ENTRIES) -> FeedData:
         fast = None
     if fast is not None and (_trustworthy(fast) or len(body) > FALLBACK_MAX_BYTES):
         return fast
-    return _convert(feedparser.parse(body, sanitize_html=False), "feedparser", max_entries)
+    try:
+        slow = feedparser.parse(body, sanitize_html=False)
+    except Exception as exc:  # hostile bytes make feedparser raise (fuzzing: ValueError, ...)
+        if fast is not None:
+            return fast
+        why = f"unreadable: {type(exc).__name__}: {str(exc)[:120]}"
+        return FeedData("", "", None, None, (), why, "feedparser")
+    return _convert(slow, "feedparser", max_entries)
 
 
 def _trustworthy(parsed: FeedData) -> bool:
