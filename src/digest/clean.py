@@ -112,20 +112,17 @@ def safe_link(url: str, schemes: frozenset[str] = WEB_SCHEMES) -> str | None:
     The scheme is read as a browser reads it: after character references are decoded
     (``jav&#x09;ascript:``), tabs and newlines removed anywhere and controls and spaces
     trimmed at the ends, case-insensitively. An http(s) link must name a host. The link
-    returned has the tabs, newlines, controls and end spaces removed and its ``&amp;``-style
-    references decoded; nothing else is changed (see
-    :func:`digest.normalise.canonical_url` for the canonical form).
+    returned has the tabs, newlines, controls and end spaces removed and inner spaces
+    percent-encoded; nothing else is changed: character references are the parser's to
+    decode, once (see :func:`digest.normalise.canonical_url` for the canonical form).
     """
     link = _URL_REMOVED.sub("", clean_text(url)).strip(_URL_ENDS)
     decoded = _URL_REMOVED.sub("", html_lib.unescape(link)).strip(_URL_ENDS)
     scheme, colon, _rest = decoded.partition(":")
     if not colon or scheme.lower() not in schemes or not scheme.isascii():
         return None
-    if "&" in link:
-        link = _REFERENCE.sub(lambda m: html_lib.unescape(m.group(0)), link)
-        link = _URL_REMOVED.sub("", clean_text(link)).strip(_URL_ENDS)
     if link.partition(":")[0].lower() != scheme.lower():
-        return None  # the reference decoding changed the scheme itself: not a plain link
+        return None  # a scheme written with character references: no plain link
     if _SPACE.search(link):  # as a browser does: inner spaces percent-encoded
         link = _SPACE.sub(lambda m: quote(m.group(0)), link)
     if scheme.lower() in WEB_SCHEMES:
