@@ -48,6 +48,8 @@ class FetchResult:
     last_modified: str | None
     #: The URL after redirects.
     url: str
+    #: The ``Content-Type`` header, whose charset decides the decoding (RFC 7303).
+    content_type: str | None = None
 
 
 class HttpFetcher:
@@ -164,6 +166,7 @@ class HttpFetcher:
                     response.headers.get("ETag"),
                     response.headers.get("Last-Modified"),
                     str(response.url),
+                    response.headers.get("Content-Type"),
                 )
         except httpx.TooManyRedirects as exc:
             raise SourceError(url, f"more than {MAX_REDIRECTS} redirects") from exc
