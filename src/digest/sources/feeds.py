@@ -101,14 +101,14 @@ class FeedSource:
             self.id, self.location
         )
         try:
-            body, base, state = self._fetch(state)
+            body, base, state, content_type = self._fetch(state)
         except SourceError as exc:
             self._failed(state, str(exc.args[0]), report)
             return
         if body is None:  # not modified since the last read
             self._succeeded(state)
             return
-        parsed = parse_feed(body, self.limits.feed_entries)
+        parsed = parse_feed(body, self.limits.feed_entries, content_type)
         if not parsed.entries:
             if parsed.problem is not None:
                 self._failed(state, f"not a feed ({parsed.problem})", report)
@@ -117,6 +117,8 @@ class FeedSource:
             else:
                 self._succeeded(state)  # a well-formed feed with no entries is no problem
             return
+        for note in parsed.notes:  # how the document's characters were read
+            report(Problem(self.location, note.what, note.done))
         if parsed.problem is not None:
             what = f"feed is not well-formed ({parsed.problem})"
             report(Problem(self.location, what, f"read {len(parsed.entries)} entries anyway"))
@@ -127,9 +129,11 @@ class FeedSource:
         self._succeeded(state, note=parsed.problem)
         yield from self._entries(parsed, base, report)
 
-    def _fetch(self, state: FeedState) -> tuple[bytes | None, str | None, FeedState]:
+    def _fetch(self, state: FeedState) -> tuple[bytes | None, str | None, FeedState, str | None]:
+        """The body (None: not modified), the URL after redirects, the new state, and
+        the Content-Type (None for a file)."""
         if not _is_http(self.location):
-            return self._read_file(), None, state
+            return self._read_file(), None, state, None
         fetcher = self.fetcher or HttpFetcher.within(self.limits)
         try:
             result = fetcher.fetch(
@@ -139,7 +143,8 @@ class FeedSource:
             if self.fetcher is None:
                 fetcher.close()
         state = replace(state, etag=result.etag, last_modified=result.last_modified)
-        return (result.body if result.modified else None), result.url, state
+        body = result.body if result.modified else None
+        return body, result.url, state, result.content_type
 
     def _read_file(self) -> bytes:
         path, cap = Path(self.location), self.limits.feed_bytes
