@@ -9,7 +9,10 @@ Writes a seeded corpus of RSS and Atom files into a temporary folder, then times
   one process and once with a worker per core, as ``digest build`` runs it;
 - ``digest re-ingest``: the same call again on the same store (nothing new to write).
 
-Then profiles one more ingest with cProfile. Run with ``make bench``; see bench/README.md.
+The baseline and the ingests run interleaved, in ``--repeats`` rounds (5 by default): each
+round times the baseline, then each ingest, so the ratio of a round compares runs made under
+the same load; the table gives the medians. Then profiles one more ingest with cProfile.
+Run with ``make bench``; see bench/README.md.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
+from statistics import median
 from types import ModuleType
 
 import feedparser
@@ -40,8 +44,10 @@ from digest.sources.feeds import FeedSource
 from digest.store import Store, StoreCounts
 
 SEED = 1234
-#: Repeats of the quick parser loops; the best one is kept.
+#: Repeats of the quick feedparser-rs loop; the best one is kept.
 REPEATS = 3
+#: Interleaved rounds of the baseline and the ingests; the medians are reported.
+ROUNDS = 5
 TIMEZONE = "Europe/Brussels"
 BASELINE = "plain feedparser"
 
@@ -144,6 +150,57 @@ def timed_ingest(files: Sequence[Path], store: Store, workers: int = 1) -> Inges
     start = time.perf_counter()
     counts = ingest(sources, store, problems.append, workers=workers)
     return IngestRun(counts, tuple(problems), time.perf_counter() - start)
+
+
+@dataclass(frozen=True)
+class Round:
+    """One interleaved round: the baseline loop, then each ingest, back to back."""
+
+    baseline_items: int
+    #: Seconds of the plain feedparser loop.
+    baseline: float
+    alone: IngestRun
+    first: IngestRun
+    again: IngestRun
+
+    def ratio(self, which: str) -> float:
+        """Items/s of one ingest (``alone``, ``first``, ``again``) over this round's baseline."""
+        run: IngestRun = getattr(self, which)
+        return (run.items / run.seconds) / (self.baseline_items / self.baseline)
+
+    def summary(self, pool: str) -> str:
+        """One line: the baseline's seconds and each ingest's ratio."""
+        return (
+            f"plain feedparser {self.baseline:.2f}s; 1 process {self.ratio('alone'):.2f}x, "
+            f"{pool} {self.ratio('first'):.2f}x, re-ingest {self.ratio('again'):.2f}x"
+        )
+
+
+def timed_round(
+    folder: Path, files: Sequence[Path], workers: int, baseline: Callable[[], int], number: int
+) -> Round:
+    """Time the baseline once, then ingests into new stores (and a re-ingest)."""
+    gc.collect()
+    start = time.perf_counter()
+    items = baseline()
+    seconds = time.perf_counter() - start
+    serial = Store(f"sqlite:///{folder / f'serial-{number}.sqlite3'}")
+    try:
+        alone = timed_ingest(files, serial)
+    finally:
+        serial.close()
+    store = Store(f"sqlite:///{folder / f'bench-{number}.sqlite3'}")
+    try:
+        first = timed_ingest(files, store, workers)
+        again = timed_ingest(files, store, workers)
+    finally:
+        store.close()
+    return Round(items, seconds, alone, first, again)
+
+
+def median_seconds(runs: Sequence[IngestRun]) -> float:
+    """The median time of ``runs``."""
+    return median(r.seconds for r in runs)
 
 
 def profiled_ingest(files: Sequence[Path], store: Store) -> pstats.Stats:
@@ -263,6 +320,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="profile one more ingest with cProfile (default on)",
     )
     parser.add_argument(
+        "--repeats",
+        type=int,
+        default=ROUNDS,
+        help=f"interleaved rounds of baseline and ingests (default {ROUNDS})",
+    )
+    parser.add_argument(
         "--lean",
         action="store_true",
         help="short items only, no excerpts or comment links (see bench/corpus.py)",
@@ -270,6 +333,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.items < 1:
         parser.error("--items must be at least 1")
+    if args.repeats < 1:
+        parser.error("--repeats must be at least 1")
 
     rust: ModuleType | None
     try:
@@ -293,13 +358,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         files = corpus.files
 
-        results: list[Result] = []
-        items, seconds = best_of(REPEATS, parse_loop(feedparser.parse, files))
-        results.append(Result(BASELINE, items, seconds))
-        if rust is not None:
-            items, seconds = best_of(REPEATS, parse_loop(rust.parse, files))
-            results.append(Result("plain feedparser-rs", items, seconds))
-
         # Warm up once on one file: imports, the language model and SQLAlchemy's caches
         # are paid by any long-running build, not per item.
         warm = Store(f"sqlite:///{folder / 'warmup.sqlite3'}")
@@ -308,34 +366,59 @@ def main(argv: Sequence[str] | None = None) -> int:
         finally:
             warm.close()
 
-        serial = Store(f"sqlite:///{folder / 'serial.sqlite3'}")
-        try:
-            alone = timed_ingest(files, serial)
-        finally:
-            serial.close()
         workers = worker_count(0, len(files))
-        store = Store(f"sqlite:///{folder / 'bench.sqlite3'}")
-        try:
-            first = timed_ingest(files, store, workers)
-            again = timed_ingest(files, store, workers)
-        finally:
-            store.close()
         pool = f"{workers} worker{'s' if workers > 1 else ''}"
-        results.append(Result("digest ingest, 1 process (new store)", alone.items, alone.seconds))
-        results.append(Result(f"digest ingest, {pool} (new store)", first.items, first.seconds))
-        results.append(Result(f"digest re-ingest, {pool} (unchanged)", again.items, again.seconds))
+        baseline = parse_loop(feedparser.parse, files)
+        rounds: list[Round] = []
+        # Interleaved: each round times the baseline and each ingest back to back, so a
+        # machine that gets busier or quieter during the run moves both sides of a ratio.
+        for number in range(args.repeats):
+            rounds.append(timed_round(folder, files, workers, baseline, number))
+            print(f"round {number + 1}/{args.repeats}: {rounds[-1].summary(pool)}", flush=True)
+
+        results: list[Result] = [
+            Result(BASELINE, rounds[0].baseline_items, median(r.baseline for r in rounds))
+        ]
+        if rust is not None:
+            items, seconds = best_of(REPEATS, parse_loop(rust.parse, files))
+            results.append(Result("plain feedparser-rs (best of 3)", items, seconds))
+        alone = [r.alone for r in rounds]
+        first = [r.first for r in rounds]
+        again = [r.again for r in rounds]
+        results.append(
+            Result("digest ingest, 1 process (new store)", alone[0].items, median_seconds(alone))
+        )
+        results.append(
+            Result(f"digest ingest, {pool} (new store)", first[0].items, median_seconds(first))
+        )
+        results.append(
+            Result(f"digest re-ingest, {pool} (unchanged)", again[0].items, median_seconds(again))
+        )
 
         print()
-        print(f"best of {REPEATS} for the plain loops, one run for each ingest")
+        print(f"medians of {args.repeats} interleaved rounds (seconds, then the ratio of each)")
         print(table(results))
         print()
-        for label, run in (("ingest", first), ("re-ingest", again), ("1 process", alone)):
+        for label, attr in (
+            ("1 process", "alone"),
+            (f"{pool} (new store)", "first"),
+            (f"{pool} re-ingest", "again"),
+        ):
+            ratios = sorted(r.ratio(attr) for r in rounds)
+            shown = ", ".join(f"{x:.2f}x" for x in ratios)
+            print(f"ratio to its round's baseline, {label}: median {median(ratios):.2f}x ({shown})")
+        print()
+        for label, run in (
+            ("ingest", first[-1]),
+            ("re-ingest", again[-1]),
+            ("1 process", alone[-1]),
+        ):
             c = run.counts
             print(
                 f"{label}: {c.added:,} added, {c.updated:,} updated, {c.unchanged:,} unchanged, "
                 f"{len(run.problems):,} problems reported"
             )
-        kinds = sorted({p.action for p in first.problems})
+        kinds = sorted({p.action for p in first[-1].problems})
         if kinds:
             print(f"problem actions seen: {', '.join(kinds)}")
 
