@@ -273,3 +273,15 @@ def test_no_retry_starts_after_the_deadline(httpserver: HTTPServer) -> None:
         "server error 503, and no time left to try again within 1 s (limits.fetch_seconds);"
         " feed skipped"
     ]
+
+
+def test_the_content_type_comes_back_with_the_body_for_its_charset(
+    httpserver: HTTPServer, fetcher: HttpFetcher
+) -> None:
+    body = '<rss version="2.0"><channel><title>Caf\xe9</title></channel></rss>'.encode("latin-1")
+    httpserver.expect_request("/latin1.xml").respond_with_response(
+        Response(body, content_type="text/xml; charset=iso-8859-1")
+    )
+    result = fetcher.fetch(httpserver.url_for("/latin1.xml"))
+    assert result.content_type == "text/xml; charset=iso-8859-1"
+    assert result.body == body

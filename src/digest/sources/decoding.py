@@ -115,7 +115,10 @@ class Decoded:
     #: What was wrong and what was done, when the document was not what it said (a
     #: label that did not decode, or no label and bytes that are not UTF-8), else None.
     note: tuple[str, str] | None = None
-    #: True when the text shows signs of mojibake, C1 controls or U+FFFD: worth a repair.
+    #: True when mojibake or C1 controls in the text were repaired (ftfy).
+    repaired: bool = False
+    #: True when the parsed texts are worth a look: C1 controls written as character
+    #: references (``&#150;``), or characters the repair left (U+FFFD).
     suspect: bool = False
 
 
@@ -167,12 +170,13 @@ def decode_document(body: bytes, content_type: str | None = None) -> Decoded:
         if number > 0 and candidates[0][2] != "utf-8":
             first = candidates[0]
             note = (
-                f"{_named(first)}, but the bytes are not {first[0]}",
+                f"{_named(first)}, but the bytes do not decode as {_shown(first[1])}",
                 f"read as {_shown(codec)}",
             )
-        if codec == "utf-8" and start == 0 and (declared is None or codec_for(declared) == codec):
+        as_given = start == 0 and (declared is None or codec_for(declared) == codec)
+        if codec == "utf-8" and as_given and not _mis_decoded(text, body):
             # The common case: the bytes are already what the parsers get.
-            return Decoded(body, codec, source, note, _suspect(body, text))
+            return Decoded(body, codec, source, note, suspect=_references(body))
         return _decoded(text, codec, source, note)
     guess, guessed = _detected(body)
     said = _named(candidates[0]) if candidates[0][2] != "utf-8" else "no encoding declared"
@@ -203,9 +207,13 @@ def _declared(body: bytes) -> str | None:
 
 
 def _decoded(text: str, codec: str, source: Source, note: tuple[str, str] | None) -> Decoded:
+    repaired, clean = False, True
+    if _mis_decoded(text):
+        fixed, clean = repair(text)
+        repaired, text = fixed != text, fixed
     text = _DECLARED_TEXT.sub(r'\1"utf-8"', text, count=1)
     body = text.encode("utf-8", "surrogatepass")
-    return Decoded(body, codec, source, note, _suspect(body, text))
+    return Decoded(body, codec, source, note, repaired, not clean or _references(body))
 
 
 def _detected(body: bytes) -> tuple[str, str]:
@@ -268,12 +276,18 @@ def _shown(codec: str) -> str:
     return names.get(codec, codec.replace("cp12", "windows-12", 1))
 
 
-def _suspect(body: bytes, text: str) -> bool:
+def _mis_decoded(text: str, utf8: bytes | None = None) -> bool:
+    """Whether ``text`` (``utf8`` in UTF-8, if at hand) may hold mojibake, C1 controls or
+    U+FFFD: single-character searches and one byte pattern first, the precise one after."""
     if text.isascii():
-        return b"&#" in body and _C1_REFERENCE.search(body) is not None
-    return (
-        "\ufffd" in text
-        or any(lead in text for lead in _MOJIBAKE_LEADS)
-        or _C1_BYTES.search(body) is not None
-        or (b"&#" in body and _C1_REFERENCE.search(body) is not None)
-    )
+        return False
+    leads = "\ufffd" in text or any(lead in text for lead in _MOJIBAKE_LEADS)
+    if utf8 is None:
+        utf8 = text.encode("utf-8", "surrogatepass")
+    if leads or _C1_BYTES.search(utf8) is not None:
+        return _SUSPECT.search(text) is not None
+    return False
+
+
+def _references(body: bytes) -> bool:
+    return b"&#" in body and _C1_REFERENCE.search(body) is not None

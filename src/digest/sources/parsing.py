@@ -102,11 +102,26 @@ def parse_feed(
     decoded = decode_document(body, content_type)
     body = decoded.body
     notes: tuple[Note, ...] = (Note(*decoded.note),) if decoded.note else ()
+    if decoded.repaired:
+        what = "mis-decoded characters (mojibake or C1 controls) in the document"
+        notes += (Note(what, "repaired"),)
     parsed = _parse(body, max_entries)
     if decoded.suspect:
         parsed, repaired = _repaired(parsed)
         notes += repaired
     return replace(parsed, notes=notes) if notes else parsed
+
+
+def parse_with(parser: ParserName, body: bytes, max_entries: int = MAX_ENTRIES) -> FeedData:
+    """Decode ``body`` (a file's bytes) and parse it with ``parser`` alone, no checks and no
+    fallback: for tests and tools that compare the two parsers' readings."""
+    body = decode_document(body).body
+    if parser == "feedparser":
+        return _convert(feedparser.parse(body, sanitize_html=False), parser, max_entries)
+    limits = feedparser_rs.ParserLimits(
+        max_feed_size_bytes=max(len(body), 1), max_entries=max_entries + 1
+    )
+    return _convert(feedparser_rs.parse_with_limits(body, limits=limits), parser, max_entries)
 
 
 def _parse(body: bytes, max_entries: int) -> FeedData:
