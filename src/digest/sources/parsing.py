@@ -247,14 +247,17 @@ def _convert(parsed: Any, parser: ParserName, max_entries: int = MAX_ENTRIES) ->
         title=_text(_get(feed, "title")),
         link=_href(_get(feed, "link"), escaped),
         language=_get(feed, "language") or None,
-        entries=tuple(_entry(e, escaped) for e in entries[:max_entries]),
+        entries=tuple(
+            _rs_entry(e, escaped) if parser == "feedparser-rs" else _entry(e)
+            for e in entries[:max_entries]
+        ),
         problem=problem,
         parser=parser,
         more_entries=more,
     )
 
 
-def _entry(entry: Any, escaped: bool = False) -> EntryData:
+def _entry(entry: Any) -> EntryData:
     content: Sequence[Any] = _get(entry, "content") or ()
     html = _text(_get(content[0], "value")) if content else _text(_get(entry, "summary"))
     detail = _get(entry, "summary_detail") or _get(entry, "title_detail")
@@ -264,7 +267,7 @@ def _entry(entry: Any, escaped: bool = False) -> EntryData:
     return EntryData(
         guid=_get(entry, "id") or None,
         title=_text(_get(entry, "title")).strip(),
-        link=_href(_get(entry, "link"), escaped),
+        link=_get(entry, "link") or None,
         date_text=str(date_text) if date_text else None,
         date_parsed=datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC) if parsed else None,
         language=language or _get(entry, "language") or None,
@@ -275,6 +278,29 @@ def _entry(entry: Any, escaped: bool = False) -> EntryData:
         tags=tuple(
             t for t in (_get(tag, "term") for tag in (_get(entry, "tags") or ())[:_MAX_TAGS]) if t
         ),
+    )
+
+
+def _rs_entry(entry: Any, escaped: bool) -> EntryData:
+    """:func:`_entry` for a feedparser-rs object, whose fields are all attributes (None
+    when absent): read directly, this is a third of the cost of the whole conversion."""
+    content = entry.content
+    html = content[0].value or "" if content else entry.summary or ""
+    detail = entry.summary_detail or entry.title_detail
+    language = (content[0].language if content else None) or _get(detail, "language")
+    date_text = entry.published or entry.updated or None
+    parsed = entry.published_parsed or entry.updated_parsed
+    authors, tags = entry.authors, entry.tags
+    return EntryData(
+        guid=entry.id or None,
+        title=(entry.title or "").strip(),
+        link=_href(entry.link, escaped),
+        date_text=str(date_text) if date_text else None,
+        date_parsed=datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC) if parsed else None,
+        language=language or entry.language or None,
+        html=html,
+        authors=tuple(a.name for a in authors[:_MAX_AUTHORS] if a.name) if authors else (),
+        tags=tuple(t.term for t in tags[:_MAX_TAGS] if t.term) if tags else (),
     )
 
 
