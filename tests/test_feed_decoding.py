@@ -297,3 +297,21 @@ def test_a_plain_utf8_feed_goes_to_the_parsers_as_it_came() -> None:
     decoded = decode_document(body, "application/rss+xml; charset=utf-8")
     assert decoded.body is body
     assert (decoded.note, decoded.repaired, decoded.suspect) == (None, False, False)
+
+
+def test_a_feed_that_has_no_dates_or_texts_in_its_items_costs_no_second_parse() -> None:
+    # The channel's own <pubDate> and <description> are no sign of a lost date or text.
+    body = (
+        b'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Links</title>'
+        b"<link>http://example.com/</link><description>A link blog</description>"
+        b"<pubDate>Tue, 02 Feb 2021 10:00:00 GMT</pubDate>"
+        b"<item><title>One</title><link>http://example.com/1</link></item>"
+        b"<item><title>Two</title><link>http://example.com/2</link><description/></item>"
+        b"</channel></rss>"
+    )
+    read_by = parse_feed(body)
+    assert read_by.parser == "feedparser-rs"
+    assert [(e.title, e.date_text, e.html) for e in read_by.entries] == [
+        ("One", None, ""),
+        ("Two", None, ""),
+    ]

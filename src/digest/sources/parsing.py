@@ -171,11 +171,19 @@ def _trustworthy(parsed: FeedData, body: bytes) -> bool:
     if counted and len(_ENTRY_TAG.findall(body)) > len(entries):
         return False
     # Dates lost (an empty element before <pubDate> makes it skip the date).
-    if any(e.date_text is None for e in entries) and _DATE_TAG.search(body):
-        return False
-    # Texts lost (raw XHTML in <description> reads as empty).
-    if any(not e.html for e in entries) and _TEXT_TAG.search(body):
-        return False
+    # Dates and texts are looked for from the first entry on, past the channel's own.
+    undated = any(e.date_text is None for e in entries)
+    textless = sum(not e.html for e in entries)
+    if undated or textless:
+        first = _ENTRY_TAG.search(body)
+        start = first.start() if first else 0
+        # Dates lost (an empty element before <pubDate> makes it skip the date).
+        if undated and _DATE_TAG.search(body, start):
+            return False
+        # Texts lost (raw XHTML in <description> reads as empty): more non-empty text
+        # elements in the entries than texts read.
+        if textless and len(_TEXT_TAG.findall(body, start)) > len(entries) - textless:
+            return False
     # Replacement characters the document does not hold: its own decoding went wrong.
     introduced = any("\ufffd" in e.title or "\ufffd" in e.html for e in entries)
     return not introduced or any(r in body for r in _REPLACEMENT)
