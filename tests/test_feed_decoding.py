@@ -306,7 +306,8 @@ def test_a_feed_that_has_no_dates_or_texts_in_its_items_costs_no_second_parse() 
         b"<link>http://example.com/</link><description>A link blog</description>"
         b"<pubDate>Tue, 02 Feb 2021 10:00:00 GMT</pubDate>"
         b"<item><title>One</title><link>http://example.com/1</link></item>"
-        b"<item><title>Two</title><link>http://example.com/2</link><description/></item>"
+        b"<item><title>Two</title><link>http://example.com/2</link><description></description>"
+        b"</item>"
         b"</channel></rss>"
     )
     read_by = parse_feed(body)
