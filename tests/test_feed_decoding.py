@@ -17,6 +17,8 @@ from typing import Any
 
 import feedparser
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
@@ -316,3 +318,24 @@ def test_a_feed_that_has_no_dates_or_texts_in_its_items_costs_no_second_parse() 
         ("One", None, ""),
         ("Two", None, ""),
     ]
+
+
+@pytest.mark.parametrize(
+    "label", ["base64", "rot13", "zlib", "undefined", "utf-7", "unicode_escape", "idna", "a\0b"]
+)
+def test_a_label_that_names_no_text_encoding_is_ignored(label: str) -> None:
+    body = b'<?xml version="1.0" encoding="utf-7"?><a>caf\xc3\xa9 +AGEAYgBj-</a>'
+    decoded = decode_document(body, f"text/xml; charset={label}")
+    assert decoded.source == "utf-8"
+    assert "café +AGEAYgBj-" in decoded.body.decode("utf-8")
+
+
+@settings(max_examples=300, deadline=None)
+@given(body=st.binary(max_size=300), content_type=st.one_of(st.none(), st.text(max_size=60)))
+def test_any_bytes_and_any_content_type_decode_to_utf8(
+    body: bytes, content_type: str | None
+) -> None:
+    decoded = decode_document(b'<?xml version="1.0" encoding="koi8-r"?>' + body, content_type)
+    decoded.body.decode("utf-8")
+    decoded = decode_document(body, content_type)
+    decoded.body.decode("utf-8")

@@ -69,6 +69,9 @@ _WHATWG = {
     ),
     **dict.fromkeys(("big5", "big5-hkscs", "cn-big5", "x-x-big5", "csbig5"), "big5hkscs"),
 }
+_REFUSED = frozenset(
+    {"undefined", "utf-7", "unicode-escape", "raw-unicode-escape", "idna", "punycode", "mbcs"}
+)
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),
     (codecs.BOM_UTF32_BE, "utf-32-be"),
@@ -139,9 +142,14 @@ def codec_for(label: str) -> str | None:
     if label in _WHATWG:
         return _WHATWG[label]
     try:
-        return codecs.lookup(label).name
-    except LookupError:
+        info = codecs.lookup(label)
+    except (LookupError, ValueError):  # ValueError: a NUL in the label
         return None
+    # Python's codecs include transforms (base64, zlib, rot13) and decoders no browser
+    # applies to a document (utf-7, unicode_escape, idna): a label naming one is ignored.
+    if not getattr(info, "_is_text_encoding", True) or info.name in _REFUSED:
+        return None
+    return info.name
 
 
 def decode_document(body: bytes, content_type: str | None = None) -> Decoded:
@@ -164,7 +172,7 @@ def decode_document(body: bytes, content_type: str | None = None) -> Decoded:
     for number, (_label, codec, source) in enumerate(candidates):
         try:
             text = body[start:].decode(codec) if source == "bom" else body.decode(codec)
-        except UnicodeDecodeError:
+        except UnicodeError:
             continue
         note = None
         if number > 0 and candidates[0][2] != "utf-8":
