@@ -275,6 +275,15 @@ def test_the_encoding_comes_from_the_bom_the_header_the_declaration_then_detecti
     assert b"encoding=" not in decoded.body or b'encoding="utf-8"' in decoded.body
 
 
+@pytest.mark.parametrize("codec", ["utf-16-be", "utf-16-le"])
+def test_utf16_without_a_bom_is_read_in_the_byte_order_of_its_declaration(codec: str) -> None:
+    body = '<?xml version="1.0" encoding="utf-16"?><a>Ζωή</a>'.encode(codec)
+    assert (
+        decode_document(body).body
+        == b'<?xml version="1.0" encoding="utf-8"?><a>\xce\x96\xcf\x89\xce\xae</a>'
+    )
+
+
 def test_labels_are_read_as_browsers_read_them() -> None:
     assert [codec_for(x) for x in ("ISO-8859-1", "latin1", "us-ascii", "gb2312", "shift_jis")] == [
         "cp1252",

@@ -209,7 +209,9 @@ def _declared(body: bytes) -> str | None:
         # UTF-16 without a BOM: read the declaration in it.
         codec = "utf-16-be" if head[0] == 0 else "utf-16-le"
         match = _DECLARATION.match(head.decode(codec, "replace").encode("ascii", "replace"))
-        return match.group(1).decode("ascii") if match else codec
+        label = match.group(1).decode("ascii") if match else codec
+        # "utf-16" says nothing of the byte order, which the first bytes just told.
+        return codec if label.lower() in ("utf-16", "utf16") else label
     match = _DECLARATION.match(head)
     return match.group(1).decode("ascii") if match else None
 
