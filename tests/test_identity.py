@@ -205,7 +205,7 @@ def test_future_date_is_clamped_once_and_kept(tmp_path: Path, store: Store) -> N
     store.put(build_incoming(source, problems.append, first_read))
     assert [f"{p.what}; {p.action}" for p in problems] == [
         "date 2049-03-01 10:00 UTC of 'Ministers meet on AI' is in the future; "
-        "date set to the time of reading"
+        "dated when first read"
     ]
     counts = store.put(build_incoming(source, [].append, datetime(2026, 2, 1, tzinfo=UTC)))
     assert (counts.added, counts.updated, counts.unchanged) == (0, 0, 1)

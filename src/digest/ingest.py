@@ -38,9 +38,11 @@ from digest.store import Store, StoreCounts
 MAX_AUTO_WORKERS = 8
 #: Problems of one source shown by default; the others are counted in one line.
 WARNINGS_PER_SOURCE = 20
-#: Problems of one source kept while it is read (the most that can be shown); the
-#: others are only counted, so a source of a million bad entries costs no memory.
+#: Lines of problems of one source kept while it is read (the most that can be shown);
+#: the others are only counted, so a source of a million bad entries costs no memory.
 KEPT_PROBLEMS = 1_000
+#: Subjects (entries) named in a line that counts several problems of one kind.
+NAMED_PER_LINE = 3
 
 
 @dataclass(frozen=True)
@@ -48,11 +50,11 @@ class SourceBatch:
     """One source, read and normalised, ready for the store."""
 
     incoming: tuple[Incoming, ...]
-    #: The first :data:`KEPT_PROBLEMS` problems met, in order.
+    #: The problems met, one line per kind and location (the first :data:`KEPT_PROBLEMS`).
     problems: tuple[Problem, ...]
     #: Feed states saved while the source was read, oldest first.
     states: tuple[FeedState, ...]
-    #: Problems met beyond :data:`KEPT_PROBLEMS`, counted only.
+    #: Problems met beyond :data:`KEPT_PROBLEMS` lines, counted only.
     more_problems: int = 0
 
 
@@ -103,8 +105,10 @@ def ingest(
             written to ``store``.
         workers: processes reading sources at once; 1 reads in this process,
             0 picks one per CPU core (at most :data:`MAX_AUTO_WORKERS`).
-        warnings_per_source: problems of one source given to ``report``; the
-            others are counted in one more problem, "N more problems in source ...".
+        warnings_per_source: lines of problems of one source given to ``report``
+            (problems of one kind in one feed are one line with their count); the
+            others are counted in one more line, "N more problems in source ...".
+            A feed's problems by kind are also kept in its state (``digest sources``).
     """
     now = datetime.now(UTC)
     written: set[str] = set()
@@ -114,34 +118,81 @@ def ingest(
             store.save_feed_state(state)
         _report_some(adapter, batch, report, warnings_per_source)
         total += store.put(batch.incoming, written=written)
+        store.save_feed_problems(adapter.id, problem_kinds(batch))
     return total
 
 
 def _report_some(adapter: SourceAdapter, batch: SourceBatch, report: Report, shown: int) -> None:
     for problem in batch.problems[:shown]:
         report(problem)
-    hidden = len(batch.problems) - len(batch.problems[:shown]) + batch.more_problems
+    hidden = sum(p.count for p in batch.problems[shown:]) + batch.more_problems
     if hidden:
         what = f"{hidden} more problem{'s' if hidden > 1 else ''} in source {adapter.id!r}"
-        report(Problem(adapter.location, what, "not shown"))
+        report(Problem(adapter.location, what, "not shown", count=hidden))
+
+
+def problem_kinds(batch: SourceBatch) -> tuple[tuple[str, int], ...]:
+    """The problems of ``batch`` by kind, in the order met: what a feed state keeps."""
+    kinds = [(p.kind or f"{p.what}; {p.action}", p.count) for p in batch.problems]
+    if batch.more_problems:
+        kinds.append(("other problems", batch.more_problems))
+    return tuple(kinds)
+
+
+class _Group:
+    """Problems of one kind at one location: the first, how many, the first few subjects."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.first = problem
+        self.count = 0
+        self.subjects: list[str] = []
+        self.add(problem)
+
+    def add(self, problem: Problem) -> None:
+        self.count += problem.count
+        if problem.subject and len(self.subjects) < NAMED_PER_LINE:
+            self.subjects.append(problem.subject)
+
+    def line(self) -> Problem:
+        first = self.first
+        if self.count == first.count or first.kind is None:
+            return first
+        named = ", ".join(self.subjects) + (", …" if self.count > len(self.subjects) else "")
+        what = f"{self.count} {first.kind}" + (f" ({named})" if self.subjects else "")
+        return Problem(first.location, what, first.action, kind=first.kind, count=self.count)
 
 
 class _ProblemLog:
-    """Keeps the first :data:`KEPT_PROBLEMS` problems handed to it, and counts the rest."""
+    """A source's problems as the lines to show: one per kind and location, in the order met.
+
+    Problems of one kind at one location (the same feed) become one line with their
+    count and the first :data:`NAMED_PER_LINE` subjects; a problem without a kind is a
+    line of its own. At most :data:`KEPT_PROBLEMS` lines are kept; the problems of any
+    further line are only counted.
+    """
 
     def __init__(self) -> None:
-        self.kept: list[Problem] = []
+        self._groups: dict[object, _Group] = {}
         self.more = 0
 
     def __call__(self, problem: Problem) -> None:
-        if len(self.kept) < KEPT_PROBLEMS:
-            self.kept.append(problem)
+        # A problem without a kind gets a key of its own: it is never merged.
+        key = (problem.location, problem.kind) if problem.kind is not None else object()
+        group = self._groups.get(key)
+        if group is not None:
+            group.add(problem)
+        elif len(self._groups) < KEPT_PROBLEMS:
+            self._groups[key] = _Group(problem)
         else:
-            self.more += 1
+            self.more += problem.count
 
     def extend(self, problems: Iterable[Problem]) -> None:
         for problem in problems:
             self(problem)
+
+    def lines(self) -> tuple[Problem, ...]:
+        """One problem per line to show, in the order each kind was first met."""
+        return tuple(group.line() for group in self._groups.values())
 
 
 def read_source(adapter: SourceAdapter, now: datetime, states: StateLog | None) -> SourceBatch:
@@ -161,9 +212,7 @@ def read_source(adapter: SourceAdapter, now: datetime, states: StateLog | None) 
         Incoming(done.item, key, done.provisional_date)
         for (_, done), key in zip(batch, keys, strict=True)
     )
-    return SourceBatch(
-        incoming, tuple(problems.kept), states.take() if states else (), problems.more
-    )
+    return SourceBatch(incoming, problems.lines(), states.take() if states else (), problems.more)
 
 
 def worker_count(workers: int, sources: int) -> int:

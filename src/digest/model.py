@@ -91,6 +91,8 @@ class FeedState:
     last_error_at: datetime | None = None
     #: Failed reads since the last success.
     failures: int = 0
+    #: The problems of the last run, by kind: ``(kind, count)`` in the order met.
+    problems: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,14 @@ class Problem:
     what: str
     #: What was done about it (``skipped``, ``date repaired``, ...).
     action: str
+    #: The kind of problem as a plural phrase (``entries without a date``): problems of
+    #: one kind at one location are reported as one line with their count. None: a
+    #: problem of its own, always on its own line.
+    kind: str | None = None
+    #: What it is about, for a line that counts several (``'Title'``, ``entry #3``).
+    subject: str | None = None
+    #: How many problems this one stands for (more than 1 for a line that counts several).
+    count: int = 1
 
     def __str__(self) -> str:
         return f"{self.location}: {self.what}; {self.action}"

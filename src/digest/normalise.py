@@ -80,13 +80,27 @@ def normalise_entry(raw: RawEntry, *, now: datetime | None = None) -> Normalised
     if published is not None and published > now + FUTURE_TOLERANCE:
         wrong = f"date {published:%Y-%m-%d %H:%M} UTC of {raw.title!r} is in the future"
     if published is None or wrong is not None:
+        if published is not None:
+            kind = "entries dated in the future"
+        elif raw.published in (None, "") and raw.published_fallback is None:
+            kind = "entries without a date"
+        else:
+            kind = "entries with an unreadable date"
+        # The store keeps the first such date: the item stays where it was first read.
+        what, subject = wrong or "no date", repr(clean_line(raw.title)[:80])
         problems.append(
-            Problem(raw.location, wrong or "no date", "date set to the time of reading")
+            Problem(raw.location, what, "dated when first read", kind=kind, subject=subject)
         )
         published = now.astimezone(UTC).replace(microsecond=0)
     note = functools.partial(_note, problems, raw.location)
     if any(has_uncarried(text) for text in (raw.title, raw.source_name, raw.url or "", raw.html)):
-        note(f"characters no email or feed can carry in {clean_line(raw.title)[:80]!r}", "removed")
+        named = repr(clean_line(raw.title)[:80])
+        note(
+            f"characters no email or feed can carry in {named}",
+            "removed",
+            kind="entries with characters no email or feed can carry",
+            subject=named,
+        )
     url = _link(raw.url, note)
     safe_html = clean_text(sanitise_html(clean_text(raw.html), base=url or None))
     text = html_to_text(safe_html)
@@ -124,8 +138,16 @@ def normalise_entry(raw: RawEntry, *, now: datetime | None = None) -> Normalised
     return Normalised(item, tuple(problems), provisional_date=wrong is not None)
 
 
-def _note(problems: list[Problem], location: str, what: str, action: str) -> None:
-    problems.append(Problem(location, what, action))
+def _note(
+    problems: list[Problem],
+    location: str,
+    what: str,
+    action: str,
+    *,
+    kind: str | None = None,
+    subject: str | None = None,
+) -> None:
+    problems.append(Problem(location, what, action, kind=kind, subject=subject))
 
 
 def _link(raw_url: str | None, note: Callable[[str, str], None]) -> str:

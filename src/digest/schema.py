@@ -64,6 +64,9 @@ feeds_table = Table(
     Column("last_error", Text, nullable=True),
     Column("last_error_at", DateTime(timezone=False), nullable=True),
     Column("failures", Integer, nullable=False, default=0),
+    # The last run's problems by kind, [[kind, count], ...]; added to older stores as they
+    # open (digest.store), so it must stay nullable.
+    Column("problems", JSON, nullable=True),
 )
 
 translations_table = Table(

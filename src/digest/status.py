@@ -24,6 +24,8 @@ class SourceStatus:
     last_error_at: datetime | None = None
     #: Failed reads since the last success.
     failures: int = 0
+    #: The last run's problems by kind, ``(kind, count)``, in the order met.
+    problems: tuple[tuple[str, int], ...] = ()
 
 
 def source_status(settings: Settings) -> list[SourceStatus]:
@@ -55,6 +57,7 @@ def source_status(settings: Settings) -> list[SourceStatus]:
                 state.last_error,
                 state.last_error_at,
                 state.failures,
+                state.problems,
             )
         )
     return rows

@@ -20,7 +20,9 @@ from sqlalchemy import (
     create_engine,
     event,
     func,
+    inspect,
     select,
+    text,
 )
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import (
@@ -219,6 +221,7 @@ class Store:
         for name in ("last_success", "last_error_at"):
             if values[name] is not None:
                 values[name] = naive_utc(values[name])
+        values["problems"] = [list(kind) for kind in state.problems]
         try:
             with self.engine.begin() as conn:
                 conn.execute(feeds_table.delete().where(feeds_table.c.id == state.id))
@@ -226,6 +229,24 @@ class Store:
         except SQLAlchemyError as exc:
             raise StoreError(
                 f"cannot write feed state of {state.id}: {sqlite_file.reason(exc)}"
+            ) from exc
+
+    def save_feed_problems(self, feed_id: str, problems: Sequence[tuple[str, int]]) -> None:
+        """Keep ``problems`` (kind, count) as the last run's of feed ``feed_id``.
+
+        Nothing is kept for a source that has no feed state (the article folder).
+        """
+        query = (
+            feeds_table.update()
+            .where(feeds_table.c.id == feed_id)
+            .values(problems=[[kind, count] for kind, count in problems])
+        )
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(query)
+        except SQLAlchemyError as exc:
+            raise StoreError(
+                f"cannot write feed state of {feed_id}: {sqlite_file.reason(exc)}"
             ) from exc
 
     def feed_states(self) -> list[FeedState]:
@@ -349,6 +370,22 @@ def _create_tables(engine: Engine) -> None:
     Trying again sees the tables in place.
     """
     raced(lambda: metadata.create_all(engine))
+    raced(lambda: _add_missing_columns(engine))
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    """Add the columns a store made by an older version lacks (the feeds' ``problems``).
+
+    ``create_all`` creates missing tables only; each column added since is nullable, so
+    adding it leaves every row as it was.
+    """
+    with engine.begin() as conn:
+        present = {column["name"] for column in inspect(conn).get_columns(feeds_table.name)}
+        for column in feeds_table.columns:
+            if column.name not in present:
+                kind = column.type.compile(dialect=engine.dialect)
+                name = engine.dialect.identifier_preparer.quote(column.name)
+                conn.execute(text(f"ALTER TABLE {feeds_table.name} ADD COLUMN {name} {kind}"))
 
 
 def _batches(items: Iterable[T]) -> Iterator[Sequence[T]]:
@@ -407,4 +444,5 @@ def _feed_from_row(row: Any) -> FeedState:
         last_error=row["last_error"],
         last_error_at=aware_utc(row["last_error_at"]),
         failures=row["failures"],
+        problems=tuple((str(kind), int(count)) for kind, count in row["problems"] or ()),
     )

@@ -122,7 +122,8 @@ def explain_command(edition: str, config: Path | None) -> None:
 @click.command("sources")
 @config_option
 def sources_command(config: Path | None) -> None:
-    """Show each source: last success, last error, failures in a row, items stored."""
+    """Show each source: last success, last error, failures in a row, items stored; then
+    each feed's problems of the last run (how many, and their first kinds)."""
     settings = _settings(config)
     rows = _library(lambda: source_status(settings))
     table = _table(None, "source", "last success", "last error", ">failures", ">items")
@@ -138,6 +139,25 @@ def sources_command(config: Path | None) -> None:
             str(row.items),
         )
     out.print(table)
+    # Below the table, one line per feed: problem kinds are long, and a column of them
+    # would squeeze the table on a terminal.
+    for row in rows:
+        if row.problems:
+            out.print(f"{row.id}: {_problems(row.problems)}", markup=False, soft_wrap=True)
+
+
+#: Kinds of problems ``digest sources`` names per feed; the others are counted.
+SHOWN_KINDS = 3
+
+
+def _problems(kinds: tuple[tuple[str, int], ...]) -> str:
+    """``5 problems in the last run: 3 × entries without a date; 2 × ...``."""
+    total = sum(count for _, count in kinds)
+    named = [f"{count} × {kind}" for kind, count in kinds[:SHOWN_KINDS]]
+    if len(kinds) > SHOWN_KINDS:
+        more = len(kinds) - SHOWN_KINDS
+        named.append(f"{more} more kind{'s' if more > 1 else ''}")
+    return f"{total} problem{'s' if total > 1 else ''} in the last run: " + "; ".join(named)
 
 
 @click.command("preview")
@@ -192,7 +212,7 @@ def _show(report: BuildReport, settings: Settings) -> None:
     out.print(
         f"items: {stored.added} new, {stored.updated} updated, {stored.unchanged} unchanged; "
         f"editions: {len(report.editions)}; feeds rewritten: {report.feeds_changed}; "
-        f"problems: {len(report.problems)}",
+        f"problems: {sum(problem.count for problem in report.problems)}",
         markup=False,
         soft_wrap=True,
     )
