@@ -3,7 +3,9 @@
 The policy, in order:
 
 1. An entry's own key: ``file:<source>/<path>`` for an article file, else
-   ``guid:<source>/<guid>`` for a feed entry whose GUID is unique in its feed.
+   ``guid:<source>/<guid>`` for a feed entry whose GUID is unique in its feed (the
+   feed adapter gives entries sharing a GUID one each, see
+   :mod:`digest.sources.entry_keys`).
 2. Its canonical URL, ``url:<url>``, when unique in its source's batch (a feed
    that gives every entry the same link does not get them merged).
 3. A hash of its clean text (of its title when it has no text),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -16,12 +17,14 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urljoin, urlsplit
 
+from digest.clean import safe_link, terminal_safe
 from digest.config import Limits
 from digest.errors import SourceError
 from digest.model import FeedState, Problem, RawEntry
 from digest.normalise import first_words, html_to_text, sanitise_html
 from digest.sources import Report
 from digest.sources.bounds import cut_text, is_inside, unwrap_gzip
+from digest.sources.entry_keys import Named, name_entries
 from digest.sources.http import HttpFetcher
 from digest.sources.parsing import EntryData, FeedData, parse_feed
 
@@ -109,6 +112,7 @@ class FeedSource:
             self._succeeded(state)
             return
         parsed = parse_feed(body, self.limits.feed_entries, content_type)
+        parsed = replace(parsed, problem=_placed(parsed.problem))
         if not parsed.entries:
             if parsed.problem is not None:
                 self._failed(state, f"not a feed ({parsed.problem})", report)
@@ -168,8 +172,9 @@ class FeedSource:
         # Relative links resolve against xml:base (done by the parser), then the feed's URL,
         # then the site link the feed declares.
         bases = [b for b in (base, parsed.link) if b and _is_http(b)]
-        for entry in parsed.entries:
-            link = _absolute(entry.link, bases)
+        kept: list[tuple[EntryData, str | None]] = []
+        for position, entry in enumerate(parsed.entries, start=1):
+            link = self._web_link(entry, _absolute(entry.link, bases), report)
             title, html, cut = cut_text(
                 entry.title,
                 entry.html,
@@ -177,38 +182,84 @@ class FeedSource:
                 max_html=self.limits.item_chars,
             )
             if cut is not None:
-                named = repr(_short(title)) if title else (link or "an untitled entry")
-                report(Problem(self.location, f"{cut} in {named}", "cut there"))
+                named = repr(_short(title)) if title else (link or f"entry #{position}")
+                report(
+                    Problem(
+                        self.location,
+                        f"{cut} in {named}",
+                        "cut there",
+                        kind="entries over the length limits",
+                        subject=named,
+                    )
+                )
                 entry = replace(entry, title=title, html=html)
             if not entry.title:
                 # RSS 0.92 allows an item with only a description: its text names it.
                 title = _title_from(entry.html)
                 if not title and not link:
-                    report(Problem(self.location, "entry has no title, link or text", "skipped"))
+                    named = f"entry #{position}" + (f" (GUID {entry.guid!r})" if entry.guid else "")
+                    report(
+                        Problem(
+                            self.location,
+                            f"{named} has no title, link or text",
+                            "skipped",
+                            kind="entries without a title, link or text",
+                            subject=named,
+                        )
+                    )
                     continue
                 entry = replace(entry, title=title or link or "")
-            yield self._raw(entry, link, source_name, parsed.language)
+            kept.append((entry, link))
+        for each in name_entries(kept):
+            if each.shared is not None:
+                self._shared(each, report)
+            if not each.repeat:
+                yield self._raw(each, source_name, parsed.language)
 
-    def _raw(
-        self, entry: EntryData, link: str | None, source_name: str, language: str | None
-    ) -> RawEntry:
-        guid = entry.guid
-        key = guid or link or entry.title
+    def _web_link(self, entry: EntryData, link: str | None, report: Report) -> str | None:
+        """``link`` when it is a web (http or https) address; else None, reported."""
+        if not link or safe_link(link) is not None:
+            return link
+        # An Atom entry may have no link but its id (a tag: URI), which parsers give as
+        # its link: it names the entry, it is no address to publish.
+        shown = repr(terminal_safe(_short(link, 80)))
+        title = repr(_short(entry.title)) if entry.title else "an untitled entry"
+        what = f"link {shown} is not an http(s) address (entry {title})"
+        kind = "entries with a link that is not http(s)"
+        report(Problem(self.location, what, "kept without a link", kind=kind, subject=shown))
+        return None
+
+    def _shared(self, named: Named, report: Report) -> None:
+        title = repr(_short(named.entry.title))
+        shared = named.shared
+        if named.repeat:
+            what = f"entry {title} is given twice (same {shared} and content)"
+            kind = "entries given twice"
+            report(Problem(self.location, what, "kept once", kind=kind, subject=title))
+            return
+        what = f"entry {title} shares its {shared} with another entry"
+        what += f" (told apart by its {named.told_by})"
+        kind = f"entries sharing their {shared} with another entry"
+        action = "each kept as an item of its own"
+        report(Problem(self.location, what, action, kind=kind, subject=title))
+
+    def _raw(self, named: Named, source_name: str, language: str | None) -> RawEntry:
+        entry = named.entry
         return RawEntry(
             source_id=self.id,
             source_name=source_name,
             location=self.location,
-            key=_digest_key(key),
+            key=_digest_key(named.key),
             title=entry.title,
             published=entry.date_text or entry.date_parsed,
             published_fallback=entry.date_parsed,
-            url=link,
+            url=named.link,
             language=entry.language or language,
             html=entry.html,
             authors=entry.authors,
             tags=entry.tags,
             default_timezone=self.timezone,
-            guid=guid,
+            guid=named.guid,
         )
 
     def _succeeded(self, state: FeedState, note: str | None = None) -> None:
@@ -254,6 +305,17 @@ def _absolute(link: str | None, bases: list[str]) -> str | None:
     if not link or _is_http(link) or not bases:
         return link
     return urljoin(bases[0], link)
+
+
+# xml.sax names the document it parsed from bytes "<unknown>"; the line names the feed.
+_UNKNOWN_PLACE = re.compile(r"<unknown>:(\d+):(\d+):\s*")
+
+
+def _placed(problem: str | None) -> str | None:
+    """A parser's problem with "<unknown>:3:0:" written "line 3, column 0:"."""
+    if problem is None:
+        return None
+    return _UNKNOWN_PLACE.sub(lambda m: f"line {m[1]}, column {m[2]}: ", problem)
 
 
 def _title_from(html: str) -> str:
