@@ -24,6 +24,8 @@ import trafilatura
 import yaml
 from markdown_it import MarkdownIt
 
+from digest.sources.page_dates import declared_date
+
 #: Called with what was wrong and what was done, for problems that do not spoil the file.
 Note = Callable[[str, str], None]
 
@@ -203,8 +205,9 @@ def _clean(value: object) -> str | None:
 def read_html(text: str, name: str, note: Note) -> list[Article]:
     """A web page: its main content (trafilatura) and what its head says about it.
 
-    The date comes from the page only (meta tags, ``<time>``, structured data),
-    never from the file, so that reading is deterministic.
+    The date comes from the page only, never from the file, so that reading is
+    deterministic: first what its metadata declares (:mod:`digest.sources.page_dates`),
+    else htmldate's reading of it (original date, no guessing from free text or URLs).
     """
     page = _PageHead()
     page.feed(text)
@@ -225,8 +228,9 @@ def read_html(text: str, name: str, note: Note) -> list[Article]:
     )
     if not body:
         raise BadArticle("no main text found in the page")
-    # Original date, not the last update; no guessing from free text or URLs.
-    published = htmldate.find_date(
+    # What the page's metadata declares wins; htmldate's heuristics only for a page that
+    # declares nothing (they lose a page's date when it holds a <figure><img>).
+    published = declared_date(text) or htmldate.find_date(
         text,
         extensive_search=False,
         original_date=True,
