@@ -227,3 +227,55 @@ def test_the_jail_is_the_sources_folder(tmp_path: Path) -> None:
     assert [str(p) for p in problems] == [
         f"{sources}/articles: symlink to outside the sources folder; skipped"
     ]
+
+
+# --- Dates of HTML pages: metadata before heuristics ----------------------------------------
+
+_PAGE = (
+    "<!DOCTYPE html><html><head><title>T</title>{head}</head><body>{body}<article><h1>T</h1>"
+    "<figure><img src='a.jpg'></figure><p>{text}</p></article></body></html>"
+)
+
+
+@pytest.mark.parametrize(
+    ("head", "body", "expected"),
+    [
+        (
+            '<meta property="article:published_time" content="2024-03-12T09:30:00+01:00">'
+            '<meta name="DC.date" content="2020-01-01">',
+            '<time datetime="2023-01-01">x</time>',
+            "2024-03-12T09:30:00+01:00",
+        ),
+        (
+            '<script type="application/ld+json">{"@graph": [{"@type": "NewsArticle", '
+            '"datePublished": "2024-05-06T07:08:09Z"}]}</script>',
+            "",
+            "2024-05-06T07:08:09Z",
+        ),
+        (
+            "",
+            '<nav><time datetime="2020-01-01">n</time></nav><article>'
+            '<time datetime="2024-02-03T10:00:00+01:00">3 févr.</time></article>',
+            "2024-02-03T10:00:00+01:00",
+        ),
+        ('<meta name="dcterms.created" content="2022-11-30">', "", "2022-11-30"),
+        (  # a value that is no date is passed over for the next
+            '<meta property="article:published_time" content="yesterday">'
+            '<meta name="DC.date" content="2021-06-01T12:00:00Z">',
+            "",
+            "2021-06-01T12:00:00Z",
+        ),
+    ],
+    ids=["open-graph-first", "json-ld", "time-in-article", "dublin-core", "bad-value-skipped"],
+)
+def test_an_html_page_is_dated_by_its_metadata(head: str, body: str, expected: str) -> None:
+    from digest.sources.page_dates import declared_date
+
+    text = "Un texte assez long pour être le contenu principal de la page. " * 5
+    assert declared_date(_PAGE.format(head=head, body=body, text=text)) == expected
+
+
+def test_a_page_declaring_no_date_gets_none_from_its_metadata() -> None:
+    from digest.sources.page_dates import declared_date
+
+    assert declared_date(_PAGE.format(head="", body="", text="x")) is None

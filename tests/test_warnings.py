@@ -184,3 +184,19 @@ def test_the_build_summary_adds_up_and_digest_sources_shows_the_last_problems(
         "3 × entries with a link that is not http(s)"
     ) in shown.stdout
     assert "benelux-ai-nieuws:" not in shown.stdout  # a feed without problems has no line
+
+
+def test_a_parse_error_names_the_feed_and_the_place_not_unknown(tmp_path: Path) -> None:
+    path = tmp_path / "bad.xml"
+    path.write_text(
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>\n'
+        "<item><title>One</title><link>http://e.com/1</link></item>\n"
+        "<item><title>Two</b></item>\n",
+        encoding="utf-8",
+    )
+    batch = read_source(FeedSource("bad", str(path), timezone="UTC"), NOW, None)
+    assert str(batch.problems[0]) == (
+        f"{path}: feed is not well-formed (line 3, column 18: mismatched tag); "
+        "read 2 entries anyway"
+    )
+    assert not any("<unknown>" in str(p) for p in batch.problems)
