@@ -52,8 +52,8 @@ def not_web(count: int) -> list[str]:
 
 
 @pytest.fixture
-def store(tmp_path: Path):  # type: ignore[no-untyped-def]
-    opened = Store(f"sqlite:///{tmp_path}/store.sqlite3")
+def store(store_url: str):  # type: ignore[no-untyped-def]
+    opened = Store(store_url)  # SQLite, and PostgreSQL when one can run here
     yield opened
     opened.close()
 
@@ -109,15 +109,15 @@ def test_counts_add_up_past_the_cap_and_the_feed_keeps_its_last_problems(
     assert store.feed_states()[0].problems == ()
 
 
-def test_a_store_without_the_problems_column_gets_it(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path}/old.sqlite3"
+def test_a_store_without_the_problems_column_gets_it(store_url: str) -> None:
+    url = store_url  # SQLite, and PostgreSQL when one can run here
     engine = create_engine(url)
     with engine.begin() as conn:  # the feeds table as stores made before the column had it
         conn.execute(
             text(
                 "CREATE TABLE feeds (id VARCHAR(200) PRIMARY KEY, location TEXT NOT NULL, "
-                "etag TEXT, last_modified TEXT, last_success DATETIME, last_error TEXT, "
-                "last_error_at DATETIME, failures INTEGER NOT NULL)"
+                "etag TEXT, last_modified TEXT, last_success TIMESTAMP, last_error TEXT, "
+                "last_error_at TIMESTAMP, failures INTEGER NOT NULL)"
             )
         )
         conn.execute(
