@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, text
 from digest.ingest import StateLog, ingest, read_source
 from digest.model import FeedState, Problem
 from digest.sources.feeds import FeedSource
-from digest.store import Store
+from digest.store import Store, StoreCounts
 from tests.conftest import copy_sample_tree, run_digest
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -86,10 +86,14 @@ def test_counts_add_up_past_the_cap_and_the_feed_keeps_its_last_problems(
     path = tmp_path / "mixed.rss"
     path.write_text(rss(*undated(60), *empty(5), *not_web(3)), encoding="utf-8")
     reported: list[Problem] = []
-    feed = FeedSource("mixed", str(path), timezone="UTC", states=StateLog(store.feed_states()))
-    log = StateLog(store.feed_states())
-    feed.states = log
-    stored = ingest([feed], store, reported.append, states=log, warnings_per_source=1)
+    feed = FeedSource("mixed", str(path), timezone="UTC")
+
+    def run(**options: int) -> StoreCounts:
+        # As a build does: the feed states as stored when the run starts.
+        feed.states = log = StateLog(store.feed_states())
+        return ingest([feed], store, reported.append, states=log, **options)
+
+    stored = run(warnings_per_source=1)
     assert stored.added == 60 + 3  # the entries without a web link are kept, without one
     assert all(p.location == str(path) for p in reported)
     assert [p.what for p in reported] == [
@@ -103,9 +107,13 @@ def test_counts_add_up_past_the_cap_and_the_feed_keeps_its_last_problems(
         ("entries with a link that is not http(s)", 3),
         ("entries without a date", 60),
     )
-    # A run without problems leaves none behind.
-    path.write_text(rss(*not_web(0)), encoding="utf-8")
-    ingest([feed], store, reported.append, states=log)
+    # A run that reads no entry (as a feed not modified since) keeps them; a run without
+    # problems leaves none behind.
+    path.write_text(rss(), encoding="utf-8")
+    run()
+    assert len(store.feed_states()[0].problems) == 3
+    path.write_text(rss(*not_web(1)).replace("mailto:a1@", "http://e.com/"), encoding="utf-8")
+    run()
     assert store.feed_states()[0].problems == ()
 
 

@@ -118,7 +118,10 @@ def ingest(
             store.save_feed_state(state)
         _report_some(adapter, batch, report, warnings_per_source)
         total += store.put(batch.incoming, written=written)
-        store.save_feed_problems(adapter.id, problem_kinds(batch))
+        if batch.incoming or batch.problems or batch.more_problems:
+            # A feed that gave nothing at all (not modified since the last read) keeps the
+            # problems of the run that last read it.
+            store.save_feed_problems(adapter.id, problem_kinds(batch))
     return total
 
 
