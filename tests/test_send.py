@@ -109,8 +109,9 @@ def server() -> Iterator[tuple[Recorder, int]]:
 
 @pytest.fixture
 def tree(built_sample_tree: Path, tmp_path: Path) -> Path:
-    """A folder with a copy of the built outbox; the store starts empty."""
+    """A folder with a copy of the built outbox and the taxonomy; the store starts empty."""
     shutil.copytree(built_sample_tree / "outbox", tmp_path / "outbox")
+    shutil.copy(built_sample_tree / "themes.toml", tmp_path / "themes.toml")
     return tmp_path
 
 
@@ -418,9 +419,9 @@ def test_bad_rows_are_reported_one_line_each_and_skipped(tmp_path: Path) -> None
     lines = [str(p) for p in problems]
     assert len(lines) == 4
     assert lines[0].startswith(f"{path}:3: 'not-an-address' is not a usable address")
-    assert lines[1].startswith(f"{path}:4: languages 'fr+xx'")
+    assert lines[1].startswith(f"{path}:4: languages 'fr+xx': unknown language xx")
     assert lines[2].startswith(f"{path}:5: status 'paused'")
-    assert lines[3] == f"{path}:7: good@example.org repeats line 2; skipped"
+    assert lines[3] == f"{path}:7: good@example.org repeats line 2; row skipped"
 
 
 def test_dry_run_counts_and_writes_nothing(tree: Path, server: tuple[Recorder, int]) -> None:
@@ -446,7 +447,9 @@ def test_missing_variant_falls_back_and_says_so(tree: Path, server: tuple[Record
     assert result.sent == 2
     assert [(f.wanted, f.used, f.subscribers) for f in result.fallbacks] == [("fr", "fr-nl", 1)]
     assert [str(p) for p in problems] == [
-        f"{edition}: no message in fr alone; 1 subscriber reading fr get message.fr-nl.eml"
+        f"{tree / 'subscribers.csv'}: the store had no subscribers; imported 2 once; from now "
+        "on digest subscribers manages them and this file is no longer read",
+        f"{edition}: no message in fr alone; 1 subscriber reading fr get message.fr-nl.eml",
     ]
     languages = {
         rcpt: message_from_bytes(content, policy=SMTP_POLICY)["Content-Language"]

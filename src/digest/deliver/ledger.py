@@ -15,17 +15,16 @@ refuses, since sending again would mail every subscriber a second time.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 
 from digest import locks
-from digest.deliver.subscribers import Subscriber
 from digest.deliver.transport import DeliveryError
 from digest.errors import StoreError
 from digest.outbox import SENT, Outbox
@@ -99,47 +98,6 @@ class Ledger:
             )
 
     # Subscribers -------------------------------------------------------------------------
-
-    def import_subscribers(self, subscribers: Sequence[Subscriber], now: datetime) -> None:
-        """Insert or update the file's subscribers; a bounced address stays bounced."""
-        for attempt in range(2):
-            try:
-                with self.engine.begin() as conn:
-                    self._import(conn, subscribers, now)
-                return
-            except IntegrityError:
-                # Another sender imported the same new address at the same moment.
-                if attempt:
-                    raise StoreError("cannot import subscribers: concurrent import") from None
-            except SQLAlchemyError as exc:
-                raise StoreError(f"cannot import subscribers: {reason(exc)}") from exc
-
-    def _import(self, conn: Connection, subscribers: Sequence[Subscriber], now: datetime) -> None:
-        table = subscribers_table
-        known = {row.email: row for row in conn.execute(select(table))}
-        new: list[dict[str, Any]] = []
-        for sub in subscribers:
-            values = {
-                "languages": sub.language_key,
-                "themes": list(sub.themes),
-                "status": sub.status,
-            }
-            old = known.get(sub.email)
-            if old is None:
-                new.append(
-                    {"email": sub.email, "reason": None, "updated": naive_utc(now), **values}
-                )
-                continue
-            if old.status == "bounced":
-                values["status"] = "bounced"
-            if (old.languages, list(old.themes), old.status) != tuple(values.values()):
-                conn.execute(
-                    table.update()
-                    .where(table.c.email == sub.email)
-                    .values(updated=naive_utc(now), **values)
-                )
-        if new:
-            conn.execute(table.insert(), new)
 
     def statuses(self, emails: Iterable[str]) -> dict[str, str]:
         """The stored status of these addresses (``active``, ``unsubscribed``, ``bounced``)."""

@@ -19,14 +19,16 @@ from typing import Any
 from digest.config import Settings
 from digest.deliver.ledger import FINAL, Delivery, Ledger
 from digest.deliver.message import choose_variant, personalise, variants_of
+from digest.deliver.registry import Registry
 from digest.deliver.report import EditionReport, Fallback
-from digest.deliver.subscribers import Subscriber, read_subscribers
+from digest.deliver.subscribers import Subscriber, read_subscribers, sendable_address
 from digest.deliver.transport import SmtpTransport, Transport
 from digest.errors import ConfigError, InputError
 from digest.locks import new_owner
 from digest.model import Problem
 from digest.outbox import Outbox
 from digest.store import Store
+from digest.taxonomy import load_taxonomy
 
 
 def utc_now() -> datetime:
@@ -45,16 +47,19 @@ def send_editions(
     transport: Transport | None = None,
     now: Callable[[], datetime] = utc_now,
 ) -> list[EditionReport]:
-    """Send editions of the outbox to the subscribers of ``paths.subscribers``.
+    """Send editions of the outbox to the active subscribers of the store.
+
+    A store without subscribers takes those of ``paths.subscribers`` once, if the file
+    exists (see :func:`_subscribers`).
 
     Args:
-        settings: the digest's settings (``smtp``, ``paths.subscribers``, ``store_url``).
+        settings: the digest's settings (``smtp``, ``store_url``, ``paths.subscribers``).
         edition_id: the edition to send; default the newest (by publication date).
         every: send every edition of the outbox instead (oldest first); each goes to the
             subscribers who have not had it.
         dry_run: count what would be sent; no connection, no lock, nothing written.
         report: called with each problem worked around (a bad subscriber row, a fallback
-            variant, an interrupted send resolved).
+            variant, an interrupted send resolved, an address that cannot be sent).
         done: called with each edition's report as soon as it is finished.
         transport: the mail server (default: :class:`SmtpTransport` from ``smtp``).
         now: the clock (UTC).
@@ -76,20 +81,17 @@ def send_editions(
         )
     outbox = Outbox(settings.paths.outbox)
     editions = _editions(outbox, edition_id, every)
-    subscribers = read_subscribers(settings.paths.subscribers, report)
     store = Store(settings.store_url)
     ledger = Ledger(store.engine, outbox)
-    if transport is None and not dry_run:
-        transport = SmtpTransport(settings.smtp)
     results: list[EditionReport] = []
     try:
         ledger.check_send_log()
-        if not dry_run:
-            ledger.import_subscribers(subscribers, now())
-        statuses = ledger.statuses(s.email for s in subscribers)
+        subscribers = _subscribers(settings, Registry(store.engine), dry_run, report, now())
+        if transport is None and not dry_run:
+            transport = SmtpTransport(settings.smtp)
         for manifest in editions:
             run = _EditionRun(settings, outbox, ledger, manifest, transport, report, now)
-            result = run.dry(subscribers, statuses) if dry_run else run.send(subscribers, statuses)
+            result = run.dry(subscribers) if dry_run else run.send(subscribers)
             results.append(result)
             done(result)
     finally:
@@ -97,6 +99,56 @@ def send_editions(
             transport.close()
         store.close()
     return results
+
+
+def theme_ids(settings: Settings) -> frozenset[str]:
+    """The theme ids a subscriber may choose: the taxonomy's, and ``general``."""
+    return frozenset({t.id for t in load_taxonomy(settings.paths.themes).themes} | {"general"})
+
+
+def _subscribers(
+    settings: Settings,
+    registry: Registry,
+    dry_run: bool,
+    report: Callable[[Problem], None],
+    now: datetime,
+) -> list[Subscriber]:
+    """Every subscriber of the store, whatever the status.
+
+    A store without any subscriber imports ``paths.subscribers`` when it exists, once
+    (the file of the versions that read it at every send): after that, the store is the
+    only list, and a file changed later is only pointed out.
+    """
+    path = settings.paths.subscribers
+    if registry.count() == 0:
+        if not path.is_file():
+            return []
+        rows = read_subscribers(path, report, lambda: theme_ids(settings))
+        if dry_run:
+            report(Problem(str(path), "the store has no subscribers", f"would import {len(rows)}"))
+            return rows
+        registry.import_subscribers(rows, now)
+        report(
+            Problem(
+                str(path),
+                "the store had no subscribers",
+                f"imported {len(rows)} once; from now on digest subscribers manages them "
+                "and this file is no longer read",
+            )
+        )
+    else:
+        newest = registry.newest_change()
+        if path.is_file() and newest is not None:
+            changed = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+            if changed > newest:
+                report(
+                    Problem(
+                        str(path),
+                        "changed after the subscribers were imported, and is no longer read",
+                        f"digest subscribers import {path} applies it",
+                    )
+                )
+    return registry.list()
 
 
 def _editions(outbox: Outbox, edition_id: str | None, every: bool) -> list[dict[str, Any]]:
@@ -157,7 +209,6 @@ class _EditionRun:
     def _plan(
         self,
         subscribers: Sequence[Subscriber],
-        statuses: dict[str, str],
         log: dict[str, Delivery],
         moment: datetime,
     ) -> list[tuple[Subscriber, str]]:
@@ -166,10 +217,8 @@ class _EditionRun:
         smtp = self.settings.smtp
         for sub in subscribers:
             row = log.get(sub.email)
-            if sub.status == "unsubscribed":
-                self.counts["unsubscribed"] += 1
-            elif statuses.get(sub.email) == "bounced":
-                self.counts["bounced"] += 1
+            if sub.status != "active":
+                self.counts[sub.status] += 1
             elif row is not None and row.state == "unknown":
                 self.counts["unknown"] += 1
             elif row is not None and row.state in FINAL:
@@ -217,22 +266,23 @@ class _EditionRun:
             waiting=c["waiting"],
             unsubscribed=c["unsubscribed"],
             bounced=c["bounced"],
+            pending=c["pending"],
             unknown=c["unknown"],
             locked_by=locked_by,
             fallbacks=fallbacks,
             dry_run=dry_run,
         )
 
-    def dry(self, subscribers: Sequence[Subscriber], statuses: dict[str, str]) -> EditionReport:
+    def dry(self, subscribers: Sequence[Subscriber]) -> EditionReport:
         """Count what :meth:`send` would do now; writes nothing."""
         log = {
             email: replace(row, state="unknown") if row.state == "sending" else row
             for email, row in self.ledger.deliveries(self.edition_id).items()
         }
-        self.counts["sent"] = len(self._plan(subscribers, statuses, log, self.now()))
+        self.counts["sent"] = len(self._plan(subscribers, log, self.now()))
         return self._result(dry_run=True)
 
-    def send(self, subscribers: Sequence[Subscriber], statuses: dict[str, str]) -> EditionReport:
+    def send(self, subscribers: Sequence[Subscriber]) -> EditionReport:
         """Send the edition under its lock; see the module docstring."""
         assert self.transport is not None
         owner = new_owner()
@@ -254,7 +304,7 @@ class _EditionRun:
                     )
                 )
             log = self.ledger.deliveries(self.edition_id)
-            queue = self._plan(subscribers, statuses, log, moment)
+            queue = self._plan(subscribers, log, moment)
             self._deliver(queue, {email: row.attempts for email, row in log.items()}, owner)
         finally:
             self.ledger.release(self.edition_id, owner)
@@ -276,10 +326,17 @@ class _EditionRun:
         while queue:
             retry: list[tuple[Subscriber, str]] = []
             for sub, variant in queue:
+                try:
+                    # Stored in IDNA form; a store written by an older version may hold
+                    # a domain in Unicode, or one that IDNA cannot encode.
+                    recipient = sendable_address(sub.email)
+                except ValueError as exc:
+                    self._unsendable(sub.email, variant, str(exc))
+                    continue
                 pacer.wait()
                 commit = _Commit(self, sub.email, variant, owner)
-                message = personalise(messages[variant], sub.email)
-                reply = self.transport.send(sender, sub.email, message, commit)
+                message = personalise(messages[variant], recipient)
+                reply = self.transport.send(sender, recipient, message, commit)
                 committed = commit.done
                 attempts[sub.email] = attempts.get(sub.email, 0) + 1
                 moment = self.now()
@@ -309,7 +366,7 @@ class _EditionRun:
                         str(reply),
                         moment,
                         attempt=not committed,
-                        bounce=True,
+                        bounce=reply.code >= 500,
                     )
                     self.counts["failed_permanent"] += 1
                 else:
@@ -331,6 +388,21 @@ class _EditionRun:
                     else:
                         self.counts["gave_up"] += 1
             queue = retry
+
+    def _unsendable(self, email: str, variant: str, why: str) -> None:
+        """Log ``email`` as failed for good, without a server's answer; the run goes on."""
+        reply = f"not sent: {why}"
+        self.ledger.mark(
+            self.edition_id, email, variant, "failed-permanent", reply, self.now(), attempt=True
+        )
+        self.counts["failed_permanent"] += 1
+        self.report(
+            Problem(
+                f"{self.edition_id} to {email}",
+                why,
+                "logged as failed (digest subscribers remove or add it again); the others go on",
+            )
+        )
 
 
 class _Commit:

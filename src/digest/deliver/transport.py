@@ -11,6 +11,7 @@ wrappers or thin layers over it, and buy nothing for one sequential sender.
 from __future__ import annotations
 
 import re
+import select
 import smtplib
 import socket
 import ssl
@@ -21,9 +22,9 @@ from typing import Literal, Protocol
 from digest.config import SmtpSettings
 from digest.errors import DigestError
 
-#: ``accepted`` (2xx after the final dot), ``temporary`` (4xx, or a connection lost before
-#: the final dot), ``permanent`` (5xx on RCPT or DATA), ``unknown`` (no answer after the
-#: final dot: the server may or may not have taken the message).
+#: ``accepted`` (2xx after the final dot), ``temporary`` (4xx, or a connection lost or
+#: closed by the server before the final dot), ``permanent`` (5xx on RCPT or DATA),
+#: ``unknown`` (no answer after the final dot: the server may or may not have taken it).
 Outcome = Literal["accepted", "temporary", "permanent", "unknown"]
 
 
@@ -177,6 +178,13 @@ class SmtpTransport:
             # Nothing was delivered: the final dot was not sent.
             self._drop()
             return Reply("temporary", 0, str(exc) or type(exc).__name__, "connection")
+        except UnicodeError as exc:
+            # An address smtplib cannot write (the sender checks them first; a last net).
+            self._reset()
+            return Reply("permanent", 0, f"cannot write the address: {exc}", "rcpt")
+        early = self._ended_before_dot(connection)
+        if early is not None:
+            return early
         try:
             committing()
         except BaseException:
@@ -193,6 +201,36 @@ class SmtpTransport:
         if code == 421:
             self._drop()
         return Reply(_outcome(code), code, _text(text), "data")
+
+    def _ended_before_dot(self, connection: smtplib.SMTP) -> Reply | None:
+        """The outcome when the server already ended the transaction during DATA.
+
+        A server that closes the connection (or answers) before the final dot has taken
+        nothing: that is a temporary failure, to be tried again. Sending the dot first
+        would leave only "no answer after the dot", which is ``unknown`` and never
+        retried. Checked without waiting: readable now means an answer or the close.
+        """
+        sock = connection.sock
+        if sock is None:
+            self._drop()
+            return Reply("temporary", 0, "connection lost during DATA", "data")
+        try:
+            readable, _, _ = select.select([sock], [], [], 0)
+        except (OSError, ValueError) as exc:
+            self._drop()
+            return Reply("temporary", 0, f"connection lost during DATA: {exc}", "data")
+        if not readable:
+            return None
+        try:
+            code, text = connection.getreply()
+        except (smtplib.SMTPException, OSError) as exc:
+            self._drop()
+            why = str(exc) or type(exc).__name__
+            why = f"connection closed during DATA, before the final dot: {why}"
+            return Reply("temporary", 0, why, "data")
+        self._drop()
+        outcome: Outcome = "permanent" if code >= 500 else "temporary"
+        return Reply(outcome, code, f"{_text(text)} (before the final dot)", "data")
 
     def _refused(self, code: int, text: bytes, stage: str, *, sender: str = "") -> Reply:
         if code == 421 or code < 0:
