@@ -26,12 +26,8 @@ from digest.model import Problem
 Status = Literal["pending", "active", "unsubscribed", "bounced"]
 STATUSES: tuple[Status, ...] = get_args(Status)
 REQUIRED_COLUMNS = ("email", "languages")
-#: The statuses a file may give (bounced is the server's to say).
-_FILE_STATUSES: dict[str, Status] = {
-    "pending": "pending",
-    "active": "active",
-    "unsubscribed": "unsubscribed",
-}
+#: The statuses a file may give (``bounced``, with its ``reason``, as export writes it).
+_FILE_STATUSES: dict[str, Status] = {status: status for status in STATUSES}
 #: Between languages or theme ids in one cell or option: ``fr+nl``, ``fr,nl``, ``a; b``.
 _LIST_SEPARATORS = re.compile(r"[\s;,+]+")
 
@@ -120,8 +116,9 @@ def read_subscribers(
     header's ``email`` from the next column.
 
     Args:
-        path: the file; columns ``email`` and ``languages``, ``themes`` and ``status``
-            optional (``pending``, ``active`` or ``unsubscribed``; default ``active``).
+        path: the file; columns ``email`` and ``languages``, ``themes``, ``status``
+            (default ``active``) and ``reason`` (of a bounce) optional: as
+            :func:`write_subscribers` writes them.
         report: called once per refused row (bad or unsendable address, unknown language,
             theme or status, a repeat), naming the row and why.
         themes: gives the known theme ids, called once if a row names themes; None
@@ -205,12 +202,13 @@ def _subscriber(
     themes = parse_themes(raw_themes, known_themes() if raw_themes else None)
     status = (row.get("status") or "active").strip().lower() or "active"
     if status not in _FILE_STATUSES:
-        raise ValueError(f"status {status!r} is not pending, active or unsubscribed")
+        raise ValueError(f"status {status!r} is not {', '.join(STATUSES)}")
     return Subscriber(
         email=email,
         languages=languages,
         themes=themes,
         status=_FILE_STATUSES[status],
+        reason=(row.get("reason") or "").strip() or None if status == "bounced" else None,
     )
 
 
