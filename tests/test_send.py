@@ -479,3 +479,32 @@ def test_personalise_rewrites_only_the_to_field() -> None:
     )
     folded = b"To: a@example.org,\r\n b@example.org\r\nSubject: y\r\n\r\nbody"
     assert personalise(folded, "r@example.org") == (b"To: r@example.org\r\nSubject: y\r\n\r\nbody")
+
+
+def test_subscribers_file_is_imported_once_into_an_empty_store(
+    tree: Path, server: tuple[Recorder, int]
+) -> None:
+    recorder, port = server
+    settings = load_settings(write_config(tree, port))
+    path = tree / "subscribers.csv"
+    path.write_text("email;languages\na@café.example;fr\nb@example.org;nl\n", encoding="utf-8")
+    [dry], problems = send(settings, dry_run=True)
+    assert dry.sent == 2
+    assert [str(p) for p in problems] == [f"{path}: the store has no subscribers; would import 2"]
+    [first], problems = send(settings)
+    assert first.sent == 2
+    assert recorder.received() == Counter({"a@xn--caf-dma.example": 1, "b@example.org": 1})
+    assert [str(p) for p in problems] == [
+        f"{path}: the store had no subscribers; imported 2 once; from now on digest "
+        "subscribers manages them and this file is no longer read"
+    ]
+    # A later change to the file is pointed out, not read.
+    path.write_text("email,languages\nc@example.org,fr\n", encoding="utf-8")
+    later = datetime.now(UTC) + timedelta(hours=1)
+    os.utime(path, (later.timestamp(), later.timestamp()))
+    [second], problems = send(settings)
+    assert (second.sent, second.already_sent) == (0, 2)
+    assert [str(p) for p in problems] == [
+        f"{path}: changed after the subscribers were imported, and is no longer read; "
+        f"digest subscribers import {path} applies it"
+    ]

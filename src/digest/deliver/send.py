@@ -122,6 +122,13 @@ def _subscribers(
     path = settings.paths.subscribers
     if registry.count() == 0:
         if not path.is_file():
+            report(
+                Problem(
+                    "subscribers",
+                    "the store has none",
+                    "nothing to send (digest subscribers add ADDRESS, or import FILE.csv)",
+                )
+            )
             return []
         rows = read_subscribers(path, report, lambda: theme_ids(settings))
         if dry_run:
