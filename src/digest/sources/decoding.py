@@ -217,12 +217,13 @@ def _declared(body: bytes) -> str | None:
 
 
 def _decoded(text: str, codec: str, source: Source, note: tuple[str, str] | None) -> Decoded:
-    repaired, clean = False, True
-    if _mis_decoded(text):
-        fixed, clean = repair(text)
-        repaired, text = fixed != text, fixed
     text = _DECLARED_TEXT.sub(r'\1"utf-8"', text, count=1)
     body = text.encode("utf-8", "surrogatepass")
+    repaired, clean = False, True
+    if _mis_decoded(text, body):
+        fixed, clean = repair(text)
+        if fixed != text:
+            repaired, body = True, fixed.encode("utf-8", "surrogatepass")
     return Decoded(body, codec, source, note, repaired, not clean or _references(body))
 
 
