@@ -267,7 +267,8 @@ def _convert(parsed: Any, parser: ParserName, max_entries: int = MAX_ENTRIES) ->
 
 def _entry(entry: Any) -> EntryData:
     content: Sequence[Any] = _get(entry, "content") or ()
-    html = _text(_get(content[0], "value")) if content else _text(_get(entry, "summary"))
+    # An out-of-line <content src="..."/> has no text: the summary is the text then.
+    html = (_text(_get(content[0], "value")) if content else "") or _text(_get(entry, "summary"))
     detail = _get(entry, "summary_detail") or _get(entry, "title_detail")
     language = (_get(content[0], "language") if content else None) or _get(detail, "language")
     date_text = _get(entry, "published") or _get(entry, "updated") or None
@@ -293,7 +294,7 @@ def _rs_entry(entry: Any, escaped: bool) -> EntryData:
     """:func:`_entry` for a feedparser-rs object, whose fields are all attributes (None
     when absent): read directly, this is a third of the cost of the whole conversion."""
     content = entry.content
-    html = content[0].value or "" if content else entry.summary or ""
+    html = (content[0].value if content else None) or entry.summary or ""
     detail = entry.summary_detail or entry.title_detail
     language = (content[0].language if content else None) or _get(detail, "language")
     date_text = entry.published or entry.updated or None
