@@ -139,11 +139,11 @@ def test_send_goes_on_past_every_failure_and_deliveries_lists_them(
     listing = digest(tree, "deliveries", edition)
     assert listing.returncode == 0, listing.stderr
     lines = listing.stdout.splitlines()
-    assert lines[0] == f"{edition}: sent 3, failed-permanent 2, given-up 1"
+    assert lines[0] == f"{edition}: sent 3, bounced 1, not-sendable 1, given-up 1"
     states = [line.split("\t") for line in lines[1:]]
     assert [(s[0], s[1], s[3]) for s in states] == [
-        ("failed-permanent", "gone@example.org", "1 attempt"),
-        ("failed-permanent", "old@xn--zz.example", "1 attempt"),
+        ("bounced", "gone@example.org", "1 attempt"),
+        ("not-sendable", "old@xn--zz.example", "1 attempt"),
         ("given-up", "busy@example.org", "2 attempts"),
     ]
     assert states[0][4] == "550 5.1.1 no such mailbox (at rcpt)"

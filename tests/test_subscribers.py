@@ -1,4 +1,5 @@
-"""``digest subscribers``: the subscribers in the store, run as an operator would.
+"""``digest subscribers``: the subscribers in the store, run as an operator would, and
+the registry under it on each kind of store.
 
 Each test works in its own folder with a real SQLite store and the project's taxonomy;
 the spreadsheet file and what import must say about it are data files side by side
@@ -10,10 +11,15 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from digest.deliver import ImportResult, Registry, Subscriber
+from digest.errors import InputError
+from digest.store import Store
 from tests.conftest import ROOT, run_digest
 
 DATA = Path(__file__).resolve().parent / "data" / "subscribers"
@@ -143,3 +149,38 @@ def test_a_file_without_the_columns_is_one_line(tree: Path) -> None:
     missing = digest(tree, "import", "nothing.csv")
     assert missing.returncode == 1
     assert missing.stderr == "digest: error: subscribers file nothing.csv does not exist\n"
+
+
+def test_registry_on_each_store(store_url: str) -> None:
+    """The same operations on SQLite and PostgreSQL: statuses, dates, consent kept."""
+    store = Store(store_url)
+    registry = Registry(store.engine)
+    t0 = datetime(2030, 1, 1, tzinfo=UTC)
+    t1 = t0 + timedelta(days=1)
+    try:
+        assert registry.count() == 0 and registry.newest_change() is None
+        anne = Subscriber("anne@example.org", ("nl", "fr"), ("ethics",))
+        assert registry.add(anne, t0) == "added"
+        assert registry.add(anne, t1) == "unchanged"
+        assert registry.add(replace(anne, themes=()), t1) == "updated"
+        # Languages changed, status not: the date of the status stays.
+        assert registry.get(anne.email) == replace(anne, themes=(), updated=t0)
+        gone = registry.set_status(anne.email, "unsubscribed", t1)
+        assert (gone.status, gone.updated) == ("unsubscribed", t1)
+        result = registry.import_subscribers(
+            [replace(anne, languages=("fr",)), Subscriber("bram@example.org", ("nl",))], t1
+        )
+        assert result == ImportResult(
+            added=("bram@example.org",),
+            updated=("anne@example.org",),
+            kept=(("anne@example.org", "unsubscribed"),),
+        )
+        assert [(s.email, s.languages, s.status) for s in registry.list()] == [
+            ("anne@example.org", ("fr",), "unsubscribed"),
+            ("bram@example.org", ("nl",), "active"),
+        ]
+        with pytest.raises(InputError, match="is active, not bounced"):
+            registry.set_status("bram@example.org", "active", t1, only_from="bounced")
+        assert registry.newest_change() == t1
+    finally:
+        store.close()

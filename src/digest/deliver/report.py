@@ -74,7 +74,9 @@ class EditionReport:
 
 #: The states ``digest deliveries`` lists address by address: nobody got these messages
 #: (or nobody knows whether they did).
-NOT_SERVED = ("failed-permanent", "given-up", "unknown")
+NOT_SERVED = ("bounced", "not-sendable", "given-up", "unknown")
+#: How :meth:`Ledger.mark` words the reply of an address that cannot be sent.
+NOT_SENT = "not sent: "
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,8 @@ class DeliveryListing:
 
     edition_id: str
     #: State -> addresses: ``sent``, ``sending``, ``waiting`` (a temporary failure to try
-    #: again), ``given-up``, ``failed-permanent``, ``unknown``.
+    #: again), ``bounced`` (5xx), ``not-sendable`` (an address that cannot be written in
+    #: ASCII), ``given-up`` (temporary failures, ``max_attempts`` reached), ``unknown``.
     counts: tuple[tuple[str, int], ...]
     #: (state, address, attempts, the server's last answer, when), for the states of
     #: :data:`NOT_SERVED`, by state then address.
@@ -111,6 +114,9 @@ def list_deliveries(
         state: str = row.state
         if state == "failed-temporary":
             state = "given-up" if row.attempts >= max_attempts else "waiting"
+        elif state == "failed-permanent":
+            # A server's 5xx (the address is bounced too), or an address never handed over.
+            state = "not-sendable" if (row.reply or "").startswith(NOT_SENT) else "bounced"
         counts[state] += 1
         if state in NOT_SERVED:
             rows.append((state, email, row.attempts, row.reply or "", row.updated))

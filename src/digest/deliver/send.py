@@ -20,7 +20,7 @@ from digest.config import Settings
 from digest.deliver.ledger import FINAL, Delivery, Ledger
 from digest.deliver.message import choose_variant, personalise, variants_of
 from digest.deliver.registry import Registry
-from digest.deliver.report import EditionReport, Fallback
+from digest.deliver.report import NOT_SENT, EditionReport, Fallback
 from digest.deliver.subscribers import Subscriber, read_subscribers, sendable_address
 from digest.deliver.transport import SmtpTransport, Transport
 from digest.errors import ConfigError, InputError
@@ -398,7 +398,7 @@ class _EditionRun:
 
     def _unsendable(self, email: str, variant: str, why: str) -> None:
         """Log ``email`` as failed for good, without a server's answer; the run goes on."""
-        reply = f"not sent: {why}"
+        reply = f"{NOT_SENT}{why}"
         self.ledger.mark(
             self.edition_id, email, variant, "failed-permanent", reply, self.now(), attempt=True
         )
