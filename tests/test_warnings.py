@@ -208,3 +208,31 @@ def test_a_parse_error_names_the_feed_and_the_place_not_unknown(tmp_path: Path) 
         "read 2 entries anyway"
     )
     assert not any("<unknown>" in str(p) for p in batch.problems)
+
+
+def test_an_entry_resolving_to_an_item_already_stored_in_the_run_is_reported(
+    tmp_path: Path, store: Store
+) -> None:
+    def item(title: str, link: str, text: str) -> str:
+        return (
+            f"<item><title>{title}</title><link>{link}</link>"
+            f"<pubDate>Mon, 01 Feb 2021 10:00:00 GMT</pubDate><description>{text}</description></item>"
+        )
+
+    path = tmp_path / "feed.rss"
+    feed = FeedSource("f", str(path), timezone="UTC")
+    path.write_text(rss(item("A", "http://e.com/1", "Alpha text.")), encoding="utf-8")
+    ingest([feed], store, lambda p: pytest.fail(str(p)))
+    # B has A's link, C has A's text: both lead to A's item; the first one read updates it.
+    path.write_text(
+        rss(item("B", "http://e.com/1", "Beta text."), item("C", "http://e.com/2", "Alpha text.")),
+        encoding="utf-8",
+    )
+    reported: list[Problem] = []
+    counts = ingest([feed], store, reported.append)
+    (stored,) = store.all_items()
+    assert (counts.updated, stored.title) == (1, "B")
+    assert [str(p) for p in reported] == [
+        f"{path}: entry 'C' is the same stored item as an earlier entry ({stored.id}); "
+        "left out, the earlier entry kept"
+    ]

@@ -19,6 +19,7 @@ language model are inherited, not pickled; elsewhere reading is serial.
 from __future__ import annotations
 
 import ctypes
+import functools
 import multiprocessing
 import os
 import signal
@@ -117,11 +118,16 @@ def ingest(
         for state in batch.states:
             store.save_feed_state(state)
         _report_some(adapter, batch, report, warnings_per_source)
-        total += store.put(batch.incoming, written=written)
+        left_out = _ProblemLog()
+        note = functools.partial(_left_out, left_out, adapter.location)
+        total += store.put(batch.incoming, written=written, left_out=note)
+        for problem in left_out.lines():
+            report(problem)
         if batch.incoming or batch.problems or batch.more_problems:
             # A feed that gave nothing at all (not modified since the last read) keeps the
             # problems of the run that last read it.
-            store.save_feed_problems(adapter.id, problem_kinds(batch))
+            kinds = problem_kinds(batch) + problem_kinds(SourceBatch((), left_out.lines(), ()))
+            store.save_feed_problems(adapter.id, kinds)
     return total
 
 
@@ -132,6 +138,21 @@ def _report_some(adapter: SourceAdapter, batch: SourceBatch, report: Report, sho
     if hidden:
         what = f"{hidden} more problem{'s' if hidden > 1 else ''} in source {adapter.id!r}"
         report(Problem(adapter.location, what, "not shown", count=hidden))
+
+
+def _left_out(log: _ProblemLog, location: str, entry: Incoming, item_id: str) -> None:
+    # An entry whose keys lead to the item an earlier entry of the run was stored as (by
+    # its URL, another by its text): storing both would overwrite one with the other.
+    title = repr(entry.item.title[:60])
+    log(
+        Problem(
+            location,
+            f"entry {title} is the same stored item as an earlier entry ({item_id})",
+            "left out, the earlier entry kept",
+            kind="entries found to be the same item as an earlier entry",
+            subject=title,
+        )
+    )
 
 
 def problem_kinds(batch: SourceBatch) -> tuple[tuple[str, int], ...]:

@@ -10,7 +10,20 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, Column, Date, DateTime, Integer, MetaData, String, Table, Text
+from sqlalchemy import (
+    JSON,
+    Column,
+    Date,
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    inspect,
+    text,
+)
 
 metadata = MetaData()
 
@@ -139,3 +152,18 @@ locks_table = Table(
     Column("owner", String(200), nullable=False),
     Column("renewed", DateTime(timezone=False), nullable=False),
 )
+
+
+def add_missing_columns(engine: Engine) -> None:
+    """Add the columns a store made by an older version lacks (the feeds' ``problems``).
+
+    ``create_all`` creates missing tables only; each column added since is nullable, so
+    adding it leaves every row as it was.
+    """
+    with engine.begin() as conn:
+        present = {column["name"] for column in inspect(conn).get_columns(feeds_table.name)}
+        for column in feeds_table.columns:
+            if column.name not in present:
+                kind = column.type.compile(dialect=engine.dialect)
+                name = engine.dialect.identifier_preparer.quote(column.name)
+                conn.execute(text(f"ALTER TABLE {feeds_table.name} ADD COLUMN {name} {kind}"))

@@ -20,9 +20,7 @@ from sqlalchemy import (
     create_engine,
     event,
     func,
-    inspect,
     select,
-    text,
 )
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import (
@@ -39,6 +37,7 @@ from digest.identity import Incoming, owns, resolve
 from digest.model import FeedState, Item
 from digest.normalise import recleaned
 from digest.schema import (
+    add_missing_columns,
     aware_utc,
     feeds_table,
     items_table,
@@ -115,13 +114,20 @@ class Store:
         """Release the connections."""
         self.engine.dispose()
 
-    def put(self, entries: Iterable[Incoming], *, written: set[str] | None = None) -> StoreCounts:
+    def put(
+        self,
+        entries: Iterable[Incoming],
+        *,
+        written: set[str] | None = None,
+        left_out: Callable[[Incoming, str], None] | None = None,
+    ) -> StoreCounts:
         """Store items under the ids their keys resolve to, in one transaction.
 
         New items are inserted, changed ones updated in place; an item that
         resolves to an id already in ``written`` (ids written earlier in the same
         run; this call adds to it) is left out, so the first source read wins.
-        Every key is bound to its item.
+        Every key is bound to its item. ``left_out`` is told of each entry left out
+        that way, with the id it resolved to, once the transaction has committed.
 
         Another process storing the same items at the same moment (two schedulers
         on one store) can bind a key between this transaction's read and its write;
@@ -130,19 +136,28 @@ class Store:
         entries = list(entries)
         written = set() if written is None else written
 
+        skipped: list[tuple[Incoming, str]] = []
+
         def attempt() -> StoreCounts:
             # Ids count as written only once their transaction commits.
             taken = set(written)
-            counts = self._put(entries, taken)
+            skipped.clear()
+            counts = self._put(entries, taken, skipped)
             written.update(taken)
             return counts
 
         try:
-            return raced(attempt)
+            counts = raced(attempt)
         except SQLAlchemyError as exc:
             raise StoreError(f"cannot write items: {sqlite_file.reason(exc)}") from exc
+        if left_out is not None:
+            for entry, item_id in skipped:
+                left_out(entry, item_id)
+        return counts
 
-    def _put(self, entries: Sequence[Incoming], written: set[str]) -> StoreCounts:
+    def _put(
+        self, entries: Sequence[Incoming], written: set[str], skipped: list[tuple[Incoming, str]]
+    ) -> StoreCounts:
         total = StoreCounts(0, 0, 0)
         with self.engine.begin() as conn:
             for batch in _batches(entries):
@@ -161,6 +176,7 @@ class Store:
                             bindings[key] = item_id
                             known[key] = item_id
                     if item_id in written:
+                        skipped.append((entry, item_id))
                         continue
                     written.add(item_id)
                     if item_id != entry.item.id:
@@ -370,22 +386,7 @@ def _create_tables(engine: Engine) -> None:
     Trying again sees the tables in place.
     """
     raced(lambda: metadata.create_all(engine))
-    raced(lambda: _add_missing_columns(engine))
-
-
-def _add_missing_columns(engine: Engine) -> None:
-    """Add the columns a store made by an older version lacks (the feeds' ``problems``).
-
-    ``create_all`` creates missing tables only; each column added since is nullable, so
-    adding it leaves every row as it was.
-    """
-    with engine.begin() as conn:
-        present = {column["name"] for column in inspect(conn).get_columns(feeds_table.name)}
-        for column in feeds_table.columns:
-            if column.name not in present:
-                kind = column.type.compile(dialect=engine.dialect)
-                name = engine.dialect.identifier_preparer.quote(column.name)
-                conn.execute(text(f"ALTER TABLE {feeds_table.name} ADD COLUMN {name} {kind}"))
+    raced(lambda: add_missing_columns(engine))
 
 
 def _batches(items: Iterable[T]) -> Iterator[Sequence[T]]:
