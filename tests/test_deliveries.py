@@ -33,6 +33,8 @@ class DroppingRecorder(Recorder):
         super().__init__()
         self.data_commands = 0
         self.drop_at: set[int] = set()
+        #: Said before closing, after the 354 (None: close without a word).
+        self.last_words: str | None = None
 
 
 class DroppingSMTP(SMTP):
@@ -54,6 +56,8 @@ class DroppingSMTP(SMTP):
         sock = self.transport.get_extra_info("socket")
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
         await self.push("354 End data with <CR><LF>.<CR><LF>")
+        if handler.last_words is not None:
+            await self.push(handler.last_words)
         sock.shutdown(socket.SHUT_WR)
         self.transport.close()
 
@@ -182,10 +186,12 @@ def test_send_goes_on_past_every_failure_and_deliveries_lists_them(
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="TCP_CORK is Linux's")
+@pytest.mark.parametrize("last_words", [None, "421 4.3.2 shutting down"], ids=["close", "421"])
 def test_connection_dropped_before_the_final_dot_is_retried_not_unknown(
-    tree: Path, server: tuple[DroppingRecorder, int]
+    tree: Path, server: tuple[DroppingRecorder, int], last_words: str | None
 ) -> None:
     recorder, port = server
+    recorder.last_words = last_words
     write_config(tree, port, retry_after=30)
     for n in range(3):
         added = digest(tree, "subscribers", "add", f"r{n}@example.org", "--languages", "fr")
@@ -198,4 +204,14 @@ def test_connection_dropped_before_the_final_dot_is_retried_not_unknown(
     assert "unknown" not in first.stdout + first.stderr
     listing = digest(tree, "deliveries", edition)
     assert listing.stdout.splitlines() == [f"{edition}: sent 2, waiting 1"]
+    with sqlite3.connect(tree / "store.sqlite3") as db:
+        [(state, attempts, reply)] = db.execute(
+            "SELECT state, attempts, reply FROM deliveries WHERE email = 'r1@example.org'"
+        ).fetchall()
+    db.close()
+    assert (state, attempts) == ("failed-temporary", 1)
+    if last_words is None:
+        assert reply.startswith("connection closed during DATA, before the final dot: ")
+    else:
+        assert reply == "421 4.3.2 shutting down (before the final dot) (at data)"
     assert recorder.received() == Counter({"r0@example.org": 1, "r2@example.org": 1})
