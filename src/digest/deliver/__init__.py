@@ -1,7 +1,9 @@
 """Delivery of outbox editions to subscribers over SMTP (``digest send``).
 
 Parts: :mod:`.subscribers` checks subscribers and reads and writes their CSV files,
-:mod:`.registry` keeps them in the store, :mod:`.message` picks and
+:mod:`.registry` keeps them in the store, :mod:`.recipients` gives a send its list (and
+imports the old subscribers file once), :mod:`.manage` is the operator's commands on them
+and on the send log, :mod:`.message` picks and
 addresses each subscriber's copy, :mod:`.transport` hands it to the server (the
 :class:`Transport` protocol and its smtplib implementation), :mod:`.ledger` keeps the
 send log, bounces and the per-edition lock in the store, :mod:`.send` runs it all,
@@ -9,9 +11,10 @@ send log, bounces and the per-edition lock in the store, :mod:`.send` runs it al
 """
 
 from digest.deliver.ledger import Delivery, Ledger
+from digest.deliver.recipients import theme_ids
 from digest.deliver.registry import ImportResult, Registry
 from digest.deliver.report import DeliveryListing, EditionReport, Fallback, list_deliveries
-from digest.deliver.send import send_editions, theme_ids
+from digest.deliver.send import send_editions
 from digest.deliver.subscribers import (
     Subscriber,
     parse_languages,

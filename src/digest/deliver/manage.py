@@ -14,9 +14,9 @@ from typing import TextIO
 
 from digest.config import Settings
 from digest.deliver.ledger import Ledger
+from digest.deliver.recipients import theme_ids
 from digest.deliver.registry import ImportResult, Registry
 from digest.deliver.report import DeliveryListing, list_deliveries
-from digest.deliver.send import theme_ids
 from digest.deliver.subscribers import (
     Status,
     Subscriber,

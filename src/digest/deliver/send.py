@@ -19,16 +19,16 @@ from typing import Any
 from digest.config import Settings
 from digest.deliver.ledger import FINAL, Delivery, Ledger
 from digest.deliver.message import choose_variant, personalise, variants_of
+from digest.deliver.recipients import recipients
 from digest.deliver.registry import Registry
 from digest.deliver.report import NOT_SENT, EditionReport, Fallback
-from digest.deliver.subscribers import Subscriber, read_subscribers, sendable_address
+from digest.deliver.subscribers import Subscriber, sendable_address
 from digest.deliver.transport import SmtpTransport, Transport
 from digest.errors import ConfigError, InputError
 from digest.locks import new_owner
 from digest.model import Problem
 from digest.outbox import Outbox
 from digest.store import Store
-from digest.taxonomy import load_taxonomy
 
 
 def utc_now() -> datetime:
@@ -50,7 +50,7 @@ def send_editions(
     """Send editions of the outbox to the active subscribers of the store.
 
     A store without subscribers takes those of ``paths.subscribers`` once, if the file
-    exists (see :func:`_subscribers`).
+    exists (see :func:`digest.deliver.recipients.recipients`).
 
     Args:
         settings: the digest's settings (``smtp``, ``store_url``, ``paths.subscribers``).
@@ -86,7 +86,7 @@ def send_editions(
     results: list[EditionReport] = []
     try:
         ledger.check_send_log()
-        subscribers = _subscribers(settings, Registry(store.engine), dry_run, report, now())
+        subscribers = recipients(settings, Registry(store.engine), dry_run, report, now())
         if transport is None and not dry_run:
             transport = SmtpTransport(settings.smtp)
         for manifest in editions:
@@ -99,63 +99,6 @@ def send_editions(
             transport.close()
         store.close()
     return results
-
-
-def theme_ids(settings: Settings) -> frozenset[str]:
-    """The theme ids a subscriber may choose: the taxonomy's, and ``general``."""
-    return frozenset({t.id for t in load_taxonomy(settings.paths.themes).themes} | {"general"})
-
-
-def _subscribers(
-    settings: Settings,
-    registry: Registry,
-    dry_run: bool,
-    report: Callable[[Problem], None],
-    now: datetime,
-) -> list[Subscriber]:
-    """Every subscriber of the store, whatever the status.
-
-    A store without any subscriber imports ``paths.subscribers`` when it exists, once
-    (the file of the versions that read it at every send): after that, the store is the
-    only list, and a file changed later is only pointed out.
-    """
-    path = settings.paths.subscribers
-    if registry.count() == 0:
-        if not path.is_file():
-            report(
-                Problem(
-                    "subscribers",
-                    "the store has none",
-                    "nothing to send (digest subscribers add ADDRESS, or import FILE.csv)",
-                )
-            )
-            return []
-        rows = read_subscribers(path, report, lambda: theme_ids(settings))
-        if dry_run:
-            report(Problem(str(path), "the store has no subscribers", f"would import {len(rows)}"))
-            return rows
-        registry.import_subscribers(rows, now)
-        report(
-            Problem(
-                str(path),
-                "the store had no subscribers",
-                f"imported {len(rows)} once; from now on digest subscribers manages them "
-                "and this file is no longer read",
-            )
-        )
-    else:
-        newest = registry.newest_change()
-        if path.is_file() and newest is not None:
-            changed = datetime.fromtimestamp(path.stat().st_mtime, UTC)
-            if changed > newest:
-                report(
-                    Problem(
-                        str(path),
-                        "changed after the subscribers were imported, and is no longer read",
-                        f"digest subscribers import {path} applies it",
-                    )
-                )
-    return registry.list()
 
 
 def _editions(outbox: Outbox, edition_id: str | None, every: bool) -> list[dict[str, Any]]:
