@@ -8,6 +8,7 @@ from typing import cast
 
 import click
 
+from digest.clean import terminal_safe
 from digest.cli._common import _library, _settings, _warn, config_option, out
 from digest.deliver.manage import (
     add_subscriber,
@@ -25,6 +26,12 @@ _status_choice = click.Choice(STATUSES)
 @click.group("subscribers")
 def subscribers_group() -> None:
     """The subscribers in the store: add, remove, list, import, export, reactivate."""
+
+
+def _echo(line: str) -> None:
+    """One line of tab-separated fields (for cut and spreadsheets: rich would expand the
+    tabs), with the control characters a stored answer may hold made harmless."""
+    click.echo(terminal_safe(line))
 
 
 def _line(sub: Subscriber) -> str:
@@ -47,7 +54,7 @@ def add_command(
     done, sub = _library(
         lambda: add_subscriber(settings, address, languages, themes, cast(Status, status))
     )
-    out.print(f"{done}: {_line(sub)}", markup=False, soft_wrap=True)
+    _echo(f"{done}: {_line(sub)}")
 
 
 @subscribers_group.command("remove")
@@ -57,7 +64,7 @@ def remove_command(address: str, config: Path | None) -> None:
     """Mark ADDRESS unsubscribed (it is kept, and never sent to again)."""
     settings = _settings(config)
     sub = _library(lambda: set_status(settings, address, "unsubscribed"))
-    out.print(f"unsubscribed: {_line(sub)}", markup=False, soft_wrap=True)
+    _echo(f"unsubscribed: {_line(sub)}")
 
 
 @subscribers_group.command("reactivate")
@@ -67,7 +74,7 @@ def reactivate_command(address: str, config: Path | None) -> None:
     """Make the bounced ADDRESS active again (after the mailbox was fixed)."""
     settings = _settings(config)
     sub = _library(lambda: set_status(settings, address, "active", only_from="bounced"))
-    out.print(f"reactivated: {_line(sub)}", markup=False, soft_wrap=True)
+    _echo(f"reactivated: {_line(sub)}")
 
 
 @subscribers_group.command("list")
@@ -77,7 +84,7 @@ def list_command(status: str | None, config: Path | None) -> None:
     """One line per subscriber: address, languages, themes, status, since, server's answer."""
     settings = _settings(config)
     for sub in _library(lambda: list_subscribers(settings, cast(Status | None, status))):
-        out.print(_line(sub), markup=False, soft_wrap=True)
+        _echo(_line(sub))
 
 
 @subscribers_group.command("import")
@@ -89,7 +96,7 @@ def import_command(file: Path, config: Path | None) -> None:
     settings = _settings(config)
     result = _library(lambda: import_file(settings, file, _warn))
     for email, status in result.kept:
-        out.print(f"kept {status}: {email}", markup=False, soft_wrap=True)
+        _echo(f"kept {status}: {email}")
     out.print(
         f"{file}: added {len(result.added)}, updated {len(result.updated)}, "
         f"unchanged {len(result.unchanged)}",
@@ -123,4 +130,4 @@ def deliveries_command(edition: str, config: Path | None) -> None:
     settings = _settings(config)
     listing = _library(lambda: edition_deliveries(settings, edition))
     for line in listing.lines(settings.zone):
-        out.print(line, markup=False, soft_wrap=True)
+        _echo(line)
