@@ -25,14 +25,12 @@ from urllib.parse import quote, urlsplit
 
 import nh3
 
-# C0 but tab, line feed and carriage return; DEL and C1; noncharacters; lone surrogates.
-_NOT_CARRIED = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef\ud800-\udfff"
-    + "".join(
-        f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(17)
-    )
-    + "]"
-)
+# Every character that is not surely carried: C0 but tab, line feed and carriage return;
+# DEL and C1; noncharacters; lone surrogates; and every character beyond the BMP, of which
+# only the noncharacters (U+1FFFE, U+1FFFF, ...) are not carried (:func:`_uncarried`).
+# One negated class of ranges: about ten times faster than listing the 34 astral
+# noncharacters in the class, which made this a third of the cost of an ingest.
+_SUSPECT = re.compile("[^\t\n\r\x20-\x7e\xa0-\ud7ff\ue000-\ufdcf\ufdf0-\ufffd]")
 _CR = re.compile("\r\n?")
 # What a browser reads as the start of a tag, a comment or a declaration.
 _TAG_LIKE = re.compile(r"<[a-zA-Z/!?]")
@@ -47,31 +45,44 @@ BODY_SCHEMES = frozenset({"http", "https", "mailto"})
 # Browsers remove ASCII tab and newline anywhere in a URL, and C0 controls and spaces at its ends.
 _URL_REMOVED = re.compile("[\t\n\r]")
 _URL_ENDS = "".join(chr(c) for c in range(0x21)) + "\x7f"
-# Character references a browser decodes in an attribute value (with or without ';').
 _SPACE = re.compile(r"\s")
-_REFERENCE = re.compile(r"&(?:#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[a-zA-Z][a-zA-Z0-9]*;)")
+
+
+def _uncarried(character: str) -> bool:
+    """Whether a character :data:`_SUSPECT` found is one no output can carry."""
+    # Below U+10000 every suspect is; beyond, only the noncharacters U+xFFFE and U+xFFFF.
+    return character <= "\uffff" or ord(character) & 0xFFFE == 0xFFFE
+
+
+def _drop(match: re.Match[str]) -> str:
+    return "" if _uncarried(match.group(0)) else match.group(0)
 
 
 def clean_text(text: str) -> str:
     """``text`` without the characters no output can carry; line breaks become ``\\n``."""
     if "\r" in text:
         text = _CR.sub("\n", text)
-    return _NOT_CARRIED.sub("", text)
+    return _SUSPECT.sub(_drop, text) if has_uncarried(text) else text
 
 
 def has_uncarried(text: str) -> bool:
     """Whether ``text`` holds a character :func:`clean_text` removes (a CR is carried)."""
-    return _NOT_CARRIED.search(text) is not None
+    return any(_uncarried(m.group(0)) for m in _SUSPECT.finditer(text))
 
 
 def uncarried_escaped(text: str) -> str:
     """``text`` with each character no output can carry percent-encoded (for ids)."""
-    return _NOT_CARRIED.sub(lambda m: quote(m.group(0), errors="surrogatepass"), text)
+
+    def escaped(match: re.Match[str]) -> str:
+        found = match.group(0)
+        return quote(found, errors="surrogatepass") if _uncarried(found) else found
+
+    return _SUSPECT.sub(escaped, text)
 
 
 def clean_line(text: str) -> str:
     """One line of text: :func:`clean_text`, every run of white space one space, ends trimmed."""
-    return " ".join(_NOT_CARRIED.sub("", text).split())
+    return " ".join(clean_text(text).split())
 
 
 def plain_line(text: str) -> str:
