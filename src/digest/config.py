@@ -51,7 +51,8 @@ class Paths(BaseModel):
     themes: Path = Path("themes.toml")
     templates: Path = Path("templates")
     outbox: Path = Path("outbox")
-    #: Subscribers of ``digest send``: CSV ``email,languages,themes,status``.
+    #: A subscribers CSV (``email,languages,themes,status``) of earlier versions: the first
+    #: ``digest send`` into a store without subscribers imports it once.
     subscribers: Path = Path("subscribers.csv")
     #: The editor's labels of items (see :mod:`digest.labels`); a missing file is no label.
     labels: Path = Path("sources/labels.csv")
