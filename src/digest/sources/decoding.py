@@ -92,7 +92,9 @@ _C1_BYTES = re.compile(rb"\xc2[\x80-\x9f]")
 _C1_REFERENCE = re.compile(rb"&#(?:1[2-5][0-9]|[xX]0*[89][0-9a-fA-F]);")
 _MOJIBAKE_LEADS = ("Ã", "Â", "â€", "Ð", "Ñ")
 _SUSPECT = re.compile("[\x80-\x9f\ufffd]|[ÂÃÐÑ][\xa0-\xbf\u0152-\u2122]|â€")
-_REPAIR = ftfy.TextFixerConfig(
+#: ftfy's encoding repairs only: its other steps (line breaks, entities, normalisation,
+#: ligatures) would alter correct text and be reported as mojibake. Shared with article files.
+MOJIBAKE_ONLY = ftfy.TextFixerConfig(
     unescape_html=False,  # entities are the parser's business, decoded once
     remove_terminal_escapes=False,
     fix_latin_ligatures=False,
@@ -199,7 +201,7 @@ def repair(text: str) -> tuple[str, bool]:
     """
     if not _SUSPECT.search(text):
         return text, True
-    fixed = ftfy.fix_text(text, _REPAIR)
+    fixed = ftfy.fix_text(text, MOJIBAKE_ONLY)
     return fixed, not _SUSPECT.search(fixed)
 
 

@@ -37,6 +37,7 @@ from digest.config import Limits
 from digest.model import Problem, RawEntry
 from digest.sources import Report
 from digest.sources.bounds import cut_text, is_inside
+from digest.sources.decoding import MOJIBAKE_ONLY
 from digest.sources.formats import READERS, Article, BadArticle, Note
 
 ARTICLES_SOURCE_ID = "articles"
@@ -45,20 +46,6 @@ ARTICLES_SOURCE_ID = "articles"
 # charset-normalizer then names the first (often cp1250, which turns French "à" into "ŕ").
 # The digest's languages are Western European: among equally clean results, prefer these.
 _WESTERN_ENCODINGS = ("cp1252", "latin_1", "iso8859_15")
-
-# Only the encoding repairs: fix_text's other steps (line breaks, HTML entities, Unicode
-# normalisation, ligatures) would alter correct text and be reported as mojibake.
-_MOJIBAKE_ONLY = ftfy.TextFixerConfig(
-    unescape_html=False,
-    remove_terminal_escapes=False,
-    fix_latin_ligatures=False,
-    fix_character_width=False,
-    uncurl_quotes=False,
-    fix_line_breaks=False,
-    remove_control_chars=False,
-    normalization=None,
-    explain=False,
-)
 
 
 class ArticleFiles:
@@ -263,4 +250,4 @@ def repair_mojibake(articles: list[Article], note: Note) -> list[Article]:
 
 
 def _fix(text: str) -> str:
-    return ftfy.fix_text(text, _MOJIBAKE_ONLY)
+    return ftfy.fix_text(text, MOJIBAKE_ONLY)
