@@ -219,8 +219,10 @@ def test_killed_sender_restarts_without_doubles_or_losses(
         message = message_from_bytes(content, policy=SMTP_POLICY)
         assert message["Content-Language"] == LANGUAGE_OF_VARIANT[variant]
         assert message["To"] == rcpt
-        # Only the To header differs from the built file.
-        assert content.rstrip(b"\r\n") == personalise(eml[variant], rcpt).rstrip(b"\r\n")
+        # Only the To and Date headers differ from the built file: Date says when it was sent.
+        sent_at = message["Date"].datetime
+        expected = personalise(eml[variant], rcpt, sent_at)
+        assert content.rstrip(b"\r\n") == expected.rstrip(b"\r\n")
 
     third = run(tree, edition)
     assert third.returncode == 0, third.stderr
@@ -469,6 +471,24 @@ def test_variant_choice() -> None:
     assert choose_variant(("fr",), {}) is None
 
 
+def test_a_message_is_dated_when_it_is_sent(tree: Path, server: tuple[Recorder, int]) -> None:
+    """Not when its newest article appeared: a digest sent on 1 December sorts above
+    mail of 25 November. The outbox copy keeps the edition's publication moment."""
+    recorder, port = server
+    settings = load_settings(write_config(tree, port))
+    write_subscribers(tree, ["ok@example.org,fr,,active"])
+    moment = datetime(2026, 12, 1, 6, 30, tzinfo=UTC)
+    [result], _ = send(settings, now=lambda: moment)
+    assert result.sent == 1
+    [(_rcpt, content)] = recorder.messages
+    received = message_from_bytes(content, policy=SMTP_POLICY)
+    assert received["Date"].datetime == moment
+    assert str(received["Date"]).endswith("+0100")  # in the digest's timezone
+    eml = tree / "outbox" / "editions" / result.edition_id / "message.fr-nl.eml"
+    kept = message_from_bytes(eml.read_bytes(), policy=SMTP_POLICY)
+    assert kept["Date"].datetime < moment
+
+
 def test_personalise_rewrites_only_the_to_field() -> None:
     message = (
         b"Subject: x\r\nTo: undisclosed-recipients:;\r\nX-Folded: a\r\n b\r\n\r\n"
@@ -479,6 +499,11 @@ def test_personalise_rewrites_only_the_to_field() -> None:
     )
     folded = b"To: a@example.org,\r\n b@example.org\r\nSubject: y\r\n\r\nbody"
     assert personalise(folded, "r@example.org") == (b"To: r@example.org\r\nSubject: y\r\n\r\nbody")
+    dated = b"Date: Tue, 25 Nov 2025 10:00:00 +0100\r\nTo: x\r\n\r\nDate: body"
+    moment = datetime(2025, 12, 1, 7, 0, tzinfo=UTC)
+    assert personalise(dated, "r@example.org", moment) == (
+        b"Date: Mon, 01 Dec 2025 07:00:00 +0000\r\nTo: r@example.org\r\n\r\nDate: body"
+    )
 
 
 def test_subscribers_file_is_imported_once_into_an_empty_store(

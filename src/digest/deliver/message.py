@@ -1,9 +1,11 @@
-"""One subscriber's copy of an edition's ``.eml``: the variant, and its ``To`` header."""
+"""One subscriber's copy of an edition's ``.eml``: the variant, its ``To`` and ``Date`` headers."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from datetime import datetime
+from email.utils import format_datetime
 
 _VARIANT = re.compile(r"^message\.([a-z]{2}(?:-[a-z]{2})*)\.eml$")
 
@@ -44,30 +46,32 @@ def choose_variant(languages: Sequence[str], variants: Mapping[str, tuple[str, .
     return best
 
 
-def personalise(message: bytes, recipient: str) -> bytes:
-    """``message`` with its ``To`` field naming ``recipient``; every other byte unchanged.
+def personalise(message: bytes, recipient: str, date: datetime | None = None) -> bytes:
+    """``message`` with its ``To`` field naming ``recipient`` and, given ``date``, its
+    ``Date`` field saying when it is sent; every other byte unchanged.
 
-    The built ``.eml`` has ``To: undisclosed-recipients:;`` (RFC 5322 bytes, CRLF). The
-    field and its folded continuation lines are replaced; a message without one gets it
-    first. ``recipient`` is an ASCII address (the subscribers file refuses others).
+    The built ``.eml`` has ``To: undisclosed-recipients:;`` and the edition's publication
+    moment as ``Date`` (RFC 5322 bytes, CRLF): a digest sent on 1 December must not sort
+    below mail of 25 November. Each field and its folded continuation lines are replaced;
+    a message without one gets it first. ``recipient`` is an ASCII address (the store
+    refuses others).
     """
-    field = b"To: " + recipient.encode("ascii") + b"\r\n"
+    fields = {b"to": b"To: " + recipient.encode("ascii") + b"\r\n"}
+    if date is not None:
+        fields[b"date"] = b"Date: " + format_datetime(date).encode("ascii") + b"\r\n"
     end = message.find(b"\r\n\r\n")
     head_end = end + 2 if end >= 0 else len(message)
     head, rest = message[:head_end], message[head_end:]
-    lines = head.splitlines(keepends=True)
     out: list[bytes] = []
-    replaced = False
     skipping = False
-    for line in lines:
+    for line in head.splitlines(keepends=True):
         if skipping and line[:1] in (b" ", b"\t"):
             continue
         skipping = False
-        if not replaced and line[:3].lower() == b"to:":
-            out.append(field)
-            replaced = skipping = True
+        name = line.split(b":", 1)[0].lower() if b":" in line else b""
+        if name in fields:
+            out.append(fields.pop(name))
+            skipping = True
             continue
         out.append(line)
-    if not replaced:
-        out.insert(0, field)
-    return b"".join(out) + rest
+    return b"".join([*fields.values(), *out]) + rest

@@ -285,7 +285,10 @@ class _EditionRun:
                     continue
                 pacer.wait()
                 commit = _Commit(self, sub.email, variant, owner)
-                message = personalise(messages[variant], recipient)
+                # Dated when it is handed over, in the digest's timezone; the outbox copy
+                # keeps the edition's publication moment.
+                sent_at = self.now().astimezone(self.settings.zone)
+                message = personalise(messages[variant], recipient, sent_at)
                 reply = self.transport.send(sender, recipient, message, commit)
                 committed = commit.done
                 attempts[sub.email] = attempts.get(sub.email, 0) + 1
