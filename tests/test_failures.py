@@ -17,6 +17,7 @@ from __future__ import annotations
 import ctypes
 import os
 import queue
+import select
 import shutil
 import signal
 import subprocess
@@ -63,26 +64,24 @@ def write(path, data):
 digest.outbox._write_synced = write
 sys.exit(main())
 """
-#: ``digest`` whose ingest workers write their pids to ``PIDS`` and then hang; the first
-#: one, once every worker has written its pid, kills the build (SIGKILL, the build alone).
+#: ``digest`` whose ingest workers write their pids to ``PIDS`` and then block for ever;
+#: the first one, once every worker has written its pid (a barrier the forked workers
+#: share, no polling), kills the build (SIGKILL, the build alone).
 KILLED_PARENT = """
-import os, signal, sys, time
+import multiprocessing, os, signal, sys
 import digest.ingest
 from digest.cli import main
 
 pids, workers = os.environ["PIDS"], int(os.environ["DIGEST_INGEST_WORKERS"])
+ready = multiprocessing.get_context("fork").Barrier(workers)
 
 def read(index):
     with open(pids, "a") as handle:
         handle.write(f"{os.getpid()}\\n")
+    ready.wait(timeout=60)
     if index == 0:
-        for _ in range(60_000):  # waits for the other workers, at most a minute
-            with open(pids) as handle:
-                if len(set(handle.read().split())) >= workers:
-                    break
-            time.sleep(0.001)
         os.kill(os.getppid(), signal.SIGKILL)
-    time.sleep(3600)  # a source that never ends
+    signal.pause()  # a source that never ends
 
 digest.ingest._read_in_worker = read
 sys.exit(main())
@@ -408,6 +407,20 @@ def _gone(pid: int) -> bool:
     return state in ("Z", "X")  # dead, waiting for its new parent to reap it
 
 
+def _ends(pid: int) -> bool:
+    """Whether ``pid`` ends: the kernel tells through a pidfd (no polling); a generous
+    bound only keeps a broken build from hanging the test run."""
+    try:
+        handle = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return True
+    try:
+        readable, _, _ = select.select([handle], [], [], 60)
+    finally:
+        os.close(handle)
+    return bool(readable) or _gone(pid)
+
+
 @pytest.mark.skipif(sys.platform != "linux", reason="ingest workers fork only on Linux")
 def test_ingest_workers_die_with_a_killed_build(tmp_path: Path) -> None:
     tree = copy_sample_tree(tmp_path / "project")
@@ -430,11 +443,7 @@ def test_ingest_workers_die_with_a_killed_build(tmp_path: Path) -> None:
         workers = {int(pid) for pid in pids.read_text().split()}
         assert len(workers) == 2
         for pid in workers:
-            for _ in range(600):  # the kernel kills them at once; allow a minute
-                if _gone(pid):
-                    break
-                threading.Event().wait(0.1)
-            assert _gone(pid), f"worker {pid} outlived the build"
+            assert _ends(pid), f"worker {pid} outlived the build"
     finally:
         if process.poll() is None:
             process.kill()
