@@ -93,7 +93,9 @@ def normalise_entry(raw: RawEntry, *, now: datetime | None = None) -> Normalised
         )
         published = now.astimezone(UTC).replace(microsecond=0)
     note = functools.partial(_note, problems, raw.location)
-    if any(has_uncarried(text) for text in (raw.title, raw.source_name, raw.url or "", raw.html)):
+    # The body is scanned once here; only a body that needs it is cleaned before nh3.
+    dirty_html = has_uncarried(raw.html)
+    if dirty_html or any(has_uncarried(t) for t in (raw.title, raw.source_name, raw.url or "")):
         named = repr(clean_line(raw.title)[:80])
         note(
             f"characters no email or feed can carry in {named}",
@@ -102,7 +104,9 @@ def normalise_entry(raw: RawEntry, *, now: datetime | None = None) -> Normalised
             subject=named,
         )
     url = _link(raw.url, note)
-    safe_html = clean_text(sanitise_html(clean_text(raw.html), base=url or None))
+    body = clean_text(raw.html) if dirty_html else raw.html
+    # nh3 writes what a character reference names (``&#1;``): cleaned once more after it.
+    safe_html = clean_text(sanitise_html(body, base=url or None))
     text = html_to_text(safe_html)
     title = plain_line(raw.title)
     if not title:
