@@ -173,6 +173,26 @@ class SmtpSettings(BaseModel):
         return self
 
 
+class ServeSettings(BaseModel):
+    """``digest serve``: the subscription service and web archive (digest.serve)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    #: Address and port uvicorn listens on (behind a reverse proxy: keep 127.0.0.1).
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    #: Hours a subscription's confirmation link stays valid.
+    confirm_hours: float = Field(default=48.0, gt=0, le=24 * 90)
+    #: Days an email's unsubscribe and preferences links stay valid.
+    link_days: float = Field(default=400.0, gt=0)
+    #: Form submissions (subscribe, preferences, unsubscribe) per client per window.
+    rate_limit: int = Field(default=10, ge=1, le=100_000)
+    #: Seconds of that window.
+    rate_window: float = Field(default=600.0, gt=0)
+    #: Take the client's address from ``X-Forwarded-For`` set by these proxies' addresses.
+    trusted_proxies: tuple[str, ...] = ("127.0.0.1",)
+
+
 MisfirePolicy = Literal["skip", "run-once", "backfill"]
 EmptyPolicy = Literal["skip", "send"]
 
@@ -335,6 +355,11 @@ class Settings(BaseSettings):
     smtp: SmtpSettings = SmtpSettings()
     #: What one source may cost at most (sizes, entries, time, warning lines).
     limits: Limits = Limits()
+    #: Key that signs subscribers' links (confirm, unsubscribe, preferences); set it in
+    #: the settings file or ``DIGEST_SECRET``. Without it, messages carry generic links.
+    secret: SecretStr | None = None
+    #: The subscription service.
+    serve: ServeSettings = ServeSettings()
 
     @field_validator("languages", mode="before")
     @classmethod
