@@ -44,7 +44,6 @@ from digest.schema import (
     keys_table,
     metadata,
     naive_utc,
-    translations_table,
 )
 
 T = TypeVar("T")
@@ -67,21 +66,6 @@ class StoreCounts:
             self.updated + other.updated,
             self.unchanged + other.unchanged,
         )
-
-
-@dataclass(frozen=True)
-class StoredTranslation:
-    """One entry of the translation memory (see :mod:`digest.translate.memory`)."""
-
-    source_key: str
-    source_language: str
-    target_language: str
-    source_text: str
-    target_text: str
-    #: ``reviewed`` or ``machine``.
-    status: str
-    #: The XLIFF file or the machine backend it came from.
-    origin: str
 
 
 class Store:
@@ -160,7 +144,7 @@ class Store:
     ) -> StoreCounts:
         total = StoreCounts(0, 0, 0)
         with self.engine.begin() as conn:
-            for batch in _batches(entries):
+            for batch in batches(entries):
                 keys = [k for entry in batch for k in entry.keys.present()]
                 known = self._known_keys(conn, keys)
                 stored_keys = set(known)
@@ -188,7 +172,7 @@ class Store:
 
     def _known_keys(self, conn: Connection, keys: Sequence[str]) -> dict[str, str]:
         known: dict[str, str] = {}
-        for chunk in _batches(sorted(set(keys))):
+        for chunk in batches(sorted(set(keys))):
             query = select(keys_table).where(keys_table.c.key.in_(chunk))
             known.update({row.key: row.item_id for row in conn.execute(query)})
         return known
@@ -305,56 +289,6 @@ class Store:
         with self.engine.connect() as conn:
             return int(conn.execute(select(func.count()).select_from(items_table)).scalar_one())
 
-    def translations(
-        self, target_language: str, source_keys: Iterable[str]
-    ) -> dict[str, StoredTranslation]:
-        """The memory's translations into ``target_language`` of these sources, by key."""
-        table = translations_table
-        found: dict[str, StoredTranslation] = {}
-        with self.engine.connect() as conn:
-            for chunk in _batches(sorted(set(source_keys))):
-                query = (
-                    select(table)
-                    .where(table.c.target_language == target_language)
-                    .where(table.c.source_key.in_(chunk))
-                )
-                for row in conn.execute(query):
-                    found[row.source_key] = StoredTranslation(**row._mapping)
-        return found
-
-    def put_translations(self, entries: Iterable[StoredTranslation]) -> StoreCounts:
-        """Insert or update translations, in one transaction.
-
-        A reviewed translation is never replaced by a machine one: machine output only
-        fills gaps and refreshes earlier machine output.
-        """
-        entries = list(entries)
-        try:
-            return raced(lambda: self._put_translations(entries))
-        except SQLAlchemyError as exc:
-            raise StoreError(f"cannot write translations: {sqlite_file.reason(exc)}") from exc
-
-    def _put_translations(self, entries: Sequence[StoredTranslation]) -> StoreCounts:
-        table = translations_table
-        added = updated = unchanged = 0
-        with self.engine.begin() as conn:
-            for entry in entries:
-                key = (table.c.source_key == entry.source_key) & (
-                    table.c.target_language == entry.target_language
-                )
-                row = conn.execute(select(table).where(key)).first()
-                if row is None:
-                    conn.execute(table.insert().values(**asdict(entry)))
-                    added += 1
-                elif StoredTranslation(**row._mapping) == entry or (
-                    row.status == "reviewed" and entry.status != "reviewed"
-                ):
-                    unchanged += 1
-                else:
-                    conn.execute(table.update().where(key).values(**asdict(entry)))
-                    updated += 1
-        return StoreCounts(added, updated, unchanged)
-
 
 #: How many times a transaction is tried when other processes race it.
 _OPEN_ATTEMPTS = 8
@@ -389,7 +323,8 @@ def _create_tables(engine: Engine) -> None:
     raced(lambda: add_missing_columns(engine))
 
 
-def _batches(items: Iterable[T]) -> Iterator[Sequence[T]]:
+def batches(items: Iterable[T]) -> Iterator[Sequence[T]]:
+    """``items`` in lists of at most 500 (bound parameters per query stay few)."""
     batch: list[T] = []
     for item in items:
         batch.append(item)

@@ -9,10 +9,32 @@ twice, whichever item or edition it comes from.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass
 
-from digest.store import Store, StoreCounts, StoredTranslation
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+
+from digest import sqlite_file
+from digest.errors import StoreError
+from digest.schema import translations_table
+from digest.store import Store, StoreCounts, batches, raced
 from digest.translate.base import Status, Translation
+
+
+@dataclass(frozen=True)
+class StoredTranslation:
+    """One entry of the translation memory, as the store keeps it."""
+
+    source_key: str
+    source_language: str
+    target_language: str
+    source_text: str
+    target_text: str
+    #: ``reviewed`` or ``machine``.
+    status: str
+    #: The XLIFF file or the machine backend it came from.
+    origin: str
 
 
 def normalise(text: str) -> str:
@@ -35,7 +57,7 @@ class TranslationMemory:
     def lookup(self, source: str, target: str, texts: Iterable[str]) -> dict[str, Translation]:
         """The remembered translations of ``texts`` (in ``source``) into ``target``, by text."""
         by_key = {unit_id(source, text): text for text in texts}
-        found = self.store.translations(target, by_key)
+        found = self._stored(target, by_key)
         return {
             by_key[key]: Translation(entry.target_text, _status(entry.status), entry.origin)
             for key, entry in found.items()
@@ -58,7 +80,7 @@ class TranslationMemory:
     ) -> StoreCounts:
         """Keep ``translations`` (source text -> target text); reviewed ones are never
         replaced by machine ones."""
-        return self.store.put_translations(
+        return self._put(
             StoredTranslation(
                 source_key=unit_id(source, text),
                 source_language=source,
@@ -70,6 +92,54 @@ class TranslationMemory:
             )
             for text, translated in translations.items()
         )
+
+    def _stored(self, target: str, source_keys: Iterable[str]) -> dict[str, StoredTranslation]:
+        """The memory's translations into ``target`` of these sources, by key."""
+        table = translations_table
+        found: dict[str, StoredTranslation] = {}
+        with self.store.engine.connect() as conn:
+            for chunk in batches(sorted(set(source_keys))):
+                query = (
+                    select(table)
+                    .where(table.c.target_language == target)
+                    .where(table.c.source_key.in_(chunk))
+                )
+                for row in conn.execute(query):
+                    found[row.source_key] = StoredTranslation(**row._mapping)
+        return found
+
+    def _put(self, entries: Iterable[StoredTranslation]) -> StoreCounts:
+        """Insert or update translations, in one transaction.
+
+        A reviewed translation is never replaced by a machine one: machine output only
+        fills gaps and refreshes earlier machine output.
+        """
+        entries = list(entries)
+        try:
+            return raced(lambda: self._write(entries))
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot write translations: {sqlite_file.reason(exc)}") from exc
+
+    def _write(self, entries: Sequence[StoredTranslation]) -> StoreCounts:
+        table = translations_table
+        added = updated = unchanged = 0
+        with self.store.engine.begin() as conn:
+            for entry in entries:
+                key = (table.c.source_key == entry.source_key) & (
+                    table.c.target_language == entry.target_language
+                )
+                row = conn.execute(select(table).where(key)).first()
+                if row is None:
+                    conn.execute(table.insert().values(**asdict(entry)))
+                    added += 1
+                elif StoredTranslation(**row._mapping) == entry or (
+                    row.status == "reviewed" and entry.status != "reviewed"
+                ):
+                    unchanged += 1
+                else:
+                    conn.execute(table.update().where(key).values(**asdict(entry)))
+                    updated += 1
+        return StoreCounts(added, updated, unchanged)
 
 
 def _status(value: str) -> Status:
