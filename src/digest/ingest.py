@@ -29,6 +29,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from digest.config import Limits
 from digest.identity import Incoming, keys_for
 from digest.model import FeedState, Problem, RawEntry
 from digest.normalise import Normalised, NormaliseError, normalise_entry
@@ -37,8 +38,9 @@ from digest.store import Store, StoreCounts
 
 #: Most worker processes ``workers=0`` (automatic) starts.
 MAX_AUTO_WORKERS = 8
-#: Problems of one source shown by default; the others are counted in one line.
-WARNINGS_PER_SOURCE = 20
+#: Problems of one source shown by default (``limits.warnings_per_source``); the others
+#: are counted in one line.
+WARNINGS_PER_SOURCE: int = Limits().warnings_per_source
 #: Lines of problems of one source kept while it is read (the most that can be shown);
 #: the others are only counted, so a source of a million bad entries costs no memory.
 KEPT_PROBLEMS = 1_000
