@@ -321,7 +321,7 @@ def test_dst_weeks_give_exactly_one_edition_each(
     ]
     reports = [run_at(settings, m) for m in sorted(moments + extra)]
     assert all((m.hour, m.minute, m.weekday()) == (7, 0, 0) for m in moments)
-    expected = [f"weekly-fr-weekly-{week}" for week in weeks]
+    expected = [f"weekly-{week}" for week in weeks]
     assert built(reports) == expected
     assert editions(sample_tree) == expected
     # Each was built by the 07:00 run of the Monday after its week.
@@ -361,15 +361,15 @@ def test_a_scheduler_down_for_three_weeks(
         )
     settings = settings_for(sample_tree, misfire=misfire)
     first = run_at(settings, at(2024, 10, 7, 7, 0))  # builds W40, then the scheduler stops
-    assert built([first]) == ["weekly-fr-weekly-2024-W40"]
+    assert built([first]) == ["weekly-2024-W40"]
     back = run_at(settings, at(2024, 10, 30, 10, 15))  # Wednesday, three weeks later
-    assert built([back]) == [f"weekly-fr-weekly-{week}" for week in at_restart]
+    assert built([back]) == [f"weekly-{week}" for week in at_restart]
     again = run_at(settings, at(2024, 10, 30, 10, 16))  # a second start changes nothing
     assert again.results == ()
     monday = run_at(settings, at(2024, 11, 4, 7, 0))  # on time: only the week that ended
-    assert built([monday]) == ["weekly-fr-weekly-2024-W44"]
+    assert built([monday]) == ["weekly-2024-W44"]
     assert editions(sample_tree) == sorted(
-        f"weekly-fr-weekly-{week}" for week in ["2024-W40", *at_restart, "2024-W44"]
+        f"weekly-{week}" for week in ["2024-W40", *at_restart, "2024-W44"]
     )
 
 
@@ -382,7 +382,7 @@ def test_empty_periods_give_no_edition_unless_asked(sample_tree: Path) -> None:
     sending = settings_for(sample_tree, name="weekly-fr", empty="send")
     forced = run_at(sending, at(2024, 10, 28, 9, 0), force=True)
     assert [r.outcome for r in forced.results] == ["built"]
-    assert editions(sample_tree) == ["weekly-fr-weekly-2024-W43"]
+    assert editions(sample_tree) == ["weekly-2024-W43"]
 
 
 # -- versions, themes, identity -----------------------------------------------------------------
@@ -392,7 +392,7 @@ def test_rebuilding_is_a_no_op_and_new_items_make_a_new_version(sample_tree: Pat
     settings = settings_for(sample_tree, audience="abonnes-fr", languages=["fr"])
     monday = at(2024, 10, 21, 7, 0)  # W42 of the sample has four items
     first = run_at(settings, monday, force=True)
-    edition = scheduled_id("weekly-fr", period_of("weekly", date(2024, 10, 14)))
+    edition = scheduled_id(settings, "weekly-fr", period_of("weekly", date(2024, 10, 14)))
     assert [(r.edition_id, r.outcome, r.version) for r in first.results] == [(edition, "built", 1)]
     outbox = sample_tree / "outbox"
     before = tree_hashes(outbox)
@@ -431,12 +431,13 @@ def test_theme_filter_keeps_only_those_sections(sample_tree: Path) -> None:
     assert len(sections) >= 2
     keep = sections[0]
     filtered = settings_for(sample_tree, name="weekly-fr", themes=[keep])
-    run_at(filtered, at(2024, 10, 21, 8, 0), force=True)
+    (cut,) = run_at(filtered, at(2024, 10, 21, 8, 0), force=True).results
+    # Another content, another edition: the whole week's stays as it was.
+    assert cut.edition_id == f"{edition}.{keep}" and cut.version == 1
     manifest = json.loads(
-        (sample_tree / "outbox" / "editions" / edition / "manifest.json").read_text()
+        (sample_tree / "outbox" / "editions" / cut.edition_id / "manifest.json").read_text()
     )
     assert {story["section"] for story in manifest["stories"]} == {keep}
-    assert manifest["version"] == 2
     stories_items = {i for story in manifest["stories"] for i in story["items"]}
     assert set(manifest["items"]) <= stories_items | set(manifest["items"])
     unknown = settings_for(sample_tree, themes=["no-such-theme"])
@@ -468,7 +469,7 @@ def test_locks_are_exclusive_and_stale_ones_are_taken_over(tmp_path: Path) -> No
 def test_an_edition_locked_by_another_scheduler_is_left_to_it(sample_tree: Path) -> None:
     settings = settings_for(sample_tree)
     monday = at(2024, 10, 21, 7, 0)
-    edition = scheduled_id("weekly-fr", period_of("weekly", date(2024, 10, 14)))
+    edition = scheduled_id(settings, "weekly-fr", period_of("weekly", date(2024, 10, 14)))
     store = Store(settings.store_url)
     try:
         assert take_lock(store, edition, "other-host:99", monday) is None
@@ -526,7 +527,7 @@ def test_schedule_list_and_run(sample_tree: Path) -> None:
         assert "CET" in listed.output  # after the October change: UTC+1
         ran = invoke(sample_tree, "run", "hebdo")
         assert ran.exit_code == 0, ran.output
-        assert "hebdo: period weekly 2024-W42, edition hebdo-weekly-2024-W42: built" in ran.output
+        assert "hebdo: period weekly 2024-W42, edition weekly-2024-W42: built" in ran.output
         listed = invoke(sample_tree, "list")
         assert "2024-W42" in listed.output and "built" in listed.output
         missing = invoke(sample_tree, "run", "nope")

@@ -19,7 +19,7 @@ from digest.ingest import StateLog, ingest
 from digest.model import Edition, Period, PeriodKind, Problem
 from digest.outbox import Outbox
 from digest.periods import edition_id as period_edition_id
-from digest.periods import period_of_edition, periods_between, utc_bounds
+from digest.periods import periods_between, utc_bounds
 from digest.publish import (
     EditionResult,
     publish_edition,
@@ -30,6 +30,8 @@ from digest.publish import (
 from digest.render.email import EmailRenderer
 from digest.render.guard import without_unrenderable
 from digest.render.web import WebRenderer
+from digest.schedule.ids import resolve
+from digest.schedule.merge import merge_editions
 from digest.sources import Report, adapters_for, read_feed_list
 from digest.sources.http import HttpFetcher
 from digest.store import Store, StoreCounts
@@ -137,8 +139,13 @@ class Publisher:
     removes what killed writes left in the outbox.
     """
 
-    def __init__(self, settings: Settings, report: Report | None = None) -> None:
+    def __init__(
+        self, settings: Settings, report: Report | None = None, *, ids: Settings | None = None
+    ) -> None:
         self.settings = settings
+        #: The settings edition ids are reckoned with (:mod:`digest.schedule.ids`): a
+        #: schedule builds with a copy in its own languages, its ids follow the digest's.
+        self.ids = ids or settings
         #: Input problems met so far, in order; each is also given to ``report``.
         self.problems: list[Problem] = []
         self._report = report
@@ -248,7 +255,15 @@ class Publisher:
             versioned: number its manifest's ``version``: 1 at first, one more each time its
                 content changes; publishing the same content again changes nothing.
             extra: more manifest entries (a schedule's name and audience).
+
+        A schedule and ``digest build`` publish the same edition of a period: an edition
+        a schedule published keeps its version numbering and its ``schedule`` entry when
+        ``digest build`` publishes it again, so the same content changes no byte.
         """
+        previous = self.outbox.manifest(edition.id) or {}
+        versioned = versioned or "version" in previous
+        if extra is None and "schedule" in previous:
+            extra = {"schedule": previous["schedule"]}
         try:
             result = publish_edition(
                 edition, self.renderer, self.outbox, versioned=versioned, extra=extra
@@ -261,7 +276,10 @@ class Publisher:
         return publish_web(edition, self.web, self.outbox, result)
 
     def finish(self) -> int:
-        """Rewrite the feeds and the web indexes from the outbox; count the feeds changed."""
+        """Merge what older versions built twice, then rewrite the feeds and the web
+        indexes from the outbox; count the feeds changed."""
+        for merge in merge_editions(self.ids, self.outbox, self.store.engine, self._collect):
+            self._collect(Problem(merge.merged, "an edition of an older version", merge.line()))
         # Writing feeds never touches a manifest: one read serves both.
         manifests = self.outbox.manifests()
         feeds_changed = publish_feeds(self.settings, self.renderer, self.outbox, manifests)
@@ -298,19 +316,30 @@ def edition_for(
 
 
 def explain(settings: Settings, edition: str) -> Edition:
-    """Rebuild one edition from the store, as ``digest build`` would, without writing.
+    """Rebuild one edition from the store, as ``digest build`` or its schedule would,
+    without writing.
+
+    Takes every id ``digest build`` or ``digest schedule`` printed, older versions'
+    ``<schedule>-<period id>`` included (see :func:`digest.schedule.ids.resolve`).
 
     Raises:
         InputError: ``edition`` is not an edition id, or its period has no story.
         DigestError: the store or the themes are unusable.
     """
-    period = period_of_edition(edition)
+    ref = resolve(settings, edition)
+    schedule = ref.schedule
+    if schedule is not None and schedule.languages:
+        settings = settings.model_copy(update={"languages": schedule.languages})
     classifier = Classifier(load_taxonomy(settings.paths.themes))
     store = Store(settings.store_url)
     try:
-        built = edition_for(settings, store, classifier, period)
+        built = edition_for(settings, store, classifier, ref.period)
     finally:
         store.close()
+    if built is not None and schedule is not None and schedule.themes is not None:
+        built = _only_themes(built, schedule.themes)
+    if built is not None:
+        built = replace(built, id=ref.id)
     if built is None:
         raise InputError(f"{edition}: no story in that period (run digest build first?)")
     return built

@@ -201,13 +201,15 @@ class ScheduleSettings(BaseModel):
     """One ``[[schedules]]`` entry: when ``digest schedule`` builds an edition, of what, for whom.
 
     Each run builds the period of kind ``period`` that ended last before it (a Monday
-    07:00 weekly run builds the week that ended on Sunday), as edition
-    ``<name>-<period>-<key>``. See digest.schedule.
+    07:00 weekly run builds the week that ended on Sunday): the period's edition, the one
+    ``digest build`` makes (``weekly-2026-W48``), or, for a schedule with its own
+    ``languages`` or ``themes``, that cut of it (``weekly-2026-W48.fr``). With ``send``,
+    it then sends it, unless a check holds it. See digest.schedule.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    #: Names the schedule and prefixes its editions' ids.
+    #: Names the schedule (older versions also prefixed its editions' ids with it).
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,59}$")
     #: 5-field cron expression (minute hour day month weekday; weekday 0 or 7 is Sunday),
     #: or ``daily`` (07:00), ``weekly`` (Monday 07:00), ``monthly`` (the 1st at 07:00).
@@ -227,6 +229,9 @@ class ScheduleSettings(BaseModel):
     misfire: MisfirePolicy = "run-once"
     #: A period without stories: ``skip`` (no edition, no mail) or ``send`` (an empty edition).
     empty: EmptyPolicy = "skip"
+    #: Send each edition it builds to the subscribers, as ``digest send`` does, after a
+    #: check that may hold it (``digest release EDITION`` then sends it).
+    send: bool = False
 
     @model_validator(mode="before")
     @classmethod

@@ -108,7 +108,8 @@ def _version(
     previous = outbox.manifest(edition_id)
     if previous is None:
         return 1
-    version = int(previous.get("version", 1))
+    # An edition ``digest build`` published has no version yet: its first is 1.
+    version = int(previous.get("version", 0))
     same = outbox.holds(edition_id, files, {**manifest, "version": version})
     return version if same else version + 1
 

@@ -144,6 +144,18 @@ schedule_state_table = Table(
     Column("updated", DateTime(timezone=False), nullable=False),
 )
 
+# Held editions (digest.deliver.hold): an edition a schedule did not send, and why.
+holds_table = Table(
+    "holds",
+    metadata,
+    Column("edition_id", String(200), primary_key=True),
+    # Why, one line per reason, as the schedule reported it.
+    Column("reason", Text, nullable=False),
+    Column("held", DateTime(timezone=False), nullable=False),
+    # When the operator released it (digest release); a released edition is never held again.
+    Column("released", DateTime(timezone=False), nullable=True),
+)
+
 # Named locks (digest.locks): a row per lock held; inserting it is taking the lock.
 locks_table = Table(
     "locks",

@@ -1,16 +1,18 @@
-"""One run of a schedule: the periods it is due for, then for each: lock, build, publish, record.
+"""One run of a schedule: the periods it is due for, then for each: lock, build, publish,
+record; then, with ``send = true``, check and send what it built.
 
-A scheduled edition's id is the schedule's name and the period's edition id
-(``weekly-fr-weekly-2024-W42``). Its manifest carries a ``version``: 1 when first
-published, one more each time new items change its content; building it again
-from the same inputs changes no byte. Its ``schedule`` entry names the schedule
-and its audience (the subscriber list it is for).
+A scheduled edition is the period's edition, the one ``digest build`` makes
+(``weekly-2024-W42``), unless the schedule narrows the digest to its own languages or
+themes (``weekly-2024-W42.fr``): see :mod:`digest.schedule.ids`. Its manifest carries a
+``version``: 1 when first published, one more each time new items change its content;
+building it again from the same inputs changes no byte. Its ``schedule`` entry names the
+schedule and its audience (the subscriber list it is for).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from apscheduler.triggers.cron import CronTrigger
@@ -18,12 +20,13 @@ from apscheduler.triggers.cron import CronTrigger
 from digest.build import Publisher
 from digest.config import ScheduleSettings, Settings
 from digest.edition import GENERAL
-from digest.errors import ConfigError
+from digest.errors import ConfigError, DigestError
 from digest.locks import new_owner
 from digest.model import Period, Problem, Theme
-from digest.periods import edition_id
 from digest.schedule import cron
+from digest.schedule.ids import edition_id_for
 from digest.schedule.policy import ended_before, periods_to_build
+from digest.schedule.sending import Sending, send_scheduled
 from digest.schedule.state import (
     ScheduleState,
     last_done,
@@ -52,6 +55,8 @@ class RunResult:
     version: int | None = None
     #: More about the outcome (who holds the lock).
     detail: str = ""
+    #: With ``send = true``: what sending did (:class:`~digest.schedule.sending.Sending`).
+    sending: Sending | None = None
 
     def line(self) -> str:
         """One log line: schedule, period, edition id, outcome."""
@@ -62,6 +67,12 @@ class RunResult:
         if self.version is not None:
             text += f" (version {self.version})"
         return f"{text} ({self.detail})" if self.detail else text
+
+    def lines(self) -> list[str]:
+        """:meth:`line`, then the sending's line when the schedule sends."""
+        if self.sending is None:
+            return [self.line()]
+        return [self.line(), f"{self.schedule}: {self.sending.line}"]
 
 
 @dataclass(frozen=True)
@@ -78,7 +89,7 @@ class RunReport:
     def lines(self) -> list[str]:
         """The log lines of the run (one when nothing was due)."""
         if self.results:
-            return [result.line() for result in self.results]
+            return [line for result in self.results for line in result.lines()]
         last = f"{self.before.period_kind} {self.before.period_key}" if self.before else "none"
         return [f"{self.schedule}: nothing due (last period done: {last})"]
 
@@ -95,9 +106,10 @@ class ScheduleStatus:
     last: ScheduleState | None
 
 
-def scheduled_id(schedule: str, period: Period) -> str:
-    """``weekly-fr-weekly-2024-W42``: the id of a schedule's edition of ``period``."""
-    return f"{schedule}-{edition_id(period)}"
+def scheduled_id(settings: Settings, schedule: str, period: Period) -> str:
+    """``weekly-2024-W42``: the id of a schedule's edition of ``period`` (see
+    :func:`digest.schedule.ids.edition_id_for`)."""
+    return edition_id_for(period, settings, settings.schedule(schedule))
 
 
 def trigger_of(schedule: ScheduleSettings) -> CronTrigger:
@@ -125,6 +137,10 @@ def run_schedule(
         report: called once per input problem met while reading the sources.
         should_stop: asked between editions; True ends the run (the rest is due next time).
 
+    With ``send = true``, each edition built (or found unchanged) is then checked and sent
+    to the subscribers who have not had it, or held (:mod:`digest.schedule.sending`); a
+    delivery error is the result's sending line, and the run goes on.
+
     Raises:
         InputError: no schedule has that name.
         ConfigError: the schedule names a theme the taxonomy does not have.
@@ -151,25 +167,57 @@ def run_schedule(
         )
     if not periods:
         return RunReport(name, (), before)
+    building = settings
     if schedule.languages:
-        settings = settings.model_copy(update={"languages": schedule.languages})
+        building = settings.model_copy(update={"languages": schedule.languages})
     results = []
-    with Publisher(settings, report) as publisher:
+    with Publisher(building, report, ids=settings) as publisher:
         _check_themes(schedule, publisher.themes)
         publisher.refresh()
         for period in periods:
             if should_stop():
                 break
-            results.append(_run_one(publisher, schedule, period, owner, force))
+            edition = edition_id_for(period, settings, schedule)
+            results.append(_run_one(publisher, schedule, period, edition, owner, force))
         publisher.finish()
-    return RunReport(name, tuple(results), before, tuple(publisher.problems))
+    problems = list(publisher.problems)
+    if schedule.send:
+        results = [_send(settings, result, problems, report, moment) for result in results]
+    return RunReport(name, tuple(results), before, tuple(problems))
+
+
+def _send(
+    settings: Settings,
+    result: RunResult,
+    problems: list[Problem],
+    report: Report | None,
+    now: datetime,
+) -> RunResult:
+    """``result`` with what sending its edition did (nothing for an edition not built)."""
+    if result.outcome not in ("built", "rebuilt", "unchanged"):
+        return result
+
+    def collect(problem: Problem) -> None:
+        problems.append(problem)
+        if report is not None:
+            report(problem)
+
+    try:
+        sending = send_scheduled(settings, result.edition_id, report=collect, now=now)
+    except DigestError as exc:
+        sending = Sending(result.edition_id, "failed", f"{result.edition_id}: not sent: {exc}")
+    return replace(result, sending=sending)
 
 
 def _run_one(
-    publisher: Publisher, schedule: ScheduleSettings, period: Period, owner: str, force: bool
+    publisher: Publisher,
+    schedule: ScheduleSettings,
+    period: Period,
+    edition: str,
+    owner: str,
+    force: bool,
 ) -> RunResult:
     store = publisher.store
-    edition = scheduled_id(schedule.name, period)
     holder = take_lock(store, edition, owner, datetime.now(UTC))
     if holder is not None:
         return RunResult(schedule.name, period, edition, "locked", detail=f"held by {holder}")
