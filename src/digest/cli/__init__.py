@@ -17,6 +17,7 @@ from digest.cli._common import _fail
 from digest.cli.editions import build_command, explain_command, preview_command, sources_command
 from digest.cli.schedule import schedule_group
 from digest.cli.send import send_command
+from digest.cli.serve import serve_command
 from digest.cli.subscribers import deliveries_command, subscribers_group
 from digest.cli.themes import themes_group
 from digest.cli.translate import translate_group
@@ -52,6 +53,7 @@ for command in (
     sources_command,
     preview_command,
     send_command,
+    serve_command,
     subscribers_group,
     deliveries_command,
     schedule_group,

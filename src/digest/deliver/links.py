@@ -17,10 +17,12 @@ The URLs, under ``base_url`` (where ``digest serve`` answers):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
 from digest.config import Settings
 from digest.errors import InputError
@@ -38,6 +40,29 @@ class LinkError(InputError):
 
 
 @dataclass(frozen=True)
+class Request:
+    """A subscription asked for and not yet confirmed: what the confirm link carries.
+
+    The choices travel in the signed link rather than in the store, so a request that is
+    never confirmed changes nothing, not even an active subscriber's preferences.
+    """
+
+    email: str
+    #: Languages in the subscriber's order.
+    languages: tuple[str, ...]
+    #: Theme ids; empty for every theme.
+    themes: tuple[str, ...] = ()
+
+
+def _clocked(now: Callable[[], float]) -> type[TimestampSigner]:
+    class _Signer(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return int(now())
+
+    return _Signer
+
+
+@dataclass(frozen=True)
 class SubscriberLinks:
     """The links of one subscriber's message."""
 
@@ -50,6 +75,8 @@ class Links:
     """Signs and reads subscriber links with the settings' secret."""
 
     settings: Settings
+    #: The clock signing and checking ages (seconds since the epoch); tests pass their own.
+    now: Callable[[], float] = field(default=time.time, compare=False)
 
     @staticmethod
     def available(settings: Settings) -> bool:
@@ -60,11 +87,26 @@ class Links:
         secret = self.settings.secret
         if secret is None or not secret.get_secret_value():
             raise InputError("no secret to sign links (secret = ... or DIGEST_SECRET)")
-        return URLSafeTimedSerializer(secret.get_secret_value(), salt=_SALT + purpose)
+        return URLSafeTimedSerializer(
+            secret.get_secret_value(), salt=_SALT + purpose, signer=_clocked(self.now)
+        )
 
     def token(self, purpose: Purpose, email: str) -> str:
         """A token saying ``email`` for ``purpose``, signed now."""
         return str(self._serializer(purpose).dumps(email))
+
+    def _load(self, purpose: Purpose, token: str) -> Any:
+        hours = (
+            self.settings.serve.confirm_hours
+            if purpose == "confirm"
+            else self.settings.serve.link_days * 24
+        )
+        try:
+            return self._serializer(purpose).loads(token[:2000], max_age=int(hours * 3600))
+        except SignatureExpired:
+            raise LinkError("this link has expired", expired=True) from None
+        except BadSignature:
+            raise LinkError("this link is not valid") from None
 
     def read(self, purpose: Purpose, token: str) -> str:
         """The address ``token`` was signed for.
@@ -72,20 +114,39 @@ class Links:
         Raises:
             LinkError: a bad or expired token (``expired`` tells which).
         """
-        hours = (
-            self.settings.serve.confirm_hours
-            if purpose == "confirm"
-            else self.settings.serve.link_days * 24
-        )
-        try:
-            email = self._serializer(purpose).loads(token[:2000], max_age=int(hours * 3600))
-        except SignatureExpired:
-            raise LinkError("this link has expired", expired=True) from None
-        except BadSignature:
-            raise LinkError("this link is not valid") from None
+        email = self._load(purpose, token)
+        if isinstance(email, list) and email and purpose == "confirm":
+            email = email[0]
         if not isinstance(email, str):
             raise LinkError("this link is not valid")
         return email
+
+    def request_url(self, request: Request) -> str:
+        """The confirm URL carrying ``request``'s address, languages and themes."""
+        payload = [request.email, list(request.languages), list(request.themes)]
+        token = str(self._serializer("confirm").dumps(payload))
+        return f"{self.settings.base_url}confirm/{token}"
+
+    def read_request(self, token: str) -> Request:
+        """The request a confirm token carries (a plain ``url("confirm", ...)`` token gives
+        the digest's languages and every theme).
+
+        Raises:
+            LinkError: a bad or expired token (``expired`` tells which).
+        """
+        payload = self._load("confirm", token)
+        if isinstance(payload, str):
+            return Request(payload, tuple(self.settings.languages))
+        if (
+            isinstance(payload, list)
+            and len(payload) == 3
+            and isinstance(payload[0], str)
+            and _strings(payload[1])
+            and _strings(payload[2])
+            and payload[1]
+        ):
+            return Request(payload[0], tuple(payload[1]), tuple(payload[2]))
+        raise LinkError("this link is not valid")
 
     def url(self, purpose: Purpose, email: str) -> str:
         """The absolute URL of ``purpose`` for ``email``."""
@@ -94,6 +155,10 @@ class Links:
     def of(self, email: str) -> SubscriberLinks:
         """The unsubscribe and preferences URLs of ``email``."""
         return SubscriberLinks(self.url("unsubscribe", email), self.url("preferences", email))
+
+
+def _strings(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
 
 def generic_links(settings: Settings) -> SubscriberLinks:

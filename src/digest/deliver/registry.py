@@ -9,7 +9,7 @@ bounced: only ``digest subscribers add`` or ``reactivate`` (an operator's decisi
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -110,6 +110,63 @@ class Registry:
                     .where(_TABLE.c.email == email)
                     .values(status=status, reason=None, updated=naive_utc(now))
                 )
+            row = conn.execute(select(_TABLE).where(_TABLE.c.email == email)).one()
+        return _subscriber(row)
+
+    def confirm(self, sub: Subscriber, now: datetime) -> str:
+        """Make ``sub`` active with its languages and themes, whatever it was before.
+
+        The subscriber's own confirmation (a signed link opened from that mailbox): it
+        may bring back an address that unsubscribed or bounced. ``added``, ``updated``
+        or ``unchanged``.
+        """
+        values = _values(replace(sub, status="active", reason=None), now)
+        for attempt in range(2):
+            try:
+                with self.engine.begin() as conn:
+                    old = conn.execute(select(_TABLE).where(_TABLE.c.email == sub.email)).first()
+                    if old is None:
+                        conn.execute(_TABLE.insert().values(**values))
+                        return "added"
+                    if _same(old, values):
+                        return "unchanged"
+                    if old.status == "active":
+                        values.pop("updated")
+                    conn.execute(
+                        _TABLE.update().where(_TABLE.c.email == sub.email).values(**values)
+                    )
+                    return "updated"
+            except IntegrityError:
+                # The same address confirmed twice at once: the second finds the first.
+                if attempt:
+                    raise StoreError(f"cannot confirm {sub.email}: concurrent change") from None
+        raise AssertionError("unreachable")
+
+    def set_choices(
+        self,
+        email: str,
+        languages: Sequence[str],
+        themes: Sequence[str],
+        now: datetime,
+        *,
+        resubscribe: bool = False,
+    ) -> Subscriber:
+        """Give the known ``email`` these languages and themes (and make it active again
+        after an unsubscribe when ``resubscribe``); the subscriber as it is now.
+
+        A bounced address keeps its status: only an operator reactivates it.
+
+        Raises:
+            InputError: no such address.
+        """
+        with self.engine.begin() as conn:
+            old = conn.execute(select(_TABLE).where(_TABLE.c.email == email)).first()
+            if old is None:
+                raise InputError(f"{email}: no such subscriber")
+            values: dict[str, Any] = {"languages": "+".join(languages), "themes": list(themes)}
+            if resubscribe and old.status == "unsubscribed":
+                values.update(status="active", reason=None, updated=naive_utc(now))
+            conn.execute(_TABLE.update().where(_TABLE.c.email == email).values(**values))
             row = conn.execute(select(_TABLE).where(_TABLE.c.email == email)).one()
         return _subscriber(row)
 

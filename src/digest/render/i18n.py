@@ -1,6 +1,7 @@
 """Localised chrome: gettext catalogs and Babel formatting, per language.
 
-Catalogs are the ``.po`` files under ``<templates>/locale/<lang>/LC_MESSAGES/digest.po``.
+Catalogs are the ``.po`` files under ``<templates>/locale/<lang>/LC_MESSAGES/digest.po``
+(``serve.po``: the subscription service's pages and mails, a domain of their own).
 They are compiled in memory when loaded, so a build never reads a stale ``.mo``.
 Templates call ``t(lang, "message")`` and ``tn(lang, "one", "many", n)``, which
 ``make i18n`` extracts with Babel (keywords ``t:2`` and ``tn:2,3``).
@@ -29,10 +30,10 @@ DOMAIN = "digest"
 class Catalogs:
     """The message catalogs of a set of languages."""
 
-    def __init__(self, locale_dir: Path, languages: Iterable[str]) -> None:
+    def __init__(self, locale_dir: Path, languages: Iterable[str], domain: str = DOMAIN) -> None:
         self._translations: dict[str, NullTranslations] = {}
         for lang in languages:
-            po = locale_dir / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+            po = locale_dir / lang / "LC_MESSAGES" / f"{domain}.po"
             if not po.is_file():
                 # English is the source language: no catalog means the msgids as written.
                 if lang == "en":
@@ -41,13 +42,13 @@ class Catalogs:
                 raise RenderError(f"no message catalog for {lang!r} at {po}")
             try:
                 with po.open("rb") as handle:
-                    catalog = read_po(handle, locale=lang, domain=DOMAIN)
+                    catalog = read_po(handle, locale=lang, domain=domain)
             except Exception as exc:
                 raise RenderError(f"{po}: unreadable catalog: {exc}") from exc
             buffer = io.BytesIO()
             write_mo(buffer, catalog)
             buffer.seek(0)
-            self._translations[lang] = Translations(buffer, domain=DOMAIN)
+            self._translations[lang] = Translations(buffer, domain=domain)
 
     def t(self, lang: str, message: str, **values: Any) -> str:
         """``message`` translated into ``lang``, with ``%(name)s`` values filled in."""
