@@ -102,7 +102,7 @@ def test_send_goes_on_past_every_failure_and_deliveries_lists_them(
         "gone@example.org;nl;\n"
         "busy@example.org;fr+nl;\n"
         "élise@café.example;fr;\n"
-        "jan@café.example;nl;ethics\n"
+        "jan@café.example;nl;transport\n"
         "piet@example.org;nl;\n",
         encoding="utf-8",
     )

@@ -36,6 +36,11 @@ from digest.store import Store
 from tests.conftest import run_digest
 
 DIGEST = [sys.executable, "-m", "digest"]
+#: What a send says once when the settings have no ``secret`` to sign links with.
+NO_SECRET = (
+    "secret: not set; messages carry the generic unsubscribe and preferences links "
+    "(secret = ... in the settings, or DIGEST_SECRET)"
+)
 LANGUAGE_OF_VARIANT = {"fr-nl": "fr, nl", "fr": "fr", "nl": "nl"}
 VARIANT_OF = {"fr": "fr", "nl": "nl", "fr+nl": "fr-nl"}
 
@@ -174,7 +179,8 @@ def test_killed_sender_restarts_without_doubles_or_losses(
         address = f"reader{n:04d}@example.org"
         lang = languages[n % 3]
         status = "unsubscribed" if n % 10 == 7 else "active"
-        themes = "ethics;public-sector" if n % 4 == 0 else ""
+        # Themes the edition has (transport) or not (ethics): a reader of both gets it whole.
+        themes = "transport;ethics" if n % 4 == 0 else ""
         rows.append(f"{address},{lang},{themes},{status}")
         if status == "active":
             active[address] = lang
@@ -451,6 +457,7 @@ def test_missing_variant_falls_back_and_says_so(tree: Path, server: tuple[Record
     assert [str(p) for p in problems] == [
         f"{tree / 'subscribers.csv'}: the store had no subscribers; imported 2 once; from now "
         "on digest subscribers manages them and this file is no longer read",
+        NO_SECRET,
         f"{edition}: no message in fr alone; 1 subscriber reading fr get message.fr-nl.eml",
     ]
     languages = {
@@ -521,7 +528,8 @@ def test_subscribers_file_is_imported_once_into_an_empty_store(
     assert recorder.received() == Counter({"a@xn--caf-dma.example": 1, "b@example.org": 1})
     assert [str(p) for p in problems] == [
         f"{path}: the store had no subscribers; imported 2 once; from now on digest "
-        "subscribers manages them and this file is no longer read"
+        "subscribers manages them and this file is no longer read",
+        NO_SECRET,
     ]
     # A later change to the file is pointed out, not read.
     path.write_text("email,languages\nc@example.org,fr\n", encoding="utf-8")
@@ -531,5 +539,6 @@ def test_subscribers_file_is_imported_once_into_an_empty_store(
     assert (second.sent, second.already_sent) == (0, 2)
     assert [str(p) for p in problems] == [
         f"{path}: changed after the subscribers were imported, and is no longer read; "
-        f"digest subscribers import {path} applies it"
+        f"digest subscribers import {path} applies it",
+        NO_SECRET,
     ]

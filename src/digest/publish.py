@@ -17,6 +17,7 @@ from digest.outbox import Outbox
 from digest.render.email import BlockView, EmailRenderer
 from digest.render.eml import build_message
 from digest.render.feeds import feed_files
+from digest.render.personal import view_json, view_name
 from digest.render.web import WebRenderer, page_path
 
 
@@ -73,6 +74,8 @@ def publish_edition(
         text = renderer.text(view)
         files[f"email.{name}.html"] = html.encode("utf-8")
         files[f"email.{name}.txt"] = text.encode("utf-8")
+        # What digest send re-renders each subscriber's order and themes from.
+        files[view_name(name)] = view_json(view)
         files[f"message.{name}.eml"] = build_message(
             renderer.settings,
             message_key=f"{edition.id}.{name}",

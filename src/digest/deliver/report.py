@@ -44,6 +44,8 @@ class EditionReport:
     pending: int = 0
     #: Handed over by a sender that stopped before the server's answer: not resent.
     unknown: int = 0
+    #: Active subscribers whose themes have no section in the edition: not sent it.
+    no_theme: int = 0
     #: Who holds the edition's lock, when another sender does (nothing was sent).
     locked_by: str | None = None
     fallbacks: tuple[Fallback, ...] = ()
@@ -67,6 +69,8 @@ class EditionReport:
             parts.append(f"waiting for retry {self.waiting}")
         if self.gave_up:
             parts.append(f"given up {self.gave_up}")
+        if self.no_theme:
+            parts.append(f"no chosen theme {self.no_theme}")
         if self.unknown:
             parts.append(f"unknown {self.unknown} (interrupted while sending; not resent)")
         return f"{self.edition_id}: " + ", ".join(parts)

@@ -1,9 +1,11 @@
 """``digest send``: editions of the outbox to the subscribers, each message exactly once.
 
 For each edition: take its lock, resolve the ``sending`` rows a crashed sender left (as
-``unknown``, not resent), then send the right variant to every active subscriber who has
-no final row, at ``rate_per_second``, logging each message before and after. Temporary
-failures due again within the run are retried at its end, up to ``max_attempts``.
+``unknown``, not resent), then send every active subscriber who has no final row their
+own message (their languages in their order, their themes, their signed links: see
+:mod:`digest.deliver.compose`), at ``rate_per_second``, logging each message before and
+after. Temporary failures due again within the run are retried at its end, up to
+``max_attempts``. A subscriber whose themes have no section in the edition is not sent it.
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ from email.utils import parseaddr
 from typing import Any
 
 from digest.config import Settings
+from digest.deliver.compose import Choice, Composer
 from digest.deliver.ledger import FINAL, Delivery, Ledger
-from digest.deliver.message import choose_variant, personalise, variants_of
+from digest.deliver.links import Links
+from digest.deliver.message import choose_variant, variants_of
 from digest.deliver.recipients import recipients
 from digest.deliver.registry import Registry
 from digest.deliver.report import NOT_SENT, EditionReport, Fallback
@@ -87,6 +91,15 @@ def send_editions(
     try:
         ledger.check_send_log()
         subscribers = recipients(settings, Registry(store.engine), dry_run, report, now())
+        if not dry_run and not Links.available(settings):
+            report(
+                Problem(
+                    "secret",
+                    "not set",
+                    "messages carry the generic unsubscribe and preferences links "
+                    "(secret = ... in the settings, or DIGEST_SECRET)",
+                )
+            )
         if transport is None and not dry_run:
             transport = SmtpTransport(settings.smtp)
         for manifest in editions:
@@ -150,6 +163,7 @@ class _EditionRun:
         # The files on disk, not the manifest's list: a variant may have been removed.
         folder = outbox.path("editions", self.edition_id)
         self.variants = variants_of(sorted(p.name for p in folder.iterdir() if p.is_file()))
+        self.composer = Composer(settings, outbox, self.edition_id, self.variants, report)
         self.transport = transport
         self.report = report
         self.now = now
@@ -161,9 +175,9 @@ class _EditionRun:
         subscribers: Sequence[Subscriber],
         log: dict[str, Delivery],
         moment: datetime,
-    ) -> list[tuple[Subscriber, str]]:
-        """Who gets a message in this run, and which variant; counts the others."""
-        queue: list[tuple[Subscriber, str]] = []
+    ) -> list[tuple[Subscriber, Choice]]:
+        """Who gets a message in this run, and what; counts the others."""
+        queue: list[tuple[Subscriber, Choice]] = []
         smtp = self.settings.smtp
         for sub in subscribers:
             row = log.get(sub.email)
@@ -178,9 +192,9 @@ class _EditionRun:
             elif row is not None and row.retry_at is not None and row.retry_at > moment:
                 self.counts["waiting"] += 1
             else:
-                variant = self._variant(sub)
-                if variant is not None:
-                    queue.append((sub, variant))
+                choice = self._choice(sub)
+                if choice is not None:
+                    queue.append((sub, choice))
         for (wanted, used), count in sorted(self.fallbacks.items()):
             readers = "subscriber" if count == 1 else "subscribers"
             self.report(
@@ -194,14 +208,17 @@ class _EditionRun:
             )
         return queue
 
-    def _variant(self, sub: Subscriber) -> str | None:
+    def _choice(self, sub: Subscriber) -> Choice | None:
         variant = choose_variant(sub.languages, self.variants)
-        wanted = sub.language_key
         if variant is None:
             self.report(Problem(self.edition_id, "no message.*.eml", f"{sub.email} skipped"))
+            return None
+        choice = self.composer.choose(sub, variant)
+        if choice is None:
+            self.counts["no_theme"] += 1
         elif set(self.variants[variant]) != set(sub.languages):
-            self.fallbacks[(wanted, variant)] += 1
-        return variant
+            self.fallbacks[(sub.language_key, variant)] += 1
+        return choice
 
     def _result(self, *, locked_by: str | None = None, dry_run: bool = False) -> EditionReport:
         fallbacks = tuple(Fallback(w, u, n) for (w, u), n in sorted(self.fallbacks.items()))
@@ -218,6 +235,7 @@ class _EditionRun:
             bounced=c["bounced"],
             pending=c["pending"],
             unknown=c["unknown"],
+            no_theme=c["no_theme"],
             locked_by=locked_by,
             fallbacks=fallbacks,
             dry_run=dry_run,
@@ -261,21 +279,16 @@ class _EditionRun:
         return self._result()
 
     def _deliver(
-        self, queue: list[tuple[Subscriber, str]], attempts: dict[str, int], owner: str
+        self, queue: list[tuple[Subscriber, Choice]], attempts: dict[str, int], owner: str
     ) -> None:
         assert self.transport is not None
         smtp = self.settings.smtp
         sender = parseaddr(self.settings.sender)[1]
-        messages = {
-            variant: self.outbox.path(
-                "editions", self.edition_id, f"message.{variant}.eml"
-            ).read_bytes()
-            for variant in {variant for _, variant in queue}
-        }
         pacer = _Pacer(smtp.rate_per_second)
         while queue:
-            retry: list[tuple[Subscriber, str]] = []
-            for sub, variant in queue:
+            retry: list[tuple[Subscriber, Choice]] = []
+            for sub, choice in queue:
+                variant = choice.label
                 try:
                     # Stored in IDNA form; a store written by an older version may hold
                     # a domain in Unicode, or one that IDNA cannot encode.
@@ -288,7 +301,7 @@ class _EditionRun:
                 # Dated when it is handed over, in the digest's timezone; the outbox copy
                 # keeps the edition's publication moment.
                 sent_at = self.now().astimezone(self.settings.zone)
-                message = personalise(messages[variant], recipient, sent_at)
+                message = self.composer.message(sub.email, recipient, choice, sent_at)
                 reply = self.transport.send(sender, recipient, message, commit)
                 committed = commit.done
                 attempts[sub.email] = attempts.get(sub.email, 0) + 1
@@ -335,7 +348,7 @@ class _EditionRun:
                         attempt=not committed,
                     )
                     if attempts[sub.email] < smtp.max_attempts and smtp.retry_after == 0:
-                        retry.append((sub, variant))
+                        retry.append((sub, choice))
                     elif attempts[sub.email] < smtp.max_attempts:
                         self.counts["failed_temporary"] += 1
                     else:

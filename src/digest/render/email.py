@@ -108,7 +108,7 @@ class BlockView:
     read_more: str
     automated_note: str
     unsubscribe: str
-    #: ``Unsubscribe: <address>`` for the plain-text part.
+    #: ``To unsubscribe: <address>`` for the plain-text part.
     unsubscribe_line: str
     #: ``Sources:`` in the block's language, before a story's list of sources.
     sources_label: str
@@ -120,6 +120,9 @@ class BlockView:
     how_label: str = ""
     #: "3 more stories in the web edition" when the email was trimmed to its size budget.
     more_note: str = ""
+    #: The footer's link to the subscriber's preferences, and its plain-text line.
+    preferences: str = ""
+    preferences_line: str = ""
 
 
 @dataclass(frozen=True)
@@ -129,8 +132,11 @@ class EmailView:
     html_lang: str
     subject: str
     preheader: str
+    #: The footer's links: the generic web pages (``{base_url}unsubscribe``,
+    #: ``{base_url}preferences``); ``digest send`` puts each subscriber's signed ones in.
     unsubscribe_url: str
     blocks: tuple[BlockView, ...]
+    preferences_url: str = ""
 
 
 def template_environment(templates: Path) -> jinja2.Environment:
@@ -203,12 +209,29 @@ class EmailRenderer:
             html_lang=languages[0],
             subject=" | ".join(f"{b.title} · {b.period_label}" for b in blocks),
             preheader=" | ".join(b.summary for b in blocks),
-            unsubscribe_url=self._unsubscribe_url(),
+            unsubscribe_url=self.unsubscribe_url,
             blocks=blocks,
+            preferences_url=self.preferences_url,
         )
 
-    def _unsubscribe_url(self) -> str:
-        return f"mailto:{self.settings.unsubscribe_address}?subject=unsubscribe"
+    @property
+    def unsubscribe_url(self) -> str:
+        """The footer's generic unsubscribe page (a form asking for the address)."""
+        return f"{self.settings.base_url}unsubscribe"
+
+    @property
+    def preferences_url(self) -> str:
+        """The footer's generic preferences page."""
+        return f"{self.settings.base_url}preferences"
+
+    def summary(self, lang: str, stories: int, themes: int) -> str:
+        """``3 stories · 2 themes`` in ``lang``."""
+        tn = self.catalogs.tn
+        return (
+            tn(lang, "%(n)s story", "%(n)s stories", stories)
+            + " · "
+            + tn(lang, "%(n)s theme", "%(n)s themes", themes)
+        )
 
     def html(self, view: EmailView) -> str:
         """The email HTML: the MJML template compiled by mjml-python, key styles inlined."""
@@ -289,9 +312,7 @@ class EmailRenderer:
             period_label=period_label(self.catalogs, lang, edition.period),
             switch_label=language_name(lang),
             heading=t(lang, _PERIOD_HEADINGS[edition.period.kind]),
-            summary=tn(lang, "%(n)s story", "%(n)s stories", stories)
-            + " · "
-            + tn(lang, "%(n)s theme", "%(n)s themes", len(sections)),
+            summary=self.summary(lang, stories, len(sections)),
             read_more=t(lang, "Read more"),
             automated_note=t(
                 lang,
@@ -299,9 +320,7 @@ class EmailRenderer:
                 "shown; each one links to its original article.",
             ),
             unsubscribe=t(lang, "Unsubscribe"),
-            unsubscribe_line=t(
-                lang, "To unsubscribe: %(address)s", address=self._unsubscribe_url()
-            ),
+            unsubscribe_line=t(lang, "To unsubscribe: %(address)s", address=self.unsubscribe_url),
             sources_label=t(lang, "Sources:"),
             sections=sections,
             web_url=f"{web}.html",
@@ -316,6 +335,12 @@ class EmailRenderer:
             )
             if left_out
             else "",
+            preferences=t(lang, "Preferences"),
+            preferences_line=t(
+                lang,
+                "To change your languages and themes: %(address)s",
+                address=self.preferences_url,
+            ),
         )
 
     def _section(self, section: Section, lang: str) -> SectionView:

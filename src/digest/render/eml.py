@@ -30,12 +30,17 @@ def build_message(
     languages: tuple[str, ...],
     text: str,
     html: str,
+    unsubscribe_url: str | None = None,
 ) -> bytes:
     """The message as bytes with CRLF line ends, ready for SMTP.
 
     Every header is a function of the arguments (the MIME boundary too), so
     the same edition gives the same bytes. ``To`` is an empty group: the
     sender fills in each recipient.
+
+    Args:
+        unsubscribe_url: the web link of ``List-Unsubscribe`` (RFC 8058 one-click, after
+            the ``mailto:``); default the generic page ``{base_url}unsubscribe``.
     """
     domain = urlsplit(settings.base_url).hostname or "localhost"
     message = EmailMessage(policy=SMTP)
@@ -46,7 +51,7 @@ def build_message(
     message["Message-ID"] = f"<{message_key}@{domain}>"
     message["List-Unsubscribe"] = (
         f"<mailto:{settings.unsubscribe_address}?subject=unsubscribe>, "
-        f"<{settings.base_url}unsubscribe>"
+        f"<{unsubscribe_url or settings.base_url + 'unsubscribe'}>"
     )
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")

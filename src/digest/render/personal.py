@@ -1,0 +1,122 @@
+"""A subscriber's own cut of an edition's email: their language order, their themes.
+
+The build keeps, beside each variant's email, the view it was rendered from
+(``view.<variant>.json``: every string already localised, the stories already fitted to
+the size budget). ``digest send`` reads it back, puts the blocks in the subscriber's
+order, keeps only the sections of their themes, and renders the email again, without
+the store: what a subscriber gets is what the build chose, never news stored since.
+A cut only removes stories, so a view within the budget stays within it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Sequence
+from dataclasses import asdict, replace
+from typing import Any
+
+from digest.errors import RenderError
+from digest.render.email import BlockView, EmailRenderer, EmailView, PointView, SectionView
+from digest.render.email import SourceView as _SourceView
+
+
+def view_name(variant: str) -> str:
+    """The outbox file holding the view of ``variant`` (``fr-nl``)."""
+    return f"view.{variant}.json"
+
+
+def view_json(view: EmailView) -> bytes:
+    """``view`` as JSON: the same view gives the same bytes."""
+    text = json.dumps(asdict(view), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return (text + "\n").encode("utf-8")
+
+
+def view_from_json(data: bytes) -> EmailView:
+    """The view :func:`view_json` wrote.
+
+    Raises:
+        RenderError: not such a view (damaged, or written by another version).
+    """
+    try:
+        raw = json.loads(data.decode("utf-8"))
+        blocks = tuple(_block(block) for block in raw.pop("blocks"))
+        return EmailView(**raw, blocks=blocks)
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise RenderError(f"not a view of an email: {exc}") from exc
+
+
+def _block(raw: dict[str, Any]) -> BlockView:
+    sections = tuple(
+        SectionView(
+            section["theme_id"],
+            section["label"],
+            tuple(_point(point) for point in section["points"]),
+        )
+        for section in raw.pop("sections")
+    )
+    return BlockView(**raw, sections=sections)
+
+
+def _point(raw: dict[str, Any]) -> PointView:
+    sources = tuple(_SourceView(**source) for source in raw.pop("sources"))
+    return PointView(**raw, sources=sources)
+
+
+def section_ids(view: EmailView) -> tuple[str, ...]:
+    """The theme ids of the view's sections, in its order."""
+    return tuple(section.theme_id for section in view.blocks[0].sections) if view.blocks else ()
+
+
+def recut(
+    renderer: EmailRenderer,
+    view: EmailView,
+    order: Sequence[str],
+    themes: Collection[str] | None = None,
+) -> EmailView | None:
+    """``view`` with its blocks in ``order`` and, given ``themes``, only their sections.
+
+    Args:
+        order: the languages of the view's blocks, in the order to show them; a language
+            the view has no block in is passed over.
+        themes: theme ids (``general`` is the section of no theme); None keeps every one.
+
+    Returns:
+        The view (its subject, preview and story counts follow), or None when none of
+        ``themes`` has a section in it.
+    """
+    by_lang = {block.lang: block for block in view.blocks}
+    blocks = [by_lang[lang] for lang in order if lang in by_lang]
+    if not blocks:
+        return None
+    if themes is not None:
+        cut = []
+        for block in blocks:
+            sections = tuple(s for s in block.sections if s.theme_id in themes)
+            if not sections:
+                return None
+            stories = sum(len(s.points) for s in sections)
+            summary = renderer.summary(block.lang, stories, len(sections))
+            cut.append(replace(block, sections=sections, summary=summary))
+        blocks = cut
+    return replace(
+        view,
+        html_lang=blocks[0].lang,
+        subject=" | ".join(f"{b.title} · {b.period_label}" for b in blocks),
+        preheader=" | ".join(b.summary for b in blocks),
+        blocks=tuple(blocks),
+    )
+
+
+def render(renderer: EmailRenderer, view: EmailView) -> tuple[str, str]:
+    """The HTML and plain text of ``view``."""
+    return renderer.html(view), renderer.text(view)
+
+
+__all__ = [
+    "recut",
+    "render",
+    "section_ids",
+    "view_from_json",
+    "view_json",
+    "view_name",
+]
