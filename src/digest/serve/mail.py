@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
+from email.policy import SMTP
 from email.utils import format_datetime, make_msgid, parseaddr
 from typing import Literal, Protocol
 
@@ -51,7 +52,9 @@ class SmtpMailer:
         """See :meth:`Mailer.send`."""
         transport = SmtpTransport(self.settings.smtp)
         try:
-            reply = transport.send(self.sender, recipient, message.as_bytes(), lambda: None)
+            reply = transport.send(
+                self.sender, recipient, message.as_bytes(policy=SMTP), lambda: None
+            )
         finally:
             transport.close()
         if reply.outcome != "accepted":
