@@ -69,7 +69,9 @@ def build_command(
 @click.argument("edition")
 @config_option
 def explain_command(edition: str, config: Path | None) -> None:
-    """Show why EDITION (e.g. weekly-2024-W42) says what it says: stories, key points, scores."""
+    """Show why EDITION (e.g. weekly-2024-W42) says what it says: stories, key points, scores.
+
+    Takes every id digest build or digest schedule printed (hebdo-weekly-2024-W42 too)."""
     settings = _settings(config)
     built = _library(lambda: explain(settings, edition))
     out.print(

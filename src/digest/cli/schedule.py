@@ -49,7 +49,9 @@ def schedule_list_command(group_config: Path | None, config: Path | None) -> Non
     if not statuses:
         out.print("no schedule in the settings: add a [[schedules]] entry", markup=False)
         return
-    table = _table("schedules", "schedule", "cron", "period", "misfire", "next run", "last done")
+    table = _table(
+        "schedules", "schedule", "cron", "period", "misfire", "sends", "next run", "last done"
+    )
     for status in statuses:
         schedule, last = status.schedule, status.last
         table.add_row(
@@ -57,6 +59,7 @@ def schedule_list_command(group_config: Path | None, config: Path | None) -> Non
             status.expression,
             schedule.period,
             schedule.misfire,
+            "yes" if schedule.send else "no",
             f"{status.next_run:%Y-%m-%d %H:%M %Z}" if status.next_run else "never",
             f"{last.period_key} {last.outcome}" if last is not None else "-",
         )
@@ -70,7 +73,8 @@ def schedule_list_command(group_config: Path | None, config: Path | None) -> Non
 @config_option
 @click.pass_obj
 def schedule_run_command(group_config: Path | None, name: str, config: Path | None) -> None:
-    """Run schedule NAME now: build the period that just ended (unchanged stays unchanged)."""
+    """Run schedule NAME now: build the period that just ended (unchanged stays unchanged);
+    with send = true, send it or say why it is held."""
     from digest.schedule.runner import run_schedule
 
     settings = _settings(config or group_config)
