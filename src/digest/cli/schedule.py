@@ -49,9 +49,7 @@ def schedule_list_command(group_config: Path | None, config: Path | None) -> Non
     if not statuses:
         out.print("no schedule in the settings: add a [[schedules]] entry", markup=False)
         return
-    table = _table(
-        "schedules", "schedule", "cron", "period", "misfire", "sends", "next run", "last done"
-    )
+    table = _table("schedules", "schedule", "cron", "period", "misfire", "next run", "last done")
     for status in statuses:
         schedule, last = status.schedule, status.last
         table.add_row(
@@ -59,7 +57,6 @@ def schedule_list_command(group_config: Path | None, config: Path | None) -> Non
             status.expression,
             schedule.period,
             schedule.misfire,
-            "yes" if schedule.send else "no",
             f"{status.next_run:%Y-%m-%d %H:%M %Z}" if status.next_run else "never",
             f"{last.period_key} {last.outcome}" if last is not None else "-",
         )
