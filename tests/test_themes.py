@@ -170,6 +170,19 @@ def test_longest_match_wins_within_a_theme() -> None:
     assert [h.term for h in hits] == ["données personnelles"]
 
 
+def test_equal_length_match_prefers_the_rule_that_counts_on_its_own() -> None:
+    traffic = Theme(
+        id="transport",
+        labels={"nl": "Vervoer"},
+        descriptions={},
+        keywords={"nl": ("verkeer*", "verkeerslicht*")},
+        support={"nl": ("verkeer*",)},
+    )
+    explanation = explain("nl", "", "De stad stuurt haar verkeerslichten bij.", traffic)
+    assert [(h.term, h.support) for h in explanation.hits] == [("verkeerslicht*", False)]
+    assert explanation.scores == {"transport": 1.0}
+
+
 def test_support_rule_alone_counts_nothing() -> None:
     explanation = explain("en", "", "Open data, more data, data everywhere.")
     assert explanation.scores == {}

@@ -31,7 +31,9 @@ table has rules of the same form, which an item must meet to enter an edition::
 - A phrase matches consecutive words; apostrophes and hyphens separate words, so
   "l'ia", "AI-verordening" and "ai verordening" are word sequences like any other.
 - Within a theme, overlapping matches keep the longest ("compétences numériques" over
-  "compétences"). A match of an exclusion cancels the theme's rule matches it overlaps;
+  "compétences"); of two as long, the rule that counts on its own before a ``support``
+  one ("verkeerslichten" is ``verkeerslicht*``, not the support rule ``verkeer*``).
+  A match of an exclusion cancels the theme's rule matches it overlaps;
   with a ``penalty`` it also takes that many points off the theme per occurrence.
 - A match in a title counts :data:`TITLE_WEIGHT` times. A theme's score is the sum of
   its matches' weights over every version of a story, the repeats of one rule damped

@@ -266,7 +266,8 @@ def resolve(found: Sequence[Match]) -> tuple[list[Match], list[tuple[Rule, int]]
     cancelled: dict[tuple[str, int, int], int] = {}
     covered: dict[str, int] = {}  # theme -> end of the furthest match kept
     kept: list[Match] = []
-    for match in sorted(found, key=lambda f: (f[1], f[1] - f[2])):
+    # Longest first; at equal length a rule that counts on its own before a support rule.
+    for match in sorted(found, key=lambda f: (f[1], f[1] - f[2], f[0].support)):
         rule, start, end = match
         if rule.exclusion or rule.context:
             continue
