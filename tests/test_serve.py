@@ -20,7 +20,7 @@ from digest.deliver.links import LinkError, Links
 from digest.deliver.subscribers import Subscriber
 from digest.serve.ratelimit import RateLimiter, client_address
 from tests.conftest import run_digest
-from tests.serve.harness import CSRF_FIELD, SECRET, Service, links, running, write_tree
+from tests.serve.harness import CSRF_FIELD, ROOT, SECRET, Service, links, running, write_tree
 
 NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 HOUR = 3600.0
@@ -285,6 +285,10 @@ def test_bodies_and_fields_are_bounded(service: Service) -> None:
         "fr/subscribe", data={"csrf": csrf, "email": "a" * 300 + "@example.org", "languages": "fr"}
     )
     assert long.status_code == 400 and service.mailbox.count() == 0
+    hostile = '"><script>alert(1)</script>'
+    echoed = service.client.post("fr/subscribe", data={"csrf": csrf, "email": hostile})
+    assert echoed.status_code == 400 and "<script>" not in echoed.text
+    assert "&#34;&gt;&lt;script&gt;" in echoed.text
 
 
 def test_a_thousand_subscriptions_in_a_row_hit_the_limit_and_lose_nothing(
@@ -373,3 +377,20 @@ def test_serve_with_a_broken_store_stops_with_one_line(tmp_path: Path) -> None:
     assert result.stderr.startswith("digest: error: ") and result.stderr.count("\n") == 1, (
         result.stderr
     )
+
+
+def test_every_message_of_the_pages_is_translated() -> None:
+    from babel.messages.pofile import read_po
+
+    locale = ROOT / "templates" / "locale"
+    catalogs = {}
+    for lang in ("fr", "nl", "de", "en"):
+        with (locale / lang / "LC_MESSAGES" / "serve.po").open("rb") as handle:
+            catalogs[lang] = {m.id: m.string for m in read_po(handle) if m.id}
+    assert len({frozenset(c) for c in catalogs.values()}) == 1, "the same messages everywhere"
+    for lang in ("fr", "nl", "de"):
+        assert all(catalogs[lang].values()), f"{lang}: untranslated messages"
+    used = set()
+    for template in (ROOT / "templates" / "web" / "serve").glob("*.j2"):
+        used |= set(re.findall(r'(?:both|paras)\("([^"]+)"', template.read_text("utf-8")))
+    assert used and used <= set(catalogs["fr"]), used - set(catalogs["fr"])

@@ -96,7 +96,8 @@ def create_app(
             their own to make a link expire or a window pass.
 
     Raises:
-        ConfigError: no secret to sign links with.
+        ConfigError: no secret to sign links with, no SMTP server (without ``mailer``),
+            or an unreadable themes file.
         StoreError: the store cannot be opened.
     """
     if not Links.available(settings):
@@ -104,6 +105,8 @@ def create_app(
             "digest serve needs a secret to sign links (secret = ... or DIGEST_SECRET)"
         )
     assert settings.secret is not None
+    if mailer is None and not settings.smtp.host:
+        raise ConfigError("digest serve mails confirmations: set smtp.host ([smtp] host = ...)")
     taxonomy = load_taxonomy(settings.paths.themes)
     pages = Pages(settings, taxonomy.themes)
     store = Store(settings.store_url)

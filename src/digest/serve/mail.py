@@ -100,6 +100,10 @@ class Letter:
     other: str = ""
 
 
+# Messages of the ``serve`` domain, kept out of ``make i18n``'s digest.pot (which takes
+# every literal given to a ``t`` call): serve.po is written by hand.
+_STOP = "To stop receiving it, open this link:"
+_IGNORE = "If you did not ask for this, ignore this mail."
 _SUBJECTS: dict[Kind, str] = {
     "confirm": "Confirm your subscription",
     "known": "You are already subscribed",
@@ -144,9 +148,9 @@ def compose(
         lines = [catalogs.t(lang, line, **values) for line in _BODIES[letter.kind]]
         lines += ["", letter.link, ""]
         if letter.other:
-            lines += [catalogs.t(lang, "To stop receiving it, open this link:"), "", letter.other]
+            lines += [catalogs.t(lang, _STOP), "", letter.other]
             lines.append("")
-        lines.append(catalogs.t(lang, "If you did not ask for this, ignore this mail."))
+        lines.append(catalogs.t(lang, _IGNORE))
         parts.append("\n".join(lines))
     message = EmailMessage()
     message["From"] = settings.sender

@@ -25,6 +25,8 @@ from digest.render.i18n import Catalogs, language_name
 from digest.render.web import Alternate, Chrome
 
 DOMAIN = "serve"
+#: The label of the ``general`` section (a constant: ``make i18n`` extracts literals).
+OTHER_NEWS = "Other news"
 _STYLE = re.compile(r"<style>(.*?)</style>", re.DOTALL)
 #: What every page of the service may load: its own stylesheet and the archive's inline
 #: style (added by hash); no script, no frame, forms only to itself.
@@ -85,7 +87,7 @@ class Pages:
             Option(t.id, tuple((x, t.labels.get(x, t.id)) for x in langs), t.id in chosen)
             for t in self.themes
         ]
-        general = tuple((x, self.catalogs.t(x, "Other news")) for x in langs)
+        general = tuple((x, self.catalogs.t(x, OTHER_NEWS)) for x in langs)
         options.append(Option("general", general, "general" in chosen))
         return tuple(options)
 

@@ -18,6 +18,7 @@ from digest.deliver.links import LinkError, Purpose
 from digest.deliver.subscribers import Subscriber
 from digest.errors import InputError
 from digest.render.i18n import language_name
+from digest.serve.pages import OTHER_NEWS
 from digest.serve.service import Choices
 from digest.serve.web import Refused, Web
 
@@ -354,7 +355,7 @@ def _summary(
 ) -> tuple[Row, ...]:
     first = languages[0]
     names = {t.id: t.labels.get(first, t.id) for t in web.service.themes}
-    names["general"] = web.pages.catalogs.t(first, "Other news")
+    names["general"] = web.pages.catalogs.t(first, OTHER_NEWS)
     shown = Row("Themes", ", ".join(names.get(t, t) for t in themes), first)
     return (
         Row("Address", email),
