@@ -7,6 +7,9 @@ rate limit's window is far longer than any run.
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,7 +23,16 @@ from digest.deliver.links import LinkError, Links
 from digest.deliver.subscribers import Subscriber
 from digest.serve.ratelimit import RateLimiter, client_address
 from tests.conftest import run_digest
-from tests.serve.harness import CSRF_FIELD, ROOT, SECRET, Service, links, running, write_tree
+from tests.serve.harness import (
+    CSRF_FIELD,
+    ROOT,
+    SECRET,
+    Service,
+    free_port,
+    links,
+    running,
+    write_tree,
+)
 
 NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 HOUR = 3600.0
@@ -394,3 +406,34 @@ def test_every_message_of_the_pages_is_translated() -> None:
     for template in (ROOT / "templates" / "web" / "serve").glob("*.j2"):
         used |= set(re.findall(r'(?:both|paras)\("([^"]+)"', template.read_text("utf-8")))
     assert used and used <= set(catalogs["fr"]), used - set(catalogs["fr"])
+
+
+def test_digest_serve_runs_uvicorn_on_the_given_port(tmp_path: Path) -> None:
+    port = free_port()
+    config = write_tree(tmp_path, port, free_port())
+    log = tmp_path / "serve.log"
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "digest", "serve", "--config", str(config), "--port", str(port)],
+            cwd=tmp_path,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        # Readiness: the health page answers (a bounded loop of connection attempts).
+        answer = None
+        for _ in range(300):
+            try:
+                answer = httpx.get(f"http://127.0.0.1:{port}/health", timeout=5)
+                break
+            except httpx.TransportError:
+                if process.poll() is not None:
+                    break
+                time.sleep(0.05)
+        assert answer is not None, log.read_text()
+        assert (answer.status_code, answer.text) == (200, "ok\n")
+        archive = httpx.get(f"http://127.0.0.1:{port}/web/fr/", timeout=5)
+        assert archive.status_code == 200 and "Archive" in archive.text
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

@@ -181,7 +181,7 @@ def create_app(
             Route("/preferences/{token:str}", bind(routes.preferences), methods=both),
             Route("/unsubscribe", bind(routes.ask("unsubscribe")), methods=both),
             Route("/preferences", bind(routes.ask("preferences")), methods=both),
-            Mount("/web", StaticFiles(directory=outbox / "web", check_dir=False), name="web"),
+            Mount("/web", StaticFiles(directory=outbox / "web", html=True, check_dir=False)),
             Mount("/feeds", StaticFiles(directory=outbox / "feeds", check_dir=False)),
         ],
         middleware=[Middleware(SecurityHeaders)],
