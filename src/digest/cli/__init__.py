@@ -16,7 +16,7 @@ from digest import __version__
 from digest.cli._common import _fail
 from digest.cli.editions import build_command, explain_command, preview_command, sources_command
 from digest.cli.schedule import schedule_group
-from digest.cli.send import send_command
+from digest.cli.send import release_command, send_command
 from digest.cli.serve import serve_command
 from digest.cli.subscribers import deliveries_command, subscribers_group
 from digest.cli.themes import themes_group
@@ -53,6 +53,7 @@ for command in (
     sources_command,
     preview_command,
     send_command,
+    release_command,
     serve_command,
     subscribers_group,
     deliveries_command,
