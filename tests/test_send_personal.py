@@ -153,7 +153,7 @@ def test_language_order_and_theme_cut(tree: Path, server: tuple[Recorder, int]) 
     result, problems = send(settings)
     assert (result.sent, result.no_theme) == (5, 2)
     assert "no chosen theme 2" in result.summary()
-    assert not [p for p in problems if p.subject == EDITION]
+    assert not [p for p in problems if p.location == EDITION]
     assert set(recorder.received()) == {
         "both@example.org",
         "dutch-first@example.org",
@@ -225,3 +225,26 @@ def test_a_message_is_a_function_of_subscriber_edition_and_clock(
     other = Composer(settings, outbox, EDITION, variants, lambda problem: None)
     assert other.message("b@example.org", "b@example.org", choices[1], moment) != made[0][1]
     assert Counter(len(m) > 0 for m in made[0]) == Counter({True: 2})
+
+
+def test_a_view_the_manifest_does_not_list_is_not_used(
+    tree: Path, server: tuple[Recorder, int]
+) -> None:
+    """A changed ``view.*.json`` could hold news the build did not choose: the variant's
+    own message goes out instead, whole, and the run says so once."""
+    recorder, port = server
+    settings = configure(tree, port)
+    view = tree / "outbox" / "editions" / EDITION / "view.fr-nl.json"
+    view.write_bytes(view.read_bytes().replace(b"economy", b"ethics"))
+    write_subscribers(tree, ["a@example.org,nl+fr,economy,", "b@example.org,nl+fr,,"])
+    result, problems = send(settings)
+    assert result.sent == 2
+    assert [str(p) for p in problems if p.location == EDITION] == [
+        f"{EDITION}: view.fr-nl.json: not the file the edition's manifest lists; "
+        "message.fr-nl.eml goes out whole, in its own language order, with the generic "
+        "links (digest build again to rebuild it)"
+    ]
+    for _rcpt, content in recorder.messages:
+        message, body_html, _text = parts(content)
+        assert message["Content-Language"] == "fr, nl"
+        assert re.findall(r'<h2 id="(\w+)"', body_html) == ["fr", "nl"]

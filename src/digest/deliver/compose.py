@@ -81,7 +81,10 @@ class Composer:
         edition_id: the edition.
         variants: the edition's variants and their languages (the ``message.*.eml`` files).
         report: told once per edition when a variant has no view (built by an older
-            version): its subscribers get it whole, in its own order.
+            version), or one that is not the manifest's: its subscribers get the variant's
+            message whole, in its own order.
+        files: the manifest's ``files`` (name -> SHA-256); a view is used only when it is
+            the one listed there. None: not checked.
     """
 
     def __init__(
@@ -91,8 +94,10 @@ class Composer:
         edition_id: str,
         variants: Mapping[str, tuple[str, ...]],
         report: Callable[[Problem], None],
+        files: Mapping[str, str] | None = None,
     ) -> None:
         self.settings = settings
+        self.files = files
         self.outbox = outbox
         self.edition_id = edition_id
         self.variants = dict(variants)
@@ -200,7 +205,11 @@ class Composer:
         view = None
         path = self.outbox.path("editions", self.edition_id, view_name(variant))
         try:
-            view = view_from_json(path.read_bytes())
+            data = path.read_bytes()
+            listed = None if self.files is None else self.files.get(path.name)
+            if listed is not None and hashlib.sha256(data).hexdigest() != listed:
+                raise RenderError("not the file the edition's manifest lists")
+            view = view_from_json(data)
         except OSError:
             why = f"no {path.name} (built by an older version)"
         except RenderError as exc:

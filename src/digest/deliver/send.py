@@ -163,7 +163,9 @@ class _EditionRun:
         # The files on disk, not the manifest's list: a variant may have been removed.
         folder = outbox.path("editions", self.edition_id)
         self.variants = variants_of(sorted(p.name for p in folder.iterdir() if p.is_file()))
-        self.composer = Composer(settings, outbox, self.edition_id, self.variants, report)
+        self.composer = Composer(
+            settings, outbox, self.edition_id, self.variants, report, manifest.get("files")
+        )
         self.transport = transport
         self.report = report
         self.now = now
