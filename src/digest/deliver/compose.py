@@ -110,6 +110,8 @@ class Composer:
         #: (order, themes) -> (subject, html, text) with the generic links.
         self._emails: dict[tuple[tuple[str, ...], tuple[str, ...] | None], tuple[str, str, str]]
         self._emails = {}
+        #: Whether a footer without the generic links was reported.
+        self._unswapped = False
 
     # Choosing ------------------------------------------------------------------------
 
@@ -154,6 +156,17 @@ class Composer:
             links = self._links(email, sent_at)
             body_html, body_text = _swap(body_html, body_text, self._generic, links)
             unsubscribe = links.unsubscribe
+            if links.unsubscribe not in body_text and not self._unswapped:
+                self._unswapped = True
+                self.report(
+                    Problem(
+                        self.edition_id,
+                        f"its footer has no {self._generic.unsubscribe} link (built with "
+                        "another base_url?)",
+                        "the signed unsubscribe link is in List-Unsubscribe only "
+                        "(digest build again to rebuild the edition)",
+                    )
+                )
             key += "." + hashlib.sha256(email.encode("utf-8")).hexdigest()[:16]
         message = build_message(
             self.settings,
