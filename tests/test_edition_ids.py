@@ -9,13 +9,11 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from click.testing import CliRunner, Result
 
 from digest.build import Publisher, build, explain
@@ -28,25 +26,17 @@ from digest.periods import period_of
 from digest.schedule.ids import edition_id_for, legacy_parts, resolve
 from digest.schedule.runner import run_schedule
 from digest.store import Store
+from tests import test_send
 from tests.test_schedule import at, without_scope
-from tests.test_send import Recorder, free_port
+from tests.test_send import Recorder
 
 WEEK = period_of("weekly", date(2024, 10, 14))  # the sample's week 2024-W42 has four items
 CANONICAL = "weekly-2024-W42"
 LEGACY = "hebdo-weekly-2024-W42"
 
 
-@pytest.fixture
-def server() -> Iterator[tuple[Recorder, int]]:
-    """A real SMTP server on 127.0.0.1 and a free port."""
-    recorder = Recorder()
-    port = free_port()
-    controller = Controller(recorder, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield recorder, port
-    finally:
-        controller.stop()
+#: A real SMTP server on 127.0.0.1 and a free port (test_send's fixture).
+server = test_send.server
 
 
 def configure(tree: Path, port: int, *, send: bool = False, schedule: str = "") -> Path:

@@ -8,13 +8,10 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-import pytest
-from aiosmtpd.controller import Controller
 from click.testing import CliRunner, Result
 
 from digest.cli.send import release_command
@@ -23,25 +20,17 @@ from digest.deliver.hold import reasons_to_hold
 from digest.deliver.subscribers import Subscriber
 from digest.periods import period_of
 from digest.schedule.runner import run_schedule
+from tests import test_send
 from tests.test_edition_ids import cli, configure
 from tests.test_schedule import at
-from tests.test_send import Recorder, free_port
+from tests.test_send import Recorder
 
 DUTCH_ONLY = "weekly-2025-W10"  # the week of the one Dutch article written below
 EVERYONE = Counter({"a@example.org": 1, "b@example.org": 1, "c@example.org": 1})
 
 
-@pytest.fixture
-def server() -> Iterator[tuple[Recorder, int]]:
-    """A real SMTP server on 127.0.0.1 and a free port."""
-    recorder = Recorder()
-    port = free_port()
-    controller = Controller(recorder, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield recorder, port
-    finally:
-        controller.stop()
+#: A real SMTP server on 127.0.0.1 and a free port (test_send's fixture).
+server = test_send.server
 
 
 def subscribers(tree: Path) -> None:
