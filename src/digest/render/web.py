@@ -82,6 +82,8 @@ class Chrome:
     index_href: str
     feed_href: str
     alternates: tuple[Alternate, ...]
+    #: The subscription form of ``digest serve`` in this language ("" on its own pages).
+    subscribe_href: str = ""
 
 
 @dataclass(frozen=True)
@@ -190,6 +192,7 @@ class WebRenderer:
             canonical=_url(settings, lang, name),
             index_href=INDEX,
             feed_href=f"../../feeds/editions.{lang}.xml",
+            subscribe_href=f"{settings.base_url}{lang}/subscribe",
             alternates=tuple(
                 Alternate(
                     other, language_name(other), f"../{other}/{name}", _url(settings, other, name)
