@@ -100,32 +100,53 @@ _NOT_VERB = {
 # --- Attribution tails -----------------------------------------------------------------
 
 # A tail after the last ", " up to the final punctuation; no comma, quote or colon in it.
+# Verbs of saying are followed by their subject (the inversion of reported speech):
+# ", ont confirmé qu'ils ..." or ", zegt niets" continue the sentence instead.
+_FR_SUBJECT = (
+    r"(?=(?:le|la|les|l'|l’|un|une|des|son|sa|ses|leur|leurs|ce|cette|M\.|Mme)\s?|[A-ZÀ-Ý])"
+)
+_NL_SUBJECT = r"(?=(?:de|het|een|hij|zij|ze|men|zijn|haar|hun|deze|dit|die)\s|[A-Z])"
+_DE_SUBJECT = r"(?=(?:der|die|das|ein|eine|einer|er|sie|es|man|dessen|deren)\s|[A-ZÄÖÜ])"
+_EN_SUBJECT = r"(?=(?:the|a|an|his|her|their|its)\s|[A-Z])"
+# Each: the start of an attribution tail, after the last ", " of the sentence.
 _TAIL_HEADS = {
-    "fr": r"""(?:a|ont|avait|avaient|aurait|auraient)-t?-?(?:il|elle|ils|elles|on)\b
+    "fr": rf"""(?:a|ont|avait|avaient|aurait|auraient)-t?-?(?:il|elle|ils|elles|on)\b
         |\w+-t-(?:il|elle|on)\b|\w+(?:ent)?-(?:ils|elles)\b
         |selon\s|d'après\s|d’après\s
         |(?:a|ont|avait)\s(?:indiqué|déclaré|précisé|affirmé|annoncé|expliqué|rapporté|
             confirmé|assuré|souligné|ajouté|estimé|révélé|appris|fait\ssavoir|relevé)\s
+            {_FR_SUBJECT}
         |(?:rapporte|rapportent|indique|indiquent|précise|précisent|affirme|affirment|
             explique|expliquent|annonce|annoncent|souligne|soulignent|révèle|révèlent|
             écrit|écrivent|assure|assurent|confirme|confirment|estime|estiment|
-            ajoute|ajoutent|note|notent|détaille|détaillent)\s(?=[A-ZÀ-Ýl])""",
-    "nl": r"""(?:zei|zegt|zeggen|zeiden|aldus|meldt|melden|meldde|meldden|schrijft|
-            schreef|verklaarde|verklaart|stelt|stelde|benadrukte|benadrukt|vertelde|
-            vertelt|bevestigde|bevestigt|liet|laat|reageerde|reageert|concludeert|
-            concludeerde|waarschuwde|waarschuwt|volgens|zo|meent|vindt|denkt)\s""",
-    "en": r"""(?:according\sto|said|says|told|added|wrote|reported|reports
+            ajoute|ajoutent|note|notent|détaille|détaillent)\s{_FR_SUBJECT}""",
+    "nl": rf"""(?:aldus|volgens|zo)\s
+        |(?:zei|zegt|zeggen|zeiden|meldt|melden|meldde|meldden|schrijft|schreef|
+            verklaarde|verklaart|stelt|stelde|benadrukte|benadrukt|vertelde|vertelt|
+            bevestigde|bevestigt|liet|laat|reageerde|reageert|concludeert|concludeerde|
+            waarschuwde|waarschuwt|meent|vindt|denkt)\s{_NL_SUBJECT}""",
+    "en": rf"""(?:according\sto|(?:said|says)\s{_EN_SUBJECT}
             |(?!(?:which|who|whom|whose|that|but|and|or|as|while|when|because|although|
                 though|if|so|where|after|before|until|since|even|what|how)\b)
-            [\w.'’-]+(?:\s[\w.'’-]+){0,4}?\s(?:said|says|told|added|wrote|reported|
+            [\w.'’-]+(?:\s[\w.'’-]+){{0,4}}?\s(?:said|says|told|added|wrote|reported|
             confirmed|announced|explained|noted|warned|stated))\b""",
-    "de": r"""(?:sagte|sagt|sagten|erklärte|erklärt|betonte|betont|teilte|teilt|
-            berichtet|berichtete|berichten|berichteten|schreibt|schrieb|meldet|meldete|
-            hieß|heißt|so|laut|zufolge|bestätigte|warnte|warnt|kündigte|räumte|
-            verlautete|ergänzte|fügte
-            |wie\s(?:[\w-]+\s){1,5}(?:mitteilte|mitteilten|berichtete|berichteten|sagte|
-            erklärte|bestätigte|meldete|ankündigte))\b""",
+    "de": rf"""(?:so|laut)\s
+        |(?:sagte|sagt|sagten|erklärte|erklärt|betonte|betont|teilte|teilt|berichtet|
+            berichtete|berichten|berichteten|schreibt|schrieb|meldet|meldete|hieß|heißt|
+            bestätigte|warnte|warnt|kündigte|räumte|verlautete|ergänzte|fügte)\s
+            {_DE_SUBJECT}
+        |wie\s(?:[\w-]+\s){{1,5}}(?:mitteilte|mitteilten|berichtete|berichteten|sagte|
+            erklärte|bestätigte|meldete|ankündigte)\b""",
 }
+# A tail that reports a content clause ("..., a confirmé que ...") is not a tail.
+_CONTENT_CLAUSE = re.compile(r"\b(?:que|qu['’]|that|dat|dass|ob)\b", re.IGNORECASE)
+# A head whose last part opens with a relative pronoun is a subject still waiting for
+# its verb: "Les analyses, qui ont été réalisées hier, ont confirmé ...".
+_RELATIVE = re.compile(
+    r"^(?:qui|que|qu['’]|dont|où|lequel|laquelle|lesquels|lesquelles|die|dat|wat|waar|"
+    r"der|die|das|welche|welcher|which|who|whom|whose|that|where)\b",
+    re.IGNORECASE,
+)
 _TAIL = {
     lang: re.compile(
         rf",\s(?P<tail>(?:{heads})[^,;:«»“”\"„]*?)(?P<end>{_FINAL.pattern})",
@@ -324,6 +345,8 @@ def _drop_leading_attribution(text: str, language: str) -> tuple[str, str] | Non
     if match is None or count_words(match.group()) > _MAX_TAIL_WORDS:
         return None
     rest = text[match.end() :]
+    if _RELATIVE.match(rest):
+        return None  # "Selon le ministre, qui ...": the comma opened a relative clause
     if _speaks_first_person(text, language):  # "Selon nous, ..." is an opinion
         return None
     return rest, match.group().rstrip(", ")
@@ -341,6 +364,10 @@ def _drop_tail(text: str, language: str) -> tuple[str, str] | None:
     if match["end"].startswith("?"):
         return None  # "..., va-t-il falloir ...?" asks; it does not attribute
     head = text[: match.start()].rstrip()
+    if _CONTENT_CLAUSE.search(match["tail"]):
+        return None
+    if "," in head and _RELATIVE.match(head.rsplit(",", 1)[1].strip()):
+        return None
     # Direct speech keeps its speaker: "« ... », a-t-il dit." or 'The plan "works", he said.'
     if head[-1:] in _QUOTES or head[:1] in _QUOTES or _speaks_first_person(head, language):
         return None
