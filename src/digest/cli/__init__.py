@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from digest import __version__
 from digest.cli._common import _fail
 from digest.cli.editions import build_command, explain_command, preview_command, sources_command
+from digest.cli.keypoints import keypoints_command
 from digest.cli.schedule import schedule_group
 from digest.cli.send import release_command, send_command
 from digest.cli.serve import serve_command
@@ -60,5 +61,6 @@ for command in (
     schedule_group,
     themes_group,
     translate_group,
+    keypoints_command,
 ):
     main.add_command(command)
