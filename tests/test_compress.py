@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from digest.compress import MIN_WORDS, Compressed, compress, count_words
 
@@ -70,3 +72,59 @@ def test_other_language_loses_only_asides() -> None:
     assert compress(sentence, "it").text == (
         "Il governo ha approvato la legge di bilancio, ha detto."
     )
+
+
+_PIECES = st.sampled_from(
+    [
+        "Le gouvernement",
+        "Het kabinet",
+        "The company",
+        "Die Regierung",
+        " va agir",
+        " wil",
+        " will act",
+        " handelt",
+        ", a-t-il dit",
+        ", zei de minister",
+        ", he told Reuters",
+        ", sagte er",
+        " (RN)",
+        " – en 2019 –",
+        " - a",
+        "«",
+        "»",
+        '"',
+        "„",
+        "“",
+        ",",
+        " ",
+        "Par ailleurs, ",
+        "Daarnaast ",
+        "Moreover, ",
+        "Außerdem ",
+        "selon lui",
+        ".",
+        "?",
+        "…",
+        "qui",
+        " nous",
+        "\n",
+        "(",
+        ")",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(st.lists(_PIECES, max_size=14), st.sampled_from([*LANGUAGES, "it"]))
+def test_any_text_is_kept_or_shortened_safely(pieces: list[str], language: str) -> None:
+    """Whatever the input, compress never raises and only ever shortens."""
+    text = "".join(pieces)
+    result = compress(text, language)
+    assert result.full == text
+    if result.shortened:
+        assert count_words(result.text) < count_words(text)
+        assert count_words(result.text) >= MIN_WORDS
+        assert result.text[:1].isupper()
+    else:
+        assert result.text == text

@@ -18,7 +18,20 @@ direct speech in quotation marks: without its speaker it would read as the newsr
 word. When in doubt the sentence is left as it is.
 
 The result is a :class:`Compressed`: the text to show, the full sentence for "show the
-full sentence" and what was removed. The function is pure and never raises on any string.
+full sentence" and what was removed. The function is pure, deterministic and never raises
+on any string; a sentence it does not recognise comes back unchanged (``text == full``).
+
+Using it in a build: compress every ranked sentence *before* the selection, so that the
+word budget counts the shortened sentences (``bench/compress.py``: this scores better than
+compressing the chosen ones afterwards), and keep the full sentence beside it::
+
+    ranked = rank_sentences(title, text, language)
+    short = {s.index: compress(s.text, language) for s in ranked}
+    chosen = select([replace(s, text=short[s.index].text) for s in ranked], limit)
+    full = [short[s.index].full for s in chosen]  # for "show the full sentence"
+
+(a sentence that ``select`` trims at a clause keeps its " …" ending; its full text is
+still ``short[index].full``).
 """
 
 from __future__ import annotations
