@@ -8,7 +8,8 @@
   is a pronoun or a short noun phrase whose end is certain);
 - an attribution tail after the last comma ("..., a-t-il déclaré à l'AFP.", "..., selon
   Le Monde.", "..., zei de minister.", "..., he told Reuters.", "..., sagte er der dpa.");
-- a parenthetical aside in brackets or between two dashes.
+- a parenthetical aside in brackets or between two dashes;
+- a dateline ("DEN HAAG (ANP) - ", "LONDON, Sept 28 (Reuters) – ").
 
 Each step is checked on its own and kept only when the rest is still a sentence of the
 source: the same final punctuation, a capital first letter, balanced quotation marks, at
@@ -52,10 +53,26 @@ _FIRST_PERSON = {
     "en": r"i|we|us|our|ours|my|me|you|your",
     "de": r"ich|wir|uns|unser|unsere|unseren|unserer|mein|meine|mir|mich|ihr|euch",
 }
+# German reported speech in the subjunctive ("Die Lage sei ernst, sagte er.") cannot lose
+# its speaker: alone it would still say "someone says so", without saying who.
+_SUBJUNCTIVE = re.compile(
+    r"\b(?:sei|seien|habe|werde|könne|müsse|solle|wolle|dürfe|gebe|liege|fehle|gehe|"
+    r"komme|stehe|bleibe|wisse|wolle|brauche|arbeite|plane|rechne)\b"
+)
 _FIRST_PERSON_RE = {
     lang: re.compile(rf"(?<![\w-])(?:{words})(?![\w-])", re.IGNORECASE)
     for lang, words in _FIRST_PERSON.items()
 }
+
+# --- Datelines ---------------------------------------------------------------------------
+
+# "DEN HAAG (ANP) - ", "LOS ANGELES - ", "LONDON, Sept 28 (Reuters) – ", "(Reuters) - ":
+# where the story was written, not what it says.
+_CAPS = "A-ZÀ-ÖØ-Þ"
+_DATELINE = re.compile(
+    rf"^(?:[{_CAPS}][{_CAPS}'’.-]{{2,}}(?:\s[{_CAPS}][{_CAPS}'’.-]+){{0,3}}"
+    rf"(?:,\s[\w .]{{1,20}}?)?(?:\s\([\w /.-]{{2,20}}\))?|\([\w /.-]{{2,20}}\))\s[-–—]\s"
+)
 
 # --- Leading connectives -----------------------------------------------------------------
 
@@ -222,6 +239,7 @@ def compress(sentence: str, language: str) -> Compressed:
         return Compressed(full, full)
     removed: list[str] = []
     steps: tuple[Callable[[str, str], tuple[str, str] | None], ...] = (
+        _drop_dateline,
         _drop_connective,
         _drop_leading_attribution,
         _drop_tail,
@@ -244,7 +262,7 @@ def compress(sentence: str, language: str) -> Compressed:
 def _plausible(text: str) -> bool:
     """Only a whole sentence with balanced quotation marks is worth shortening."""
     return (
-        bool(text[:1].isupper() or text[:1] in _QUOTES)
+        bool(text[:1].isupper() or text[:1] in f"({_QUOTES}")
         and _balanced(text)
         and bool(_FINAL.search(text))
     )
@@ -280,6 +298,13 @@ def _inside_quotes(text: str, start: int, end: int) -> bool:
     """Whether [start, end) touches a quotation (guillemets, curly or straight quotes)."""
     spans = [m.span() for m in re.finditer(r"«[^»]*»|“[^”]*”|„[^“”]*[“”]|\"[^\"]*\"", text)]
     return any(s < end and start < e for s, e in spans)
+
+
+def _drop_dateline(text: str, language: str) -> tuple[str, str] | None:
+    match = _DATELINE.match(text)
+    if match is None or not text[match.end() :][:1].isupper():
+        return None
+    return text[match.end() :], match.group()
 
 
 def _drop_connective(text: str, language: str) -> tuple[str, str] | None:
@@ -383,6 +408,8 @@ def _drop_tail(text: str, language: str) -> tuple[str, str] | None:
         return None
     # Direct speech keeps its speaker: "« ... », a-t-il dit." or 'The plan "works", he said.'
     if head[-1:] in _QUOTES or head[:1] in _QUOTES or _speaks_first_person(head, language):
+        return None
+    if language == "de" and _SUBJUNCTIVE.search(head):
         return None
     if _inside_quotes(text, match.start(), match.end("tail")):
         return None
