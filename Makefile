@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check --quiet
 
-.PHONY: demo test lint typecheck unit bench fuzz i18n clean system-deps
+.PHONY: demo test lint typecheck unit bench train fuzz i18n clean system-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,12 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/keypoints.py
 	$(BIN)/python bench/themes.py
+
+## train: fit the key point model (digest.rank) on the OrangeSum training set, fixed seed, into
+## src/digest/rank/model.json, which the package ships; the build never trains
+TRAIN_CORPUS ?= ../shared/corpora/orangesum-train/train.jsonl
+train: $(VENV)/.installed-test
+	$(BIN)/python -m digest.rank.train $(TRAIN_CORPUS) --output src/digest/rank/model.json
 
 ## fuzz: coverage-guided fuzzing (atheris) of the feed adapter and the article reader,
 ## FUZZ_SECONDS each; the corpus grows in fuzz/corpus/<target>/, findings land in fuzz/findings/

@@ -1,24 +1,28 @@
 """Key points against journalists: ROUGE of digest's key points and of the usual baselines.
 
-Reads OrangeSum-style JSON lines (``title``, ``article``, ``abstract``; French news), splits
-every article with :func:`digest.summarise.split_sentences`, then on those same sentences
-picks one and two sentences with:
+Reads OrangeSum-style JSON lines (``title``, ``article``, ``abstract``; French news). Each
+method picks one and two sentences of the article:
 
-- ``LEAD-1``, ``LEAD-2``: the first sentences (the classic news baseline);
-- ``digest key point``: :func:`digest.summarise.score_sentences` then
-  :func:`digest.summarise.select` (two sentences stay within 60 words);
-- ``sumy LexRank``, ``sumy TextRank``: sumy's summarisers with its French Snowball stemmer
-  and stop words, on a document model built from our sentences (sumy's own tokenisers need
-  NLTK data);
+- ``LEAD-1``, ``LEAD-2``: the first sentences of :func:`digest.summarise.split_sentences`
+  (the classic news baseline);
+- ``digest key point``: :func:`digest.summarise.key_sentences` with the shipped learned model
+  (``make train``), the one or two sentences chosen together within 60 ``\\w+`` words;
+- ``hand-set ranking``: the ranking used before it (``key_sentences(..., weights=
+  DEFAULT_WEIGHTS)``: fixed weights, sentences chosen one at a time);
+- ``sumy LexRank``: sumy's summariser with its French Snowball stemmer and stop words, on a
+  document model built from our sentences (sumy's own tokenisers need NLTK data);
 - ``oracle``: the best single sentence or pair, chosen with the abstract in hand (the
-  ceiling for two-sentence extraction).
+  ceiling for two-sentence extraction; no word limit).
 
 Each is scored against the journalist's ``abstract`` with ROUGE-1, ROUGE-2 and ROUGE-L F1
-(lower-case Unicode ``\\w+`` tokens, no stemming), on all articles and on the odd-indexed
-half alone: digest's weights were chosen on the even half (``--tune`` repeats that search),
-so the odd half is the held-out figure. Speed is sentences ranked per second, best of a few
-runs of the ranking alone over the same pre-split input. Run with ``make bench``; see
-bench/README.md.
+(lower-case Unicode ``\\w+`` tokens, no stemming). valid-300 is held out: the model is fitted
+and its selection tuned on the training set only. Words per key point are ``\\w+`` tokens.
+
+Speed is sentences per second **from raw text**: splitting, lemmatising with a cold lemma
+cache (cleared before every timed run), scoring and choosing, against sumy LexRank given the
+same raw text (split by our splitter, then its document model and summariser), in
+interleaved rounds; the median of the rounds' ratios is the figure. Run with ``make bench``;
+see bench/README.md.
 """
 
 from __future__ import annotations
@@ -27,26 +31,28 @@ import argparse
 import itertools
 import json
 import re
+import statistics
 import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from sumy.models.dom import ObjectDocumentModel, Paragraph
 from sumy.models.dom import Sentence as SumySentence
 from sumy.nlp.stemmers import Stemmer
 from sumy.summarizers.lex_rank import LexRankSummarizer
-from sumy.summarizers.text_rank import TextRankSummarizer
 from sumy.utils import get_stop_words
 
+from digest.rank.text import clear_lemma_cache
 from digest.summarise import (
     DEFAULT_WEIGHTS,
     MAX_POINT_WORDS,
     Weights,
-    score_sentences,
-    select,
+    key_sentences,
+    learned_model,
+    model_problem,
     split_sentences,
 )
 
@@ -59,16 +65,17 @@ CORPUS = (
     / "valid-300.jsonl"
 )
 LANGUAGE = "fr"
-REPEATS = 3
+ROUNDS = 5
 _TOKEN = re.compile(r"\w+")
 
 
 @dataclass(frozen=True)
 class Article:
-    """One corpus line, split into our sentences."""
+    """One corpus line, as raw text and split into our sentences."""
 
     index: int
     title: str
+    text: str
     sentences: tuple[str, ...]
     abstract: str
 
@@ -128,13 +135,15 @@ def rouge(candidate: str, reference: str) -> tuple[float, float, float]:
 
 
 def load(path: Path) -> list[Article]:
-    """The corpus, each article split by digest's splitter."""
+    """The corpus, each article also split by digest's splitter."""
     articles = []
     with path.open(encoding="utf-8") as lines:
         for index, line in enumerate(lines):
             row = json.loads(line)
             sentences = tuple(split_sentences(row["article"], LANGUAGE))
-            articles.append(Article(index, row["title"], sentences, row["abstract"]))
+            articles.append(
+                Article(index, row["title"], row["article"], sentences, row["abstract"])
+            )
     return articles
 
 
@@ -143,12 +152,14 @@ def lead(count: int) -> Method:
     return lambda article: article.sentences[:count]
 
 
-def ours(count: int, weights: Weights = DEFAULT_WEIGHTS) -> Method:
-    """digest's key point of ``count`` sentences."""
+def ours(count: int, weights: Weights | None = None) -> Method:
+    """digest's key point of ``count`` sentences, from the raw text (``weights``: the
+    hand-set ranking instead of the learned model).
+    """
 
     def run(article: Article) -> Sequence[str]:
-        ranked = score_sentences(article.title, article.sentences, LANGUAGE, weights)
-        return [s.text for s in select(ranked, count)]
+        chosen = key_sentences(article.title, article.text, LANGUAGE, count, weights)
+        return [s.text for s in chosen]
 
     return run
 
@@ -166,15 +177,17 @@ class WordTokenizer:
         return tuple(_TOKEN.findall(sentence))
 
 
-def sumy_method(summariser: LexRankSummarizer | TextRankSummarizer, count: int) -> Method:
-    """sumy's ``summariser`` on a one-paragraph document of our sentences."""
+def lexrank(count: int) -> Method:
+    """sumy LexRank on a one-paragraph document of our sentences of the raw text."""
     tokenizer = WordTokenizer()
+    summariser = LexRankSummarizer(Stemmer("french"))
     summariser.stop_words = get_stop_words("french")
 
     def run(article: Article) -> Sequence[str]:
-        if not article.sentences:
+        split = split_sentences(article.text, LANGUAGE)
+        if not split:
             return []
-        sentences = [SumySentence(s, tokenizer) for s in article.sentences]
+        sentences = [SumySentence(s, tokenizer) for s in split]
         document = ObjectDocumentModel([Paragraph(sentences)])
         return [str(s) for s in summariser(document, count)]
 
@@ -213,101 +226,95 @@ def evaluate(outputs: Sequence[Sequence[str]], articles: Sequence[Article]) -> S
     return Scores(*(t / count for t in totals))
 
 
-def timed(method: Method, articles: Sequence[Article]) -> tuple[list[Sequence[str]], float]:
-    """The method's outputs and its best time (seconds) over :data:`REPEATS` runs."""
-    best = float("inf")
-    outputs: list[Sequence[str]] = []
-    for _ in range(REPEATS):
-        start = time.perf_counter()
-        outputs = [method(article) for article in articles]
-        best = min(best, time.perf_counter() - start)
-    return outputs, best
+def words(outputs: Sequence[Sequence[str]]) -> tuple[float, float]:
+    """Mean ``\\w+`` words per key point and the share over :data:`MAX_POINT_WORDS`."""
+    counts = [len(_TOKEN.findall(" ".join(output))) for output in outputs]
+    over = sum(1 for c in counts if c > MAX_POINT_WORDS)
+    return sum(counts) / max(1, len(counts)), over / max(1, len(counts))
 
 
-def tune(articles: Sequence[Article]) -> Weights:
-    """The weights that maximise mean ROUGE of the one- and two-sentence key points.
+def cold_run(method: Method, articles: Sequence[Article]) -> float:
+    """Seconds for one pass of ``method`` over ``articles`` with a cold lemma cache."""
+    clear_lemma_cache()
+    start = time.perf_counter()
+    for article in articles:
+        method(article)
+    return time.perf_counter() - start
 
-    A coarse grid of round values, so that the choice cannot fit the sample closely; the
-    centrality weight stays 1, since only the ratios matter.
+
+def speed(
+    methods: Sequence[tuple[str, Method]], articles: Sequence[Article], rounds: int
+) -> list[tuple[str, float, list[float]]]:
+    """Each method's median seconds and its per-round ratio to the first method's speed.
+
+    Interleaved: every round runs each method once, back to back, so that a round's ratio
+    compares runs made under the same load.
     """
-    grid = (0.0, 0.5, 1.0, 1.5, 2.0)
-    cache: dict[tuple[int, tuple[str, ...]], tuple[float, float, float]] = {}
-    best: tuple[float, Weights] = (-1.0, DEFAULT_WEIGHTS)
-    for position, title, length in itertools.product(grid, grid, grid):
-        weights = replace(DEFAULT_WEIGHTS, position=position, title=title, length=length)
-        value = 0.0
-        for count in (1, 2):
-            method = ours(count, weights)
-            for article in articles:
-                output = tuple(method(article))
-                key = (article.index, output)
-                if key not in cache:
-                    cache[key] = rouge(" ".join(output), article.abstract)
-                value += sum(cache[key])
-        if value > best[0]:
-            best = (value, weights)
-    return best[1]
-
-
-def table(rows: Sequence[tuple[str, Scores, Scores, float | None]], baseline: float) -> str:
-    """The results as a fixed-width table (ROUGE in %, all articles then held-out half)."""
-    header = (
-        f"{'method':<24} {'R1':>5} {'R2':>5} {'RL':>5}   {'R1':>5} {'R2':>5} {'RL':>5}"
-        f" {'sentences/s':>12} {'vs LexRank':>10}"
-    )
-    lines = [f"{'':<24} {'all articles':^17}   {'held-out (odd)':^17}", header]
-    lines.append("-" * len(header))
-    for name, full, held_out, rate in rows:
-        speed = f"{rate:>12,.0f} {rate / baseline:>9.1f}x" if rate else f"{'':>12} {'':>10}"
-        lines.append(
-            f"{name:<24} {full.r1:>5.1%} {full.r2:>5.1%} {full.rl:>5.1%}   "
-            f"{held_out.r1:>5.1%} {held_out.r2:>5.1%} {held_out.rl:>5.1%} {speed}".replace("%", "")
-        )
-    return "\n".join(lines)
+    times: dict[str, list[float]] = {name: [] for name, _ in methods}
+    for _ in range(rounds):
+        for name, method in methods:
+            times[name].append(cold_run(method, articles))
+    baseline = times[methods[0][0]]
+    return [
+        (name, statistics.median(t), [b / s for b, s in zip(baseline, t, strict=True)])
+        for name, t in times.items()
+    ]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Score every method and print the table."""
+    """Score every method and print the tables."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
     parser.add_argument("--corpus", type=Path, default=CORPUS, help="JSON lines to score")
-    parser.add_argument("--tune", action="store_true", help="search weights on the even half first")
+    parser.add_argument("--rounds", type=int, default=ROUNDS, help="interleaved timing rounds")
     args = parser.parse_args(argv)
     if not args.corpus.exists():
         print(f"corpus not found: {args.corpus}", file=sys.stderr)
         return 1
-    start = time.perf_counter()
+    if learned_model() is None:
+        print(f"no learned model: {model_problem()}", file=sys.stderr)
     articles = load(args.corpus)
-    split_seconds = time.perf_counter() - start
     sentences = sum(len(a.sentences) for a in articles)
-    held_out = [a for a in articles if a.index % 2]
-    weights = DEFAULT_WEIGHTS
-    if args.tune:
-        weights = tune([a for a in articles if not a.index % 2])
-        print(f"tuned on the even half: {weights}")
-    print(
-        f"{len(articles)} articles, {sentences:,} sentences (read and split at "
-        f"{sentences / split_seconds:,.0f} sentences/s); weights: {weights}"
-    )
-    methods: list[tuple[str, Method, bool]] = [
-        ("LEAD-1", lead(1), False),
-        ("LEAD-2", lead(2), False),
-        ("digest key point, 1", ours(1, weights), True),
-        (f"digest key point, 2 ≤{MAX_POINT_WORDS}w", ours(2, weights), True),
-        ("sumy LexRank, 1", sumy_method(LexRankSummarizer(Stemmer("french")), 1), True),
-        ("sumy LexRank, 2", sumy_method(LexRankSummarizer(Stemmer("french")), 2), True),
-        ("sumy TextRank, 1", sumy_method(TextRankSummarizer(Stemmer("french")), 1), True),
-        ("sumy TextRank, 2", sumy_method(TextRankSummarizer(Stemmer("french")), 2), True),
-        ("oracle, best 1 or 2", oracle, False),
+    print(f"{len(articles)} articles, {sentences:,} sentences")
+    methods: list[tuple[str, Method]] = [
+        ("LEAD-1", lead(1)),
+        ("LEAD-2", lead(2)),
+        ("digest key point, 1", ours(1)),
+        (f"digest key point, 2 ≤{MAX_POINT_WORDS}w", ours(2)),
+        ("hand-set ranking, 1", ours(1, DEFAULT_WEIGHTS)),
+        (f"hand-set ranking, 2 ≤{MAX_POINT_WORDS}w", ours(2, DEFAULT_WEIGHTS)),
+        ("sumy LexRank, 1", lexrank(1)),
+        ("sumy LexRank, 2", lexrank(2)),
+        ("oracle, best 1 or 2", oracle),
     ]
-    rows = []
-    for name, method, speed in methods:
-        outputs, seconds = timed(method, articles) if speed else ([*map(method, articles)], 0)
-        held = [outputs[a.index] for a in held_out]
-        rate = sentences / seconds if speed else None
-        rows.append((name, evaluate(outputs, articles), evaluate(held, held_out), rate))
-    baseline = next(rate for name, _, _, rate in rows if name == "sumy LexRank, 2")
-    print(f"\nROUGE F1 (%) against the abstracts; speed: best of {REPEATS}, ranking only")
-    print(table(rows, baseline or 1.0))
+    header = f"{'method':<26} {'R1':>5} {'R2':>5} {'RL':>5} {'words':>6} {'>60w':>5}"
+    print(f"\nROUGE F1 (%) against the abstracts; words per key point (\\w+)\n{header}")
+    print("-" * len(header))
+    for name, method in methods:
+        outputs = [method(article) for article in articles]
+        scores, (mean, over) = evaluate(outputs, articles), words(outputs)
+        print(
+            f"{name:<26} {scores.r1:>5.1%} {scores.r2:>5.1%} {scores.rl:>5.1%}".replace("%", "")
+            + f" {mean:>6.1f} {over:>5.1%}"
+        )
+    timed = speed(
+        [
+            ("sumy LexRank, 2", lexrank(2)),
+            ("digest key point, 2", ours(2)),
+            ("hand-set ranking, 2", ours(2, DEFAULT_WEIGHTS)),
+        ],
+        articles,
+        args.rounds,
+    )
+    print(
+        f"\nSpeed from raw text (split, cold lemma cache, rank, choose): {args.rounds} "
+        "interleaved rounds, median"
+    )
+    for name, seconds, ratios in timed:
+        each = ", ".join(f"{r:.1f}x" for r in ratios)
+        print(
+            f"{name:<22} {sentences / seconds:>9,.0f} sentences/s  vs LexRank: median "
+            f"{statistics.median(ratios):.1f}x ({each})"
+        )
     return 0
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from digest.summarise import (
+    DEFAULT_WEIGHTS,
     MAX_POINT_WORDS,
     MAX_SENTENCE_WORDS,
     Weights,
@@ -258,8 +259,14 @@ def test_two_sentences_stay_within_the_point_budget() -> None:
     first = "Alpha " + " ".join(["alpha"] * 34) + "."
     second = "Alpha " + " ".join(["alpha"] * 29) + "."
     third = "Alpha beta gamma delta epsilon."
-    chosen = key_sentences("alpha", f"{first} {second} {third}", "en", limit=2)
+    text = f"{first} {second} {third}"
+    # One at a time (the hand-set ranking): the best first, then the best that still fits.
+    chosen = key_sentences("alpha", text, "en", limit=2, weights=DEFAULT_WEIGHTS)
     assert [s.index for s in chosen] == [0, 2]
+    assert sum(s.words for s in chosen) <= MAX_POINT_WORDS
+    # Together (the learned model): any pair, but within the budget.
+    chosen = key_sentences("alpha", text, "en", limit=2)
+    assert len(chosen) == 2
     assert sum(s.words for s in chosen) <= MAX_POINT_WORDS
 
 

@@ -1,0 +1,208 @@
+"""Text primitives shared by the key point rankers: sentences and lemmas.
+
+:func:`split_sentences` cuts plain (often scraped) text into sentences, paragraph by
+paragraph (:func:`split_paragraphs` keeps the paragraphs apart); :func:`lemmas` is the
+shared normaliser (lower-case lemmas without stop words), also used to measure redundancy
+between key points. Both work for French, Dutch, English and German.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+import simplemma
+
+_ABBREVIATIONS = {
+    "fr": """m mm mme mmes mlle mlles dr pr me p.ex cf env art av bd st ste vol éd fig
+        c.-à-d c.à.d hab tél n°""",
+    "nl": """dhr mevr mw dr prof bijv bv o.a m.a.w d.w.z i.p.v t.a.v ca nr art blz mr ir ing
+        drs vs zgn m.b.t a.s mgr st""",
+    "en": """mr mrs ms dr prof e.g i.e vs inc ltd jr sr st fig approx dept gen gov sen rep
+        u.s u.k""",
+    "de": """dr prof hr fr z.b bzw d.h u.a ca nr vgl s str st""",
+}
+_NO_SPLIT_AFTER = {lang: frozenset(words.split()) for lang, words in _ABBREVIATIONS.items()}
+# German writes ordinals with a full stop ("am 12. März"); a month after a number + "." is
+# a date, not a new sentence.
+_GERMAN_MONTHS = frozenset(
+    """januar februar märz april mai juni juli august september oktober november
+    dezember jan feb mär apr jun jul aug sep sept okt nov dez""".split()
+)
+_STOPWORDS = {
+    "fr": """le la les un une des de du et en à au aux pour par sur dans que qui quoi ne pas
+        plus ou où son sa ses leur leurs ce cette ces cet il elle ils elles être avoir avec
+        se qu d l n s c j y m t comme mais aussi entre lors dont tout tous toute toutes très nous
+        vous on je tu me te lui eux mon ma mes ton ta tes notre nos votre vos si sans sous
+        faire dire selon après avant depuis même autre cela ça celui celle ceux quand donc
+        alors encore bien fait déjà ainsi chez vers contre""",
+    "nl": """de het een en van in op te voor met aan door dat die dit er zijn is was werd worden
+        om als ook bij uit tot naar over of niet maar nog meer dan hun hij zij ze we wij zich
+        deze kan kunnen moeten hebben al wel zo ik je u haar hem ons onze mijn jouw wat wie
+        waar hoe zal zullen heel veel geen na tegen worden""",
+    "en": """the a an and of in on to for with at by from that this these those be have it its
+        as or not but also more than their they we he she which who will can into about
+        between i you his her him them our us my your what when where how would could should
+        do there been has had is are was were so if no up out said says""",
+    "de": """der die das ein eine einer eines einem einen und von in im auf zu für mit an am
+        durch dass den dem des sein sind war wurde werden wird als auch bei aus nach über
+        oder nicht aber noch mehr sich sie er es wir ich du ihr ihm ihn um zum zur vom
+        haben hat kann können muss müssen so wie was wer""",
+}
+_STOP = {lang: frozenset(words.split()) for lang, words in _STOPWORDS.items()}
+_WORD = re.compile(r"\w+")
+_UPPER = "A-ZÀ-ÖØ-ÞĀ-Ž"
+# A boundary candidate: terminal punctuation and closing quotes or brackets, then white
+# space, the end, or (raw web text, "pédaler.En tenue") directly a capital, perhaps behind
+# an opening quote. A straight quote glued on both sides (obstacles."Je) opens the next
+# sentence, so it only counts as closing when white space follows.
+_BOUNDARY = re.compile(
+    r"(?P<end>[.!?…]+(?:[\s\u00a0\u202f]?[»”’)\]]|[\"'](?=\s|$))*)"
+    rf"(?P<gap>\s+|$|(?=[«“\"(]?[\u00a0\u202f]?[{_UPPER}]))"
+)
+# Agency copy scraped from the web glues subheadings between dashes into the text:
+# 'en voiture.- "S'approprier leur vie" -Le "vélo-école" a formé...', 'plus jeunes.- Gare
+# à la surchauffe -Les enfants...'. They become their own
+# paragraph, so that neither neighbouring sentence swallows them.
+_SUBHEADING = re.compile(r"(?<=[.!?…\"»”)])[ ]?-[ ]?(\S.{0,80}?)[ ]-(?=[^\s-])")
+# Zero-width spaces and soft hyphens pasted from web pages ("France.\u200bLe chef").
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+
+
+def split_sentences(text: str, language: str) -> list[str]:
+    """Split plain text into sentences, paragraph (blank line) by paragraph.
+
+    A full stop is not a boundary after the language's abbreviations ("M.", "bijv.",
+    "e.g."), after an initial ("J. R. R. Tolkien", "A. De Croo") or when a lower-case word
+    follows; numbers ("3.5 %", "1.200", "12.03.2024") and web addresses never contain a
+    boundary since a capital must follow. Closing quotes and brackets stay with their
+    sentence. Raw web text that glues sentences ("pédaler.En tenue") is split there.
+    """
+    return [s for paragraph in split_paragraphs(text, language) for s in paragraph]
+
+
+def split_paragraphs(text: str, language: str) -> list[list[str]]:
+    """The sentences of ``text``, paragraph by paragraph (see :func:`split_sentences`);
+    paragraphs without a sentence are left out.
+    """
+    no_split = _NO_SPLIT_AFTER.get(language, frozenset())
+    paragraphs: list[list[str]] = []
+    text = _SUBHEADING.sub(r"\n\n\1\n\n", _INVISIBLE.sub("", text))
+    for paragraph in re.split(r"\n\s*\n", text):
+        paragraph = " ".join(paragraph.split())
+        sentences: list[str] = []
+        start = 0
+        for match in _BOUNDARY.finditer(paragraph):
+            if match.end() == len(paragraph):
+                continue  # the tail is added below
+            rest = paragraph[match.end() :].lstrip("«“\"'(\u00a0\u202f ")
+            if rest[:1].islower():
+                continue
+            if match.group("end") == "." and _is_abbreviation(
+                paragraph[start : match.start()], rest, language, no_split, not match["gap"]
+            ):
+                continue
+            sentences.append(paragraph[start : match.end("end")].strip())
+            start = match.end()
+        tail = paragraph[start:].strip()
+        if tail:
+            sentences.append(tail)
+        if sentences:
+            paragraphs.append(sentences)
+    return paragraphs
+
+
+def _is_abbreviation(
+    before: str, rest: str, language: str, no_split: frozenset[str], glued: bool
+) -> bool:
+    """Whether the full stop after ``before`` belongs to a word rather than ending it."""
+    word = before.rsplit(" ", 1)[-1].lstrip("(«“\"'").lower()
+    if word.rstrip("»”’)]\"'") != word:
+        return False  # a quotation or bracket closed just before: "... vie".Son
+    if word in no_split or (len(word) == 1 and word.isalpha()):
+        return True
+    if glued:
+        # "en 2014.Après", "2,5 %.Vanaf" and "pédaler.En" end sentences; "U.S.A.The" is
+        # too rare to split.
+        return word[-1:].isalnum() and not word[-2:-1].isalnum()
+    if language == "de" and word.isdigit():
+        return rest.split(" ", 1)[0].lower().rstrip(".,") in _GERMAN_MONTHS
+    return False
+
+
+# One cache per language: word -> lemma, or "" for a stop word. Key points see the same
+# few thousand words again and again, so a dict lookup replaces simplemma's work. A
+# long-running scheduler would grow it with every new word, hence the cap.
+_LEMMA_CACHE: dict[str, dict[str, str]] = {}
+_LEMMA_CACHE_SIZE = 500_000
+_DICTIONARIES: dict[str, Mapping[str, str] | None] = {}
+
+
+def lemmas(text: str, language: str) -> list[str]:
+    """Lower-case lemmas of the content words of ``text``, in order.
+
+    Stop words, one-letter words and bare numbers are removed, before and after
+    lemmatisation ("étaient" → "être" is then dropped). Lookups are cached per language,
+    so the cost after warm-up is one dict lookup per word. Languages simplemma does not
+    know are lower-cased only.
+    """
+    return lemmas_of_words(_WORD.findall(text.lower()), language)
+
+
+def lemmas_of_words(words: Sequence[str], language: str) -> list[str]:
+    """:func:`lemmas` of ``words``, lower-case ``\\w+`` tokens already found."""
+    cache = _LEMMA_CACHE.setdefault(language, {})
+    if len(cache) > _LEMMA_CACHE_SIZE:
+        cache.clear()
+    out = []
+    for word in words:
+        lemma = cache.get(word)
+        if lemma is None:
+            lemma = cache[word] = _lemma(word, language)
+        if lemma:
+            out.append(lemma)
+    return out
+
+
+def _dictionary(language: str) -> Mapping[str, str] | None:
+    """simplemma's word -> lemma dictionary for ``language``, None when unavailable."""
+    if language not in _DICTIONARIES:
+        try:
+            from simplemma.strategies.dictionaries.dictionary_factory import (
+                DEFAULT_DICTIONARY_FACTORY,
+            )
+
+            found: Mapping[str, str] | None = DEFAULT_DICTIONARY_FACTORY.get_dictionary(language)
+        except (ImportError, AttributeError, ValueError, OSError):
+            found = None  # another simplemma layout, or no data for the language
+        _DICTIONARIES[language] = found
+    return _DICTIONARIES[language]
+
+
+def clear_lemma_cache() -> None:
+    """Forget every cached lemma, ours and simplemma's own (benchmarks time a cold start)."""
+    _LEMMA_CACHE.clear()
+    # simplemma 2 keeps the lemmatisers behind its legacy function (each with its own
+    # lru_cache of lemmas) in an lru_cache: new ones start cold. The dictionaries stay
+    # loaded.
+    legacy = getattr(simplemma.lemmatizer, "_legacy_lemmatizer_for", None)
+    if legacy is not None and hasattr(legacy, "cache_clear"):
+        legacy.cache_clear()
+
+
+def _lemma(word: str, language: str) -> str:
+    stop = _STOP.get(language, frozenset())
+    if len(word) < 2 or word.isdigit() or word in stop:
+        return ""
+    dictionary = _dictionary(language)
+    # A lower-case word without an apostrophe that the dictionary knows gets simplemma's
+    # own answer from a direct lookup, without its strategy pipeline.
+    lemma = dictionary.get(word) if dictionary is not None else None
+    if lemma is not None:
+        lemma = lemma.lower()
+    else:
+        try:
+            lemma = simplemma.lemmatize(word, lang=language).lower()
+        except ValueError:  # a language simplemma has no data for
+            lemma = word
+    return "" if lemma in stop else lemma

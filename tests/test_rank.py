@@ -1,0 +1,197 @@
+"""The learned key point scorer (digest.rank): features, the model file, training, fallback."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from digest import summarise
+from digest.model import Problem
+from digest.rank import train
+from digest.rank.choose import MAX_POINT_WORDS, choose, count_words
+from digest.rank.features import FEATURES, document_features
+from digest.rank.model import SHIPPED, LinearModel, Selection, load_model
+from digest.rank.text import split_paragraphs
+from digest.summarise import DEFAULT_WEIGHTS, key_point_text, key_sentences
+
+TEXTS = {
+    "fr": (
+        "Accord européen sur l'IA",
+        "Les ministres européens ont conclu lundi à Bruxelles un accord sur l'intelligence "
+        "artificielle. « C'est une étape historique », a déclaré M. Dupont à l'AFP.\n\n"
+        "Le texte, qui prévoit 12 millions d'euros de financement, entrera en vigueur en 2026. "
+        "Pourquoi maintenant ? Les négociations duraient depuis deux ans.",
+    ),
+    "nl": (
+        "Europees akkoord over AI",
+        "De Europese ministers hebben maandag in Brussel een akkoord bereikt over "
+        "kunstmatige intelligentie. 'Dit is een historische stap', zei minister Peeters.\n\n"
+        "De tekst voorziet 12 miljoen euro, bijv. voor opleiding, en treedt in 2026 in werking.",
+    ),
+    "en": (
+        "European deal on AI",
+        "European ministers reached a deal on artificial intelligence in Brussels on Monday. "
+        '"This is a historic step," Mr. Smith told reporters.\n\n'
+        "The text, which provides 12 million euros, takes effect in 2026. Why now?",
+    ),
+    "de": (
+        "Europäische Einigung zur KI",
+        "Die europäischen Minister haben sich am Montag in Brüssel auf ein Abkommen zur "
+        "künstlichen Intelligenz geeinigt. „Das ist ein historischer Schritt“, sagte Dr. Müller.\n\n"
+        "Der Text sieht 12 Mio. Euro vor, z.B. für Schulungen, und tritt am 1. März 2026 in Kraft.",
+    ),
+}
+
+
+@pytest.mark.parametrize("language", sorted(TEXTS))
+def test_features_in_four_languages(language: str) -> None:
+    title, text = TEXTS[language]
+    document = document_features(title, split_paragraphs(text, language), language)
+    assert len(document.sentences) >= 3
+    for row in document.rows:
+        assert len(row) == len(FEATURES)
+        assert all(0.0 <= value <= 1.0 for value in row)
+    named = dict(zip(FEATURES, zip(*document.rows, strict=True), strict=True))
+    assert named["first"][0] == 1.0 and named["paragraph_first"][0] == 1.0
+    assert max(named["numbers"]) > 0 and max(named["title_recall"]) > 0
+    assert max(named["attribution"]) == 1.0  # déclaré, zei, told, sagte
+    chosen = key_sentences(title, text, language)
+    assert 1 <= len(chosen) <= 2
+    assert sum(count_words(s.text) for s in chosen) <= MAX_POINT_WORDS
+
+
+def test_empty_and_title_only_documents() -> None:
+    document = document_features("Title", [], "en")
+    assert document.rows == () and document.title == frozenset({"title"})
+    assert key_sentences("Title", "", "en") == []
+    assert key_point_text("Title", "", "en") == ("Title", 0.0)
+
+
+def test_the_shipped_model_loads_with_this_versions_features() -> None:
+    model, problem = load_model(SHIPPED)
+    assert problem is None and model is not None
+    assert len(model.weights) == len(FEATURES)
+    about = json.loads(SHIPPED.read_text(encoding="utf-8"))["about"]
+    assert about["features"] == list(FEATURES)
+    assert SHIPPED.stat().st_size < 100_000
+
+
+def test_same_input_same_key_point() -> None:
+    title, text = TEXTS["fr"]
+    first = key_point_text(title, text, "fr")
+    assert all(key_point_text(title, text, "fr") == first for _ in range(3))
+
+
+def test_choose_prefers_a_pair_that_does_not_repeat_itself() -> None:
+    title = "Budget cuts"
+    text = (
+        "Budget cuts were announced by the government on Monday morning. "
+        "Budget cuts were announced by the government on Monday evening. "
+        "Hospitals and schools will lose a tenth of their funding next year."
+    )
+    document = document_features(title, split_paragraphs(text, "en"), "en")
+    scores = [1.0, 0.99, 0.5]
+    lenient = [p.index for p in choose(document, scores, 2, Selection())]
+    strict = [p.index for p in choose(document, scores, 2, Selection(redundancy=2.0))]
+    assert lenient == [0, 1]
+    assert strict == [0, 2]
+    # A second sentence must be worth the margin.
+    assert [p.index for p in choose(document, scores, 2, Selection(pair_margin=1.0))] == [0]
+
+
+def _corpus(path: Path, articles: int = 40) -> Path:
+    """A tiny fixed corpus: the abstract repeats words of the first or the third sentence."""
+    rng = random.Random(7)
+    words = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda sigma".split()
+    with path.open("w", encoding="utf-8") as out:
+        for number in range(articles):
+            sentences = [
+                " ".join(rng.choice(words) for _ in range(rng.randint(6, 18))).capitalize() + "."
+                for _ in range(rng.randint(4, 9))
+            ]
+            gist = sentences[0 if number % 3 else min(2, len(sentences) - 1)]
+            row = {
+                "id": str(number),
+                "title": " ".join(gist.split()[:3]),
+                "date": "2024-01-01",
+                "article": " ".join(sentences),
+                "abstract": gist,
+            }
+            out.write(json.dumps(row) + "\n")
+    return path
+
+
+def test_training_is_deterministic_and_loads(tmp_path: Path) -> None:
+    corpus = _corpus(tmp_path / "corpus.jsonl")
+    first, second = tmp_path / "a.json", tmp_path / "b.json"
+    assert train.main([str(corpus), "--output", str(first)]) == 0
+    assert train.main([str(corpus), "--output", str(second)]) == 0
+    assert first.read_bytes() == second.read_bytes()
+    model, text = train.train(corpus)
+    assert first.read_text(encoding="utf-8") == text
+    loaded, problem = load_model(first)
+    assert problem is None and loaded == model
+    # The first sentence carries the gist in two articles of three: position must count.
+    assert dict(zip(FEATURES, model.weights, strict=True))["position_prior"] > 0
+    title, article = TEXTS["en"]
+    assert key_sentences(title, article, "en", model=loaded) == key_sentences(
+        title, article, "en", model=loaded
+    )
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        None,
+        b"",
+        b"{not json",
+        b'{"format": 1}',
+        b'{"format": 99, "features": {}, "intercept": 0, "selection": {}}',
+        json.dumps(
+            {
+                "format": 1,
+                "features": dict.fromkeys(FEATURES, "heavy"),
+                "intercept": 0,
+                "selection": {"redundancy": 0, "title": 0, "pair_margin": 0},
+            }
+        ).encode(),
+        b"\xff\xfe broken bytes",
+    ],
+)
+def test_an_unusable_model_file_is_a_problem(tmp_path: Path, content: bytes | None) -> None:
+    path = tmp_path / "model.json"
+    if content is not None:
+        path.write_bytes(content)
+    model, problem = load_model(path)
+    assert model is None
+    assert isinstance(problem, Problem)
+    assert problem.location == str(path)
+    assert "hand-set weights" in str(problem) and "\n" not in str(problem)
+
+
+def test_key_points_fall_back_to_the_hand_set_weights(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corrupt = tmp_path / "model.json"
+    corrupt.write_text("{corrupt", encoding="utf-8")
+    # The fault is injected where the shipped file is read once per process.
+    monkeypatch.setattr(summarise, "_SHIPPED_MODEL", load_model(corrupt))
+    title, text = TEXTS["en"]
+    hand_set = key_sentences(title, text, "en", weights=DEFAULT_WEIGHTS)
+    assert key_sentences(title, text, "en") == hand_set
+    assert key_point_text(title, text, "en")[0] == " ".join(s.text for s in hand_set)
+    problem = summarise.model_problem()
+    assert problem is not None and problem.location == str(corrupt)
+    assert summarise.learned_model() is None
+
+
+def test_a_linear_model_scores_by_its_weights() -> None:
+    model = LinearModel(
+        tuple(1.0 if name == "first" else 0.0 for name in FEATURES), 0.5, Selection()
+    )
+    title, text = TEXTS["en"]
+    document = document_features(title, split_paragraphs(text, "en"), "en")
+    assert model.scores(document)[:2] == [1.5, 0.5]
