@@ -10,9 +10,10 @@ applies), then scored with ROUGE-1/2/L F1 (bench/keypoints.py's definition) for:
 
 - ``LEAD-1``, ``LEAD-2``: the first sentences;
 - each ranker, one and two sentences: by default ``key point`` =
-  :func:`digest.summarise.key_sentences` as it is now; ``--ranker NAME=module:function``
-  (repeatable, or ``KEYPOINT_RANKERS="a=m:f,b=m:g"``) adds any function with
-  ``key_sentences``' signature, e.g. the hand-set and the learned scorers side by side;
+  :func:`digest.summarise.key_sentences` as it is now (the learned model) and ``hand-set``
+  = the same with ``weights=DEFAULT_WEIGHTS`` (the ranking used before);
+  ``--ranker NAME=module:function`` (repeatable, or ``KEYPOINT_RANKERS="a=m:f,b=m:g"``)
+  adds any function with ``key_sentences``' signature;
 - each ranker's two-sentence key point with :func:`digest.compress.compress` applied to
   its sentences.
 
@@ -25,6 +26,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.util
+import inspect
 import json
 import os
 import sys
@@ -34,7 +36,7 @@ from pathlib import Path
 from digest.compress import compress, count_words
 from digest.keypoints import read_items
 from digest.model import Item, Problem
-from digest.summarise import Sentence, key_sentences, split_sentences
+from digest.summarise import DEFAULT_WEIGHTS, Sentence, key_sentences, split_sentences
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data" / "keypoints"
@@ -54,9 +56,16 @@ def _rouge() -> Rouge:
     return rouge
 
 
+def _hand_set(title: str, text: str, language: str, limit: int) -> list[Sentence]:
+    return key_sentences(title, text, language, limit, weights=DEFAULT_WEIGHTS)
+
+
 def rankers(specs: Sequence[str]) -> dict[str, Ranker]:
-    """``key point`` (the current default) and each ``NAME=module:function`` of ``specs``."""
+    """``key point`` (the current default), ``hand-set`` (the hand-set weights, when
+    ``key_sentences`` takes them) and each ``NAME=module:function`` of ``specs``."""
     found: dict[str, Ranker] = {"key point": key_sentences}
+    if "weights" in inspect.signature(key_sentences).parameters:
+        found["hand-set"] = _hand_set
     for spec in specs:
         name, _, target = spec.partition("=")
         module, _, function = target.partition(":")
