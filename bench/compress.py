@@ -9,7 +9,8 @@ article with :func:`digest.summarise.split_sentences` and reports:
 - ROUGE-1/2/L F1 against the journalist's abstract of LEAD-2 and of the two-sentence key
   point (:func:`digest.summarise.key_sentences`), each as is and compressed, and of the key
   point chosen among compressed sentences (each sentence compressed before
-  :func:`digest.summarise.select`, so that the 60-word budget holds more content);
+  :func:`digest.summarise.select`, the sentence-by-sentence choice, so that the 60-word
+  budget holds more content; the build's joint choice takes no ranking from outside);
 - the share of key points over 60 ``\\w+`` words.
 
 Not part of ``make bench``: about 30 s for the default 1,000 articles.
@@ -98,7 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "LEAD-2 compressed": " ".join(compress(s, LANGUAGE).text for s in split[:2]),
             "key point": " ".join(s.text for s in point),
             "key point compressed": " ".join(c.text for c in short_point),
-            "compressed, then selected": " ".join(compressed_then_selected(title, text)),
+            "compressed, then select()": " ".join(compressed_then_selected(title, text)),
         }
         for name, value in variants.items():
             outputs.setdefault(name, []).append(value)
