@@ -136,7 +136,7 @@ def document_features(title: str, paragraphs: Sequence[Sequence[str]], language:
     for index, text in enumerate(sentences):
         tokens = tokenised[index]
         length = len(tokens)
-        lower = set(lowered[index])
+        lower = lowered[index]
         bag = bags[index]
         shared = len(bag.keys() & repeated)
         common = len(title_words & bag.keys())
@@ -165,8 +165,8 @@ def document_features(title: str, paragraphs: Sequence[Sequence[str]], language:
                 names / length if length else 0.0,
                 float(text[:1] in _QUOTES),
                 float(not _QUOTES.isdisjoint(text)),
-                float(not lower.isdisjoint(_ATTRIBUTION)),
-                float(not lower.isdisjoint(_FIRST_PERSON)),
+                float(not _ATTRIBUTION.isdisjoint(lower)),
+                float(not _FIRST_PERSON.isdisjoint(lower)),
                 min(1.0, len(_CLAUSE.findall(text)) / 4),
                 float(stripped.endswith(("?", "!"))),
                 float(stripped.endswith(":")),
