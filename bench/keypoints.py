@@ -158,7 +158,9 @@ def ours(count: int, weights: Weights | None = None) -> Method:
     """
 
     def run(article: Article) -> Sequence[str]:
-        chosen = key_sentences(article.title, article.text, LANGUAGE, count, weights)
+        # The learned model is passed explicitly: builds do not use it by default yet.
+        model = None if weights is not None else learned_model()
+        chosen = key_sentences(article.title, article.text, LANGUAGE, count, weights, model)
         return [s.text for s in chosen]
 
     return run

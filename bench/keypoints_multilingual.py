@@ -36,7 +36,13 @@ from pathlib import Path
 from digest.compress import compress, count_words
 from digest.keypoints import read_items
 from digest.model import Item, Problem
-from digest.summarise import DEFAULT_WEIGHTS, Sentence, key_sentences, split_sentences
+from digest.summarise import (
+    DEFAULT_WEIGHTS,
+    Sentence,
+    key_sentences,
+    learned_model,
+    split_sentences,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data" / "keypoints"
@@ -60,12 +66,18 @@ def _hand_set(title: str, text: str, language: str, limit: int) -> list[Sentence
     return key_sentences(title, text, language, limit, weights=DEFAULT_WEIGHTS)
 
 
+def _learned(title: str, text: str, language: str, limit: int) -> list[Sentence]:
+    return key_sentences(title, text, language, limit, model=learned_model())
+
+
 def rankers(specs: Sequence[str]) -> dict[str, Ranker]:
     """``key point`` (the current default), ``hand-set`` (the hand-set weights, when
     ``key_sentences`` takes them) and each ``NAME=module:function`` of ``specs``."""
     found: dict[str, Ranker] = {"key point": key_sentences}
     if "weights" in inspect.signature(key_sentences).parameters:
         found["hand-set"] = _hand_set
+    if learned_model() is not None:
+        found["learned"] = _learned
     for spec in specs:
         name, _, target = spec.partition("=")
         module, _, function = target.partition(":")
