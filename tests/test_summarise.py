@@ -136,6 +136,17 @@ SPLITS = [
         "Am 12. März kam z.B. Dr. Weber. Das war 2024. Danach nicht mehr.",
         ["Am 12. März kam z.B. Dr. Weber.", "Das war 2024.", "Danach nicht mehr."],
     ),
+    # Amounts: "Mrd." and "mln." abbreviate a number's unit before a capitalised word
+    (
+        "de",
+        "Der Bund gibt 1,5 Mrd. Euro aus. Die Länder 300 Mio. Euro.",
+        ["Der Bund gibt 1,5 Mrd. Euro aus.", "Die Länder 300 Mio. Euro."],
+    ),
+    (
+        "nl",
+        "Het gaat om 5 mln. Nederlanders. Dat is veel.",
+        ["Het gaat om 5 mln. Nederlanders.", "Dat is veel."],
+    ),
 ]
 
 

@@ -17,10 +17,10 @@ _ABBREVIATIONS = {
     "fr": """m mm mme mmes mlle mlles dr pr me p.ex cf env art av bd st ste vol éd fig
         c.-à-d c.à.d hab tél n°""",
     "nl": """dhr mevr mw dr prof bijv bv o.a m.a.w d.w.z i.p.v t.a.v ca nr art blz mr ir ing
-        drs vs zgn m.b.t a.s mgr st""",
+        drs vs zgn m.b.t a.s mgr st mln mld mrd""",
     "en": """mr mrs ms dr prof e.g i.e vs inc ltd jr sr st fig approx dept gen gov sen rep
         u.s u.k""",
-    "de": """dr prof hr fr z.b bzw d.h u.a ca nr vgl s str st""",
+    "de": """dr prof hr fr z.b bzw d.h u.a ca nr vgl s str st mio mrd tsd""",
 }
 _NO_SPLIT_AFTER = {lang: frozenset(words.split()) for lang, words in _ABBREVIATIONS.items()}
 # German writes ordinals with a full stop ("am 12. März"); a month after a number + "." is
