@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-import time
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -411,29 +411,38 @@ def test_every_message_of_the_pages_is_translated() -> None:
 def test_digest_serve_runs_uvicorn_on_the_given_port(tmp_path: Path) -> None:
     port = free_port()
     config = write_tree(tmp_path, port, free_port())
-    log = tmp_path / "serve.log"
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "digest", "serve", "--config", str(config), "--port", str(port)],
-            cwd=tmp_path,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "digest", "serve", "--config", str(config), "--port", str(port)],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    # Readiness is uvicorn's own line on stderr, read as it comes (no polling); the wait's
+    # bound is only a safety net against a hang.
+    log: list[str] = []
+    listening = threading.Event()
+
+    def read_log() -> None:
+        assert process.stderr is not None
+        for line in process.stderr:
+            log.append(line)
+            if "Uvicorn running on" in line:
+                listening.set()
+        listening.set()  # the process ended without listening
+
+    reader = threading.Thread(target=read_log, daemon=True)
+    reader.start()
     try:
-        # Readiness: the health page answers (a bounded loop of connection attempts).
-        answer = None
-        for _ in range(300):
-            try:
-                answer = httpx.get(f"http://127.0.0.1:{port}/health", timeout=5)
-                break
-            except httpx.TransportError:
-                if process.poll() is not None:
-                    break
-                time.sleep(0.05)
-        assert answer is not None, log.read_text()
+        listening.wait(timeout=120)
+        assert process.poll() is None, "".join(log)
+        answer = httpx.get(f"http://127.0.0.1:{port}/health", timeout=30)
         assert (answer.status_code, answer.text) == (200, "ok\n")
-        archive = httpx.get(f"http://127.0.0.1:{port}/web/fr/", timeout=5)
+        archive = httpx.get(f"http://127.0.0.1:{port}/web/fr/", timeout=30)
         assert archive.status_code == 200 and "Archive" in archive.text
     finally:
         process.terminate()
         process.wait(timeout=30)
+        reader.join(timeout=30)
+        assert process.stderr is not None
+        process.stderr.close()

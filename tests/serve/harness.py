@@ -7,7 +7,7 @@ import re
 import shutil
 import socket
 import threading
-import time
+import time  # Clock: the real time plus an offset
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -142,6 +142,24 @@ def write_tree(tree: Path, port: int, smtp_port: int, **serve: object) -> Path:
     return path
 
 
+class _Server(uvicorn.Server):
+    """uvicorn's server with an event saying its startup is over (successful or not)."""
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self.ready = threading.Event()
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        self.ready.set()
+
+    def serve_on(self, listener: socket.socket) -> None:
+        try:
+            self.run(sockets=[listener])
+        finally:
+            self.ready.set()
+
+
 @contextmanager
 def running(tree: Path, **serve: object) -> Iterator[Service]:
     """The service of a new digest folder ``tree`` under uvicorn, with its SMTP server."""
@@ -149,28 +167,30 @@ def running(tree: Path, **serve: object) -> Iterator[Service]:
     smtp_port = free_port()
     controller = Controller(mailbox, hostname="127.0.0.1", port=smtp_port)
     controller.start()
-    port = free_port()
+    # The test binds the listening socket itself and hands it to uvicorn: a request made
+    # before uvicorn accepts waits in the socket's backlog, and no other process can take
+    # the port in between.
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(128)
+    port = int(listener.getsockname()[1])
     settings = load_settings(write_tree(tree, port, smtp_port, **serve))
     clock = Clock()
-    server = uvicorn.Server(
+    server = _Server(
         uvicorn.Config(
             create_app(settings, now=clock),
-            host="127.0.0.1",
-            port=port,
             log_level="warning",
             access_log=False,
             lifespan="on",
         )
     )
-    thread = threading.Thread(target=server.run, daemon=True)
+    thread = threading.Thread(target=server.serve_on, args=(listener,), daemon=True)
     thread.start()
     store = Store(settings.store_url)
     try:
-        # uvicorn sets ``started`` once it listens; the loop is bounded (about 10 s).
-        for _ in range(1000):
-            if server.started or not thread.is_alive():
-                break
-            time.sleep(0.01)
+        # Set when the app's startup is done, or when the server thread ends; the bound
+        # is only a safety net against a hang.
+        server.ready.wait(timeout=120)
         assert server.started, "uvicorn did not start"
         base = settings.base_url
         with httpx.Client(base_url=base, timeout=30) as client:
@@ -178,5 +198,6 @@ def running(tree: Path, **serve: object) -> Iterator[Service]:
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+        listener.close()
         store.close()
         controller.stop()
