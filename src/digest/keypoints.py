@@ -4,9 +4,10 @@ Documents come from article files (any format :data:`digest.sources.formats.READ
 reads, or a folder of them) or from JSON Lines files (``.jsonl``) of ``{"id", "lang",
 "title", "text"}`` objects. Each goes through the same normalisation as an ingested item
 (:func:`digest.normalise.normalise_entry`: a JSON line's text is read as a plain-text
-article body), then through :func:`digest.summarise.key_point_text`, the call that
-:mod:`digest.edition` makes for every item of a build: the key point printed is the one
-a build would show. Nothing is read from or written to the store.
+article body), then through :func:`digest.summarise.key_point`, which
+:func:`~digest.summarise.key_point_text` (the call :mod:`digest.edition` makes for every
+item of a build) wraps: the key point printed is the one a build would show, and the
+sentences listed are the ones it was chosen from. Nothing is read from or written to the store.
 
 A file or line that cannot be read is handed to ``report`` as a
 :class:`~digest.model.Problem` and the run goes on.
@@ -28,7 +29,7 @@ from digest.sources import Report
 from digest.sources.bounds import cut_text
 from digest.sources.files import read_articles, visible_files
 from digest.sources.formats import READERS, BadArticle, text_to_html
-from digest.summarise import key_point_text, key_sentences, split_sentences
+from digest.summarise import key_point, split_sentences
 
 #: Extension of the JSON Lines files of documents.
 JSONL_SUFFIX = ".jsonl"
@@ -94,31 +95,17 @@ def key_points(
 
 def key_point_of(item: Item, sentences: int = 2) -> KeyPointResult:
     """The key point of one normalised item, with the sentences it came from."""
-    text, score = key_point_text(item.title, item.text, item.language, sentences)
+    text, score, chosen = key_point(item.title, item.text, item.language, sentences)
+    # The chosen sentences may be trimmed (" …"): the document's own sentences are shown.
     split = split_sentences(item.text, item.language)
-    chosen = key_sentences(item.title, item.text, item.language, sentences)
-    if chosen and " ".join(s.text for s in chosen) == text:
-        indexes = [s.index for s in chosen]
-    else:
-        indexes = _matching(text, split)
     return KeyPointResult(
         id=item.id,
         language=item.language,
         title=item.title,
         text=text,
         score=score,
-        sentences=tuple(SourceSentence(i, split[i]) for i in indexes),
+        sentences=tuple(SourceSentence(s.index, split[s.index]) for s in chosen),
     )
-
-
-def _matching(text: str, split: list[str]) -> list[int]:
-    """Indexes of the sentences ``text`` holds whole, or the start of (trimmed with "…")."""
-    trimmed = text[:-2].rsplit(". ", 1)[-1] if text.endswith(" …") else None
-    found = []
-    for index, sentence in enumerate(split):
-        if sentence in text or (trimmed and sentence.startswith(trimmed)):
-            found.append(index)
-    return found
 
 
 def read_items(

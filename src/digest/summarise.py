@@ -47,6 +47,7 @@ __all__ = [
     "MIN_TRIMMED_WORDS",
     "Sentence",
     "Weights",
+    "key_point",
     "key_point_text",
     "key_sentences",
     "learned_model",
@@ -263,16 +264,25 @@ def summary_text(sentences: Sequence[Sentence]) -> str:
 
 
 def key_point_text(title: str, text: str, language: str, limit: int = 2) -> tuple[str, float]:
-    """The key point of one item and its score.
+    """The key point of one item and its score (see :func:`key_point`)."""
+    point, score, _sentences = key_point(title, text, language, limit)
+    return point, score
 
-    Falls back to the first sentence (or the title) trimmed at a word boundary
-    when no sentence fits the budgets.
+
+def key_point(
+    title: str, text: str, language: str, limit: int = 2
+) -> tuple[str, float, list[Sentence]]:
+    """The key point of one item, its score, and the sentences it is made of.
+
+    Falls back to the first sentence (or the title, and then no sentence) trimmed at a
+    word boundary when no sentence fits the budgets.
     """
     chosen = key_sentences(title, text, language, limit)
     if chosen:
-        return summary_text(chosen), max(s.score for s in chosen)
-    first = next(iter(split_sentences(text, language)), "") or title
-    words = first.split()
+        return summary_text(chosen), max(s.score for s in chosen), chosen
+    first = next(iter(split_sentences(text, language)), "")
+    point = first or title
+    words = point.split()
     if len(words) > MAX_SENTENCE_WORDS:
-        first = " ".join(words[:MAX_SENTENCE_WORDS]).rstrip(",;:") + " …"
-    return first, 0.0
+        point = " ".join(words[:MAX_SENTENCE_WORDS]).rstrip(",;:") + " …"
+    return point, 0.0, [Sentence(0, point)] if first else []
