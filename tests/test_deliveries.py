@@ -23,7 +23,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP
 
 from tests.conftest import run_digest
-from tests.test_send import Recorder, free_port, newest, write_config
+from tests.test_send import Recorder, newest, smtp_server, write_config
 
 
 class DroppingRecorder(Recorder):
@@ -69,14 +69,8 @@ class DroppingController(Controller):
 
 @pytest.fixture
 def server() -> Iterator[tuple[DroppingRecorder, int]]:
-    recorder = DroppingRecorder()
-    port = free_port()
-    controller = DroppingController(recorder, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield recorder, port
-    finally:
-        controller.stop()
+    with smtp_server(DroppingRecorder(), DroppingController) as running:
+        yield running
 
 
 @pytest.fixture

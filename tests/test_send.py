@@ -17,11 +17,12 @@ import sys
 import threading
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes
 from email.policy import SMTP as SMTP_POLICY
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -34,6 +35,8 @@ from digest.model import Problem
 from digest.outbox import Outbox
 from digest.store import Store
 from tests.conftest import run_digest
+
+H = TypeVar("H")
 
 DIGEST = [sys.executable, "-m", "digest"]
 #: What a send says once when the settings have no ``secret`` to sign links with.
@@ -98,18 +101,27 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+@contextmanager
+def smtp_server(handler: H, controller: type[Controller] = Controller) -> Iterator[tuple[H, int]]:
+    """A real SMTP server on 127.0.0.1 with ``handler``, and its port."""
+    port = free_port()
+    running = controller(handler, hostname="127.0.0.1", port=port)
+    running.start()
+    try:
+        yield handler, port
+    finally:
+        running.stop()
+
+
 @pytest.fixture
 def server() -> Iterator[tuple[Recorder, int]]:
     """A real SMTP server on 127.0.0.1 and a free port."""
     recorder = Recorder()
-    port = free_port()
-    controller = Controller(recorder, hostname="127.0.0.1", port=port)
-    controller.start()
     try:
-        yield recorder, port
+        with smtp_server(recorder) as running:
+            yield running
     finally:
         recorder.release.set()
-        controller.stop()
 
 
 @pytest.fixture
