@@ -80,8 +80,9 @@ class Recorder:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.hold and not self.holding.is_set():
             self.holding.set()
-            while not self.release.is_set():
-                await asyncio.sleep(0.01)
+            # Wait for the event in a worker thread: the server's loop keeps serving, and
+            # nothing polls.
+            await asyncio.get_running_loop().run_in_executor(None, self.release.wait)
         with self._lock:
             for rcpt in envelope.rcpt_tos:
                 self.messages.append((rcpt, envelope.content))
