@@ -35,6 +35,7 @@ from digest.model import PeriodKind
 from digest.schedule import cron
 from digest.settings_tables import (
     Limits,
+    PublisherSettings,
     ServeSettings,
     SmtpSecurity,
     SmtpSettings,
@@ -48,6 +49,7 @@ __all__ = [
     "Language",
     "Limits",
     "Paths",
+    "PublisherSettings",
     "ScheduleSettings",
     "ServeSettings",
     "Settings",
@@ -228,6 +230,8 @@ class Settings(BaseSettings):
 
     @field_validator("languages", mode="before")
     @classmethod
+    #: Who publishes the digest: name, postal address, why readers receive it.
+    publisher: PublisherSettings = PublisherSettings()
     def _split_languages(cls, value: Any) -> Any:
         return text_list(value)
 

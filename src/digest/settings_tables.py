@@ -1,5 +1,5 @@
-"""The settings' tables that stand on their own: ``[translation]``, ``[smtp]``, ``[serve]``
-and ``[limits]``.
+"""The settings' tables that stand on their own: ``[translation]``, ``[smtp]``, ``[serve]``,
+``[limits]`` and ``[publisher]``.
 
 Kept apart from :mod:`digest.config` (which re-exports them) so that it stays readable;
 they depend on nothing else of the settings.
@@ -175,3 +175,21 @@ class Limits(BaseModel):
     fetch_seconds: float = Field(default=60.0, gt=0, le=3600)
     #: Warning lines shown per source; the others are counted in one line. Default 20.
     warnings_per_source: int = Field(default=20, ge=1, le=1_000)
+
+
+class PublisherSettings(BaseModel):
+    """Who publishes the digest (``[publisher]``): what a newsletter's footer must say.
+
+    Anti-spam rules (CAN-SPAM, the Belgian and Dutch codes of conduct) want the sender's
+    name and postal address in every commercial message, and readers want to know why
+    they receive it. Empty values are left out of the messages.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    #: Name of the person or organisation that publishes the digest.
+    name: str = ""
+    #: Its postal address, on one line (``Rue de la Loi 16, 1000 Bruxelles``).
+    address: str = ""
+    #: Per language: why the reader receives the digest ("You subscribed on ...").
+    why_you_receive: dict[Literal["fr", "nl", "en", "de"], str] = Field(default_factory=dict)

@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from digest import __version__
 from digest.cli._common import _fail
 from digest.cli.editions import build_command, explain_command, preview_command, sources_command
+from digest.cli.init import init_command
 from digest.cli.keypoints import keypoints_command
 from digest.cli.schedule import schedule_group
 from digest.cli.send import release_command, send_command
@@ -49,6 +50,7 @@ def main() -> None:
 
 
 for command in (
+    init_command,
     build_command,
     explain_command,
     sources_command,

@@ -15,6 +15,7 @@ from rich.table import Table
 from digest.clean import terminal_safe
 from digest.config import Settings, load_settings
 from digest.errors import DigestError
+from digest.examples import example_values
 from digest.model import Problem
 
 T = TypeVar("T")
@@ -54,7 +55,20 @@ def _library(call: Callable[[], T]) -> T:
 
 
 def _settings(config: Path | None) -> Settings:
-    return _library(lambda: load_settings(config))
+    settings = _library(lambda: load_settings(config))
+    _warn_examples(settings)
+    return settings
+
+
+def _warn_examples(settings: Settings) -> None:
+    """One line per setting that still holds an example value, once per run of ``digest``."""
+    context = click.get_current_context(silent=True)
+    meta = context.find_root().meta if context is not None else {}
+    if meta.get("digest.examples_warned"):
+        return
+    meta["digest.examples_warned"] = True
+    for example in example_values(settings):
+        err.print(f"warning: {example}", markup=False, soft_wrap=True)
 
 
 def _when(moment: datetime | None, settings: Settings) -> str:
