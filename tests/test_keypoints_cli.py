@@ -13,7 +13,7 @@ from digest.cli import main
 from digest.model import Problem
 from digest.normalise import normalise_entry
 from digest.sources.files import ArticleFiles
-from digest.summarise import key_point_text, split_sentences
+from digest.summarise import key_point, key_point_text, split_sentences
 
 DATA = Path(__file__).parent / "data"
 ARTICLE = """---
@@ -60,7 +60,14 @@ def test_jsonl_documents_and_bad_lines(tmp_path: Path) -> None:
         assert [s["text"] for s in row["sentences"]] == [
             split[s["index"]] for s in row["sentences"]
         ]
-        assert " ".join(s["text"] for s in row["sentences"]) == row["key_point"]
+        # The whole sentences, and the key point shown: compressed as a build compresses it.
+        assert " ".join(s["text"] for s in row["sentences"]) == row["full"]
+        point = key_point(doc["title"], _as_item_text(doc["text"]), "en", 2)
+        assert row["removed"] == list(point.removed)
+        assert (row["key_point"] == row["full"]) == (not point.removed)
+    # en-01 starts with a dateline ("LONDON - "), which the key point shown leaves out.
+    assert rows[0]["full"].startswith("LONDON - The Bank")
+    assert rows[0]["key_point"].startswith("The Bank") and rows[0]["removed"] == ["LONDON -"]
 
 
 def _as_item_text(text: str) -> str:

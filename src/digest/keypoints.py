@@ -4,10 +4,13 @@ Documents come from article files (any format :data:`digest.sources.formats.READ
 reads, or a folder of them) or from JSON Lines files (``.jsonl``) of ``{"id", "lang",
 "title", "text"}`` objects. Each goes through the same normalisation as an ingested item
 (:func:`digest.normalise.normalise_entry`: a JSON line's text is read as a plain-text
-article body), then through :func:`digest.summarise.key_point`, which
-:func:`~digest.summarise.key_point_text` (the call :mod:`digest.edition` makes for every
-item of a build) wraps: the key point printed is the one a build would show, and the
-sentences listed are the ones it was chosen from. Nothing is read from or written to the store.
+article body; an article file is read by :func:`digest.sources.files.read_article_file`,
+as a build's :class:`~digest.sources.files.ArticleFiles` reads it), then through
+:func:`digest.summarise.key_point`, the call :mod:`digest.edition` makes for every item of
+a build: the key point printed is the one a build would show (compressed, unless asked
+not to, as ``compress_points = false`` asks a build), with the source's whole sentences
+it was chosen from and what compression removed. Nothing is read from or written to the
+store.
 
 A file or line that cannot be read is handed to ``report`` as a
 :class:`~digest.model.Problem` and the run goes on.
@@ -27,8 +30,8 @@ from digest.model import Item, Problem, RawEntry
 from digest.normalise import NormaliseError, normalise_entry
 from digest.sources import Report
 from digest.sources.bounds import cut_text
-from digest.sources.files import read_articles, visible_files
-from digest.sources.formats import READERS, BadArticle, text_to_html
+from digest.sources.files import read_article_file, visible_files
+from digest.sources.formats import READERS, text_to_html
 from digest.summarise import key_point, split_sentences
 
 #: Extension of the JSON Lines files of documents.
@@ -56,11 +59,15 @@ class KeyPointResult:
     id: str
     language: str
     title: str
-    #: The key point exactly as :func:`~digest.summarise.key_point_text` returns it.
+    #: The key point exactly as a build shows it (:attr:`digest.summarise.Point.text`).
     text: str
     score: float
-    #: The sentences it came from, in document order (empty: it is the title).
+    #: The sentences it came from, whole, in document order (empty: it is the title).
     sentences: tuple[SourceSentence, ...]
+    #: The sentences it came from as one text: what "the full sentence" shows.
+    full: str = ""
+    #: What compression removed (empty: nothing, or compression was off).
+    removed: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict, keys in a fixed order."""
@@ -71,6 +78,8 @@ class KeyPointResult:
             "key_point": self.text,
             "score": self.score,
             "sentences": [{"index": s.index, "text": s.text} for s in self.sentences],
+            "full": self.full,
+            "removed": list(self.removed),
         }
 
 
@@ -81,6 +90,7 @@ def key_points(
     sentences: int = 2,
     language: str | None = None,
     limits: Limits | None = None,
+    compression: bool = True,
 ) -> Iterator[KeyPointResult]:
     """The key point of every document in ``paths``, in the order read.
 
@@ -88,23 +98,26 @@ def key_points(
         sentences: sentences per key point (1 or 2), as ``sentences_per_point`` in a build.
         language: the language of documents that declare none (default: detected, as
             a build does).
+        compression: whether key points are compressed, as ``compress_points`` in a build.
     """
     for item in read_items(paths, report, language=language, limits=limits):
-        yield key_point_of(item, sentences)
+        yield key_point_of(item, sentences, compression=compression)
 
 
-def key_point_of(item: Item, sentences: int = 2) -> KeyPointResult:
+def key_point_of(item: Item, sentences: int = 2, *, compression: bool = True) -> KeyPointResult:
     """The key point of one normalised item, with the sentences it came from."""
-    text, score, chosen = key_point(item.title, item.text, item.language, sentences)
+    point = key_point(item.title, item.text, item.language, sentences, compression=compression)
     # The chosen sentences may be trimmed (" …"): the document's own sentences are shown.
     split = split_sentences(item.text, item.language)
     return KeyPointResult(
         id=item.id,
         language=item.language,
         title=item.title,
-        text=text,
-        score=score,
-        sentences=tuple(SourceSentence(s.index, split[s.index]) for s in chosen),
+        text=point.text,
+        score=point.score,
+        sentences=tuple(SourceSentence(s.index, split[s.index]) for s in point.sentences),
+        full=point.full,
+        removed=point.removed,
     )
 
 
@@ -136,20 +149,10 @@ def _read_file(
         yield from _read_jsonl(path, report, language, limits)
         return
 
-    def note(what: str, action: str) -> None:
-        report(Problem(str(path), what, action))
-
-    try:
-        articles, _text = read_articles(path, note, max_bytes=limits.article_bytes)
-    except BadArticle as exc:
-        report(Problem(str(path), str(exc), "skipped"))
-        return
-    for article in articles:
-        title, html, _cut = cut_text(
-            article.title, article.html, max_title=limits.title_chars, max_html=limits.item_chars
+    for entry_key, article in read_article_file(path, key, report, limits):
+        entry = _entry(
+            str(path), entry_key, article.title, article.html, article.language or language
         )
-        entry_key = key if article.index is None else f"{key}#{article.index}"
-        entry = _entry(str(path), entry_key, title, html, article.language or language)
         item = _normalised(entry, report)
         if item is not None:
             yield item

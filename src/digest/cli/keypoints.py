@@ -25,10 +25,23 @@ from digest.keypoints import dumps, key_points
     metavar="L",
     help="Language of documents that declare none (default: detected, as a build does).",
 )
-def keypoints_command(paths: tuple[Path, ...], sentences: int, language: str | None) -> None:
+@click.option(
+    "--compress/--no-compress",
+    "compression",
+    default=True,
+    show_default=True,
+    help="Shorten key points as a build does (compress_points); --no-compress keeps them whole.",
+)
+def keypoints_command(
+    paths: tuple[Path, ...], sentences: int, language: str | None, compression: bool
+) -> None:
     """Print the key point of each article file, folder of them, or JSON Lines file of
     {"id", "lang", "title", "text"} objects: one JSON object per line with the id, the
-    key point and the sentences it came from. Nothing is written to the store; a file
-    or line that cannot be read is one warning line and the run goes on."""
-    for result in key_points(paths, _warn, sentences=sentences, language=language):
+    key point as a build shows it, the whole sentences it came from and what compression
+    removed. Nothing is written to the store; a file or line that cannot be read is one
+    warning line and the run goes on."""
+    results = key_points(
+        paths, _warn, sentences=sentences, language=language, compression=compression
+    )
+    for result in results:
         click.echo(dumps(result))

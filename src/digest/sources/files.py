@@ -79,7 +79,6 @@ class ArticleFiles:
         def outside(path: Path) -> None:
             report(Problem(str(path), "symlink to outside the sources folder", "skipped"))
 
-        limits = self.limits
         if not is_inside(self.folder, self.root):
             outside(self.folder)
             return
@@ -87,34 +86,13 @@ class ArticleFiles:
             if not is_inside(path, self.root):  # replaced by a symlink since the walk
                 outside(path)
                 continue
-
-            def note(what: str, action: str, path: Path = path) -> None:
-                report(Problem(str(path), what, action))
-
-            try:
-                articles, _text = read_articles(path, note, max_bytes=limits.article_bytes)
-            except BadArticle as exc:
-                report(Problem(str(path), str(exc), "skipped"))
-                continue
-            if len(articles) > limits.feed_entries:
-                cap = limits.feed_entries
-                note(f"more than {cap} articles (limits.feed_entries)", f"read the first {cap}")
-                articles = articles[:cap]
             stem = path.relative_to(self.folder).with_suffix("").as_posix()
-            for article in articles:
-                title, html, cut = cut_text(
-                    article.title,
-                    article.html,
-                    max_title=limits.title_chars,
-                    max_html=limits.item_chars,
-                )
-                if cut is not None:
-                    where = "" if article.index is None else f"object #{article.index}: "
-                    note(f"{where}{cut}", "cut there")
-                    article = dataclasses.replace(article, title=title, html=html)
-                key = stem if article.index is None else f"{stem}#{article.index}"
+            for key, article in read_article_file(path, stem, report, self.limits):
                 if key in seen:
-                    note(f"key {key!r} already read from {seen[key].name}", "skipped")
+                    earlier = seen[key].name
+                    report(
+                        Problem(str(path), f"key {key!r} already read from {earlier}", "skipped")
+                    )
                     continue
                 seen[key] = path
                 yield self._entry(path, key, article)
@@ -136,6 +114,40 @@ class ArticleFiles:
             default_timezone=self.timezone,
             is_file=True,
         )
+
+
+def read_article_file(
+    path: Path, stem: str, report: Report, limits: Limits
+) -> Iterator[tuple[str, Article]]:
+    """The articles of one file, each with its key, titles and texts cut to ``limits``.
+
+    The key is ``stem`` (the file's path below its folder, without extension), or
+    ``stem#n`` for the n-th object of a JSON list. A file that cannot be read, a JSON
+    list over ``limits.feed_entries`` and a cut are reported, one :class:`Problem` each.
+    Used by :class:`ArticleFiles` and by ``digest keypoints`` (:mod:`digest.keypoints`).
+    """
+
+    def note(what: str, action: str) -> None:
+        report(Problem(str(path), what, action))
+
+    try:
+        articles, _text = read_articles(path, note, max_bytes=limits.article_bytes)
+    except BadArticle as exc:
+        report(Problem(str(path), str(exc), "skipped"))
+        return
+    if len(articles) > limits.feed_entries:
+        cap = limits.feed_entries
+        note(f"more than {cap} articles (limits.feed_entries)", f"read the first {cap}")
+        articles = articles[:cap]
+    for article in articles:
+        title, html, cut = cut_text(
+            article.title, article.html, max_title=limits.title_chars, max_html=limits.item_chars
+        )
+        if cut is not None:
+            where = "" if article.index is None else f"object #{article.index}: "
+            note(f"{where}{cut}", "cut there")
+            article = dataclasses.replace(article, title=title, html=html)
+        yield (stem if article.index is None else f"{stem}#{article.index}"), article
 
 
 def visible_files(
