@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from digest.compress import MIN_WORDS, Compressed, compress, count_words
+from digest.compress.marks import Mark, marks
 
 DATA = Path(__file__).parent / "data" / "compress"
 LANGUAGES = ("fr", "nl", "en", "de")
@@ -128,3 +130,51 @@ def test_any_text_is_kept_or_shortened_safely(pieces: list[str], language: str) 
         assert result.text[:1].isupper()
     else:
         assert result.text == text
+
+
+# --- marks: what the how page shows struck through ---------------------------------------
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.casefold())
+
+
+@pytest.mark.parametrize(("language", "sentence", "expected"), CASES)
+def test_marks_give_back_both_texts(language: str, sentence: str, expected: str) -> None:
+    """The runs without the added ones are the full sentence, character for character;
+    without the removed ones, the shortened sentence's words in order."""
+    result = compress(sentence, language)
+    runs = marks(result.full, result.text)
+    assert "".join(m.text for m in runs if m.kind != "added") == sentence
+    assert _words("".join(m.text for m in runs if m.kind != "removed")) == _words(result.text)
+    assert all(m.text.strip() == m.text for m in runs if m.kind == "removed")
+    assert any(m.kind == "removed" for m in runs) == result.shortened
+
+
+def test_marks_of_each_kind() -> None:
+    tail = compress(
+        "Le texte sera présenté lundi au conseil des ministres, a-t-il déclaré à l'AFP.", "fr"
+    )
+    assert marks(tail.full, tail.text) == (
+        Mark("Le texte sera présenté lundi au conseil des ministres"),
+        Mark(", a-t-il déclaré à l'AFP", "removed"),
+        Mark("."),
+    )
+    moved = compress("Daarnaast wil het kabinet de belasting op vlees in 2025 verhogen.", "nl")
+    assert moved.text == "Het kabinet wil de belasting op vlees in 2025 verhogen."
+    assert marks(moved.full, moved.text) == (
+        Mark("Daarnaast wil", "removed"),
+        Mark(" het kabinet "),
+        Mark("wil ", "added"),
+        Mark("de belasting op vlees in 2025 verhogen."),
+    )
+    assert marks("Same.", "Same.") == (Mark("Same."),)
+    assert marks("", "") == ()
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(st.lists(_PIECES, max_size=14), st.sampled_from(LANGUAGES))
+def test_marks_of_any_text_give_back_the_full_text(pieces: list[str], language: str) -> None:
+    result = compress("".join(pieces), language)
+    runs = marks(result.full, result.text)
+    assert "".join(m.text for m in runs if m.kind != "added") == result.full

@@ -8,11 +8,15 @@ from pathlib import Path
 
 import pytest
 
+from digest import summarise
+from digest.compress import compress
 from digest.summarise import (
     DEFAULT_WEIGHTS,
     MAX_POINT_WORDS,
     MAX_SENTENCE_WORDS,
+    Point,
     Weights,
+    key_point,
     key_point_text,
     key_sentences,
     lemmas,
@@ -292,6 +296,59 @@ def test_fallback_trims_at_a_word_boundary() -> None:
 def test_same_input_same_output() -> None:
     text = "One two three four. Two three four five. Three four five six."
     assert key_point_text("two", text, "en") == key_point_text("two", text, "en")
+
+
+# --- compression: what builds show, and the full sentences behind it ---------------------
+
+REPORTED = (
+    "Par ailleurs, le gouvernement présentera lundi le projet de loi sur les données de santé, "
+    "a indiqué le ministère. Le texte doit être voté avant l'été par le Parlement."
+)
+
+
+def test_key_points_are_compressed_with_the_full_sentences_beside() -> None:
+    point = key_point("Le projet de loi sur les données de santé", REPORTED, "fr", 1)
+    assert point.text == (
+        "Le gouvernement présentera lundi le projet de loi sur les données de santé."
+    )
+    assert point.full == (split_sentences(REPORTED, "fr")[0],)
+    assert point.removed == ("Par ailleurs,", "a indiqué le ministère")
+    assert point.shortened and [s.index for s in point.sentences] == [0]
+    assert key_point_text("Le projet de loi sur les données de santé", REPORTED, "fr", 1) == (
+        point.text,
+        point.score,
+    )
+
+
+def test_compression_can_be_turned_off() -> None:
+    point = key_point("Le projet de loi", REPORTED, "fr", 2, compression=False)
+    assert point.text == point.full_text == REPORTED
+    assert point.removed == () and not point.shortened
+
+
+def test_a_trimmed_sentence_keeps_its_whole_sentence_as_full() -> None:
+    head = " ".join(f"w{i}" for i in range(30))
+    text = f"{head}, according to a survey of {' '.join(['many'] * 20)} firms. Short one here now."
+    point = key_point("w1", text, "en", 1)
+    assert point.text == f"{head} …"
+    assert point.full == (split_sentences(text, "en")[0],) and point.shortened
+
+
+def test_title_and_fallback_points_are_their_own_full_text() -> None:
+    assert key_point("Title", "", "en") == Point("Title", 0.0, (), ("Title",))
+    assert not key_point("Title", "", "en").shortened
+
+
+def test_compression_applies_to_either_ranking(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Flipping LEARNED_BY_DEFAULT changes the sentences chosen, never how they are shown."""
+    for learned in (False, True):
+        monkeypatch.setattr(summarise, "LEARNED_BY_DEFAULT", learned)
+        for limit in (1, 2):
+            chosen = key_sentences("Le projet de loi", REPORTED, "fr", limit)
+            point = key_point("Le projet de loi", REPORTED, "fr", limit)
+            assert point.sentences == tuple(chosen)
+            assert point.text == " ".join(compress(s.text, "fr").text for s in chosen)
+            assert point == key_point("Le projet de loi", REPORTED, "fr", limit)
 
 
 def _articles() -> list[dict[str, str]]:

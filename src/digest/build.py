@@ -312,6 +312,7 @@ def edition_for(
         stories_per_theme=settings.stories_per_theme,
         sentences_per_point=settings.sentences_per_point,
         start=start,
+        compress_points=settings.compress_points,
     )
 
 

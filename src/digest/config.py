@@ -207,6 +207,9 @@ class Settings(BaseSettings):
     stories_per_theme: int = Field(default=4, ge=1, le=20)
     #: Sentences per key point.
     sentences_per_point: int = Field(default=2, ge=1, le=3)
+    #: Whether key points lose attribution tails, asides, leading connectives and
+    #: datelines (:mod:`digest.compress`); the how page shows the full sentences.
+    compress_points: bool = True
     #: Largest email HTML in bytes: Gmail clips messages at about 102 KB. Lowest-ranked
     #: stories beyond it move to the web edition, behind a "more on the web" link.
     email_max_bytes: int = Field(default=100_000, ge=20_000)

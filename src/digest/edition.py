@@ -38,7 +38,7 @@ from digest.model import (
     Theme,
 )
 from digest.periods import edition_id
-from digest.summarise import key_point_text, lemmas
+from digest.summarise import key_point, lemmas
 from digest.themes import Classifier, item_text
 
 #: Section for stories that match no theme; its label comes from the message catalogs.
@@ -60,6 +60,7 @@ def build_edition(
     stories_per_theme: int,
     sentences_per_point: int,
     start: datetime | None = None,
+    compress_points: bool = True,
 ) -> Edition | None:
     """The edition for ``period``, or None when it has no story of its own.
 
@@ -72,6 +73,7 @@ def build_edition(
         themes: the taxonomy's classifier (one is made when given the taxonomy, or its
             themes alone: a digest about anything). A story out of its scope is left out
             and counted.
+        compress_points: whether key points are compressed (see :mod:`digest.compress`).
 
     The result depends only on the arguments: the same items give the same edition.
     """
@@ -96,7 +98,7 @@ def build_edition(
             out_of_scope += len(group)
             continue  # before its key points are made: nothing of it is shown
         versions = sorted(group, key=lambda i: (i.language, i.published, i.id))
-        points = tuple(_key_point(item, sentences_per_point) for item in versions)
+        points = tuple(_key_point(item, sentences_per_point, compress_points) for item in versions)
         scores, theme_ids = explanation.scores, explanation.assigned
         primary = theme_ids[0] if theme_ids else GENERAL.id
         latest = max(item.published for item in group)
@@ -172,15 +174,16 @@ def _cosine(a: Counter[str], b: Counter[str]) -> float:
     return shared / norm
 
 
-def _key_point(item: Item, sentences: int) -> KeyPoint:
-    text, score = key_point_text(item.title, item.text, item.language, sentences)
+def _key_point(item: Item, sentences: int, compression: bool) -> KeyPoint:
+    point = key_point(item.title, item.text, item.language, sentences, compression=compression)
     return KeyPoint(
         item_id=item.id,
         language=item.language,
         title=item.title,
-        text=text,
+        text=point.text,
         url=item.url,
         source_name=item.source_name,
         published=item.published,
-        score=score,
+        score=point.score,
+        full_sentences=point.full if point.shortened else (),
     )

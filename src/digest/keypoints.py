@@ -116,7 +116,7 @@ def key_point_of(item: Item, sentences: int = 2, *, compression: bool = True) ->
         text=point.text,
         score=point.score,
         sentences=tuple(SourceSentence(s.index, split[s.index]) for s in point.sentences),
-        full=point.full,
+        full=point.full_text,
         removed=point.removed,
     )
 

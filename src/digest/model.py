@@ -220,6 +220,10 @@ class KeyPoint:
     translation: Literal["", "reviewed", "machine"] = ""
     #: For a translation, the language it was translated from.
     original_language: str = ""
+    #: The source's whole sentences when ``text`` shortens them (:mod:`digest.compress`,
+    #: or a trim at a clause), else empty; for a translation, the original's sentences,
+    #: in ``original_language``.
+    full_sentences: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -282,15 +282,20 @@ class Point:
     #: trimmed at a clause, ending with " …"); empty when the point is the title.
     sentences: tuple[Sentence, ...]
     #: The source's whole sentences the point is made of (untrimmed, uncompressed), or
-    #: ``text`` itself when the point is the title: what "the full sentence" shows.
-    full: str
+    #: the title alone when the point is the title: what "the full sentence" shows.
+    full: tuple[str, ...]
     #: What compression removed, sentence after sentence, in the order it went.
     removed: tuple[str, ...] = ()
 
     @property
+    def full_text(self) -> str:
+        """The whole sentences as one paragraph."""
+        return " ".join(self.full)
+
+    @property
     def shortened(self) -> bool:
         """Whether the text shown leaves out some of the source's sentences."""
-        return self.text != self.full
+        return self.text != self.full_text
 
 
 def key_point_text(
@@ -319,13 +324,13 @@ def key_point(
             whole = [split[s.index] if s.index < len(split) else s.text for s in chosen]
         shown, removed = _shown(chosen, language, compression)
         score = max(s.score for s in chosen)
-        return Point(shown, score, tuple(chosen), " ".join(whole), removed)
+        return Point(shown, score, tuple(chosen), tuple(whole), removed)
     first = next(iter(split_sentences(text, language)), "")
     point = first or title
     words = point.split()
     if len(words) > MAX_SENTENCE_WORDS:
         point = " ".join(words[:MAX_SENTENCE_WORDS]).rstrip(",;:") + " …"
-    return Point(point, 0.0, (Sentence(0, point),) if first else (), first or title)
+    return Point(point, 0.0, (Sentence(0, point),) if first else (), (first or title,))
 
 
 def _shown(

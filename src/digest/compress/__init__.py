@@ -24,13 +24,10 @@ The result is a :class:`Compressed`: the text to show, the full sentence for "sh
 full sentence" and what was removed. The function is pure, deterministic and never raises
 on any string; a sentence it does not recognise comes back unchanged (``text == full``).
 
-Using it in a build: compress the sentences :func:`~digest.summarise.select` chose, and
-keep the full sentence beside the short one for "show the full sentence"::
-
-    chosen = key_sentences(title, text, language, limit)
-    short = [compress(s.text, language) for s in chosen]
-    point = " ".join(c.text for c in short)  # shown
-    full = [c.full for c in short]  # on request; c.removed says what went
+Builds apply it through :func:`digest.summarise.key_point`: the sentences chosen are
+compressed one by one, the text shown is theirs, and the source's whole sentences travel
+with it (``KeyPoint.full_sentences``) to the "how this edition was made" page, which marks
+what went (:func:`digest.compress.marks.marks`); ``compress_points = false`` turns it off.
 
 On French news (``bench/compress.py``) this is neutral to slightly better in ROUGE than the
 uncompressed key point, while compressing every sentence before the selection (so the
@@ -46,6 +43,8 @@ from dataclasses import dataclass
 
 from digest.compress.rules import FINAL, QUOTES, count_words
 from digest.compress.steps import drop_asides, drop_connective, drop_dateline, drop_tail
+
+__all__ = ["MIN_WORDS", "Compressed", "compress", "count_words"]
 
 #: A compressed sentence keeps at least this many words (``\w+`` tokens).
 MIN_WORDS = 6

@@ -22,6 +22,7 @@ from mjml import mjml2html
 from digest.config import Settings
 from digest.errors import RenderError
 from digest.model import Edition, KeyPoint, Section, Story
+from digest.render.full import anchor, full_view
 from digest.render.i18n import Catalogs, language_name, long_date, period_label
 from digest.sources.bounds import is_inside
 
@@ -83,6 +84,9 @@ class PointView:
     sources: tuple[SourceView, ...] = ()
     #: "Machine translation from Dutch", when the text is one.
     translation_note: str = ""
+    #: When the text shortens its sentences: "Full sentence", linking to the how page.
+    full_label: str = ""
+    full_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -303,7 +307,7 @@ class EmailRenderer:
     def _block(self, edition: Edition, lang: str, left_out: int = 0) -> BlockView:
         t, tn = self.catalogs.t, self.catalogs.tn
         web = f"{self.settings.base_url}web/{lang}/{edition.id}"
-        sections = tuple(self._section(section, lang) for section in edition.sections)
+        sections = tuple(self._section(s, lang, f"{web}.how.html") for s in edition.sections)
         stories = sum(len(s.points) for s in sections)
         return BlockView(
             lang=lang,
@@ -343,13 +347,16 @@ class EmailRenderer:
             ),
         )
 
-    def _section(self, section: Section, lang: str) -> SectionView:
+    def _section(self, section: Section, lang: str, how_url: str) -> SectionView:
         theme = section.theme
         label = theme.labels.get(lang) or self.catalogs.t(lang, "Other news")
         points = []
         for story in section.stories:
-            point = story.point_in(lang) or story.original
-            points.append(self._point(point, lang, _sources(story)))
+            view = self._point(story.point_in(lang) or story.original, lang, _sources(story))
+            if full := full_view(story, lang):
+                more = self.catalogs.tn(lang, "Full sentence", "Full sentences", full.count)
+                view = replace(view, full_label=more, full_url=f"{how_url}#{anchor(story)}")
+            points.append(view)
         return SectionView(theme.id, label, tuple(points))
 
     def _point(self, point: KeyPoint, lang: str, sources: tuple[SourceView, ...] = ()) -> PointView:

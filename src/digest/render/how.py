@@ -17,6 +17,7 @@ from babel.numbers import format_decimal
 from digest.edition import MMR_LAMBDA, RECENCY_BONUS, SOURCE_BONUS
 from digest.model import Edition, KeyPoint, Story, StoryScore, Theme
 from digest.render.email import N_
+from digest.render.full import FullView, anchor, full_view
 from digest.render.i18n import Catalogs, language_name
 from digest.themes import MIN_SCORE, RELATIVE_SCORE, STRONG_SCORE, TITLE_WEIGHT
 
@@ -112,6 +113,10 @@ class StoryHow:
     rules: tuple[RuleGroup, ...]
     exclusions: tuple[ExclusionLine, ...]
     sources: tuple[SourceLine, ...]
+    #: The id of its full sentences (the email links to it), and those sentences when
+    #: the key point shortens them (:mod:`digest.render.full`).
+    anchor: str = ""
+    full: FullView | None = None
 
 
 @dataclass(frozen=True)
@@ -267,6 +272,8 @@ class HowPage:
             rules=rules,
             exclusions=exclusions,
             sources=tuple(self._source(p, lang) for p in story.points),
+            anchor=anchor(story),
+            full=full_view(story, lang),
         )
 
     def _theme(self, theme_id: str, lang: str) -> str:
