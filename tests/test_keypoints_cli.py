@@ -139,3 +139,15 @@ def test_options_are_checked() -> None:
     assert result.exit_code == 2
     result = CliRunner().invoke(main, ["keypoints"])
     assert result.exit_code == 2
+
+
+def test_no_compress_prints_the_whole_sentences(tmp_path: Path) -> None:
+    source = tmp_path / "docs.jsonl"
+    first = (DATA / "keypoints/en.jsonl").read_text(encoding="utf-8").splitlines()[0]
+    source.write_text(first + "\n", encoding="utf-8")
+    (shortened,), _, _ = _run(str(source))
+    (whole,), warnings, code = _run(str(source), "--no-compress")
+    assert code == 0 and warnings == []
+    assert whole["key_point"] == whole["full"] == shortened["full"]
+    assert whole["removed"] == [] and shortened["removed"] == ["LONDON -"]
+    assert whole["sentences"] == shortened["sentences"]
