@@ -9,7 +9,7 @@ between key points. Both work for French, Dutch, English and German.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 import simplemma
 
@@ -63,10 +63,24 @@ _BOUNDARY = re.compile(
 # Agency copy scraped from the web glues subheadings between dashes into the text:
 # 'en voiture.- "S'approprier leur vie" -Le "vélo-école" a formé...', 'plus jeunes.- Gare
 # à la surchauffe -Les enfants...'. They become their own
-# paragraph, so that neither neighbouring sentence swallows them.
-_SUBHEADING = re.compile(r"(?<=[.!?…\"»”)])[ ]?-[ ]?(\S.{0,80}?)[ ]-(?=[^\s-])")
+# paragraph, so that neither neighbouring sentence swallows them. The closing dash always
+# follows a space, so a text without " -" has none.
+_SUBHEADING = re.compile(r"([.!?…\"»”)])[ ]?-[ ]?(\S.{0,80}?)[ ]-(?=[^\s-])")
 # Zero-width spaces and soft hyphens pasted from web pages ("France.\u200bLe chef").
-_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_INVISIBLE_CHARS = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+_INVISIBLE = re.compile(f"[{_INVISIBLE_CHARS}]")
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+# White space other than the plain space (what str.split() splits on besides " ").
+_OTHER_SPACES = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004"
+    "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+# Where a sentence could end: Python's regex engine scans for a character class about ten
+# times slower than str.find scans for one character, so the candidates are found with
+# str.find and _BOUNDARY is only tried there.
+_TERMINALS = ".!?…"
+# What follows a boundary: opening marks, then the next word.
+_NEXT_WORD = re.compile("[«“\"'(\u00a0\u202f ]*([^ ]*)")
 
 
 def split_sentences(text: str, language: str) -> list[str]:
@@ -86,24 +100,34 @@ def split_paragraphs(text: str, language: str) -> list[list[str]]:
     paragraphs without a sentence are left out.
     """
     no_split = _NO_SPLIT_AFTER.get(language, frozenset())
+    if any(mark in text for mark in _INVISIBLE_CHARS):
+        text = _INVISIBLE.sub("", text)
+    if " -" in text:
+        text = _SUBHEADING.sub(r"\1\n\n\2\n\n", text)
     paragraphs: list[list[str]] = []
-    text = _SUBHEADING.sub(r"\n\n\1\n\n", _INVISIBLE.sub("", text))
-    for paragraph in re.split(r"\n\s*\n", text):
-        paragraph = " ".join(paragraph.split())
+    for paragraph in _PARAGRAPH_BREAK.split(text) if "\n" in text else (text,):
+        paragraph = _squeeze(paragraph)
         sentences: list[str] = []
         start = 0
-        for match in _BOUNDARY.finditer(paragraph):
-            if match.end() == len(paragraph):
+        for match in _boundaries(paragraph):
+            end = match.end()
+            if end == len(paragraph):
                 continue  # the tail is added below
-            rest = paragraph[match.end() :].lstrip("«“\"'(\u00a0\u202f ")
-            if rest[:1].islower():
+            next_word = _NEXT_WORD.match(paragraph, end)  # always matches, maybe empty
+            following = next_word[1] if next_word else ""
+            if following[:1].islower():
                 continue
+            stop = match.start()
             if match.group("end") == "." and _is_abbreviation(
-                paragraph[start : match.start()], rest, language, no_split, not match["gap"]
+                paragraph[max(start, paragraph.rfind(" ", start, stop) + 1) : stop],
+                following,
+                language,
+                no_split,
+                not match["gap"],
             ):
                 continue
             sentences.append(paragraph[start : match.end("end")].strip())
-            start = match.end()
+            start = end
         tail = paragraph[start:].strip()
         if tail:
             sentences.append(tail)
@@ -112,11 +136,40 @@ def split_paragraphs(text: str, language: str) -> list[list[str]]:
     return paragraphs
 
 
+def _squeeze(paragraph: str) -> str:
+    """``" ".join(paragraph.split())``: one space between words, none around them. Most
+    paragraphs already are so, and checking costs less than rebuilding them.
+    """
+    if "  " in paragraph or any(space in paragraph for space in _OTHER_SPACES):
+        return " ".join(paragraph.split())
+    return paragraph.strip(" ")
+
+
+def _boundaries(paragraph: str) -> Iterator[re.Match[str]]:
+    """The matches of :data:`_BOUNDARY` in ``paragraph``, as ``finditer`` gives them."""
+    candidates = []
+    for mark in _TERMINALS:
+        at = paragraph.find(mark)
+        while at >= 0:
+            candidates.append(at)
+            at = paragraph.find(mark, at + 1)
+    candidates.sort()
+    end = 0
+    for at in candidates:
+        if at >= end:
+            match = _BOUNDARY.match(paragraph, at)
+            if match is not None:
+                end = match.end()
+                yield match
+
+
 def _is_abbreviation(
-    before: str, rest: str, language: str, no_split: frozenset[str], glued: bool
+    last: str, following: str, language: str, no_split: frozenset[str], glued: bool
 ) -> bool:
-    """Whether the full stop after ``before`` belongs to a word rather than ending it."""
-    word = before.rsplit(" ", 1)[-1].lstrip("(«“\"'").lower()
+    """Whether the full stop after the word ``last`` belongs to it rather than ending the
+    sentence (``following``: the next word).
+    """
+    word = last.lstrip("(«“\"'").lower()
     if word.rstrip("»”’)]\"'") != word:
         return False  # a quotation or bracket closed just before: "... vie".Son
     if word in no_split or (len(word) == 1 and word.isalpha()):
@@ -126,16 +179,19 @@ def _is_abbreviation(
         # too rare to split.
         return word[-1:].isalnum() and not word[-2:-1].isalnum()
     if language == "de" and word.isdigit():
-        return rest.split(" ", 1)[0].lower().rstrip(".,") in _GERMAN_MONTHS
+        return following.lower().rstrip(".,") in _GERMAN_MONTHS
     return False
 
 
-# One cache per language: word -> lemma, or "" for a stop word. Key points see the same
-# few thousand words again and again, so a dict lookup replaces simplemma's work. A
-# long-running scheduler would grow it with every new word, hence the cap.
+# One cache per language: word -> lemma, or "" for a word left out (stop words are put in
+# it from the start). Key points see the same few thousand words again and again, so a
+# dict lookup replaces simplemma's work. A long-running scheduler would grow it with every
+# new word, hence the cap.
 _LEMMA_CACHE: dict[str, dict[str, str]] = {}
 _LEMMA_CACHE_SIZE = 500_000
-_DICTIONARIES: dict[str, Mapping[str, str] | None] = {}
+# simplemma's dictionary per language: its str -> str view and, when it has one, the bytes
+# -> bytes dict behind it (a lookup in it saves two Python calls per word).
+_DICTIONARIES: dict[str, tuple[Mapping[str, str] | None, Mapping[bytes, bytes] | None]] = {}
 
 
 def lemmas(text: str, language: str) -> list[str]:
@@ -151,12 +207,15 @@ def lemmas(text: str, language: str) -> list[str]:
 
 def lemmas_of_words(words: Sequence[str], language: str) -> list[str]:
     """:func:`lemmas` of ``words``, lower-case ``\\w+`` tokens already found."""
-    cache = _LEMMA_CACHE.setdefault(language, {})
-    if len(cache) > _LEMMA_CACHE_SIZE:
-        cache.clear()
+    cache = _LEMMA_CACHE.get(language)
+    if cache is None or len(cache) > _LEMMA_CACHE_SIZE:
+        cache = _LEMMA_CACHE[language] = dict.fromkeys(_STOP.get(language, ()), "")
+    # A plain loop: map() over cache.__getitem__ or __contains__ goes through slot
+    # wrappers and is slower than calling cache.get.
+    get = cache.get
     out = []
     for word in words:
-        lemma = cache.get(word)
+        lemma = get(word)
         if lemma is None:
             lemma = cache[word] = _lemma(word, language)
         if lemma:
@@ -164,8 +223,10 @@ def lemmas_of_words(words: Sequence[str], language: str) -> list[str]:
     return out
 
 
-def _dictionary(language: str) -> Mapping[str, str] | None:
-    """simplemma's word -> lemma dictionary for ``language``, None when unavailable."""
+def _dictionary(language: str) -> tuple[Mapping[str, str] | None, Mapping[bytes, bytes] | None]:
+    """simplemma's word -> lemma dictionary for ``language`` (None when unavailable) and
+    the bytes dict behind it (None when it has another layout).
+    """
     if language not in _DICTIONARIES:
         try:
             from simplemma.strategies.dictionaries.dictionary_factory import (
@@ -175,7 +236,8 @@ def _dictionary(language: str) -> Mapping[str, str] | None:
             found: Mapping[str, str] | None = DEFAULT_DICTIONARY_FACTORY.get_dictionary(language)
         except (ImportError, AttributeError, ValueError, OSError):
             found = None  # another simplemma layout, or no data for the language
-        _DICTIONARIES[language] = found
+        raw = getattr(found, "_dict", None)
+        _DICTIONARIES[language] = (found, raw if isinstance(raw, dict) else None)
     return _DICTIONARIES[language]
 
 
@@ -191,13 +253,18 @@ def clear_lemma_cache() -> None:
 
 
 def _lemma(word: str, language: str) -> str:
+    """The lemma of one lower-case word, "" when it is left out."""
     stop = _STOP.get(language, frozenset())
     if len(word) < 2 or word.isdigit() or word in stop:
         return ""
-    dictionary = _dictionary(language)
+    dictionary, raw = _dictionary(language)
     # A lower-case word without an apostrophe that the dictionary knows gets simplemma's
     # own answer from a direct lookup, without its strategy pipeline.
-    lemma = dictionary.get(word) if dictionary is not None else None
+    if raw is not None:
+        found = raw.get(word.encode())
+        lemma = found.decode() if found is not None else None
+    else:
+        lemma = dictionary.get(word) if dictionary is not None else None
     if lemma is not None:
         lemma = lemma.lower()
     else:
