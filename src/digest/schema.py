@@ -1,8 +1,10 @@
 """The tables of the store, for every dialect (SQLAlchemy Core).
 
-:mod:`digest.store` creates them and owns the items, keys and feeds; the other
-tables belong to the modules named beside them, which read and write them
-through the same engine. Datetimes are naive UTC: SQLite keeps no zone, so every
+This is the schema at the head revision of :mod:`digest.migrations`, which creates
+and upgrades it: a change here goes with a new revision there (a test compares a
+store brought to head with this metadata). :mod:`digest.store` owns the items,
+keys and feeds; the other tables belong to the modules named beside them, which
+read and write them through the same engine. Datetimes are naive UTC: SQLite keeps no zone, so every
 dialect gets the same convention.
 """
 
@@ -15,14 +17,11 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
-    Engine,
     Integer,
     MetaData,
     String,
     Table,
     Text,
-    inspect,
-    text,
 )
 
 metadata = MetaData()
@@ -77,8 +76,8 @@ feeds_table = Table(
     Column("last_error", Text, nullable=True),
     Column("last_error_at", DateTime(timezone=False), nullable=True),
     Column("failures", Integer, nullable=False, default=0),
-    # The last run's problems by kind, [[kind, count], ...]; added to older stores as they
-    # open (digest.store), so it must stay nullable.
+    # The last run's problems by kind, [[kind, count], ...]; added to older stores by
+    # revision 0001, so it must stay nullable.
     Column("problems", JSON, nullable=True),
 )
 
@@ -164,18 +163,3 @@ locks_table = Table(
     Column("owner", String(200), nullable=False),
     Column("renewed", DateTime(timezone=False), nullable=False),
 )
-
-
-def add_missing_columns(engine: Engine) -> None:
-    """Add the columns a store made by an older version lacks (the feeds' ``problems``).
-
-    ``create_all`` creates missing tables only; each column added since is nullable, so
-    adding it leaves every row as it was.
-    """
-    with engine.begin() as conn:
-        present = {column["name"] for column in inspect(conn).get_columns(feeds_table.name)}
-        for column in feeds_table.columns:
-            if column.name not in present:
-                kind = column.type.compile(dialect=engine.dialect)
-                name = engine.dialect.identifier_preparer.quote(column.name)
-                conn.execute(text(f"ALTER TABLE {feeds_table.name} ADD COLUMN {name} {kind}"))

@@ -22,7 +22,7 @@ from sqlalchemy import (
     func,
     select,
 )
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import (
     ArgumentError,
     IntegrityError,
@@ -31,18 +31,16 @@ from sqlalchemy.exc import (
     SQLAlchemyError,
 )
 
-from digest import sqlite_file
+from digest import migrations, sqlite_file
 from digest.errors import StoreError
 from digest.identity import Incoming, owns, resolve
 from digest.model import FeedState, Item
 from digest.normalise import recleaned
 from digest.schema import (
-    add_missing_columns,
     aware_utc,
     feeds_table,
     items_table,
     keys_table,
-    metadata,
     naive_utc,
 )
 
@@ -72,6 +70,13 @@ class Store:
     """Items and their state in one database."""
 
     def __init__(self, url: str) -> None:
+        """Open the store at ``url``, creating it, or upgrading its schema, when needed.
+
+        Raises:
+            StoreError: the URL is not a database URL, its driver is not installed, the
+                database cannot be opened, or its schema is one this digest does not know
+                (see :mod:`digest.migrations`).
+        """
         try:
             parsed = make_url(url)
         except ArgumentError as exc:
@@ -82,17 +87,29 @@ class Store:
         if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
             file = Path(parsed.database)
             self.name = str(file)
-            sqlite_file.prepare(file, _create_tables)
+            sqlite_file.prepare(file, self._create)
         try:
             self.engine: Engine = create_engine(parsed)
+        except (ArgumentError, ImportError) as exc:
+            raise StoreError(f"cannot open store {self.name}: {_driver_hint(parsed, exc)}") from exc
+        try:
             event.listen(self.engine, "handle_error", sqlite_file.DamageReport(self.name))
             if parsed.get_backend_name() == "sqlite":
                 event.listen(self.engine, "connect", sqlite_file.sqlite_pragmas)
             if file is not None:
                 sqlite_file.quick_check(self.engine, self.name)
-            _create_tables(self.engine)
+            #: The schema as found when opened (then brought to head if it was behind).
+            self.schema = migrations.check(self.engine, self.name)
         except SQLAlchemyError as exc:
+            self.close()
             raise StoreError(f"cannot open store {self.name}: {sqlite_file.reason(exc)}") from exc
+        except StoreError:
+            self.close()
+            raise
+
+    def _create(self, engine: Engine) -> None:
+        """Create a new store's schema, at head (``engine``: the new file)."""
+        migrations.upgrade(engine, self.name)
 
     def close(self) -> None:
         """Release the connections."""
@@ -312,15 +329,14 @@ def raced(call: Callable[[], R]) -> R:
     raise AssertionError("unreachable")  # the loop returns or raises
 
 
-def _create_tables(engine: Engine) -> None:
-    """Create the missing tables; processes that start together may race to create them.
-
-    ``create_all`` checks, then creates: a second process starting at the same moment
-    finds a table missing that the first creates just before it does, and fails.
-    Trying again sees the tables in place.
-    """
-    raced(lambda: metadata.create_all(engine))
-    raced(lambda: add_missing_columns(engine))
+def _driver_hint(url: URL, exc: Exception) -> str:
+    """Why ``create_engine`` refused ``url``, with what to install for PostgreSQL."""
+    if url.get_backend_name() == "postgresql":
+        return (
+            f"{exc}; digest talks to PostgreSQL through psycopg 3: use a "
+            "postgresql+psycopg://... URL and install digest[postgresql]"
+        )
+    return str(exc)
 
 
 def batches(items: Iterable[T]) -> Iterator[Sequence[T]]:
