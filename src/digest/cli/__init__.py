@@ -20,6 +20,7 @@ from digest.cli.keypoints import keypoints_command
 from digest.cli.schedule import schedule_group
 from digest.cli.send import release_command, send_command
 from digest.cli.serve import serve_command
+from digest.cli.store import store_group
 from digest.cli.subscribers import deliveries_command, subscribers_group
 from digest.cli.themes import themes_group
 from digest.cli.translate import translate_group
@@ -64,5 +65,6 @@ for command in (
     themes_group,
     translate_group,
     keypoints_command,
+    store_group,
 ):
     main.add_command(command)
