@@ -161,3 +161,12 @@ def test_one_event_in_three_languages_within_a_small_week() -> None:
         ),
     ]
     assert ids(story_groups(versions + others)) == [["s/fr", "s/nl", "s/en"], ["s/x"], ["s/y"]]
+
+
+def test_numbers_end_at_a_list_comma_and_keep_their_marks() -> None:
+    text = (
+        "Le budget 2026, 14 millions d'euros, couvre 5.000 agents, 3,5 % de hausse et "
+        "12\u202f500 postes ; 2026 140 bornes."
+    )
+    found = anchors(item("a", "fr", "Budget", text))
+    assert found == {"2026", "14", "5000", "35", "12500", "140"}

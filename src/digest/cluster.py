@@ -43,7 +43,10 @@ RARE_AT_LEAST = 4
 _PERMUTATIONS = 64
 _LANGUAGE_SEGMENT = re.compile(r"(?<=[/_.-])(fr|nl|en|de)(?=[/_.-]|$)")
 _WORD = re.compile(r"\w+")
-_ANCHOR = re.compile(r"\b([A-ZÀ-Ý][\w’'-]+|\d[\d.,\s]*\d|\d)")
+# A number: digits with decimal or thousands marks ("5.000", "3,5", "1,000.5"), or groups
+# of three digits after a space or a (narrow) no-break space ("14 000"); a comma or a space
+# followed by anything else ends it ("en 2026, 14 millions" is two numbers).
+_ANCHOR = re.compile(r"\b([A-ZÀ-Ý][\w’'-]+|\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?!\d)|\d+(?:[.,]\d+)*)")
 
 
 def story_groups(items: Sequence[Item]) -> list[list[Item]]:
