@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 from digest.identity import Keys, keys_for, resolve
 from digest.model import Item, RawEntry
 from digest.normalise import EARLIEST, NormaliseError, canonical_url, parse_date, safe_link
+from digest.rank.quotes import marks, unbalanced
 from digest.sources.files import read_articles
 from digest.sources.formats import READERS, BadArticle
 from digest.summarise import split_sentences
@@ -221,7 +222,7 @@ def test_a_source_never_resolves_to_another_sources_item(
 SENTENCE_TEXT = st.lists(
     st.sampled_from(
         [
-            *"aAbBéÉxXyZ 0123.,!?…«»\"'()-\n\t\u00a0\u202f\u200b\u00ad",
+            *"aAbBéÉxXyZ 0123.,!?…«»\"'()-\n\t\u00a0\u202f\u200b\u00ad“”„‘’‚",
             *(" M. ", " bijv. ", "e.g. ", "J. R. ", "3.5 ", "\n\n"),
         ]
     ),
@@ -235,11 +236,19 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
 def test_sentences_are_cut_from_the_text_they_split(text: str, language: str) -> None:
     sentences = split_sentences(text, language)
     flat = " ".join(text.translate(_INVISIBLE).split())
+    # Quotation marks are added where a quotation is closed and reopened between sentences.
+    added = marks(language).characters
     for sentence in sentences:
         assert sentence and sentence == sentence.strip()
-        assert sentence in flat, (sentence, flat)
+        assert not unbalanced(sentence, language), sentence
+        assert _bare(sentence, added) in _bare(flat, added), (sentence, flat)
     if "-" not in text:  # a subheading between dashes loses its dashes; all else is kept
-        assert "".join("".join(sentences).split()) == "".join(flat.split())
+        assert _bare("".join(sentences), added) == _bare(flat, added)
+
+
+def _bare(text: str, marks: str) -> str:
+    """``text`` without white space and quotation marks."""
+    return "".join(text.translate(dict.fromkeys(map(ord, marks))).split())
 
 
 # --- article files -------------------------------------------------------------------------

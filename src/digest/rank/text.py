@@ -13,6 +13,8 @@ from collections.abc import Iterator, Mapping, Sequence
 
 import simplemma
 
+from digest.rank.quotes import balance
+
 _ABBREVIATIONS = {
     "fr": """m mm mme mmes mlle mlles dr pr me p.ex cf env art av bd st ste vol éd fig
         c.-à-d c.à.d hab tél n°""",
@@ -55,10 +57,11 @@ _UPPER = "A-ZÀ-ÖØ-ÞĀ-Ž"
 # A boundary candidate: terminal punctuation and closing quotes or brackets, then white
 # space, the end, or (raw web text, "pédaler.En tenue") directly a capital, perhaps behind
 # an opening quote. A straight quote glued on both sides (obstacles."Je) opens the next
-# sentence, so it only counts as closing when white space follows.
+# sentence, so it only counts as closing when white space follows; so does “, which
+# closes German quotations („Ja.“ Dann) and opens English ones.
 _BOUNDARY = re.compile(
-    r"(?P<end>[.!?…]+(?:[\s\u00a0\u202f]?[»”’)\]]|[\"'](?=\s|$))*)"
-    rf"(?P<gap>\s+|$|(?=[«“\"(]?[\u00a0\u202f]?[{_UPPER}]))"
+    r"(?P<end>[.!?…]+(?:[\s\u00a0\u202f]?[»”’)\]]|[\"'“](?=\s|$))*)"
+    rf"(?P<gap>\s+|$|(?=[«“„\"(]?[\u00a0\u202f]?[{_UPPER}]))"
 )
 # Agency copy scraped from the web glues subheadings between dashes into the text:
 # 'en voiture.- "S'approprier leur vie" -Le "vélo-école" a formé...', 'plus jeunes.- Gare
@@ -80,7 +83,7 @@ _OTHER_SPACES = (
 # str.find and _BOUNDARY is only tried there.
 _TERMINALS = ".!?…"
 # What follows a boundary: opening marks, then the next word.
-_NEXT_WORD = re.compile("[«“\"'(\u00a0\u202f ]*([^ ]*)")
+_NEXT_WORD = re.compile("[«“„\"'(\u00a0\u202f ]*([^ ]*)")
 
 
 def split_sentences(text: str, language: str) -> list[str]:
@@ -107,7 +110,7 @@ def split_paragraphs(text: str, language: str) -> list[list[str]]:
     paragraphs: list[list[str]] = []
     for paragraph in _PARAGRAPH_BREAK.split(text) if "\n" in text else (text,):
         paragraph = _squeeze(paragraph)
-        sentences: list[str] = []
+        spans: list[tuple[int, int]] = []  # where each sentence starts and stops
         start = 0
         for match in _boundaries(paragraph):
             end = match.end()
@@ -126,11 +129,11 @@ def split_paragraphs(text: str, language: str) -> list[list[str]]:
                 not match["gap"],
             ):
                 continue
-            sentences.append(paragraph[start : match.end("end")].strip())
+            spans.append((start, match.end("end")))
             start = end
-        tail = paragraph[start:].strip()
-        if tail:
-            sentences.append(tail)
+        if paragraph[start:].strip():
+            spans.append((start, len(paragraph)))
+        sentences = balance(paragraph, spans, language) if spans else []
         if sentences:
             paragraphs.append(sentences)
     return paragraphs
