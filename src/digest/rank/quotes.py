@@ -95,6 +95,10 @@ def balance(paragraph: str, spans: Sequence[tuple[int, int]], language: str) -> 
     if not found:
         return [paragraph[start:stop].strip() for start, stop in spans]
     events = _events(paragraph, found, table)
+    if events and events[0][:2] == (0, _NEVER_CLOSED):
+        # A paragraph that opens with a quotation never closed is one (French copy
+        # reopens a quotation at each of its paragraphs and closes it at the last one).
+        events[0] = (0, _OPEN, events[0][2])
     events.reverse()
     per_sentence: list[list[Event]] = []
     for _, stop in spans:

@@ -57,10 +57,10 @@ _UPPER = "A-ZÀ-ÖØ-ÞĀ-Ž"
 # A boundary candidate: terminal punctuation and closing quotes or brackets, then white
 # space, the end, or (raw web text, "pédaler.En tenue") directly a capital, perhaps behind
 # an opening quote. A straight quote glued on both sides (obstacles."Je) opens the next
-# sentence, so it only counts as closing when white space follows; so does “, which
-# closes German quotations („Ja.“ Dann) and opens English ones.
+# sentence, so it only counts as closing when white space follows; so do “ and «, which
+# close German quotations („Ja.“ Dann, »Nein!« Sie) and open English and French ones.
 _BOUNDARY = re.compile(
-    r"(?P<end>[.!?…]+(?:[\s\u00a0\u202f]?[»”’)\]]|[\"'“](?=\s|$))*)"
+    r"(?P<end>[.!?…]+(?:[\s\u00a0\u202f]?[»”’)\]]|[\"'“«](?=\s|$))*)"
     rf"(?P<gap>\s+|$|(?=[«“„\"(]?[\u00a0\u202f]?[{_UPPER}]))"
 )
 # Agency copy scraped from the web glues subheadings between dashes into the text:
@@ -73,6 +73,26 @@ _SUBHEADING = re.compile(r"([.!?…\"»”)])[ ]?-[ ]?(\S.{0,80}?)[ ]-(?=[^\s-])
 _INVISIBLE_CHARS = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
 _INVISIBLE = re.compile(f"[{_INVISIBLE_CHARS}]")
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+
+
+def _dateline(space: str) -> str:
+    """A wire dateline ("PARIS (AFP) - ", "LONDON, Sept. 28 (Reuters) - ", "NEW YORK, N.Y.
+    (AP) — "): a place of capitalised words, perhaps a date or a state after a comma, the
+    agency in brackets, a dash.
+    """
+    word = rf"[{_UPPER}][\w'’/-]*"
+    return (
+        rf"{word}(?:{space}{word}){{0,3}}(?:,(?:{space}[^\s()]+){{1,4}})?"
+        rf"{space}\([^\W\d_][^()\n]{{0,29}}\){space}?[-–—]+{space}"
+    )
+
+
+# A dateline stays with the first sentence (compress.py takes it away later), even with
+# full stops inside it ("Sept.", "N.Y."); a dateline at the start of a line starts a
+# paragraph, so that a headline above it does not become part of the first sentence.
+_DATELINE = re.compile(_dateline(" "))
+_LINE_SPACE = r"[^\S\n]+"
+_DATELINE_LINE = re.compile(rf"\n(?=[^\S\n]*{_dateline(_LINE_SPACE)})")
 # White space other than the plain space (what str.split() splits on besides " ").
 _OTHER_SPACES = (
     "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004"
@@ -107,15 +127,19 @@ def split_paragraphs(text: str, language: str) -> list[list[str]]:
         text = _INVISIBLE.sub("", text)
     if " -" in text:
         text = _SUBHEADING.sub(r"\1\n\n\2\n\n", text)
+    if "\n" in text and "(" in text:
+        text = _DATELINE_LINE.sub("\n\n", text)
     paragraphs: list[list[str]] = []
     for paragraph in _PARAGRAPH_BREAK.split(text) if "\n" in text else (text,):
         paragraph = _squeeze(paragraph)
+        dateline = _DATELINE.match(paragraph) if "(" in paragraph else None
+        glued = dateline.end() if dateline else 0  # no boundary inside a dateline
         spans: list[tuple[int, int]] = []  # where each sentence starts and stops
         start = 0
         for match in _boundaries(paragraph):
             end = match.end()
-            if end == len(paragraph):
-                continue  # the tail is added below
+            if end == len(paragraph) or end <= glued:
+                continue  # the tail is added below; a dateline stays whole
             next_word = _NEXT_WORD.match(paragraph, end)  # always matches, maybe empty
             following = next_word[1] if next_word else ""
             if following[:1].islower():
