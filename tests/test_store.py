@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -95,3 +96,25 @@ def test_processes_opening_a_new_store_together_all_get_it(tmp_path: Path) -> No
             assert store.count() == 0
         finally:
             store.close()
+
+
+def test_an_unreachable_postgresql_server_is_one_line_without_the_password(
+    tmp_path: Path,
+) -> None:
+    from tests.conftest import run_digest
+    from tests.test_send import free_port
+
+    url = f"postgresql+psycopg://digest:s3cret@127.0.0.1:{free_port()}/digest"
+    result = run_digest(
+        tmp_path, "subscribers", "list", env={**os.environ, "DIGEST_STORE_URL": url}
+    )
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if not line.startswith("warning: ")]
+    assert len(errors) == 1, result.stderr
+    assert errors[0].startswith("digest: error: cannot open store postgresql+psycopg://digest:***@")
+    assert "s3cret" not in result.stderr
+
+
+def test_an_unknown_driver_says_which_one_digest_uses() -> None:
+    with pytest.raises(StoreError, match=r"psycopg 3: use a postgresql\+psycopg://"):
+        Store("postgresql+nosuchdriver://digest@127.0.0.1/digest")
