@@ -170,3 +170,42 @@ def test_numbers_end_at_a_list_comma_and_keep_their_marks() -> None:
     )
     found = anchors(item("a", "fr", "Budget", text))
     assert found == {"2026", "14", "5000", "35", "12500", "140"}
+
+
+UWV_PILOT = (
+    "Het UWV laat een AI-systeem samenvattingen maken van medische dossiers voor "
+    "verzekeringsartsen. De proef in Zwolle moet de wachttijden voor keuringen verkorten; "
+    "artsen controleren elke samenvatting voordat ze een beslissing nemen."
+)
+UWV_PILOT_RETOLD = (
+    "Verzekeringsartsen van het UWV krijgen voortaan een samenvatting van het medische dossier "
+    "die door AI is gemaakt. Volgens het UWV verkort dat de wachttijden voor keuringen, en "
+    "de artsen blijven elke samenvatting controleren."
+)
+UWV_OTHER = (
+    "Het UWV opent in Zwolle een nieuw kantoor voor werkzoekenden met een servicebalie en "
+    "vacatureborden; de gemeente verhuist er haar loket voor bijstand naartoe."
+)
+
+
+def test_one_event_told_in_one_language_by_two_sources_is_one_story() -> None:
+    told = item("a", "nl", "UWV test AI-samenvattingen", UWV_PILOT)
+    retold = replace(
+        item("b", "nl", "Artsen krijgen AI-samenvatting", UWV_PILOT_RETOLD, days=1), source_id="t"
+    )
+    # Another event sharing the rare names, from a third source: not the same story.
+    other = replace(item("c", "nl", "Nieuw UWV-kantoor", UWV_OTHER, days=0.5), source_id="u")
+    filler = [
+        replace(
+            item(f"f{n}", "nl", f"Bericht {n}", f"Gemeente {n} plant wegwerken."), source_id="v"
+        )
+        for n in range(6)
+    ]
+    groups = ids(story_groups([told, retold, other, *filler]))
+    assert ["s/a", "s/b"] in groups and ["s/c"] in groups
+
+
+def test_a_sources_follow_up_in_its_language_stays_a_story_of_its_own() -> None:
+    told = item("a", "nl", "UWV test AI-samenvattingen", UWV_PILOT)
+    follow_up = item("b", "nl", "Artsen krijgen AI-samenvatting", UWV_PILOT_RETOLD, days=1)
+    assert ids(story_groups([told, follow_up])) == [["s/a"], ["s/b"]]

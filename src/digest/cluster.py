@@ -11,7 +11,11 @@ published at most :data:`WINDOW` apart (except explicit ``translation_of``):
 4. other languages, same event: they share at least three rare "anchors" (numbers
    and proper names), and the anchors they share, weighted by rarity among the items
    at hand, make up most of the smaller item's. Candidates come from an inverted
-   index of rare anchors.
+   index of rare anchors;
+5. one language, two sources, same event told in their own words: they share a rare
+   anchor and their texts are close (cosine of lemma TF-IDF vectors over the items at
+   hand). Items of one source are never joined this way: a source's follow-up on a
+   story it told is a new story.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from urllib.parse import urlsplit
 from datasketch import MinHash, MinHashLSH
 
 from digest.model import Item
+from digest.rank.text import lemmas
 
 #: Items further apart than this are never the same story (translations excepted).
 WINDOW = timedelta(days=3)
@@ -40,6 +45,10 @@ SAME_EVENT = 0.5
 MIN_SHARED_ANCHORS = 3
 #: An anchor found in this many items or fewer is always rare enough to join stories.
 RARE_AT_LEAST = 4
+#: Cosine similarity of two texts in one language (lemma TF-IDF) above which two sources
+#: sharing a rare anchor tell the same event. Measured on the sample's autumn 2025: the
+#: same event told by two sources scored 0.34-0.36, the closest different events 0.15.
+SAME_EVENT_TEXT = 0.25
 _PERMUTATIONS = 64
 _LANGUAGE_SEGMENT = re.compile(r"(?<=[/_.-])(fr|nl|en|de)(?=[/_.-]|$)")
 _WORD = re.compile(r"\w+")
@@ -171,11 +180,16 @@ def _same_event(items: Sequence[Item]) -> Iterable[tuple[Item, Item]]:
             if frequency[anchor] <= rare_limit:
                 index[anchor].append(position)
     candidates = sorted({(i, j) for ids in index.values() for i in ids for j in ids if i < j})
+    vectors = _LazyVectors(items)
     for i, j in candidates:
         a, b = items[i], items[j]
-        if a.language == b.language or not _close(a, b):
+        if not _close(a, b):
             continue
         shared = sets[i] & sets[j]
+        if a.language == b.language:
+            if a.source_id != b.source_id and vectors.cosine(i, j) >= SAME_EVENT_TEXT:
+                yield a, b
+            continue
         rare_shared = [s for s in shared if frequency[s] <= rare_limit]
         if len(rare_shared) < MIN_SHARED_ANCHORS:
             continue
@@ -184,6 +198,32 @@ def _same_event(items: Sequence[Item]) -> Iterable[tuple[Item, Item]]:
         smaller = min(sum(weight[s] for s in sets[i]), sum(weight[s] for s in sets[j]))
         if sum(weight[s] for s in shared) / smaller >= SAME_EVENT:
             yield a, b
+
+
+class _LazyVectors:
+    """Unit lemma TF-IDF vectors of the items, made on first use (most periods have no
+    candidate pair in one language); document frequencies over all the items at hand."""
+
+    def __init__(self, items: Sequence[Item]) -> None:
+        self._items = items
+        self._vectors: list[dict[str, float]] | None = None
+
+    def cosine(self, i: int, j: int) -> float:
+        if self._vectors is None:
+            self._vectors = self._make()
+        small, large = sorted((self._vectors[i], self._vectors[j]), key=len)
+        return sum(value * large.get(word, 0.0) for word, value in small.items())
+
+    def _make(self) -> list[dict[str, float]]:
+        bags = [Counter(lemmas(f"{item.title} {item.text}", item.language)) for item in self._items]
+        frequency = Counter(word for bag in bags for word in bag)
+        count = len(bags)
+        vectors = []
+        for bag in bags:
+            vector = {w: (1 + log(tf)) * log(1 + count / frequency[w]) for w, tf in bag.items()}
+            norm = sum(v * v for v in vector.values()) ** 0.5 or 1.0
+            vectors.append({w: v / norm for w, v in sorted(vector.items())})
+        return vectors
 
 
 class _UnionFind:
