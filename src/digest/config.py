@@ -230,11 +230,11 @@ class Settings(BaseSettings):
     secret: SecretStr | None = None
     #: The subscription service.
     serve: ServeSettings = ServeSettings()
+    #: Who publishes the digest: name, postal address, why readers receive it.
+    publisher: PublisherSettings = PublisherSettings()
 
     @field_validator("languages", mode="before")
     @classmethod
-    #: Who publishes the digest: name, postal address, why readers receive it.
-    publisher: PublisherSettings = PublisherSettings()
     def _split_languages(cls, value: Any) -> Any:
         return text_list(value)
 
