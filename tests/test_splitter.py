@@ -112,8 +112,9 @@ def test_boundary_candidates_are_the_regex_matches() -> None:
     for language, article in _texts():
         for paragraph in re.split(r"\n\s*\n", article):
             flat = " ".join(paragraph.split())
-            found = [m.span() for m in text._boundaries(flat)]
-            assert found == [m.span() for m in text._BOUNDARY.finditer(flat)], language
+            boundary = text._BOUNDARIES.get(language, text._BOUNDARY)
+            found = [m.span() for m in text._boundaries(flat, boundary)]
+            assert found == [m.span() for m in boundary.finditer(flat)], language
 
 
 def test_real_texts_have_balanced_sentences() -> None:

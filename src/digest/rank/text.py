@@ -54,15 +54,23 @@ _STOPWORDS = {
 _STOP = {lang: frozenset(words.split()) for lang, words in _STOPWORDS.items()}
 _WORD = re.compile(r"\w+")
 _UPPER = "A-ZÀ-ÖØ-ÞĀ-Ž"
+
+
 # A boundary candidate: terminal punctuation and closing quotes or brackets, then white
 # space, the end, or (raw web text, "pédaler.En tenue") directly a capital, perhaps behind
 # an opening quote. A straight quote glued on both sides (obstacles."Je) opens the next
-# sentence, so it only counts as closing when white space follows; so do “ and «, which
-# close German quotations („Ja.“ Dann, »Nein!« Sie) and open English and French ones.
-_BOUNDARY = re.compile(
-    r"(?P<end>[.!?…]+(?:[\s\u00a0\u202f]?[»”’)\]]|[\"'“«](?=\s|$))*)"
-    rf"(?P<gap>\s+|$|(?=[«“„\"(]?[\u00a0\u202f]?[{_UPPER}]))"
-)
+# sentence, so it only counts as closing when white space follows; so do the marks that
+# close quotations in one language and open them in others: “ in German and Dutch („Ja.“
+# Dann), « in German (»Nein!« Sie), where French opens with « and a space.
+def _boundary(closing: str) -> re.Pattern[str]:
+    return re.compile(
+        rf"(?P<end>[.!?…]+(?:[\s\u00a0\u202f]?[»”’)\]]|[\"'{closing}](?=\s|$))*)"
+        rf"(?P<gap>\s+|$|(?=[«“„\"(]?[\u00a0\u202f]?[{_UPPER}]))"
+    )
+
+
+_BOUNDARY = _boundary("")
+_BOUNDARIES = {"de": _boundary("“«"), "nl": _boundary("“")}
 # Agency copy scraped from the web glues subheadings between dashes into the text:
 # 'en voiture.- "S'approprier leur vie" -Le "vélo-école" a formé...', 'plus jeunes.- Gare
 # à la surchauffe -Les enfants...'. They become their own
@@ -100,7 +108,7 @@ _OTHER_SPACES = (
 )
 # Where a sentence could end: Python's regex engine scans for a character class about ten
 # times slower than str.find scans for one character, so the candidates are found with
-# str.find and _BOUNDARY is only tried there.
+# str.find and the boundary pattern is only tried there.
 _TERMINALS = ".!?…"
 # What follows a boundary: opening marks, then the next word.
 _NEXT_WORD = re.compile("[«“„\"'(\u00a0\u202f ]*([^ ]*)")
@@ -123,6 +131,7 @@ def split_paragraphs(text: str, language: str) -> list[list[str]]:
     paragraphs without a sentence are left out.
     """
     no_split = _NO_SPLIT_AFTER.get(language, frozenset())
+    boundary = _BOUNDARIES.get(language, _BOUNDARY)
     if any(mark in text for mark in _INVISIBLE_CHARS):
         text = _INVISIBLE.sub("", text)
     if " -" in text:
@@ -136,7 +145,7 @@ def split_paragraphs(text: str, language: str) -> list[list[str]]:
         glued = dateline.end() if dateline else 0  # no boundary inside a dateline
         spans: list[tuple[int, int]] = []  # where each sentence starts and stops
         start = 0
-        for match in _boundaries(paragraph):
+        for match in _boundaries(paragraph, boundary):
             end = match.end()
             if end == len(paragraph) or end <= glued:
                 continue  # the tail is added below; a dateline stays whole
@@ -172,8 +181,8 @@ def _squeeze(paragraph: str) -> str:
     return paragraph.strip(" ")
 
 
-def _boundaries(paragraph: str) -> Iterator[re.Match[str]]:
-    """The matches of :data:`_BOUNDARY` in ``paragraph``, as ``finditer`` gives them."""
+def _boundaries(paragraph: str, boundary: re.Pattern[str]) -> Iterator[re.Match[str]]:
+    """The matches of ``boundary`` in ``paragraph``, as ``finditer`` gives them."""
     candidates = []
     for mark in _TERMINALS:
         at = paragraph.find(mark)
@@ -184,7 +193,7 @@ def _boundaries(paragraph: str) -> Iterator[re.Match[str]]:
     end = 0
     for at in candidates:
         if at >= end:
-            match = _BOUNDARY.match(paragraph, at)
+            match = boundary.match(paragraph, at)
             if match is not None:
                 end = match.end()
                 yield match
