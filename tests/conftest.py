@@ -27,6 +27,9 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name.startswith("DIGEST_"):
             monkeypatch.delenv(name)
+    # The sample and most test settings use example addresses (digest.example): the
+    # warning about them (README "Start your own digest") is tested in tests/test_init.py.
+    monkeypatch.setenv("DIGEST_WARN_EXAMPLE_VALUES", "false")
 
 
 def run_digest(

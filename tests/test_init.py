@@ -38,7 +38,13 @@ REAL = (
 )
 
 
-def test_init_then_build_works_at_once(tmp_path: Path) -> None:
+@pytest.fixture
+def warnings_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The example-value warning as an operator gets it (conftest turns it off)."""
+    monkeypatch.delenv("DIGEST_WARN_EXAMPLE_VALUES")
+
+
+def test_init_then_build_works_at_once(tmp_path: Path, warnings_on: None) -> None:
     made = run_digest(tmp_path, "init", "new", "--yes")
     assert made.returncode == 0, made.stderr
     folder = tmp_path / "new"
@@ -57,7 +63,7 @@ def test_init_then_build_works_at_once(tmp_path: Path) -> None:
     assert "'https://example.org/digest/'" in lines[1] and "DIGEST_BASE_URL" in lines[1]
 
 
-def test_options_make_a_digest_without_example_values(tmp_path: Path) -> None:
+def test_options_make_a_digest_without_example_values(tmp_path: Path, warnings_on: None) -> None:
     folder = tmp_path / "energie"
     made = run_digest(
         tmp_path,
@@ -239,7 +245,7 @@ def test_the_sample_settings_hold_example_values() -> None:
     )
 
 
-def test_the_warning_is_given_once_per_run(tmp_path: Path) -> None:
+def test_the_warning_is_given_once_per_run(tmp_path: Path, warnings_on: None) -> None:
     init_folder(tmp_path, default_answers())
     config = tmp_path / "digest.toml"
 
@@ -253,3 +259,11 @@ def test_the_warning_is_given_once_per_run(tmp_path: Path) -> None:
         assert result.exit_code == 0, result.output
         lines = result.stderr.splitlines()
         assert len(lines) == 3 and lines[0].startswith(EXAMPLE_LINES[0]), lines
+
+
+def test_the_warning_can_be_turned_off_for_a_demo(tmp_path: Path, warnings_on: None) -> None:
+    init_folder(tmp_path, default_answers())
+    config = tmp_path / "digest.toml"
+    config.write_text("warn_example_values = false\n" + config.read_text("utf-8"), "utf-8")
+    result = run_digest(tmp_path, "sources")
+    assert result.returncode == 0 and result.stderr == "", result.stderr

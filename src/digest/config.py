@@ -232,6 +232,9 @@ class Settings(BaseSettings):
     serve: ServeSettings = ServeSettings()
     #: Who publishes the digest: name, postal address, why readers receive it.
     publisher: PublisherSettings = PublisherSettings()
+    #: Warn on every command while ``sender``, ``base_url`` or ``unsubscribe_address``
+    #: hold example values (digest.examples); false only for a demo or a test setup.
+    warn_example_values: bool = True
 
     @field_validator("languages", mode="before")
     @classmethod

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from digest.config import Settings
 
-__all__ = ["ExampleValue", "example_values", "is_example_domain"]
+__all__ = ["ExampleValue", "example_values", "example_warnings", "is_example_domain"]
 
 #: Top-level names reserved for documentation and tests (RFC 2606, RFC 6761).
 EXAMPLE_TLDS = frozenset({"example", "test", "invalid"})
@@ -78,3 +78,9 @@ def example_values(settings: Settings) -> tuple[ExampleValue, ...]:
             )
         )
     return tuple(found)
+
+
+def example_warnings(settings: Settings) -> tuple[ExampleValue, ...]:
+    """What to warn about: :func:`example_values`, or nothing when
+    ``warn_example_values`` is false."""
+    return example_values(settings) if settings.warn_example_values else ()

@@ -15,7 +15,7 @@ from rich.table import Table
 from digest.clean import terminal_safe
 from digest.config import Settings, load_settings
 from digest.errors import DigestError
-from digest.examples import example_values
+from digest.examples import example_warnings
 from digest.model import Problem
 
 T = TypeVar("T")
@@ -67,7 +67,7 @@ def _warn_examples(settings: Settings) -> None:
     if meta.get("digest.examples_warned"):
         return
     meta["digest.examples_warned"] = True
-    for example in example_values(settings):
+    for example in example_warnings(settings):
         err.print(f"warning: {example}", markup=False, soft_wrap=True)
 
 

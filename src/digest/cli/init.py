@@ -8,7 +8,7 @@ import click
 
 from digest.cli._common import _library, err, out
 from digest.errors import InputError
-from digest.examples import example_values
+from digest.examples import example_warnings
 from digest.scaffold import (
     DEFAULT_LANGUAGES,
     DEFAULT_TITLES,
@@ -93,7 +93,7 @@ def init_command(
     )
     if result.kept:
         out.print(f"kept the existing {', '.join(result.kept)}", markup=False, soft_wrap=True)
-    for example in example_values(result.settings):
+    for example in example_warnings(result.settings):
         err.print(f"warning: {example}", markup=False, soft_wrap=True)
     out.print(
         f"next: read {folder / 'README.md'}, then run `digest build` there",
