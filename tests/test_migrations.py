@@ -8,6 +8,7 @@ meaning whatever revisions come after.
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -113,7 +114,10 @@ def test_the_package_has_one_head_and_a_store_at_head_matches_the_schema(store_u
     assert schema_differences(store_url) == []
 
 
-def test_a_store_of_the_previous_release_is_upgraded_and_keeps_every_row(store_url: str) -> None:
+def test_a_store_of_the_previous_release_is_upgraded_and_keeps_every_row(
+    store_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
     load_previous_release(store_url)
     before = rows(store_url)
     assert sum(len(r) for r in before.values()) == 17
@@ -137,6 +141,9 @@ def test_a_store_of_the_previous_release_is_upgraded_and_keeps_every_row(store_u
     finally:
         store.close()
     assert revision(store_url) == migrations.head()
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("alembic")] == []
+    [said] = [r.getMessage() for r in caplog.records if r.name == "digest.store"]
+    assert said.endswith(f": schema upgraded from a previous release to {migrations.head()}")
     assert rows(store_url) == before
     assert before["schedule_state"][0][3] == date(2024, 10, 14)
     assert schema_differences(store_url) == []

@@ -39,12 +39,18 @@ from digest.schema import metadata
 from digest.sqlite_file import sqlite_pragmas
 
 log = logging.getLogger("digest.store")
+# Alembic's own INFO lines ("Context impl ...", "Running upgrade ...") would reach the
+# schedulers' log, which is at INFO: this module says what was done in one line instead.
+logging.getLogger("alembic").setLevel(logging.WARNING)
 
 #: Alembic's bookkeeping table: the store's revision.
 VERSION_TABLE = "alembic_version"
 #: Tables other software keeps in the store on digest's behalf: APScheduler's jobs
 #: (``digest schedule``). Not digest's schema, never refused.
 COMPANION_TABLES = frozenset({"apscheduler_jobs"})
+#: Prefixes of the tables of a task queue that keeps its jobs in the same PostgreSQL
+#: database (procrastinate), which may be installed there before digest's tables.
+COMPANION_PREFIXES = ("procrastinate_",)
 #: The revision of stores made before versioned schemas, once stamped.
 BASELINE = "0001"
 #: Key of the PostgreSQL advisory lock held while a store is created or upgraded.
@@ -133,10 +139,15 @@ def state(conn: Connection) -> SchemaState:
             return SchemaState(revision, top, "older")
         return SchemaState(",".join(revisions) or None, top, "unknown")
     ours = tables & set(metadata.tables)
-    foreign = tables - set(metadata.tables) - COMPANION_TABLES
+    foreign = {t for t in tables - set(metadata.tables) if not is_companion(t)}
     if foreign:
         return SchemaState(None, top, "foreign", tuple(sorted(foreign)))
     return SchemaState(None, top, "previous" if ours else "empty")
+
+
+def is_companion(table: str) -> bool:
+    """True for a table other software keeps in the store on digest's behalf."""
+    return table in COMPANION_TABLES or table.startswith(COMPANION_PREFIXES)
 
 
 def refusal(found: SchemaState, name: str) -> StoreError:
