@@ -57,15 +57,15 @@ _UPPER = "A-ZÀ-ÖØ-ÞĀ-Ž"
 
 
 # A boundary candidate: terminal punctuation and closing quotes or brackets, then white
-# space, the end, or (raw web text, "pédaler.En tenue") directly a capital, perhaps behind
-# an opening quote. A straight quote glued on both sides (obstacles."Je) opens the next
-# sentence, so it only counts as closing when white space follows; so do the marks that
-# close quotations in one language and open them in others: “ in German and Dutch („Ja.“
-# Dann), « in German (»Nein!« Sie), where French opens with « and a space.
+# space, the end, or (raw web text, "pédaler.En tenue", "long.« C'est") directly a
+# capital, perhaps behind an opening quote. A straight quote glued on both sides
+# (obstacles."Je) opens the next sentence, so it only counts as closing when white space
+# follows; so do the marks that close quotations in one language and open them in
+# others: “ in German and Dutch („Ja.“ Dann), « in German (»Nein!« Sie).
 def _boundary(closing: str) -> re.Pattern[str]:
     return re.compile(
         rf"(?P<end>[.!?…]+(?:[\s\u00a0\u202f]?[»”’)\]]|[\"'{closing}](?=\s|$))*)"
-        rf"(?P<gap>\s+|$|(?=[«“„\"(]?[\u00a0\u202f]?[{_UPPER}]))"
+        rf"(?P<gap>\s+|$|(?=(?:[«“„\"(]|« )?[\u00a0\u202f]?[{_UPPER}]))"
     )
 
 
