@@ -101,7 +101,8 @@ def test_options_make_a_digest_without_example_values(tmp_path: Path, warnings_o
 def test_questions_are_asked_for_what_options_leave_out(tmp_path: Path) -> None:
     answers = "\n".join(
         [
-            "fr,de",  # languages
+            "fr,es",  # languages: es is not one, asked again
+            "fr,de",
             "Benelux IA : la lettre",  # name in fr (a colon: the sender quotes it)
             "",  # name in de: the default
             'Agence "Énergie" asbl',  # publisher
@@ -114,6 +115,7 @@ def test_questions_are_asked_for_what_options_leave_out(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["init", str(tmp_path / "d")], input=answers + "\n")
     assert result.exit_code == 0, result.output
     assert "Languages [fr,nl]:" in result.output
+    assert "Error: unknown language es (choose among fr, nl, en, de)" in result.output
     settings = load_settings(tmp_path / "d" / "digest.toml")
     assert settings.languages == ("fr", "de")
     assert settings.title == {"fr": "Benelux IA : la lettre", "de": "Mein Newsletter"}

@@ -68,9 +68,12 @@ def init_command(
     ask = not yes
     # Before any question, so that nobody answers them for nothing.
     _library(lambda: check_target(folder, force=force))
-    chosen = _library(
-        lambda: parse_languages(_ask(languages, "Languages", ",".join(DEFAULT_LANGUAGES), ask))
-    )
+    if languages is not None or not ask:
+        chosen = _library(lambda: parse_languages(languages or ",".join(DEFAULT_LANGUAGES)))
+    else:
+        chosen = click.prompt(
+            "Languages", default=",".join(DEFAULT_LANGUAGES), value_proc=_languages
+        )
     given = _library(lambda: _titles(titles, chosen))
     names = {
         lang: _ask(given.get(lang), f"Name of the digest ({lang})", DEFAULT_TITLES[lang], ask)
@@ -100,6 +103,14 @@ def init_command(
         markup=False,
         soft_wrap=True,
     )
+
+
+def _languages(text: str) -> tuple[str, ...]:
+    """An answer to the languages question; a bad one is asked again."""
+    try:
+        return parse_languages(text)
+    except InputError as exc:
+        raise click.UsageError(exc.reason) from None
 
 
 def _titles(given: tuple[str, ...], languages: tuple[str, ...]) -> dict[str, str]:
