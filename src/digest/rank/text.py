@@ -121,7 +121,10 @@ def split_sentences(text: str, language: str) -> list[str]:
     "e.g."), after an initial ("J. R. R. Tolkien", "A. De Croo") or when a lower-case word
     follows; numbers ("3.5 %", "1.200", "12.03.2024") and web addresses never contain a
     boundary since a capital must follow. Closing quotes and brackets stay with their
-    sentence. Raw web text that glues sentences ("pédaler.En tenue") is split there.
+    sentence. Raw web text that glues sentences ("pédaler.En tenue") is split there. A
+    wire dateline ("LONDON, Sept. 28 (Reuters) - ") stays with the first sentence. Every
+    sentence has balanced quotation marks: a quotation over several sentences is one
+    sentence, or is closed and reopened (:func:`digest.rank.quotes.balance`).
     """
     return [s for paragraph in split_paragraphs(text, language) for s in paragraph]
 
