@@ -18,6 +18,7 @@ so is ’ unless it closes a ‘ (We’re, ’s nachts).
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -99,33 +100,44 @@ def balance(paragraph: str, spans: Sequence[tuple[int, int]], language: str) -> 
         # A paragraph that opens with a quotation never closed is one (French copy
         # reopens a quotation at each of its paragraphs and closes it at the last one).
         events[0] = (0, _OPEN, events[0][2])
-    events.reverse()
-    per_sentence: list[list[Event]] = []
-    for _, stop in spans:
-        inside = []
-        while events and events[-1][0] < stop:
-            inside.append(events.pop())
-        per_sentence.append(inside)
+    # The marks of each sentence.
+    positions = [at for at, _, _ in events]
+    cuts = [0, *(bisect.bisect_left(positions, stop) for _, stop in spans)]
+    per_sentence = [events[cuts[i] : cuts[i + 1]] for i in range(len(spans))]
+    counted: dict[int, int] = {}
+
+    def count(sentence: int) -> int:
+        """The ``\\w+`` words of a sentence, each counted once (a regex scan is dear)."""
+        if sentence not in counted:
+            start, stop = spans[sentence]
+            counted[sentence] = len(_WORD.findall(paragraph, start, stop))
+        return counted[sentence]
+
     out: list[str] = []
     carried: list[str] = []  # quotations open before the sentence, outermost first
     index = 0
     while index < len(spans):
+        if not carried and not per_sentence[index]:
+            out.append(paragraph[spans[index][0] : spans[index][1]].strip())
+            index += 1
+            continue
         stack, unopened = _replay(per_sentence[index], [(m, False) for m in carried])
         end = index + 1
-        # Keep a short quotation whole: take the next sentences until it is closed.
-        words = _words(paragraph, spans[index])
-        merged, more = stack, list(unopened)
-        while any(not never for _, never in merged) and end < len(spans):
-            words += _words(paragraph, spans[end])
-            if words > QUOTE_WORDS:
-                break
-            merged, later = _replay(per_sentence[end], merged)
-            more += later
-            end += 1
-        if any(not never for _, never in merged):
-            end = index + 1  # too long: close it here
-        else:
-            stack, unopened = merged, more
+        if _still_open(stack):
+            # Keep a short quotation whole: take the next sentences until it is closed.
+            words = count(index)
+            merged, more = stack, list(unopened)
+            while _still_open(merged) and end < len(spans):
+                words += count(end)
+                if words > QUOTE_WORDS:
+                    break
+                merged, later = _replay(per_sentence[end], merged)
+                more += later
+                end += 1
+            if _still_open(merged):
+                end = index + 1  # too long: close it here
+            else:
+                stack, unopened = merged, more
         text = paragraph[spans[index][0] : spans[end - 1][1]].strip()
         if carried or unopened or stack:
             mended = _mend(text, carried, unopened, [mark for mark, _ in stack], table)
@@ -161,8 +173,9 @@ def _balanced(text: str, table: Marks) -> bool:
     return all(kind < _NEVER_CLOSED for _, kind, _ in events)
 
 
-def _words(paragraph: str, span: tuple[int, int]) -> int:
-    return len(_WORD.findall(paragraph, span[0], span[1]))
+def _still_open(stack: Sequence[tuple[str, bool]]) -> bool:
+    """Whether ``stack`` holds a quotation that is closed later in the paragraph."""
+    return any(not never for _, never in stack)
 
 
 def _marks_in(text: str, table: Marks) -> list[tuple[int, str]]:
