@@ -100,10 +100,16 @@ def balance(paragraph: str, spans: Sequence[tuple[int, int]], language: str) -> 
         # A paragraph that opens with a quotation never closed is one (French copy
         # reopens a quotation at each of its paragraphs and closes it at the last one).
         events[0] = (0, _OPEN, events[0][2])
-    # The marks of each sentence.
+    # The marks of each sentence: events[cuts[i]:cuts[i + 1]]. Before each event, how many
+    # quotations are open (closed later) and how many marks never matched came before: a
+    # sentence that starts and ends with none open and has no such mark stays as it is.
     positions = [at for at, _, _ in events]
     cuts = [0, *(bisect.bisect_left(positions, stop) for _, stop in spans)]
     per_sentence = [events[cuts[i] : cuts[i + 1]] for i in range(len(spans))]
+    depth, strays = [0], [0]
+    for _, kind, _ in events:
+        depth.append(depth[-1] + (kind == _OPEN) - (kind == _CLOSE))
+        strays.append(strays[-1] + (kind >= _NEVER_CLOSED))
     counted: dict[int, int] = {}
 
     def count(sentence: int) -> int:
@@ -117,7 +123,8 @@ def balance(paragraph: str, spans: Sequence[tuple[int, int]], language: str) -> 
     carried: list[str] = []  # quotations open before the sentence, outermost first
     index = 0
     while index < len(spans):
-        if not carried and not per_sentence[index]:
+        first, last = cuts[index], cuts[index + 1]
+        if depth[first] == depth[last] == 0 and strays[first] == strays[last]:
             out.append(paragraph[spans[index][0] : spans[index][1]].strip())
             index += 1
             continue
