@@ -266,7 +266,7 @@ def test_preview_serves_the_newest_edition(built_tree: Path) -> None:
         try:
             assert process.stdout is not None
             url = process.stdout.readline().strip()
-            assert re.fullmatch(r"http://127\.0\.0\.1:\d+/web/fr/weekly-2025-W38\.html", url), url
+            assert re.fullmatch(r"http://127\.0\.0\.1:\d+/web/fr/weekly-2025-W52\.html", url), url
             response = httpx.get(url, timeout=10)
             assert response.status_code == 200
             assert response.headers["content-type"].startswith("text/html")
