@@ -330,3 +330,25 @@ def test_copy_refuses_the_same_store(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/s.sqlite3"
     with pytest.raises(StoreError, match="onto itself"):
         copy_store(url, f"sqlite:///{tmp_path}/./s.sqlite3")
+
+
+def test_a_row_postgresql_cannot_hold_stops_the_copy_in_one_line(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    source = f"sqlite:///{tmp_path}/old.sqlite3"
+    load_previous_release(source)
+    engine = create_engine(source)
+    with engine.begin() as conn:  # SQLite keeps a NUL in text; PostgreSQL refuses it
+        conn.execute(
+            text("UPDATE items SET title = :title WHERE id = 'ai-observatory/7f3a'"),
+            {"title": "A\x00B"},
+        )
+    engine.dispose()
+    target = fresh_database(postgres_url)
+    result = run_digest(tmp_path, "store", "copy", source, target)
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if not line.startswith("warning: ")]
+    assert len(errors) == 1, result.stderr
+    assert errors[0].startswith("digest: error: cannot copy table items of ")
+    assert errors[0].endswith("; nothing was written")
+    assert rows(target, {"items": "id", "feeds": "id"}) == {"items": [], "feeds": []}

@@ -127,7 +127,14 @@ def _copy(source: Store, target: Store) -> CopyReport:
             copied = []
             for table in tables:
                 table.create(writing, checkfirst=True)  # a companion table may be missing
-                count = _copy_table(reading, writing, table)
+                try:
+                    count = _copy_table(reading, writing, table)
+                except (SQLAlchemyError, ValueError) as exc:
+                    why = reason(exc) if isinstance(exc, SQLAlchemyError) else str(exc)
+                    raise StoreError(
+                        f"cannot copy table {table.name} of {source.name} into {target.name}: "
+                        f"{why}; nothing was written"
+                    ) from exc
                 if _rows(writing, table) != count or _rows(reading, table) != count:
                     raise StoreError(f"copy of table {table.name} into {target.name} is incomplete")
                 copied.append((table.name, count))
