@@ -352,3 +352,24 @@ def test_a_row_postgresql_cannot_hold_stops_the_copy_in_one_line(
     assert errors[0].startswith("digest: error: cannot copy table items of ")
     assert errors[0].endswith("; nothing was written")
     assert rows(target, {"items": "id", "feeds": "id"}) == {"items": [], "feeds": []}
+
+
+@pytest.mark.parametrize("start", sorted(migrations.known_revisions()))
+def test_a_store_at_any_known_revision_is_brought_to_head(store_url: str, start: str) -> None:
+    """Each revision this digest ships, as a store a release made at it, opens at head."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", "digest:migrations")
+    engine = create_engine(store_url)
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, start)
+    engine.dispose()
+    assert revision(store_url) == start
+    store = Store(store_url)
+    store.close()
+    assert store.schema.status == ("current" if start == migrations.head() else "older")
+    assert revision(store_url) == migrations.head()
+    assert schema_differences(store_url) == []
