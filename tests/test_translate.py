@@ -117,6 +117,14 @@ def test_xliff_written_is_xliff_read() -> None:
         (unit_id("fr", "Un"), "fr", "nl", "Un", "Een"),  # the suggestion is not the target
         (unit_id("nl", "Twee"), "nl", "fr", "Twee", ""),
     ]
+    assert [u.note for u in read] == ["", "title of b"]
+
+
+def test_a_translations_no_break_spaces_are_kept_and_its_breaking_runs_squeezed() -> None:
+    target = "Le registre\n   compte 1\u00a0500 entrées\u202f: « enfin\u00a0»\u00a0!"
+    unit = Unit(unit_id("nl", "Het register"), "nl", "fr", "Het register", target=target)
+    (read,) = read_xliff(write_xliff([unit]), "x.xlf")
+    assert read.target == "Le registre compte 1\u00a0500 entrées\u202f: « enfin\u00a0»\u00a0!"
 
 
 def test_import_takes_translated_units_only_keyed_by_their_source(store: Store) -> None:

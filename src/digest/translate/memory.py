@@ -9,6 +9,7 @@ twice, whichever item or edition it comes from.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 
@@ -40,6 +41,16 @@ class StoredTranslation:
 def normalise(text: str) -> str:
     """``text`` with runs of whitespace as one space, trimmed: what the memory keys on."""
     return " ".join(text.split())
+
+
+_BREAKING_SPACE = re.compile(r"[ \t\n\r\f\v\u2028\u2029]+")
+
+
+def normalise_target(text: str) -> str:
+    """A translation with runs of breaking whitespace as one space, trimmed, its no-break
+    spaces kept: French puts one before ``: ; ! ?`` and inside « », and a translator who
+    typed them means them."""
+    return _BREAKING_SPACE.sub(" ", text).strip(" ")
 
 
 def unit_id(language: str, text: str) -> str:
@@ -86,7 +97,7 @@ class TranslationMemory:
                 source_language=source,
                 target_language=target,
                 source_text=normalise(text),
-                target_text=normalise(translated),
+                target_text=normalise_target(translated),
                 status=status,
                 origin=origin,
             )

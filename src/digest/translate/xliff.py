@@ -17,7 +17,7 @@ import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
 from digest.translate.base import TranslationError
-from digest.translate.memory import normalise
+from digest.translate.memory import normalise, normalise_target
 
 NS = "urn:oasis:names:tc:xliff:document:1.2"
 _Q = f"{{{NS}}}"
@@ -110,13 +110,17 @@ def read_xliff(data: bytes, location: str) -> list[Unit]:
                     location, f"a trans-unit of <file> {number} has no id or no <source>"
                 )
             target = element.find(f"{_Q}target")
+            note = element.find(f"{_Q}note")
             units.append(
                 Unit(
                     id=unit_id,
                     source_language=source_language,
                     target_language=target_language,
                     source=normalise("".join(source.itertext())),
-                    target=normalise("".join(target.itertext())) if target is not None else "",
+                    target=(
+                        normalise_target("".join(target.itertext())) if target is not None else ""
+                    ),
+                    note=normalise("".join(note.itertext())) if note is not None else "",
                 )
             )
     return units
