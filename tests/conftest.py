@@ -27,9 +27,20 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name.startswith("DIGEST_"):
             monkeypatch.delenv(name)
-    # The sample and most test settings use example addresses (digest.example): the
-    # warning about them (README "Start your own digest") is tested in tests/test_init.py.
-    monkeypatch.setenv("DIGEST_WARN_EXAMPLE_VALUES", "false")
+    monkeypatch.setenv(*_QUIET_EXAMPLES)
+
+
+# The sample and most test settings use example addresses (digest.example): the warning
+# about them (README "Start your own digest") is tested in tests/test_init.py, and off
+# elsewhere, also for the module and session fixtures that run before _clean_environment.
+_QUIET_EXAMPLES = ("DIGEST_WARN_EXAMPLE_VALUES", "false")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _quiet_example_values() -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(*_QUIET_EXAMPLES)
+        yield
 
 
 def run_digest(
