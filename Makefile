@@ -58,7 +58,7 @@ bench: $(VENV)/.installed-test
 ## src/digest/rank/model.json, which the package ships; the build never trains
 TRAIN_CORPUS ?= ../shared/corpora/orangesum-train/train.jsonl
 train: $(VENV)/.installed-test
-	$(BIN)/python -m digest.rank.train $(TRAIN_CORPUS) --output src/digest/rank/model.json
+	$(BIN)/python -m digest.rank.train $(TRAIN_CORPUS) --jobs 2 --output src/digest/rank/model.json
 
 ## fuzz: coverage-guided fuzzing (atheris) of the feed adapter and the article reader,
 ## FUZZ_SECONDS each; the corpus grows in fuzz/corpus/<target>/, findings land in fuzz/findings/

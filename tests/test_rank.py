@@ -11,9 +11,24 @@ import pytest
 from digest import summarise
 from digest.model import Problem
 from digest.rank import train
-from digest.rank.choose import MAX_POINT_WORDS, choose, count_words
-from digest.rank.features import FEATURES, document_features
-from digest.rank.model import SHIPPED, LinearModel, Selection, load_model
+from digest.rank.choose import (
+    MAX_POINT_WORDS,
+    MAX_SENTENCE_WORDS,
+    MIN_SENTENCE_WORDS,
+    candidate_rows,
+    candidates,
+    choose,
+    count_words,
+)
+from digest.rank.features import FEATURES, MONOTONE, document_features
+from digest.rank.model import (
+    CANDIDATE_FEATURES,
+    CANDIDATE_MONOTONE,
+    SHIPPED,
+    LinearModel,
+    Selection,
+    load_model,
+)
 from digest.rank.text import split_paragraphs
 from digest.summarise import DEFAULT_WEIGHTS, key_point_text, key_sentences
 
@@ -55,7 +70,12 @@ def test_features_in_four_languages(language: str) -> None:
         assert len(row) == len(FEATURES)
         assert all(0.0 <= value <= 1.0 for value in row)
     named = dict(zip(FEATURES, zip(*document.rows, strict=True), strict=True))
-    assert named["first"][0] == 1.0 and named["paragraph_first"][0] == 1.0
+    assert named["lead_1"][0] == 1.0 and named["paragraph_first"][0] == 1.0
+    # Position features never grow further into the text (the paragraph ones restart
+    # with each paragraph; the products with centrality or title words vary with those).
+    for name in ("position_prior", "lead_1", "lead_2", "lead_3", "earliness"):
+        assert name in MONOTONE
+        assert list(named[name]) == sorted(named[name], reverse=True), name
     assert max(named["numbers"]) > 0 and max(named["title_recall"]) > 0
     assert max(named["attribution"]) == 1.0  # déclaré, zei, told, sagte
     chosen = key_sentences(title, text, language)
@@ -74,8 +94,10 @@ def test_the_shipped_model_loads_with_this_versions_features() -> None:
     model, problem = load_model(SHIPPED)
     assert problem is None and model is not None
     assert len(model.weights) == len(FEATURES)
+    assert len(model.selection.weights) == len(model.selection.single) == len(CANDIDATE_FEATURES)
     about = json.loads(SHIPPED.read_text(encoding="utf-8"))["about"]
     assert about["features"] == list(FEATURES)
+    assert about["candidate_features"] == list(CANDIDATE_FEATURES)
     assert SHIPPED.stat().st_size < 100_000
 
 
@@ -95,11 +117,48 @@ def test_choose_prefers_a_pair_that_does_not_repeat_itself() -> None:
     document = document_features(title, split_paragraphs(text, "en"), "en")
     scores = [1.0, 0.99, 0.5]
     lenient = [p.index for p in choose(document, scores, 2, Selection())]
-    strict = [p.index for p in choose(document, scores, 2, Selection(redundancy=2.0))]
+    strict = Selection.of(best_score=1, other_score=1, overlap=-2)
     assert lenient == [0, 1]
-    assert strict == [0, 2]
-    # A second sentence must be worth the margin.
-    assert [p.index for p in choose(document, scores, 2, Selection(pair_margin=1.0))] == [0]
+    assert [p.index for p in choose(document, scores, 2, strict)] == [0, 2]
+    # A second sentence must be worth what a pair costs.
+    costly = Selection.of(best_score=1, other_score=1, pair=-1)
+    assert [p.index for p in choose(document, scores, 2, costly)] == [0]
+    assert [p.index for p in choose(document, scores, 1, Selection())] == [0]
+    # A one-sentence key point is chosen by its own weights (here: the longest sentence).
+    longest = Selection(Selection().weights, Selection.of(words=1).single)
+    assert [p.index for p in choose(document, scores, 1, longest)] == [2]
+    assert [p.index for p in choose(document, scores, 2, longest)] == [0, 1]
+    with pytest.raises(ValueError, match="unknown"):
+        Selection.of(redundancy=1)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_choices_keep_the_budgets_whatever_the_weights(seed: int) -> None:
+    rng = random.Random(seed)
+    title, text = TEXTS[rng.choice(sorted(TEXTS))]
+    language = next(lang for lang, pair in TEXTS.items() if pair == (title, text))
+    long = " ".join(f"word{k}," if k % 7 == 6 else f"word{k}" for k in range(55)) + "."
+    text = f"{text} {long} Short one. {long.replace('word', 'term')}"
+    document = document_features(title, split_paragraphs(text, language), language)
+    scores = [rng.uniform(-1, 1) for _ in document.sentences]
+    selection = Selection(
+        tuple(rng.uniform(-2, 2) for _ in CANDIDATE_FEATURES),
+        tuple(rng.uniform(-2, 2) for _ in CANDIDATE_FEATURES),
+    )
+    pool = candidates(document, scores)
+    assert [p.score for p in pool] == sorted((p.score for p in pool), reverse=True)
+    for picks, row in candidate_rows(document, pool):
+        assert len(row) == len(CANDIDATE_FEATURES) and 1 <= len(picks) <= 2
+        assert [p.index for p in picks] == sorted(p.index for p in picks)
+    for limit in (1, 2):
+        chosen = choose(document, scores, limit, selection)
+        assert 1 <= len(chosen) <= limit
+        assert [p.index for p in chosen] == sorted({p.index for p in chosen})
+        assert sum(p.words for p in chosen) <= MAX_POINT_WORDS
+        for pick in chosen:
+            assert MIN_SENTENCE_WORDS <= pick.words == count_words(pick.text)
+            assert pick.words <= MAX_SENTENCE_WORDS
+            assert pick.trimmed == (pick.text != document.sentences[pick.index])
 
 
 def _corpus(path: Path, articles: int = 40) -> Path:
@@ -135,7 +194,14 @@ def test_training_is_deterministic_and_loads(tmp_path: Path) -> None:
     loaded, problem = load_model(first)
     assert problem is None and loaded == model
     # The first sentence carries the gist in two articles of three: position must count.
-    assert dict(zip(FEATURES, model.weights, strict=True))["position_prior"] > 0
+    weights = dict(zip(FEATURES, model.weights, strict=True))
+    assert weights["position_prior"] > 0 or weights["lead_1"] > 0
+    assert all(weights[name] >= 0 for name in MONOTONE)
+    for weights_of_candidates in (model.selection.weights, model.selection.single):
+        selection = dict(zip(CANDIDATE_FEATURES, weights_of_candidates, strict=True))
+        assert all(selection[name] >= 0 for name in CANDIDATE_MONOTONE)
+    held_out = json.loads(text)["about"]["held_out"]
+    assert set(held_out) == {"columns", "lead_1", "lead_2", "model_1", "model_2"}
     title, article = TEXTS["en"]
     assert key_sentences(title, article, "en", model=loaded) == key_sentences(
         title, article, "en", model=loaded
@@ -148,14 +214,41 @@ def test_training_is_deterministic_and_loads(tmp_path: Path) -> None:
         None,
         b"",
         b"{not json",
-        b'{"format": 1}',
+        b'{"format": 2}',
         b'{"format": 99, "features": {}, "intercept": 0, "selection": {}}',
+        # A model of the first format (one sentence model and three selection constants).
         json.dumps(
             {
                 "format": 1,
-                "features": dict.fromkeys(FEATURES, "heavy"),
+                "features": dict.fromkeys(FEATURES, 0.0),
                 "intercept": 0,
                 "selection": {"redundancy": 0, "title": 0, "pair_margin": 0},
+            }
+        ).encode(),
+        json.dumps(
+            {
+                "format": 2,
+                "features": dict.fromkeys(FEATURES, "heavy"),
+                "intercept": 0,
+                "selection": dict.fromkeys(CANDIDATE_FEATURES, 0.0),
+                "selection_single": dict.fromkeys(CANDIDATE_FEATURES, 0.0),
+            }
+        ).encode(),
+        # No weights for one-sentence key points.
+        json.dumps(
+            {
+                "format": 2,
+                "features": dict.fromkeys(FEATURES, 0.0),
+                "intercept": 0,
+                "selection": dict.fromkeys(CANDIDATE_FEATURES, 0.0),
+            }
+        ).encode(),
+        json.dumps(
+            {
+                "format": 2,
+                "features": dict.fromkeys(FEATURES, 0.0),
+                "intercept": 0,
+                "selection": {"pair_margin": 0.1},
             }
         ).encode(),
         b"\xff\xfe broken bytes",
@@ -190,7 +283,7 @@ def test_key_points_fall_back_to_the_hand_set_weights(
 
 def test_a_linear_model_scores_by_its_weights() -> None:
     model = LinearModel(
-        tuple(1.0 if name == "first" else 0.0 for name in FEATURES), 0.5, Selection()
+        tuple(1.0 if name == "lead_1" else 0.0 for name in FEATURES), 0.5, Selection()
     )
     title, text = TEXTS["en"]
     document = document_features(title, split_paragraphs(text, "en"), "en")

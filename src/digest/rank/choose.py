@@ -2,14 +2,18 @@
 
 Words are counted as ``\\w+`` tokens, the way ROUGE counts them ("l'État" is two). A
 sentence over :data:`MAX_SENTENCE_WORDS` is trimmed at a clause boundary or left out.
-A pair is worth its two scores, minus what they repeat of each other, plus the share of
-the title they cover together; it is taken over the best single sentence only when it is
-worth :attr:`~digest.rank.model.Selection.pair_margin` more.
+Among the :data:`POOL` best-scored sentences that fit, each single sentence and each pair
+within :data:`MAX_POINT_WORDS` is a candidate (:func:`candidate_rows`), valued by the
+candidate model (:class:`~digest.rank.model.Selection`) from the two scores, what the
+sentences repeat of each other, the share of the title they cover together, their length
+and where they stand; the best candidate is the key point.
 """
 
 from __future__ import annotations
 
+import bisect
 import itertools
+import operator
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -42,13 +46,15 @@ def trim_to_clause(text: str, limit: int = MAX_SENTENCE_WORDS) -> str | None:
     most ``limit`` words, ending with an ellipsis; None when no boundary fits.
     """
     best = None
+    # Where each word ends: the words before a break are those ending before it (a break
+    # starts with punctuation or a space, so no word straddles it).
+    ends = [match.end() for match in _WORD.finditer(text)]
     for match in _CLAUSE_BREAK.finditer(text):
-        head = text[: match.start()].rstrip()
-        words = count_words(head)
+        words = bisect.bisect_right(ends, match.start())
         if words > limit:
             break
         if words >= MIN_TRIMMED_WORDS:
-            best = head
+            best = text[: match.start()].rstrip()
     return f"{best} …" if best else None
 
 
@@ -60,6 +66,8 @@ class Pick:
     text: str
     score: float
     words: int
+    #: Whether the text was cut at a clause boundary.
+    trimmed: bool = False
 
 
 def candidates(document: Document, scores: Sequence[float], pool: int = POOL) -> list[Pick]:
@@ -76,44 +84,99 @@ def candidates(document: Document, scores: Sequence[float], pool: int = POOL) ->
             text, words = trimmed, count_words(trimmed)
         if words < MIN_SENTENCE_WORDS:
             continue
-        picks.append(Pick(index, text, scores[index], words))
+        picks.append(Pick(index, text, scores[index], words, text is not document.sentences[index]))
         if len(picks) == pool:
             break
     return picks
 
 
+def candidate_rows(
+    document: Document, pool: Sequence[Pick], limit: int = 2
+) -> list[tuple[tuple[Pick, ...], tuple[float, ...]]]:
+    """Each single sentence of ``pool`` (as :func:`candidates` gives, best first) and, for
+    ``limit`` 2, each pair within :data:`MAX_POINT_WORDS`, in document order, with its
+    :data:`~digest.rank.model.CANDIDATE_FEATURES`.
+    """
+    if not pool:
+        return []
+    title, bags = document.title, document.bags
+    top = pool[0].score
+    share = 1 / len(title) if title else 0.0
+    covered = {p.index: title & bags[p.index] for p in pool}
+    out: list[tuple[tuple[Pick, ...], tuple[float, ...]]] = []
+    for rank, pick in enumerate(pool):
+        index, words = pick.index, pick.words / MAX_POINT_WORDS
+        out.append(
+            (
+                (pick,),
+                (
+                    pick.score,
+                    0.0,
+                    0.0,
+                    0.0,
+                    len(covered[index]) * share,
+                    words,
+                    words * words,
+                    min(pick.words, 30) / 30,
+                    1 / (1 + index),
+                    float(index == 0),
+                    float(index <= 1),
+                    0.0,
+                    float(pick.trimmed),
+                    float(rank == 0),
+                    0.0,
+                    top - pick.score,
+                    0.0,
+                ),
+            )
+        )
+    if limit < 2:
+        return out
+    for (rank_a, a), (rank_b, b) in itertools.combinations(enumerate(pool), 2):
+        if a.words + b.words > MAX_POINT_WORDS:
+            continue
+        bag_a, bag_b = bags[a.index], bags[b.index]
+        union = len(bag_a | bag_b)
+        first, second = (a, b) if a.index < b.index else (b, a)
+        words = (a.words + b.words) / MAX_POINT_WORDS
+        out.append(
+            (
+                (first, second),
+                (
+                    a.score,
+                    b.score,
+                    1.0,
+                    len(bag_a & bag_b) / union if union else 0.0,
+                    len(covered[a.index] | covered[b.index]) * share,
+                    words,
+                    words * words,
+                    min(a.words + b.words, 30) / 30,
+                    1 / (1 + first.index),
+                    float(first.index == 0),
+                    float(first.index <= 1),
+                    float(second.index == first.index + 1),
+                    float(a.trimmed or b.trimmed),
+                    float(rank_a == 0),
+                    float(rank_a == 0 and rank_b == 1),
+                    top - a.score,
+                    top - b.score,
+                ),
+            )
+        )
+    return out
+
+
 def choose(
     document: Document, scores: Sequence[float], limit: int, selection: Selection
 ) -> list[Pick]:
-    """The best single sentence or (``limit`` 2) pair, in document order."""
-    pool = candidates(document, scores)
-    if not pool:
-        return []
-    title = document.title
-
-    def coverage(bag: frozenset[str]) -> float:
-        return len(title & bag) / len(title) if title else 0.0
-
+    """The best single sentence or (``limit`` 2) pair by ``selection``, in document order;
+    ties go to the candidate met first (better-scored sentences first).
+    """
+    weights = selection.weights_for(limit)
     best: tuple[Pick, ...] = ()
     best_value = float("-inf")
-    for pick in pool:
-        value = pick.score + selection.title * coverage(document.bags[pick.index])
+    for picks, row in candidate_rows(document, candidates(document, scores), limit):
+        value = sum(map(operator.mul, weights, row))
         if value > best_value:
-            best, best_value = (pick,), value
-    if limit >= 2:
-        for a, b in itertools.combinations(pool, 2):
-            if a.words + b.words > MAX_POINT_WORDS:
-                continue
-            bag_a, bag_b = document.bags[a.index], document.bags[b.index]
-            union = bag_a | bag_b
-            overlap = len(bag_a & bag_b) / len(union) if union else 0.0
-            value = (
-                a.score
-                + b.score
-                - selection.redundancy * overlap
-                + selection.title * coverage(union)
-                - selection.pair_margin
-            )
-            if value > best_value:
-                best, best_value = (a, b), value
-    return sorted(best, key=lambda p: p.index)
+            best, best_value = picks, value
+    return list(best)

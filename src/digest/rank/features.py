@@ -2,8 +2,9 @@
 
 One pass over a document computes, for each sentence, the numbers in :data:`FEATURES`:
 where it stands (in the document and in its paragraph), how long it is (``\\w+`` tokens,
-the way ROUGE counts), how central it is (lemma TF-IDF, the continuous LexRank degree), how
-much of the title it repeats, and surface cues that news writing shares across French,
+the way ROUGE counts), how central it is (lemma TF-IDF, the continuous LexRank degree, and
+its rank among the document's sentences), how much of the title it repeats (lemmas, and
+word pairs as written), and surface cues that news writing shares across French,
 Dutch, English and German (numbers, capitalised names, quotations, attribution verbs,
 clauses, questions). Every feature lies in [0, 1], so a linear model's weights read as
 importances.
@@ -24,9 +25,9 @@ from digest.rank.text import lemmas, lemmas_of_words
 #: Feature names, in the order of :attr:`Document.rows`.
 FEATURES: tuple[str, ...] = (
     "position_prior",
-    "first",
-    "second",
-    "relative_position",
+    "lead_1",
+    "lead_2",
+    "earliness",
     "paragraph_prior",
     "paragraph_first",
     "words_short",
@@ -46,9 +47,19 @@ FEATURES: tuple[str, ...] = (
     "clauses",
     "question",
     "colon_end",
-    "third",
+    "lead_3",
     "centrality_early",
     "title_early",
+    "title_bigrams",
+    "centrality_rank",
+)
+#: Features that never grow further into the text (or the paragraph): training keeps their
+#: weights non-negative, so that of two sentences alike in all else the earlier one never
+#: scores lower. OrangeSum's first sentence is often a teaser, and a free fit ranks it
+#: below the second; news in other languages puts its gist first.
+MONOTONE: frozenset[str] = frozenset(
+    """position_prior lead_1 lead_2 lead_3 earliness paragraph_prior paragraph_first
+    centrality_early title_early""".split()
 )
 #: A sentence this long (``\w+`` tokens) earns the whole ``words_short`` feature.
 INFORMATIVE_WORDS = 20
@@ -56,8 +67,8 @@ INFORMATIVE_WORDS = 20
 LONG_WORDS = 40
 
 _WORD = re.compile(r"\w+")
-_NUMBER = re.compile(r"(?<!\w)\d")
-_CLAUSE = re.compile(r"[,;:]\s|\s[–—-]\s")
+# Clause boundaries: punctuation then a space, or a dash between spaces.
+_CLAUSE_MARKS = (", ", "; ", ": ", " – ", " — ", " - ")
 _QUOTES = frozenset('«»“”"„')
 # Surface forms (lower case) that attribute words to someone, in the four languages; a
 # quotation with its attribution is colour, rarely the gist.
@@ -98,6 +109,8 @@ def document_features(title: str, paragraphs: Sequence[Sequence[str]], language:
             paragraph_of.append((p, j))
     count = len(sentences)
     title_words = frozenset(lemmas(title, language))
+    title_tokens = _WORD.findall(title.lower())
+    title_pairs = set(itertools.pairwise(title_tokens))
     if not count:
         return Document((), (), (), (), title_words)
     # One tokenisation per sentence: "\w+" runs, and the same runs lower-cased.
@@ -105,31 +118,37 @@ def document_features(title: str, paragraphs: Sequence[Sequence[str]], language:
     lowered = [" ".join(tokens).lower().split() for tokens in tokenised]
     bags = [Counter(lemmas_of_words(words, language)) for words in lowered]
     document_frequency = Counter(itertools.chain.from_iterable(bags))
+    logs = [0.0] + [math.log(1 + count / df) for df in range(1, count + 1)]
+    idf = dict(
+        zip(document_frequency, map(logs.__getitem__, document_frequency.values()), strict=True)
+    )
     repeated = {w for w, df in document_frequency.items() if df > 1}
-    idf = {w: math.log(1 + count / df) for w, df in document_frequency.items()}
-    vectors = []
-    centroid: dict[str, float] = {}
-    for bag in bags:
-        vector = {w: tf * idf[w] for w, tf in bag.items()}
-        norm = math.hypot(*vector.values()) or 1.0
-        for w, v in vector.items():
-            centroid[w] = centroid.get(w, 0.0) + v / norm
-        vectors.append((vector, norm))
-    # The mean cosine to the other sentences, against the sum of all unit vectors minus
-    # the sentence's own (1, or 0 for an empty bag): linear in the text's length.
-    # Rounded and clamped, so that float noise (a sentence sharing nothing) is 0.
-    centrality = [
-        max(
-            0.0,
-            round(
-                sum(map(operator.mul, vector.values(), map(centroid.__getitem__, vector))) / norm
-                - (1.0 if vector else 0.0),
-                12,
-            ),
-        )
-        for vector, norm in vectors
+    # Lemma TF-IDF vectors. A lemma found in one sentence only adds nothing to its
+    # sentence's similarity to the others, so only repeated lemmas are accumulated.
+    shared_of = [bag.keys() & repeated for bag in bags]
+    norms = [
+        math.hypot(*map(operator.mul, bag.values(), map(idf.__getitem__, bag))) or 1.0
+        for bag in bags
     ]
+    centroid = dict.fromkeys(repeated, 0.0)
+    for bag, repeats, norm in zip(bags, shared_of, norms, strict=True):
+        for w in repeats:
+            centroid[w] += bag[w] * idf[w] / norm
+    # The mean cosine to the other sentences: the sentence's unit vector against the sum
+    # of all unit vectors minus its own, linear in the text's length. Rounded and
+    # clamped, so that float noise (a sentence sharing nothing) is 0.
+    centrality = []
+    for bag, repeats, norm in zip(bags, shared_of, norms, strict=True):
+        dot = 0.0
+        for w in repeats:
+            weight = bag[w] * idf[w] / norm
+            dot += weight * (centroid[w] - weight)
+        centrality.append(max(0.0, round(dot, 12)))
     top = max(centrality) or 1.0
+    rank_of = {
+        index: rank
+        for rank, index in enumerate(sorted(range(count), key=lambda i: (-centrality[i], i)))
+    }
     others = max(1, count - 1)
     rows = []
     words = []
@@ -138,19 +157,19 @@ def document_features(title: str, paragraphs: Sequence[Sequence[str]], language:
         length = len(tokens)
         lower = lowered[index]
         bag = bags[index]
-        shared = len(bag.keys() & repeated)
+        shared = len(shared_of[index])
         common = len(title_words & bag.keys())
         # Capitalised words after the first ("Macron", not "RN"), and numbers.
         names = sum(map(str.istitle, tokens)) - (length > 0 and tokens[0].istitle())
-        digits = len(_NUMBER.findall(text))
+        digits = sum(map(str.isdigit, tokens))
         in_paragraph, place = paragraph_of[index]
         stripped = text.rstrip(" …»”\"')")
         rows.append(
             (
                 1 / (1 + index),
-                float(index == 0),
-                float(index == 1),
-                index / others,
+                float(index < 1),
+                float(index < 2),
+                1 - index / others,
                 1 / (1 + in_paragraph),
                 float(place == 0),
                 min(1.0, length / INFORMATIVE_WORDS),
@@ -167,12 +186,16 @@ def document_features(title: str, paragraphs: Sequence[Sequence[str]], language:
                 float(not _QUOTES.isdisjoint(text)),
                 float(not _ATTRIBUTION.isdisjoint(lower)),
                 float(not _FIRST_PERSON.isdisjoint(lower)),
-                min(1.0, len(_CLAUSE.findall(text)) / 4),
+                min(1.0, sum(map(text.count, _CLAUSE_MARKS)) / 4),
                 float(stripped.endswith(("?", "!"))),
                 float(stripped.endswith(":")),
-                float(index == 2),
+                float(index < 3),
                 centrality[index] / top / (1 + index),
                 (common / len(title_words) if title_words else 0.0) / (1 + index),
+                len(title_pairs.intersection(itertools.pairwise(lower))) / len(title_pairs)
+                if title_pairs
+                else 0.0,
+                1 / (1 + rank_of[index]),
             )
         )
         words.append(length)

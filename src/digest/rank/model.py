@@ -1,9 +1,15 @@
-"""The learned sentence scorer: a linear model over :data:`~digest.rank.features.FEATURES`.
+"""The learned key point scorer: two linear models, evaluated in pure Python.
 
-``make train`` (:mod:`digest.rank.train`) fits it with scikit-learn on the OrangeSum
-training set and writes :data:`SHIPPED`, a small JSON file the package carries; inference
-is a dot product in pure Python. A missing or unreadable file is a
-:class:`~digest.model.Problem`, and the caller falls back to the hand-set weights.
+The sentence model scores each sentence from its :data:`~digest.rank.features.FEATURES`;
+the candidate model (:class:`Selection`) then scores each single sentence and each pair
+among the best-scored ones from :data:`CANDIDATE_FEATURES` (their scores, what they repeat
+of each other, the share of the title they cover, their length, where they stand; one
+set of weights for a key point of up to two sentences, another for one sentence), and
+the best candidate is the key point (:func:`digest.rank.choose.choose`). Both are fitted
+on the OrangeSum training set by ``make train`` (:mod:`digest.rank.train`), each on the
+ROUGE it predicts, and written to :data:`SHIPPED`, a small JSON file the package carries.
+A missing or unreadable file is a :class:`~digest.model.Problem`, and the caller falls
+back to the hand-set weights.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import json
 import math
 import operator
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,25 +28,75 @@ from digest.rank.features import FEATURES, Document
 #: The model file the package ships, written by ``make train``.
 SHIPPED = Path(__file__).resolve().parent / "model.json"
 #: Bumped when the file's layout changes; an older file is refused.
-FORMAT = 1
+FORMAT = 2
+
+#: What the candidate model knows of a single sentence or a pair (see
+#: :func:`digest.rank.choose.candidate_rows`), in the order of :attr:`Selection.weights`.
+CANDIDATE_FEATURES: tuple[str, ...] = (
+    "best_score",  # the higher sentence score of the candidate
+    "other_score",  # the other sentence's score (0 for a single sentence)
+    "pair",  # two sentences
+    "overlap",  # lemma Jaccard similarity of the two sentences
+    "title_coverage",  # share of the title's lemmas the candidate covers
+    "words",  # \w+ words / 60
+    "words_squared",  # its square: ROUGE F1 peaks near the abstract's length
+    "words_short",  # min(words, 30) / 30
+    "lead_prior",  # 1 / (1 + position of the earlier sentence)
+    "has_first",  # the document's first sentence is in it
+    "has_lead_2",  # the first or the second sentence is in it
+    "adjacent",  # two consecutive sentences
+    "trimmed",  # a sentence was cut at a clause boundary
+    "has_top",  # the best-scored sentence is in it
+    "has_runner_up",  # the second best-scored sentence is the other one
+    "best_gap",  # best score in the document minus the candidate's best
+    "other_gap",  # best score in the document minus the other sentence's (0 if single)
+)
+
+#: Candidate features kept non-negative by training, as the sentence model's position
+#: features (:data:`~digest.rank.features.MONOTONE`): an earlier start never costs.
+CANDIDATE_MONOTONE: frozenset[str] = frozenset({"lead_prior", "has_first", "has_lead_2"})
+
+
+_SUM_OF_SCORES = tuple(
+    1.0 if name in ("best_score", "other_score") else 0.0 for name in CANDIDATE_FEATURES
+)
 
 
 @dataclass(frozen=True)
 class Selection:
-    """How the one or two sentences are chosen together (tuned on a training slice)."""
+    """The candidate model: a candidate's value is the dot product of its
+    :data:`CANDIDATE_FEATURES` with the weights (an intercept would not change the
+    choice). The default values a candidate at the sum of its sentence scores.
+    """
 
-    #: Subtracted times the lemma Jaccard similarity of a pair: two sentences saying the
-    #: same thing are worth less than their scores.
-    redundancy: float = 0.0
-    #: Added times the share of the title's lemmas the chosen sentences cover together.
-    title: float = 0.0
-    #: What a second sentence must add to its pair's value to be taken.
-    pair_margin: float = 0.0
+    #: One weight per candidate feature, in the order of :data:`CANDIDATE_FEATURES`: the
+    #: weights that choose among single sentences and pairs (a key point of up to two).
+    weights: tuple[float, ...] = _SUM_OF_SCORES
+    #: The weights that choose a one-sentence key point, fitted on single sentences only:
+    #: what makes the best sentence differs from what makes the best of up to two.
+    single: tuple[float, ...] = _SUM_OF_SCORES
+
+    @classmethod
+    def of(cls, **weights: float) -> Selection:
+        """A selection from named weights (the others 0), the same for one sentence and for
+        up to two, e.g. ``of(best_score=1)``.
+        """
+        unknown = sorted(set(weights) - set(CANDIDATE_FEATURES))
+        if unknown:
+            raise ValueError(f"unknown candidate features: {', '.join(unknown)}")
+        values = tuple(float(weights.get(name, 0.0)) for name in CANDIDATE_FEATURES)
+        return cls(values, values)
+
+    def weights_for(self, limit: int) -> tuple[float, ...]:
+        """The weights that choose a key point of at most ``limit`` sentences."""
+        return self.weights if limit >= 2 else self.single
 
 
 @dataclass(frozen=True)
 class LinearModel:
-    """A sentence's score is ``intercept + sum(weight * feature)``."""
+    """A sentence's score is ``intercept + sum(weight * feature)``; :attr:`selection`
+    chooses among the candidates the scores make.
+    """
 
     #: One weight per feature, in the order of :data:`FEATURES`.
     weights: tuple[float, ...]
@@ -52,18 +109,15 @@ class LinearModel:
         # Rounded so that float noise cannot reorder ties between runs or platforms.
         return [round(intercept + sum(map(operator.mul, weights, row)), 9) for row in document.rows]
 
-    def to_json(self, about: dict[str, Any]) -> str:
+    def to_json(self, about: Mapping[str, Any]) -> str:
         """The model as the JSON text :func:`load_model` reads (``about``: provenance)."""
         data = {
             "format": FORMAT,
             "about": about,
             "features": dict(zip(FEATURES, self.weights, strict=True)),
             "intercept": self.intercept,
-            "selection": {
-                "redundancy": self.selection.redundancy,
-                "title": self.selection.title,
-                "pair_margin": self.selection.pair_margin,
-            },
+            "selection": dict(zip(CANDIDATE_FEATURES, self.selection.weights, strict=True)),
+            "selection_single": dict(zip(CANDIDATE_FEATURES, self.selection.single, strict=True)),
         }
         return json.dumps(data, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
 
@@ -74,24 +128,22 @@ def load_model(path: Path = SHIPPED) -> tuple[LinearModel | None, Problem | None
         data = json.loads(path.read_text(encoding="utf-8"))
         if data.get("format") != FORMAT:
             raise ValueError(f"format {data.get('format')!r}, expected {FORMAT}")
-        features = data["features"]
-        if sorted(features) != sorted(FEATURES):
-            raise ValueError("its features are not this version's")
-        weights = tuple(_number(features[name]) for name in FEATURES)
-        selection = data["selection"]
-        model = LinearModel(
-            weights,
-            _number(data["intercept"]),
-            Selection(
-                _number(selection["redundancy"]),
-                _number(selection["title"]),
-                _number(selection["pair_margin"]),
-            ),
+        weights = _weights(data["features"], FEATURES)
+        selection = Selection(
+            _weights(data["selection"], CANDIDATE_FEATURES),
+            _weights(data["selection_single"], CANDIDATE_FEATURES),
         )
+        model = LinearModel(weights, _number(data["intercept"]), selection)
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
         what = f"key point model unusable ({type(error).__name__}: {error})"
         return None, Problem(str(path), what, "ranked with the hand-set weights")
     return model, None
+
+
+def _weights(named: Mapping[str, object], names: tuple[str, ...]) -> tuple[float, ...]:
+    if sorted(named) != sorted(names):
+        raise ValueError("its features are not this version's")
+    return tuple(_number(named[name]) for name in names)
 
 
 def _number(value: object) -> float:

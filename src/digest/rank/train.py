@@ -1,45 +1,59 @@
 """Fitting the key point model on journalists' summaries (``make train``; needs scikit-learn).
 
 Reads OrangeSum-style JSON lines (``title``, ``article``, ``abstract``), computes every
-sentence's features (:mod:`digest.rank.features`) and its target, fits a ridge regression
-(closed form, so the same corpus always gives the same weights), then tunes the joint
-selection (:class:`~digest.rank.model.Selection`) on a slice of the same corpus held out
-from the fit. The target is the sentence's own ROUGE against the abstract: the mean of its
-ROUGE-1 and ROUGE-2 F1 (lower-case ``\\w+`` tokens). The slice is drawn with a fixed seed;
-numbers are rounded so that the written file is byte-identical from run to run.
+sentence's features (:mod:`digest.rank.features`), then fits two ridge regressions (closed
+form, so the same corpus always gives the same weights):
 
-Run: ``python -m digest.rank.train CORPUS [--output PATH] [--limit N]``.
+1. the sentence model, on each sentence's own ROUGE against the abstract (the mean of its
+   ROUGE-1 and ROUGE-2 F1, lower-case ``\\w+`` tokens), the weights of the position
+   features (:data:`~digest.rank.features.MONOTONE`) kept non-negative;
+2. the candidate model (:class:`~digest.rank.model.Selection`), on the same ROUGE of each
+   single sentence and each pair :func:`~digest.rank.choose.choose` would weigh, centred
+   per article (only the order within an article matters), so that the choice optimises
+   what is evaluated, length included.
+
+A slice of the corpus drawn with a fixed seed is held out of both fits and the key points
+are scored on it (written to the file's ``about``). Numbers are rounded so that the written
+file is byte-identical from run to run.
+
+Run: ``python -m digest.rank.train CORPUS [--output PATH] [--limit N] [--jobs N]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import itertools
 import json
+import multiprocessing
 import random
 import re
 import sys
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from digest.rank.choose import choose
-from digest.rank.features import FEATURES, Document, document_features
-from digest.rank.model import SHIPPED, LinearModel, Selection
+from digest.rank.choose import candidate_rows, candidates, choose, count_words
+from digest.rank.features import FEATURES, MONOTONE, Document, document_features
+from digest.rank.model import (
+    CANDIDATE_FEATURES,
+    CANDIDATE_MONOTONE,
+    SHIPPED,
+    LinearModel,
+    Selection,
+)
 from digest.rank.text import split_paragraphs
 
 LANGUAGE = "fr"
 SEED = 1234
-#: Articles held out of the fit to tune the selection.
-TUNE_ARTICLES = 1500
-#: Ridge regularisation (features lie in [0, 1]; the fit is not sensitive to it).
+#: Articles held out of the fits, to measure the key points.
+HELD_OUT_ARTICLES = 1500
+#: Ridge regularisation of the sentence model (features lie in [0, 1]; the fit is not
+#: sensitive to it) and of the candidate model.
 ALPHA = 1.0
-#: Selection grid, in units of the standard deviation of the scores.
-REDUNDANCY = (0.0, 0.25, 0.5, 1.0, 2.0)
-TITLE = (0.0, 0.25, 0.5, 1.0)
-PAIR_MARGIN = (-0.5, 0.0, 0.25, 0.5, 1.0, 1.5)
 _TOKEN = re.compile(r"\w+")
 
 
@@ -56,36 +70,79 @@ def tokens(text: str) -> list[str]:
     return _TOKEN.findall(text.lower())
 
 
+def _f1(overlap: int, candidate: int, reference: int) -> float:
+    if not overlap:
+        return 0.0
+    precision, recall = overlap / candidate, overlap / reference
+    return 2 * precision * recall / (precision + recall)
+
+
+def _grams(words: Sequence[str], n: int) -> Counter[Any]:
+    return Counter(words if n == 1 else itertools.pairwise(words))
+
+
+def _overlap(ours: Counter[Any], theirs: Counter[Any]) -> int:
+    return sum(min(count, theirs[gram]) for gram, count in ours.items() if gram in theirs)
+
+
+def rouge_n(candidate: Sequence[str], reference: Sequence[str], n: int) -> float:
+    """ROUGE-N F1 (n 1 or 2) of two token sequences (0 to 1)."""
+    ours, theirs = _grams(candidate, n), _grams(reference, n)
+    return _f1(_overlap(ours, theirs), max(0, len(candidate) - n + 1), len(reference) - n + 1)
+
+
+def rouge_l(candidate: Sequence[str], reference: Sequence[str]) -> float:
+    """ROUGE-L F1: the longest common subsequence of two token sequences."""
+    previous = [0] * (len(reference) + 1)
+    for word in candidate:
+        current = [0]
+        for j, other in enumerate(reference):
+            current.append(previous[j] + 1 if word == other else max(previous[j + 1], current[j]))
+        previous = current
+    return _f1(previous[-1], len(candidate), len(reference))
+
+
 def rouge12(candidate: Sequence[str], reference: Sequence[str]) -> float:
-    """The mean of ROUGE-1 and ROUGE-2 F1 of two token sequences (0 to 1)."""
-    total = 0.0
-    for n in (1, 2):
-        ours = Counter(tuple(candidate[i : i + n]) for i in range(len(candidate) - n + 1))
-        theirs = Counter(tuple(reference[i : i + n]) for i in range(len(reference) - n + 1))
-        overlap = sum((ours & theirs).values())
-        if overlap:
-            precision = overlap / sum(ours.values())
-            recall = overlap / sum(theirs.values())
-            total += 2 * precision * recall / (precision + recall)
-    return total / 2
+    """The mean of ROUGE-1 and ROUGE-2 F1 of two token sequences (0 to 1): the target."""
+    return (rouge_n(candidate, reference, 1) + rouge_n(candidate, reference, 2)) / 2
 
 
-def read(path: Path, limit: int | None = None) -> list[Example]:
+def _example(line: str) -> Example | None:
+    row = json.loads(line)
+    paragraphs = split_paragraphs(row["article"], LANGUAGE)
+    document = document_features(row["title"], paragraphs, LANGUAGE)
+    return Example(document, row["abstract"]) if document.sentences else None
+
+
+def _map(function: Any, items: Iterable[Any], jobs: int) -> list[Any]:
+    """``function`` over ``items`` in order, in ``jobs`` processes (the same result)."""
+    if jobs <= 1:
+        return list(map(function, items))
+    with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        return pool.map(function, items, chunksize=256)
+
+
+def read(path: Path, limit: int | None = None, jobs: int = 1) -> list[Example]:
     """The corpus's articles with their features (the first ``limit`` only, if given)."""
-    examples = []
     with path.open(encoding="utf-8") as lines:
-        for line in itertools.islice(lines, limit):
-            row = json.loads(line)
-            paragraphs = split_paragraphs(row["article"], LANGUAGE)
-            document = document_features(row["title"], paragraphs, LANGUAGE)
-            if document.sentences:
-                examples.append(Example(document, row["abstract"]))
-    return examples
+        chosen = list(itertools.islice(lines, limit))
+    return [e for e in _map(_example, chosen, jobs) if e is not None]
 
 
-def fit(examples: Sequence[Example]) -> tuple[tuple[float, ...], float]:
-    """Ridge regression of each sentence's ROUGE on its features: weights, intercept."""
+def _ridge(rows: Any, targets: Any, alpha: float) -> tuple[list[float], float]:
     from sklearn.linear_model import Ridge
+
+    regression = Ridge(alpha=alpha, solver="cholesky").fit(rows, targets)
+    return [float(w) for w in regression.coef_], float(regression.intercept_)
+
+
+def fit_sentences(examples: Sequence[Example]) -> tuple[tuple[float, ...], float]:
+    """The sentence model: weights (position weights non-negative) and intercept.
+
+    A position feature whose weight comes out negative is left out and the rest refitted,
+    until none is (an active set: each round only removes features, so it ends).
+    """
+    import numpy as np
 
     rows: list[tuple[float, ...]] = []
     targets: list[float] = []
@@ -94,63 +151,126 @@ def fit(examples: Sequence[Example]) -> tuple[tuple[float, ...], float]:
         for sentence, row in zip(example.document.sentences, example.document.rows, strict=True):
             rows.append(row)
             targets.append(rouge12(tokens(sentence), reference))
-    regression = Ridge(alpha=ALPHA, solver="cholesky").fit(rows, targets)
-    weights = tuple(round(float(w), 6) for w in regression.coef_)
-    return weights, round(float(regression.intercept_), 6)
+    weights, intercept = _monotone_ridge(np.array(rows), np.array(targets), FEATURES, MONOTONE)
+    return tuple(round(w, 6) for w in weights), round(intercept, 6)
 
 
-def tune(
-    weights: tuple[float, ...], intercept: float, examples: Sequence[Example]
-) -> tuple[Selection, float]:
-    """The selection with the best mean ROUGE-1/2 over one- and two-sentence key points."""
-    model = LinearModel(weights, intercept, Selection())
-    scored = [(e, model.scores(e.document), tokens(e.abstract)) for e in examples]
-    values = [s for _, scores, _ in scored for s in scores]
-    mean = sum(values) / len(values)
-    unit = (sum((v - mean) ** 2 for v in values) / len(values)) ** 0.5 or 1.0
-    cache: dict[tuple[int, tuple[int, ...]], float] = {}
-    best = (float("-inf"), Selection())
-    for redundancy, title, margin in itertools.product(REDUNDANCY, TITLE, PAIR_MARGIN):
-        selection = Selection(
-            round(redundancy * unit, 6), round(title * unit, 6), round(margin * unit, 6)
-        )
-        total = 0.0
-        for k, (example, scores, reference) in enumerate(scored):
-            for limit in (1, 2):
-                picks = choose(example.document, scores, limit, selection)
-                key = (k, tuple(p.index for p in picks))
-                if key not in cache:
-                    text = " ".join(p.text for p in picks)
-                    cache[key] = rouge12(tokens(text), reference)
-                total += cache[key]
-        value = total / (2 * len(scored))
-        if value > best[0]:
-            best = (value, selection)
-    return best[1], best[0]
+def _monotone_ridge(
+    matrix: Any, target: Any, names: Sequence[str], monotone: frozenset[str]
+) -> tuple[list[float], float]:
+    """Ridge weights and intercept with the weights of ``monotone`` features non-negative.
+
+    A feature of ``monotone`` whose weight comes out negative is left out (weight 0) and the
+    rest refitted, until none is (an active set: each round only removes features).
+    """
+    kept = list(range(len(names)))
+    while True:
+        weights, intercept = _ridge(matrix[:, kept], target, ALPHA)
+        negative = {k for k, w in zip(kept, weights, strict=True) if w < 0 and names[k] in monotone}
+        if not negative:
+            break
+        kept = [k for k in kept if k not in negative]
+    full = dict(zip(kept, weights, strict=True))
+    return [full.get(k, 0.0) for k in range(len(names))], intercept
 
 
-def train(corpus: Path, limit: int | None = None, seed: int = SEED) -> tuple[LinearModel, str]:
+def _candidates(
+    model: LinearModel, limit: int, example: Example
+) -> list[tuple[tuple[float, ...], float]]:
+    """Every candidate of at most ``limit`` sentences of one article: its features and its
+    ROUGE against the abstract.
+    """
+    document = example.document
+    reference = tokens(example.abstract)
+    pool = candidates(document, model.scores(document))
+    return [
+        (row, rouge12(tokens(" ".join(p.text for p in picks)), reference))
+        for picks, row in candidate_rows(document, pool, limit)
+    ]
+
+
+def fit_selection(model: LinearModel, examples: Sequence[Example], jobs: int = 1) -> Selection:
+    """The candidate model: weights for up to two sentences and for one."""
+    return Selection(
+        _fit_candidates(model, examples, 2, jobs), _fit_candidates(model, examples, 1, jobs)
+    )
+
+
+def _fit_candidates(
+    model: LinearModel, examples: Sequence[Example], limit: int, jobs: int
+) -> tuple[float, ...]:
+    """Candidate weights fitted on the candidates' ROUGE centred per article."""
+    import numpy as np
+
+    per_article = _map(functools.partial(_candidates, model, limit), examples, jobs)
+    rows, targets = [], []
+    for found in per_article:
+        if not found:
+            continue
+        matrix = np.array([row for row, _ in found])
+        target = np.array([value for _, value in found])
+        rows.append(matrix - matrix.mean(axis=0))
+        targets.append(target - target.mean())
+    weights, _intercept = _monotone_ridge(
+        np.vstack(rows), np.concatenate(targets), CANDIDATE_FEATURES, CANDIDATE_MONOTONE
+    )
+    return tuple(round(w, 6) for w in weights)
+
+
+def measure(model: LinearModel, examples: Sequence[Example]) -> dict[str, list[float]]:
+    """ROUGE-1/2/L F1 (%) and mean words of LEAD-1, LEAD-2 and the model's one- and
+    two-sentence key points on ``examples``.
+    """
+    outputs: dict[str, list[str]] = {"lead_1": [], "lead_2": [], "model_1": [], "model_2": []}
+    for example in examples:
+        document = example.document
+        scores = model.scores(document)
+        outputs["lead_1"].append(" ".join(document.sentences[:1]))
+        outputs["lead_2"].append(" ".join(document.sentences[:2]))
+        for limit in (1, 2):
+            picks = choose(document, scores, limit, model.selection)
+            outputs[f"model_{limit}"].append(" ".join(p.text for p in picks))
+    table = {}
+    for name, texts in outputs.items():
+        totals = [0.0, 0.0, 0.0, 0.0]
+        for text, example in zip(texts, examples, strict=True):
+            ours, theirs = tokens(text), tokens(example.abstract)
+            totals[0] += rouge_n(ours, theirs, 1)
+            totals[1] += rouge_n(ours, theirs, 2)
+            totals[2] += rouge_l(ours, theirs)
+            totals[3] += count_words(text) / 100
+        table[name] = [round(100 * t / max(1, len(examples)), 2) for t in totals]
+    return table
+
+
+def train(
+    corpus: Path, limit: int | None = None, seed: int = SEED, jobs: int = 1
+) -> tuple[LinearModel, str]:
     """The model fitted on ``corpus`` and its JSON text."""
-    examples = read(corpus, limit)
+    examples = read(corpus, limit, jobs)
     order = list(range(len(examples)))
     random.Random(seed).shuffle(order)
-    held = min(TUNE_ARTICLES, len(examples) // 5)
-    tune_part = [examples[i] for i in sorted(order[:held])]
+    held = min(HELD_OUT_ARTICLES, len(examples) // 5)
+    held_out = [examples[i] for i in sorted(order[:held])]
     fit_part = [examples[i] for i in sorted(order[held:])]
-    weights, intercept = fit(fit_part)
-    selection, value = tune(weights, intercept, tune_part)
-    model = LinearModel(weights, intercept, selection)
+    weights, intercept = fit_sentences(fit_part)
+    sentence_model = LinearModel(weights, intercept, Selection())
+    model = LinearModel(weights, intercept, fit_selection(sentence_model, fit_part, jobs))
     about = {
         "corpus": corpus.name,
         "articles": len(examples),
         "fit_articles": len(fit_part),
         "fit_sentences": sum(len(e.document.sentences) for e in fit_part),
-        "tune_articles": len(tune_part),
-        "tune_rouge12": round(value, 4),
+        "held_out_articles": len(held_out),
+        "held_out": {
+            "columns": ["R1", "R2", "RL", "words"],
+            **measure(model, held_out),
+        },
         "seed": seed,
-        "target": "mean ROUGE-1/ROUGE-2 F1 of the sentence against the abstract",
-        "model": f"ridge regression, alpha {ALPHA}",
+        "target": "mean ROUGE-1/ROUGE-2 F1 against the abstract (sentence; candidate)",
+        "model": f"ridge regressions, alpha {ALPHA}; candidates centred per article",
         "features": list(FEATURES),
+        "candidate_features": list(CANDIDATE_FEATURES),
     }
     return model, model.to_json(about)
 
@@ -161,17 +281,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("corpus", type=Path, help="OrangeSum-style JSON lines")
     parser.add_argument("--output", type=Path, default=SHIPPED, help="model file to write")
     parser.add_argument("--limit", type=int, help="read only the first N articles")
-    parser.add_argument("--seed", type=int, default=SEED, help="seed of the tuning slice")
+    parser.add_argument("--seed", type=int, default=SEED, help="seed of the held-out slice")
+    parser.add_argument("--jobs", type=int, default=1, help="processes (same result)")
     args = parser.parse_args(argv)
     if not args.corpus.exists():
         print(f"train: corpus not found: {args.corpus}", file=sys.stderr)
         return 1
     start = time.perf_counter()
-    model, text = train(args.corpus, args.limit, args.seed)
+    _model, text = train(args.corpus, args.limit, args.seed, args.jobs)
     args.output.write_text(text, encoding="utf-8")
+    held_out = json.loads(text)["about"]["held_out"]
     print(
         f"train: wrote {args.output} ({len(text.encode()):,} bytes) in "
-        f"{time.perf_counter() - start:.0f} s; selection {model.selection}"
+        f"{time.perf_counter() - start:.0f} s; held out (R1, R2, RL, words/100): {held_out}"
     )
     return 0
 
