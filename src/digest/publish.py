@@ -14,10 +14,12 @@ from typing import Any
 from digest.config import Settings
 from digest.model import Edition
 from digest.outbox import Outbox
+from digest.render.archive import search_pages, start_page, theme_pages
 from digest.render.email import BlockView, EmailRenderer
 from digest.render.eml import build_message
 from digest.render.feeds import feed_files
 from digest.render.personal import view_json, view_name
+from digest.render.search import index_archive
 from digest.render.web import WebRenderer, page_path
 
 
@@ -192,13 +194,26 @@ def publish_web(
     return replace(result, files=result.files + len(pages), changed=result.changed or any(changed))
 
 
+#: The start page at the outbox root.
+START = "index.html"
+
+
 def publish_web_indexes(
     web: WebRenderer, outbox: Outbox, manifests: Sequence[dict[str, Any]]
 ) -> int:
-    """Write each language's index of the web archive; count the changed."""
+    """Write the web archive's pages made from the whole outbox, then its search index;
+    count the changed.
+
+    Each language's index, theme pages and search page, and the start page at the
+    outbox root (``index.html``); then Pagefind indexes ``web/`` (:mod:`digest.render.search`).
+    """
 
     def published(lang: str, edition_id: str) -> bool:
         return outbox.path(*page_path(lang, edition_id)).is_file()
 
     pages = web.index_pages(manifests, published)
-    return sum(outbox.write_file(data, *parts) for parts, data in sorted(pages.items()))
+    pages |= theme_pages(web, manifests)
+    pages |= search_pages(web, manifests)
+    pages[(START,)] = start_page(web)
+    changed = sum(outbox.write_file(data, *parts) for parts, data in sorted(pages.items()))
+    return changed + index_archive(outbox)

@@ -1,0 +1,69 @@
+"""Full-text search of the web archive as static files, indexed by Pagefind.
+
+`Pagefind <https://pagefind.app>`_ (the ``pagefind[extended]`` package ships its
+binary) reads the pages under ``web/`` once they are written and writes its index,
+one per language (from each page's ``<html lang>``), with its search interface,
+into ``web/pagefind/``. Only what an edition page marks ``data-pagefind-body`` is
+indexed: the editions' stories, not the navigation or the "how" pages. It runs
+offline, and the same pages give the same index bytes.
+
+The index is made in a temporary folder, then written file by file through the
+outbox (unchanged files are left alone); files of an older index are removed.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+from pathlib import Path
+
+from pagefind.service import get_executable
+
+from digest.errors import RenderError
+from digest.outbox import Outbox
+from digest.render.web import WEB
+
+#: The index's folder under ``web/``.
+BUNDLE = "pagefind"
+#: Longest a Pagefind run may take, in seconds (the sample takes about two).
+TIMEOUT = 600
+
+
+def index_archive(outbox: Outbox) -> int:
+    """Index ``web/`` of ``outbox`` into ``web/pagefind/``; count the files changed.
+
+    Raises:
+        RenderError: no Pagefind binary, or Pagefind failed (its last line of output).
+    """
+    binary = get_executable()
+    if binary is None:
+        raise RenderError("search index: no pagefind binary (pip install 'pagefind[extended]')")
+    site = outbox.path(WEB)
+    with tempfile.TemporaryDirectory(prefix="digest-pagefind-") as tmp:
+        try:
+            run = subprocess.run(
+                [str(binary), "--site", str(site), "--output-path", tmp, "--silent"],
+                capture_output=True,
+                text=True,
+                timeout=TIMEOUT,
+                check=False,
+            )
+        except (OSError, subprocess.TimeoutExpired) as error:
+            raise RenderError(f"search index: pagefind did not run: {error}") from error
+        if run.returncode != 0:
+            said = (run.stderr or run.stdout).strip().splitlines() or ["no output"]
+            raise RenderError(f"search index: pagefind failed ({run.returncode}): {said[-1]}")
+        files = {
+            path.relative_to(tmp).parts: path.read_bytes()
+            for path in sorted(Path(tmp).rglob("*"))
+            if path.is_file()
+        }
+    changed = sum(outbox.write_file(data, WEB, BUNDLE, *parts) for parts, data in files.items())
+    bundle = outbox.path(WEB, BUNDLE)
+    for old in sorted(bundle.rglob("*"), reverse=True):
+        if old.is_file() and old.relative_to(bundle).parts not in files:
+            old.unlink()
+            changed += 1
+        elif old.is_dir() and not any(old.iterdir()):
+            old.rmdir()
+    return changed
