@@ -50,15 +50,16 @@ def test_every_catalog_translates_every_message(lang: str) -> None:
 @pytest.mark.parametrize(
     ("lang", "kind", "day", "expected"),
     [
-        ("fr", "weekly", date(2021, 2, 10), "Semaine 6 · 8–14 févr. 2021"),
-        ("nl", "weekly", date(2021, 2, 10), "Week 6 · 8–14 feb 2021"),
-        ("en", "weekly", date(2020, 12, 30), "Week 53 · Dec 28, 2020\u2009–\u2009Jan 3, 2021"),
+        ("fr", "weekly", date(2021, 2, 10), "Semaine 6 · 8–14 février 2021"),
+        ("nl", "weekly", date(2021, 2, 10), "Week 6 · 8–14 februari 2021"),
+        ("en", "weekly", date(2020, 12, 30), "Week 53 · December 28, 2020 – January 3, 2021"),
+        ("de", "weekly", date(2021, 2, 10), "Woche 6 · 8.–14. Februar 2021"),
         ("fr", "monthly", date(2021, 2, 10), "Février 2021"),
         ("nl", "daily", date(2021, 2, 10), "woensdag 10 februari 2021"),
     ],
 )
 def test_period_labels(lang: str, kind: str, day: date, expected: str) -> None:
-    catalogs = Catalogs(LOCALE, ["fr", "nl", "en"])
+    catalogs = Catalogs(LOCALE, ["fr", "nl", "en", "de"])
     assert period_label(catalogs, lang, period_of(kind, day)) == expected  # type: ignore[arg-type]
 
 
@@ -95,13 +96,20 @@ def test_untranslated_story_shows_a_badge_and_its_language(tmp_path: Path) -> No
     french = view.blocks[0]
     point = french.sections[0].points[0]
     assert (point.lang, point.badge, point.badge_note) == ("fr", "", "")
+    # In the two-language email the story is printed once, in the French part; the Dutch
+    # part says where it is. The Dutch email shows it with a badge.
     dutch = view.blocks[1]
-    fallback = dutch.sections[0].points[0]
+    assert dutch.sections == ()
+    assert dutch.elsewhere_note == "1 ander onderwerp staat in het deel in het Frans van deze e-mail"
+    assert dutch.elsewhere_url == "#fr"
+    html = renderer.html(view)
+    assert '<div lang="fr">' in html and 'href="#fr"' in html
+    alone = renderer.view(sample_edition(), ("nl",)).blocks[0]
+    fallback = alone.sections[0].points[0]
     assert (fallback.lang, fallback.badge) == ("fr", "FR")
     assert fallback.badge_note == "Nog niet vertaald: origineel in het Frans"
-    html = renderer.html(view)
-    assert '<div lang="fr">' in html and '<div lang="nl">' in html
-    assert "Nog niet vertaald" in html
+    assert fallback.read_more == "Lees verder (in het Frans)"
+    assert "Nog niet vertaald" in renderer.html(renderer.view(sample_edition(), ("nl",)))
     assert "<mj-" not in html
 
 
@@ -251,22 +259,23 @@ def many_stories(count: int) -> Edition:
 
 def test_a_large_edition_is_trimmed_to_the_size_budget_and_says_so(tmp_path: Path) -> None:
     renderer = EmailRenderer(settings_for(tmp_path))
-    edition = many_stories(60)
+    edition = many_stories(110)
     whole = renderer.html(renderer.view(edition, ("fr", "nl")))
     assert len(whole.encode()) > 100_000  # the budget is worth having
     view, html, left_out = renderer.fit(edition, ("fr", "nl"))
     assert len(html.encode()) <= 100_000
-    assert 0 < left_out < 60
+    assert 0 < left_out < 110
     # Only just enough was cut: one story more would not have fitted.
     shown = [p.url for p in view.blocks[0].sections[0].points]
-    assert len(shown) == 60 - left_out
+    assert len(shown) == 110 - left_out
     ranked = sorted(edition.sections[0].stories, key=lambda s: (s.score, s.id))
     assert {s.original.url for s in ranked[left_out:]} == set(shown)  # the best stayed
     french, dutch = view.blocks
     assert french.more_note == f"{left_out} autres sujets dans l’édition en ligne"
     assert dutch.more_note == f"Nog {left_out} onderwerpen in de webeditie"
+    assert dutch.sections == ()  # French stories are printed once, in the French part
     assert f'href="https://digest.example/web/fr/{edition.id}.html"' in html
-    assert f"{french.more_note}: https://digest.example/web/fr/{edition.id}.html" in renderer.text(
+    assert f"{french.more_note}\u00a0: https://digest.example/web/fr/{edition.id}.html" in renderer.text(
         view
     )
 
@@ -281,7 +290,7 @@ def test_a_small_edition_is_not_trimmed(tmp_path: Path) -> None:
 def test_key_styles_sit_on_the_elements(tmp_path: Path) -> None:
     """Clients that drop <style> blocks still get colours, sizes and margins."""
     renderer = EmailRenderer(settings_for(tmp_path))
-    html = renderer.html(renderer.view(sample_edition(), ("fr", "nl")))
+    html = renderer.html(renderer.view(sample_edition(), ("nl",)))
     tree = lxml.html.fromstring(html)
     for link in tree.iter("a"):
         assert "color:" in link.get("style", ""), lxml.html.tostring(link)

@@ -34,6 +34,7 @@ from digest.errors import ConfigError, InputError
 from digest.model import PeriodKind
 from digest.schedule import cron
 from digest.settings_tables import (
+    BrandSettings,
     Limits,
     PublisherSettings,
     ServeSettings,
@@ -46,6 +47,7 @@ from digest.settings_tables import (
 __all__ = [
     "DEFAULT_CONFIG",
     "SUPPORTED_LANGUAGES",
+    "BrandSettings",
     "Language",
     "Limits",
     "Paths",
@@ -232,6 +234,8 @@ class Settings(BaseSettings):
     serve: ServeSettings = ServeSettings()
     #: Who publishes the digest: name, postal address, why readers receive it.
     publisher: PublisherSettings = PublisherSettings()
+    #: How the email looks as the publisher's: short name, logo, accent colour.
+    brand: BrandSettings = BrandSettings()
     #: Warn on every command while ``sender``, ``base_url`` or ``unsubscribe_address``
     #: hold example values (digest.examples); false only for a demo or a test setup.
     warn_example_values: bool = True

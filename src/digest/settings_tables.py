@@ -193,3 +193,63 @@ class PublisherSettings(BaseModel):
     address: str = ""
     #: Per language: why the reader receives the digest ("You subscribed on ...").
     why_you_receive: dict[Literal["fr", "nl", "en", "de"], str] = Field(default_factory=dict)
+
+
+#: The default accent colour: the header's background and the themes' headings.
+DEFAULT_ACCENT = "#12355b"
+
+
+def contrast_ratio(first: str, second: str) -> float:
+    """WCAG 2.1 contrast ratio of two ``#rrggbb`` colours (1 to 21)."""
+
+    def luminance(colour: str) -> float:
+        channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    high, low = sorted((luminance(first), luminance(second)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+class BrandSettings(BaseModel):
+    """How the email looks as the publisher's (``[brand]``): short name, logo, accent colour."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    #: Per language: the digest's name as the subject ends with it (default its ``title``).
+    short_name: dict[Literal["fr", "nl", "en", "de"], str] = Field(default_factory=dict)
+    #: Address of a logo image shown at the top of the email (https; about 2:1, drawn
+    #: at most 240 px wide); empty: none.
+    logo_url: str = ""
+    #: The logo's text for readers who do not see it; default the digest's name.
+    logo_alt: str = ""
+    #: The accent colour (``#rrggbb``): the header's background, under white text, and
+    #: the themes' headings on white, so it must reach WCAG AA's 4.5:1 against white.
+    accent: str = DEFAULT_ACCENT
+
+    @field_validator("logo_url")
+    @classmethod
+    def _absolute_url(cls, value: str) -> str:
+        if value and not value.startswith(("https://", "http://")):
+            raise ValueError("must be an absolute http(s) URL (an email cannot show a local file)")
+        return value
+
+    @field_validator("accent")
+    @classmethod
+    def _readable(cls, value: str) -> str:
+        colour = value.strip().lower()
+        if len(colour) == 4 and colour.startswith("#"):
+            colour = "#" + "".join(c * 2 for c in colour[1:])
+        if (
+            len(colour) != 7
+            or not colour.startswith("#")
+            or not all(c in "0123456789abcdef" for c in colour[1:])
+        ):
+            raise ValueError(f"{value!r} is not a colour written #rrggbb")
+        ratio = contrast_ratio(colour, "#ffffff")
+        if ratio < 4.5:
+            raise ValueError(
+                f"{value} has a contrast of {ratio:.1f}:1 against white; WCAG AA needs "
+                "4.5:1 for the header's white text (choose a darker colour)"
+            )
+        return colour

@@ -4,7 +4,9 @@ Catalogs are the ``.po`` files under ``<templates>/locale/<lang>/LC_MESSAGES/dig
 (``serve.po``: the subscription service's pages and mails, a domain of their own).
 They are compiled in memory when loaded, so a build never reads a stale ``.mo``.
 Templates call ``t(lang, "message")`` and ``tn(lang, "one", "many", n)``, which
-``make i18n`` extracts with Babel (keywords ``t:2`` and ``tn:2,3``).
+``make i18n`` extracts with Babel (keywords ``t:2`` and ``tn:2,3``). French strings
+get French spacing (:mod:`digest.render.typography`) before their values are filled in,
+and dates follow one style per language and medium (:mod:`digest.render.dates`).
 """
 
 from __future__ import annotations
@@ -16,13 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from babel import Locale
-from babel.dates import format_date, format_datetime, format_interval
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
 from digest.errors import RenderError
 from digest.model import Period
+from digest.render.dates import Medium, format_day, format_month, format_range, format_weekday
+from digest.render.typography import spaced
 
 DOMAIN = "digest"
 
@@ -52,12 +55,12 @@ class Catalogs:
 
     def t(self, lang: str, message: str, **values: Any) -> str:
         """``message`` translated into ``lang``, with ``%(name)s`` values filled in."""
-        text = self._translations[lang].gettext(message)
+        text = spaced(lang, self._translations[lang].gettext(message))
         return text % values if values else text
 
     def tn(self, lang: str, singular: str, plural: str, n: int, **values: Any) -> str:
         """The plural form for ``n`` in ``lang``; ``%(n)s`` is available."""
-        text = self._translations[lang].ngettext(singular, plural, n)
+        text = spaced(lang, self._translations[lang].ngettext(singular, plural, n))
         return text % {"n": format_number(lang, n), **values}
 
 
@@ -74,21 +77,18 @@ def language_name(lang: str, in_lang: str | None = None, *, capitalise: bool = T
     return name[:1].upper() + name[1:] if capitalise else name
 
 
-def long_date(lang: str, moment: date | datetime) -> str:
-    """``10 février 2021``."""
-    if isinstance(moment, datetime):
-        return format_datetime(moment, "d MMMM y", locale=lang)
-    return format_date(moment, "long", locale=lang)
+def long_date(lang: str, moment: date | datetime, medium: Medium = "email") -> str:
+    """``17 novembre 2025``: the one date style of ``lang`` in ``medium``."""
+    return format_day(lang, moment, medium)
 
 
-def period_label(catalogs: Catalogs, lang: str, period: Period) -> str:
-    """The period in words: ``Semaine 6 · 8–14 févr. 2021``, ``février 2021``, a long date."""
+def period_label(catalogs: Catalogs, lang: str, period: Period, medium: Medium = "email") -> str:
+    """The period in words: ``Semaine 47 · 17–23 novembre 2025``, ``Novembre 2025``, a day."""
     if period.kind == "daily":
-        return format_date(period.start, "full", locale=lang)
+        return format_weekday(lang, period.start, medium)
     if period.kind == "monthly":
-        month = format_date(period.start, "LLLL y", locale=lang)
-        return month[:1].upper() + month[1:]
-    last = period.start.toordinal() + 6
-    days = format_interval(period.start, date.fromordinal(last), "yMMMd", locale=lang)
+        return format_month(lang, period.start)
+    last = date.fromordinal(period.start.toordinal() + 6)
+    days = format_range(lang, period.start, last, medium)
     week = int(period.key.rsplit("W", 1)[1])
     return catalogs.t(lang, "Week %(week)s · %(days)s", week=week, days=days)

@@ -16,7 +16,14 @@ from dataclasses import asdict, replace
 from typing import Any
 
 from digest.errors import RenderError
-from digest.render.email import BlockView, EmailRenderer, EmailView, PointView, SectionView
+from digest.render.email import (
+    BlockView,
+    EmailRenderer,
+    EmailView,
+    Headline,
+    PointView,
+    SectionView,
+)
 from digest.render.email import SourceView as _SourceView
 
 
@@ -54,7 +61,9 @@ def _block(raw: dict[str, Any]) -> BlockView:
         )
         for section in raw.pop("sections")
     )
-    return BlockView(**raw, sections=sections)
+    headlines = tuple(Headline(**headline) for headline in raw.pop("headlines", ()))
+    themes = tuple(raw.pop("elsewhere_themes", ()))
+    return BlockView(**raw, sections=sections, headlines=headlines, elsewhere_themes=themes)
 
 
 def _point(raw: dict[str, Any]) -> PointView:
@@ -92,19 +101,25 @@ def recut(
         cut = []
         for block in blocks:
             sections = tuple(s for s in block.sections if s.theme_id in themes)
-            if not sections:
-                return None
             stories = sum(len(s.points) for s in sections)
             summary = renderer.summary(block.lang, stories, len(sections))
-            cut.append(replace(block, sections=sections, summary=summary))
+            moved = tuple(theme for theme in block.elsewhere_themes if theme in themes)
+            other = block.elsewhere_url.lstrip("#")
+            cut.append(
+                replace(
+                    block,
+                    sections=sections,
+                    summary=summary,
+                    headlines=tuple(h for h in block.headlines if h.theme_id in themes),
+                    elsewhere_themes=moved,
+                    elsewhere_note=renderer.builder.elsewhere_note(block.lang, len(moved), other),
+                    elsewhere_url=block.elsewhere_url if moved else "",
+                )
+            )
+        if not any(block.sections for block in cut):
+            return None
         blocks = cut
-    return replace(
-        view,
-        html_lang=blocks[0].lang,
-        subject=" | ".join(f"{b.title} · {b.period_label}" for b in blocks),
-        preheader=" | ".join(b.summary for b in blocks),
-        blocks=tuple(blocks),
-    )
+    return renderer.with_blocks(view, blocks)
 
 
 def render(renderer: EmailRenderer, view: EmailView) -> tuple[str, str]:
