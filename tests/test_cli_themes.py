@@ -69,17 +69,17 @@ def test_check_reports_usage_idle_rules_and_quality(built_tree: Path) -> None:
     result = digest(built_tree, "themes", "check")
     assert result.exit_code == 0, result.output
     out = result.stdout
-    assert out.startswith("items: 37; in the general section (no theme): ")
+    assert out.startswith("items: 258; in the general section (no theme): ")
     assert "themes that matched nothing: none" in out
     assert "rules that never fired (" in out
     assert "(rules in de not checked: no item in that language)" in out
-    assert "against the articles' themes (25 items)" in out
+    assert "against the articles' themes (139 items)" in out
     macro_line = next(line for line in out.splitlines() if line.startswith("macro-F1: "))
     macro = float(macro_line.removeprefix("macro-F1: "))
     assert macro >= 0.85
     rows = [[c.strip() for c in line.split("│")] for line in out.splitlines()]
     energy = next(r for r in rows if r[0] == "energy" and len(r) == 6)
-    assert energy[1:3] == ["3", "3"]  # expected 3 times, assigned 3 times
+    assert energy[1:3] == ["12", "12"]  # expected 12 times, assigned 12 times
 
 
 def test_check_names_themes_that_match_nothing(built_tree: Path) -> None:
