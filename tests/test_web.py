@@ -243,12 +243,12 @@ def test_build_writes_the_archive_and_every_local_link_resolves(built_tree: Path
     for lang in ("fr", "nl"):
         folder = outbox / "web" / lang
         names = {p.name for p in folder.iterdir()}
-        assert names == {"index.html"} | {f"{e}.html" for e in editions} | {
-            f"{e}.how.html" for e in editions
-        }
+        assert names == {"index.html", "search.html", "themes"} | {
+            f"{e}.html" for e in editions
+        } | {f"{e}.how.html" for e in editions}
         listed = [h for h in Page((folder / "index.html").read_text()).hrefs() if "W" in h]
         assert sorted(listed, reverse=True) == listed == [f"{e}.html" for e in reversed(editions)]
-    for page in sorted((outbox / "web").rglob("*.html")):
+    for page in [outbox / "index.html", *sorted((outbox / "web").rglob("*.html"))]:
         links = Links()
         links.feed(page.read_text("utf-8"))
         for href in links.found:

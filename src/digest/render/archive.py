@@ -83,9 +83,11 @@ class Choice:
     """A language on the start page, said in that language."""
 
     lang: str
-    #: The digest's name and the language's name, in that language.
+    #: The digest's name and the language's name, in that language (``Nederlands``).
     title: str
     language: str
+    #: The language's name as a sentence says it (``français``).
+    language_in_text: str
     index_href: str
     search_href: str
     feeds: tuple[FeedLink, ...]
@@ -157,7 +159,8 @@ def start_page(web: WebRenderer) -> bytes:
             Choice(
                 lang=lang,
                 title=settings.title[lang],
-                language=language_name(lang, capitalise=False),
+                language=language_name(lang),
+                language_in_text=language_name(lang, capitalise=False),
                 index_href=f"{WEB}/{lang}/{INDEX}",
                 search_href=f"{WEB}/{lang}/{SEARCH}",
                 feeds=feeds,
@@ -211,7 +214,7 @@ def _stories(
         view = manifest["views"][lang]
         ids = [s["id"] for s in manifest.get("stories", ()) if s["section"] == theme]
         stories = []
-        for section in view["sections"]:
+        for section in view.get("sections", ()):
             if section["theme"] != theme:
                 continue
             key = manifest["period"]["key"]

@@ -324,7 +324,7 @@ def headlines(manifest: Mapping[str, Any], lang: str) -> tuple[tuple[str, str], 
     by_section: dict[str, list[Mapping[str, Any]]] = {}
     for story in manifest.get("stories", ()):
         by_section.setdefault(story["section"], []).append(story)
-    for section in manifest["views"][lang]["sections"]:
+    for section in manifest["views"][lang].get("sections", ()):
         for story, point in zip(
             by_section.get(section["theme"], ()), section["points"], strict=False
         ):
@@ -350,7 +350,7 @@ def theme_list(manifests: Sequence[Mapping[str, Any]], lang: str) -> tuple[Theme
         view = manifest["views"].get(lang)
         if view is None:
             continue
-        for section in view["sections"]:
+        for section in view.get("sections", ()):
             theme = section["theme"]
             if labels.get(theme, ("", ""))[0] <= manifest["published"]:
                 labels[theme] = (manifest["published"], section["label"])

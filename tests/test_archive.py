@@ -1,0 +1,286 @@
+"""The web archive a reader browses: start page, headlines, theme pages, feed links, search.
+
+The sample tree is built once (``built_sample_tree``: French and Dutch); an English
+digest of the same sources is built for November 2025 to search in English too. The
+search runs in Debian's Chromium (``tests/browser/search.mjs``) on the pages served by a
+real HTTP server, since Pagefind fetches its index.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, timedelta
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urljoin, urlparse
+
+import pytest
+
+from digest.render.chart import Bar, bar_chart
+from digest.render.web import headlines, theme_list
+from tests.conftest import copy_sample_tree, run_digest
+from tests.test_web import Page
+
+ROOT = Path(__file__).resolve().parent.parent
+SEARCH = ROOT / "tests" / "browser" / "search.mjs"
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+FEED_TYPES = {"application/rss+xml", "application/atom+xml"}
+
+
+def _pages(outbox: Path) -> list[Path]:
+    return [outbox / "index.html", *sorted((outbox / "web").glob("*/**/*.html"))]
+
+
+def _manifests(outbox: Path) -> list[dict[str, Any]]:
+    return [
+        json.loads(path.read_text("utf-8"))
+        for path in sorted((outbox / "editions").glob("*/manifest.json"))
+    ]
+
+
+def _resolve(page: Path, href: str) -> Path:
+    return Path(urlparse(urljoin(page.as_uri(), href)).path)
+
+
+def test_every_page_links_its_feeds(built_sample_tree: Path) -> None:
+    """Autodiscovery in the head and visible links, to feeds that exist, on every page."""
+    outbox = built_sample_tree / "outbox"
+    pages = _pages(outbox)
+    names = {p.name for p in pages} | {p.parent.name for p in pages}
+    assert {"index.html", "search.html", "themes", "weekly-2025-W47.how.html"} <= names
+    for page in pages:
+        parsed = Page(page.read_text("utf-8"))
+        where = page.relative_to(outbox)
+        alternates = {
+            (attrs["type"], _resolve(page, attrs["href"]))
+            for tag, attrs in parsed.tags
+            if tag == "link" and attrs.get("rel") == "alternate" and attrs.get("type") in FEED_TYPES
+        }
+        visible = {
+            (attrs["type"], _resolve(page, attrs["href"]))
+            for tag, attrs in parsed.tags
+            if tag == "a" and attrs.get("type") in FEED_TYPES
+        }
+        langs = (
+            ["fr", "nl"] if page == outbox / "index.html" else [page.relative_to(outbox).parts[1]]
+        )
+        wanted = {
+            (media, outbox / "feeds" / f"editions.{lang}.{ext}")
+            for lang in langs
+            for media, ext in (("application/rss+xml", "xml"), ("application/atom+xml", "atom"))
+        }
+        if page.parent.name == "themes":
+            lang = page.parent.parent.name
+            wanted |= {
+                (media, outbox / "feeds" / "themes" / f"{page.stem}.{lang}.{ext}")
+                for media, ext in (("application/rss+xml", "xml"), ("application/atom+xml", "atom"))
+            }
+        assert wanted <= alternates, f"{where}: autodiscovery {sorted(wanted - alternates)}"
+        assert wanted <= visible, f"{where}: visible links {sorted(wanted - visible)}"
+        for _, target in alternates | visible:
+            assert target.is_file(), f"{where}: {target} is missing"
+
+
+def test_start_page_offers_each_language_in_its_own_words(built_sample_tree: Path) -> None:
+    outbox = built_sample_tree / "outbox"
+    html = (outbox / "index.html").read_text("utf-8")
+    page = Page(html)
+    assert "<script" not in html and "http-equiv" not in html
+    sections = {attrs["lang"] for tag, attrs in page.tags if tag == "section"}
+    assert sections == {"fr", "nl"}
+    for lang, title, words in (
+        ("fr", "Benelux IA : la lettre", "Toutes les éditions"),
+        ("nl", "Benelux AI-nieuwsbrief", "Alle edities"),
+    ):
+        assert title in html and words in html
+        assert page.first("a", href=f"web/{lang}/index.html")["hreflang"] == lang
+        assert (outbox / "web" / lang / "index.html").is_file()
+
+
+def test_index_shows_each_editions_top_headlines(built_sample_tree: Path) -> None:
+    outbox = built_sample_tree / "outbox"
+    html = (outbox / "web" / "fr" / "index.html").read_text("utf-8")
+    busy = next(m for m in _manifests(outbox) if m["edition"] == "weekly-2025-W47")
+    best = max(busy["stories"], key=lambda s: s["score"])
+    top = headlines(busy, "fr")
+    assert len(top) == 3
+    section = next(s for s in busy["views"]["fr"]["sections"] if s["theme"] == best["section"])
+    ids = [s["id"] for s in busy["stories"] if s["section"] == best["section"]]
+    assert top[0][0] == section["points"][ids.index(best["id"])]["title"]
+    block = html.split('href="weekly-2025-W47.html"', 1)[1].split("</li>\n      <li>", 1)[0]
+    for title, lang in top:
+        escaped = title.replace("&", "&amp;").replace("'", "&#39;").replace('"', "&#34;")
+        assert f'<li lang="{lang}">{escaped}</li>' in block
+
+
+def test_theme_page_lists_stories_newest_first_with_an_accessible_chart(
+    built_sample_tree: Path,
+) -> None:
+    outbox = built_sample_tree / "outbox"
+    manifests = _manifests(outbox)
+    themes = theme_list(manifests, "nl")
+    assert len(themes) >= 5
+    for link in themes:
+        page = outbox / "web" / "nl" / link.href
+        html = page.read_text("utf-8")
+        parsed = Page(html)
+        assert "<script" not in html
+        svg = parsed.first("svg", role="img")
+        ids = svg["aria-labelledby"].split()
+        parsed.first("title", id=ids[0])
+        parsed.first("desc", id=ids[1])
+        assert "viewbox" in svg  # HTMLParser lowers attribute names
+        editions = [h for h in parsed.hrefs() if h.startswith("../weekly-")]
+        assert editions and editions == sorted(editions, reverse=True)
+        for href in editions:
+            assert _resolve(page, href).is_file()
+        # The table gives the chart's figures: they add up to the stories shown per week.
+        figures = [int(n) for n in re.findall(r'<td class="num">(\d+)</td>', html)]
+        assert len(figures) == 26
+        newest = max(date.fromisoformat(m["period"]["start"]) for m in manifests)
+        first = newest - timedelta(weeks=25)
+        shown = sum(
+            s["section"] == link.theme_id
+            for m in manifests
+            if "nl" in m["views"] and date.fromisoformat(m["period"]["start"]) >= first
+            for s in m["stories"]
+        )
+        assert sum(figures) == shown
+
+
+def test_chart_is_the_same_text_for_the_same_figures_and_escapes_labels() -> None:
+    bars = [Bar("1 <sept>", 0), Bar("8 sept", 3), Bar("15 sept", 1)]
+    one = bar_chart(bars, chart_id="c", title="A & B", description="3 <stories>")
+    two = bar_chart(list(bars), chart_id="c", title="A & B", description="3 <stories>")
+    assert one == two
+    assert '<title id="c-title">A &amp; B</title>' in one and "&lt;stories&gt;" in one
+    assert one.count("<rect") == 2 and "1 &lt;sept&gt;" in one
+    assert bar_chart([], chart_id="e", title="t", description="d").count("<rect") == 0
+
+
+# The search, in a browser ------------------------------------------------------------
+
+
+@contextmanager
+def _served(folder: Path) -> Iterator[str]:
+    """A real HTTP server of ``folder`` on a free port of 127.0.0.1; its base URL."""
+    handler = partial(_QuietHandler, directory=str(folder))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def _word_of_a_key_point(outbox: Path, lang: str) -> tuple[str, str]:
+    """A long word of a key point written in ``lang`` that only one edition's view has;
+    the word and that edition's id."""
+    views = {m["edition"]: m["views"][lang] for m in _manifests(outbox) if lang in m["views"]}
+    words: dict[str, set[str]] = {}
+    for edition, view in views.items():
+        for section in view["sections"]:
+            for point in section["points"]:
+                text = f"{point['title']} {point['text']}".lower()
+                for word in re.findall(r"[^\W\d_]{9,}", text):
+                    words.setdefault(word, set()).add(edition)
+    for edition, view in sorted(views.items(), reverse=True):
+        for section in view["sections"]:
+            for point in section["points"]:
+                if point["lang"] != lang:
+                    continue
+                for word in sorted(set(re.findall(r"[^\W\d_]{9,}", point["text"].lower()))):
+                    if words[word] == {edition}:
+                        return word, edition
+    raise AssertionError(f"no word of a {lang} key point is in one edition only")
+
+
+@pytest.fixture(scope="module")
+def english_outbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample's sources as an English digest, November 2025."""
+    tree = copy_sample_tree(tmp_path_factory.mktemp("english") / "project")
+    env = {**os.environ, "DIGEST_LANGUAGES": '["en"]'}
+    done = run_digest(tree, "build", "--since", "2025-11-01", "--until", "2025-11-30", env=env)
+    assert done.returncode == 0, done.stderr
+    return tree / "outbox"
+
+
+@pytest.fixture(scope="module")
+def searches(
+    tmp_path_factory: pytest.TempPathFactory, built_sample_tree: Path, english_outbox: Path
+) -> dict[str, Any]:
+    """Each language's search page asked for a word of one of its key points."""
+    if not CHROMIUM.is_file() or shutil.which("node") is None:
+        pytest.skip("no Chromium or node: make test installs them")
+    if not (ROOT / "node_modules" / "playwright-core").is_dir():
+        pytest.skip("no node_modules/playwright-core (run npm ci)")
+    shots = tmp_path_factory.mktemp("search-screenshots")
+    sample = built_sample_tree / "outbox"
+    asked = {lang: (sample, *_word_of_a_key_point(sample, lang)) for lang in ("fr", "nl")}
+    asked["en"] = (english_outbox, *_word_of_a_key_point(english_outbox, "en"))
+    with _served(sample) as sample_url, _served(english_outbox) as english_url:
+        urls = {
+            lang: f"{english_url if lang == 'en' else sample_url}web/{lang}/search.html"
+            f"?q={quote(word)}"
+            for lang, (_, word, _) in asked.items()
+        }
+        done = subprocess.run(
+            ["node", str(SEARCH), "--out", str(shots), "--widths", "375,1280", *urls.values()],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+            env={**os.environ, "CHROMIUM": str(CHROMIUM)},
+        )
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)["searches"]
+    return {
+        lang: {"word": word, "edition": edition, **entry}
+        for (lang, (_, word, edition)), entry in zip(asked.items(), report, strict=True)
+    }
+
+
+@pytest.mark.parametrize("lang", ["fr", "nl", "en"])
+def test_search_finds_a_story_by_a_word_of_its_key_point(
+    searches: dict[str, Any], lang: str
+) -> None:
+    found = searches[lang]
+    assert not found["errors"], found["errors"]
+    hrefs = [result["href"].split("#")[0] for result in found["results"]]
+    assert f"/web/{lang}/{found['edition']}.html" in hrefs, (found["word"], found["message"])
+    for width, seen in found["widths"].items():
+        assert seen["scrollWidth"] <= seen["innerWidth"], f"{lang} at {width} px"
+        assert Path(seen["screenshot"]).stat().st_size > 1000
+
+
+@pytest.mark.parametrize("lang", ["fr", "nl", "en"])
+def test_search_results_have_no_wcag_21_aa_violation(searches: dict[str, Any], lang: str) -> None:
+    for scheme, found in searches[lang]["axe"].items():
+        assert not found, f"{lang} ({scheme}): {found}"
+
+
+def test_search_pages_say_what_to_do_without_javascript(built_sample_tree: Path) -> None:
+    outbox = built_sample_tree / "outbox"
+    for lang in ("fr", "nl"):
+        html = (outbox / "web" / lang / "search.html").read_text("utf-8")
+        noscript = html.split("<noscript>", 1)[1].split("</noscript>", 1)[0]
+        hrefs = Page(noscript).hrefs()
+        assert "index.html" in hrefs and any(h.startswith("themes/") for h in hrefs)
+        assert (outbox / "web" / "pagefind" / "pagefind-ui.js").is_file()
