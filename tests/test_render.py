@@ -108,7 +108,7 @@ def test_untranslated_story_shows_a_badge_and_its_language(tmp_path: Path) -> No
     fallback = alone.sections[0].points[0]
     assert (fallback.lang, fallback.badge) == ("fr", "FR")
     assert fallback.badge_note == "Nog niet vertaald: origineel in het Frans"
-    assert fallback.read_more == "Lees verder (in het Frans)"
+    assert fallback.read_more == "Verder lezen (in het Frans)"
     assert "Nog niet vertaald" in renderer.html(renderer.view(sample_edition(), ("nl",)))
     assert "<mj-" not in html
 

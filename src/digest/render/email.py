@@ -52,6 +52,10 @@ MUTED = "#4a5563"
 LINK = "#0b5cad"
 
 
+def _plain(text: str) -> str:
+    return text.replace("\u00a0", " ").replace("\u202f", " ")
+
+
 class EmailRenderer:
     """Renders editions to HTML and plain text with one set of settings."""
 
@@ -183,7 +187,8 @@ class EmailRenderer:
             name,
             view=view,
             logo_url=brand.logo_url,
-            logo_alt=brand.logo_alt or (view.blocks[0].title if view.blocks else ""),
+            # Plain spaces: mjml-python writes a no-break space in an attribute as "\u{a0}".
+            logo_alt=_plain(brand.logo_alt or (view.blocks[0].title if view.blocks else "")),
             **self._colours(),
         )
 

@@ -24,6 +24,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import re
+
 import jinja2
 
 from digest.errors import RenderError
@@ -37,6 +39,13 @@ PREHEADER_CHARS = 150
 SUBJECT_TEMPLATE = "email/subject.txt.j2"
 PREHEADER_TEMPLATE = "email/preheader.txt.j2"
 
+# ASCII white space only: the no-break spaces of French typography stay.
+_SPACES = re.compile(r"[ \t\r\n]+")
+
+
+def _collapse(text: str) -> str:
+    return _SPACES.sub(" ", text).strip()
+
 
 @dataclass(frozen=True)
 class Lines:
@@ -48,7 +57,7 @@ class Lines:
 
 def shorten(text: str, limit: int) -> str:
     """``text`` within ``limit`` characters, cut at a word with ``…``."""
-    text = " ".join(text.split())
+    text = _collapse(text)
     if len(text) <= limit:
         return text
     if limit <= 1:
@@ -101,4 +110,4 @@ def _render(env: jinja2.Environment, name: str, context: dict[str, object]) -> s
         raise RenderError(f"template {name} not found") from exc
     except jinja2.TemplateError as exc:
         raise RenderError(f"template {name}: {exc}") from exc
-    return " ".join(text.split())
+    return _collapse(text)
