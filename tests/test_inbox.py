@@ -102,7 +102,7 @@ def test_no_story_is_printed_twice_in_any_email(built_sample_tree: Path) -> None
         html = (outbox / "editions" / edition / f"email.{variant}.html").read_text("utf-8")
         text = (outbox / "editions" / edition / f"email.{variant}.txt").read_text("utf-8")
         body = " ".join(lxml.html.fromstring(html).text_content().split())
-        for title, point in stories:
+        for _title, point in stories:
             # A key point's text appears once in the HTML and once in the text part.
             snippet = " ".join(point.split())[:60]
             assert body.count(snippet) == 1, f"{edition} {variant}: {snippet}"
@@ -212,7 +212,9 @@ def test_the_accent_colour_and_the_logo(tmp_path: Path) -> None:
     toml = tree / "digest.toml"
     base = toml.read_text("utf-8")
     toml.write_text(
-        base.replace('accent = "#12355b"', 'accent = "#7A1F5C"\nlogo_url = "https://digest.example/logo.png"'),
+        base.replace(
+            'accent = "#12355b"', 'accent = "#7A1F5C"\nlogo_url = "https://digest.example/logo.png"'
+        ),
         "utf-8",
     )
     settings = load_settings(toml)

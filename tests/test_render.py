@@ -100,7 +100,9 @@ def test_untranslated_story_shows_a_badge_and_its_language(tmp_path: Path) -> No
     # part says where it is. The Dutch email shows it with a badge.
     dutch = view.blocks[1]
     assert dutch.sections == ()
-    assert dutch.elsewhere_note == "1 ander onderwerp staat in het deel in het Frans van deze e-mail"
+    assert (
+        dutch.elsewhere_note == "1 ander onderwerp staat in het deel in het Frans van deze e-mail"
+    )
     assert dutch.elsewhere_url == "#fr"
     html = renderer.html(view)
     assert '<div lang="fr">' in html and 'href="#fr"' in html
@@ -275,8 +277,9 @@ def test_a_large_edition_is_trimmed_to_the_size_budget_and_says_so(tmp_path: Pat
     assert dutch.more_note == f"Nog {left_out} onderwerpen in de webeditie"
     assert dutch.sections == ()  # French stories are printed once, in the French part
     assert f'href="https://digest.example/web/fr/{edition.id}.html"' in html
-    assert f"{french.more_note}\u00a0: https://digest.example/web/fr/{edition.id}.html" in renderer.text(
-        view
+    assert (
+        f"{french.more_note}\u00a0: https://digest.example/web/fr/{edition.id}.html"
+        in renderer.text(view)
     )
 
 

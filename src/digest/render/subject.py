@@ -21,10 +21,9 @@ text gives the first language's next stories, then the other language's top stor
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-import re
 
 import jinja2
 
