@@ -6,7 +6,7 @@ arguments and shows what :func:`build` reports.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -15,8 +15,9 @@ from digest.cluster import WINDOW
 from digest.config import Settings
 from digest.edition import build_edition
 from digest.errors import InputError, RenderError
+from digest.incremental import InputKeys, import_if_changed
 from digest.ingest import StateLog, ingest
-from digest.model import Edition, Period, PeriodKind, Problem
+from digest.model import Edition, Item, Period, PeriodKind, Problem
 from digest.outbox import Outbox
 from digest.periods import edition_id as period_edition_id
 from digest.periods import periods_between, utc_bounds
@@ -32,6 +33,7 @@ from digest.render.guard import without_unrenderable
 from digest.render.web import WebRenderer
 from digest.schedule.ids import resolve
 from digest.schedule.merge import merge_editions
+from digest.source_state import file_states
 from digest.sources import Report, adapters_for, read_feed_list
 from digest.sources.http import HttpFetcher
 from digest.store import Store, StoreCounts
@@ -66,6 +68,9 @@ class BuildReport:
     editions: tuple[EditionResult, ...]
     feeds_changed: int
     problems: tuple[Problem, ...] = field(default=())
+    #: Periods not built again: their inputs are those their published edition (or
+    #: their finding that there was nothing to publish) was built from.
+    skipped: int = 0
 
 
 def parse_day(value: str, option: str) -> date:
@@ -93,7 +98,9 @@ def build(
 
     Each period that overlaps ``since``..``until`` (both included) and has items
     gets one edition covering the whole period, so an edition's content never
-    depends on where the range was cut.
+    depends on where the range was cut. A period whose inputs did not change since
+    its edition was published is skipped before anything of it is built
+    (:mod:`digest.incremental`).
 
     Args:
         since: first day; default the day of the oldest stored item.
@@ -120,13 +127,26 @@ def build(
         periods = periods_between(kind, first, last) if first is not None else []
         progress.start(len(periods), "editions")
         results = []
+        keys = publisher.input_keys()
+        skipped = 0
         for each in periods:
-            edition = publisher.edition(each)
+            items = publisher.items(each)
+            edition_id = period_edition_id(each)
+            key = keys.key(edition_id, items)
+            if keys.unchanged(edition_id, key):
+                skipped += 1
+                progress.advance()
+                continue
+            before = len(publisher.problems)
+            edition = publisher.edition(each, items=items)
             if edition is not None:
                 results.append(publisher.publish(edition))
+            keys.record(edition_id, key, edition is not None, publisher.problems[before:])
             progress.advance()
         feeds_changed = publisher.finish()
-    return BuildReport(stored, tuple(results), feeds_changed, tuple(publisher.problems))
+    return BuildReport(
+        stored, tuple(results), feeds_changed, tuple(publisher.problems), skipped=skipped
+    )
 
 
 class Publisher:
@@ -150,7 +170,10 @@ class Publisher:
         self.problems: list[Problem] = []
         self._report = report
         self._feeds = read_feed_list(settings.paths.sources)
-        self.classifier = Classifier(load_taxonomy(settings.paths.themes))
+        taxonomy = load_taxonomy(settings.paths.themes)
+        self.classifier = Classifier(taxonomy)
+        #: The learned weights file the classifier read (an input of every edition).
+        self.learned = taxonomy.learned
         self.themes = self.classifier.themes
         self.renderer = EmailRenderer(settings)
         self.web = WebRenderer(self.renderer, self.themes)
@@ -192,9 +215,14 @@ class Publisher:
             self._report(problem)
 
     def refresh(self) -> StoreCounts:
-        """Read every source into the store, then the reviewed translations."""
+        """Read every source into the store, then the reviewed translations.
+
+        A local file unchanged since the last build is not read again, and the reviewed
+        translations are imported again only when one of their files changed
+        (:mod:`digest.sources.unchanged`, :mod:`digest.incremental`).
+        """
         settings = self.settings
-        states = StateLog(self.store.feed_states())
+        states = StateLog(self.store.feed_states(), file_states(self.store.engine))
         adapters = adapters_for(
             settings.paths.sources,
             settings.timezone,
@@ -202,6 +230,7 @@ class Publisher:
             states,
             self._fetcher,
             limits=settings.limits,
+            files=states,
         )
         stored = ingest(
             adapters,
@@ -211,8 +240,24 @@ class Publisher:
             workers=settings.ingest_workers,
             warnings_per_source=settings.limits.warnings_per_source,
         )
-        import_reviewed(self.store, settings.paths.sources / REVIEWED_FOLDER, self._collect)
+        reviewed = settings.paths.sources / REVIEWED_FOLDER
+        import_if_changed(
+            self.store.engine,
+            reviewed,
+            lambda: import_reviewed(self.store, reviewed, self._collect),
+            lambda: len(self.problems),
+        )
         return stored
+
+    def input_keys(self) -> InputKeys:
+        """The keys of the editions' inputs as the store and the settings are now."""
+        return InputKeys(self.settings, self.store.engine, self.outbox, self.learned)
+
+    def items(self, period: Period) -> list[Item]:
+        """The items an edition of ``period`` is built from: the period's, and those of
+        the clustering window before it."""
+        start, end = utc_bounds(period, self.settings.zone)
+        return self.store.items_between(start - WINDOW, end)
 
     def edition(
         self,
@@ -221,6 +266,7 @@ class Publisher:
         edition_id: str | None = None,
         themes: Collection[str] | None = None,
         keep_empty: bool = False,
+        items: Sequence[Item] | None = None,
     ) -> Edition | None:
         """The translated edition of ``period`` (None: no story, and not ``keep_empty``).
 
@@ -228,8 +274,9 @@ class Publisher:
             edition_id: its id instead of the period's (``weekly-2024-W42``).
             themes: only these themes' sections (``general`` is the section of no theme).
             keep_empty: an edition without any section rather than None.
+            items: :meth:`items` of the period, when already read.
         """
-        edition = edition_for(self.settings, self.store, self.classifier, period)
+        edition = edition_for(self.settings, self.store, self.classifier, period, items)
         if edition is not None and themes is not None:
             edition = _only_themes(edition, themes)
         if edition is None:
@@ -300,13 +347,21 @@ def _only_themes(edition: Edition, themes: Collection[str]) -> Edition | None:
 
 
 def edition_for(
-    settings: Settings, store: Store, classifier: Classifier, period: Period
+    settings: Settings,
+    store: Store,
+    classifier: Classifier,
+    period: Period,
+    items: Sequence[Item] | None = None,
 ) -> Edition | None:
-    """The edition of ``period`` from what the store holds now (None: nothing to say)."""
+    """The edition of ``period`` from what the store holds now (None: nothing to say).
+
+    ``items``: the store's items of the period and of the clustering window before it,
+    when already read.
+    """
     start, end = utc_bounds(period, settings.zone)
     return build_edition(
         period,
-        store.items_between(start - WINDOW, end),
+        list(items) if items is not None else store.items_between(start - WINDOW, end),
         classifier,
         languages=settings.languages,
         stories_per_theme=settings.stories_per_theme,

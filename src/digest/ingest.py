@@ -33,6 +33,7 @@ from digest.config import Limits
 from digest.identity import Incoming, keys_for
 from digest.model import FeedState, Problem, RawEntry
 from digest.normalise import Normalised, NormaliseError, normalise_entry
+from digest.source_state import FileState, save_file_states
 from digest.sources import Report, SourceAdapter
 from digest.store import Store, StoreCounts
 
@@ -59,18 +60,45 @@ class SourceBatch:
     states: tuple[FeedState, ...]
     #: Problems met beyond :data:`KEPT_PROBLEMS` lines, counted only.
     more_problems: int = 0
+    #: Local file states recorded while the source was read (:mod:`digest.sources.unchanged`).
+    files: tuple[FileState, ...] = ()
 
 
 class StateLog:
-    """Feed states for adapters (see ``FeedStates``): the stored ones, and the saves since.
+    """Feed and file states for adapters (see ``FeedStates`` and ``FileStates``): the
+    stored ones, and the saves since.
 
     Adapters read and save states here; :func:`ingest` writes the saves to the
     store with the batch they belong to.
     """
 
-    def __init__(self, states: Iterable[FeedState] = ()) -> None:
+    def __init__(self, states: Iterable[FeedState] = (), files: Iterable[FileState] = ()) -> None:
         self._known = {state.id: state for state in states}
         self._saved: list[FeedState] = []
+        self._files = {(state.source_id, state.path): state for state in files}
+        self._saved_files: list[FileState] = []
+
+    def file_state(self, source_id: str, path: str) -> FileState | None:
+        """The latest state of file ``path`` of ``source_id``, None if never recorded."""
+        return self._files.get((source_id, path))
+
+    def known_files(self, source_id: str) -> list[str]:
+        """The paths recorded for ``source_id``, sorted."""
+        return sorted(path for source, path in self._files if source == source_id)
+
+    def save_file_state(self, state: FileState) -> None:
+        """Remember ``state`` (or forget the file) until :meth:`take_files` hands it on."""
+        if state.forget:
+            self._files.pop((state.source_id, state.path), None)
+        else:
+            self._files[(state.source_id, state.path)] = state
+        self._saved_files.append(state)
+
+    def take_files(self) -> tuple[FileState, ...]:
+        """The file states saved since the last call, oldest first."""
+        saved = tuple(self._saved_files)
+        self._saved_files.clear()
+        return saved
 
     def feed_state(self, feed_id: str) -> FeedState | None:
         """The latest state of ``feed_id``, None if it was never read."""
@@ -125,6 +153,8 @@ def ingest(
         total += store.put(batch.incoming, written=written, left_out=note)
         for problem in left_out.lines():
             report(problem)
+        # Recorded once the items are stored: a file is skipped only if they are.
+        save_file_states(store.engine, batch.files)
         if batch.incoming or batch.problems or batch.more_problems:
             # A feed that gave nothing at all (not modified since the last read) keeps the
             # problems of the run that last read it.
@@ -238,7 +268,13 @@ def read_source(adapter: SourceAdapter, now: datetime, states: StateLog | None) 
         Incoming(done.item, key, done.provisional_date)
         for (_, done), key in zip(batch, keys, strict=True)
     )
-    return SourceBatch(incoming, problems.lines(), states.take() if states else (), problems.more)
+    return SourceBatch(
+        incoming,
+        problems.lines(),
+        states.take() if states else (),
+        problems.more,
+        states.take_files() if states else (),
+    )
 
 
 def worker_count(workers: int, sources: int) -> int:

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Column,
     Date,
     DateTime,
@@ -162,4 +163,38 @@ locks_table = Table(
     Column("name", String(300), primary_key=True),
     Column("owner", String(200), nullable=False),
     Column("renewed", DateTime(timezone=False), nullable=False),
+)
+
+# What the last build saw of each local source file (digest.source_state reads and writes
+# it): a file whose size and modification time, else content hash, are unchanged is not
+# read again, as HTTP feeds keep ETag and Last-Modified. Added by revision 0002.
+source_files_table = Table(
+    "source_files",
+    metadata,
+    # The source (an article folder, a feed of feeds.toml, "reviewed" translations).
+    Column("source_id", String(200), primary_key=True),
+    # The file's path as the adapter names it.
+    Column("path", String(1024), primary_key=True),
+    Column("size", Integer, nullable=False),
+    # st_mtime_ns: beyond 32 bits, so a BigInteger on every dialect.
+    Column("mtime_ns", BigInteger, nullable=False),
+    # SHA-256 of the file's bytes.
+    Column("sha256", String(64), nullable=False),
+    # Hash of what else shaped the reading (code, limits, timezone...): another one re-reads.
+    Column("reader", String(64), nullable=False),
+    # The problems its last reading met, replayed when it is skipped: [[location, what,
+    # action, kind, subject, count], ...].
+    Column("problems", JSON, nullable=False),
+)
+
+# The inputs each published edition was built from (digest.source_state): an edition whose
+# inputs hash to the same key, and whose manifest is still the one then written, is not
+# built again. Added by revision 0002.
+edition_inputs_table = Table(
+    "edition_inputs",
+    metadata,
+    Column("edition_id", String(200), primary_key=True),
+    Column("inputs", String(64), nullable=False),
+    # SHA-256 of the manifest file the build left in the outbox.
+    Column("manifest", String(64), nullable=False),
 )

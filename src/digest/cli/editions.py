@@ -213,7 +213,8 @@ def _show(report: BuildReport, settings: Settings) -> None:
     stored = report.stored
     out.print(
         f"items: {stored.added} new, {stored.updated} updated, {stored.unchanged} unchanged; "
-        f"editions: {len(report.editions)}; feeds rewritten: {report.feeds_changed}; "
+        f"editions: {len(report.editions)} built, {report.skipped} unchanged (skipped); "
+        f"feeds rewritten: {report.feeds_changed}; "
         f"problems: {sum(problem.count for problem in report.problems)}",
         markup=False,
         soft_wrap=True,

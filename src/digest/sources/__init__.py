@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from digest.config import Limits
     from digest.sources.feeds import FeedStates
     from digest.sources.http import HttpFetcher
+    from digest.sources.unchanged import FileStates
 
 Report = Callable[[Problem], None]
 
@@ -71,12 +72,15 @@ def adapters_for(
     states: FeedStates | None = None,
     fetcher: HttpFetcher | None = None,
     limits: Limits | None = None,
+    files: FileStates | None = None,
 ) -> list[SourceAdapter]:
     """The adapters for a sources folder: its articles, then each feed of ``feeds``.
 
     Args:
         limits: what each source may cost (default: the defaults of ``[limits]``);
             ``fetcher`` should have been made with the same (``HttpFetcher.within``).
+        files: what the last build saw of each local file; an unchanged file is not
+            read again (None: every file is read).
     """
     # Imported here so that importing the protocol does not import every adapter.
     from digest.sources.feeds import FeedSource
@@ -85,7 +89,9 @@ def adapters_for(
     adapters: list[SourceAdapter] = []
     articles = sources_dir / "articles"
     if articles.is_dir():
-        adapters.append(ArticleFiles(articles, timezone=timezone, limits=limits, root=sources_dir))
+        adapters.append(
+            ArticleFiles(articles, timezone=timezone, limits=limits, root=sources_dir, files=files)
+        )
     adapters.extend(
         FeedSource.from_config(
             entry,
@@ -94,6 +100,7 @@ def adapters_for(
             states=states,
             fetcher=fetcher,
             limits=limits,
+            files=files,
         )
         for entry in feeds
     )

@@ -22,11 +22,13 @@ from digest.config import Limits
 from digest.errors import SourceError
 from digest.model import FeedState, Problem, RawEntry
 from digest.normalise import first_words, html_to_text, sanitise_html
+from digest.source_state import reader_key
 from digest.sources import Report
 from digest.sources.bounds import cut_text, is_inside, unwrap_gzip
 from digest.sources.entry_keys import Named, name_entries
 from digest.sources.http import HttpFetcher
 from digest.sources.parsing import EntryData, FeedData, parse_feed
+from digest.sources.unchanged import FileStates, Look, look, record
 
 
 class FeedStates(Protocol):
@@ -60,6 +62,7 @@ class FeedSource:
         fetcher: HttpFetcher | None = None,
         root: Path | None = None,
         limits: Limits | None = None,
+        files: FileStates | None = None,
     ) -> None:
         self.id = feed_id
         self.location = location
@@ -70,6 +73,12 @@ class FeedSource:
         #: The folder a local feed must stay in (None: anywhere, for tests and tools).
         self.root = root
         self.limits = limits or Limits()
+        #: What the last build saw of a local feed's file (None: read it every time).
+        self.files = files
+        #: What shapes the reading of the file besides its bytes.
+        self.reader = reader_key(
+            "feed", feed_id, location, title, timezone, self.limits.model_dump_json()
+        )
 
     @classmethod
     def from_config(
@@ -81,6 +90,7 @@ class FeedSource:
         states: FeedStates | None = None,
         fetcher: HttpFetcher | None = None,
         limits: Limits | None = None,
+        files: FileStates | None = None,
     ) -> FeedSource:
         """Build from a ``[[feeds]]`` table; local paths are taken relative to ``base``,
         and must stay inside it."""
@@ -96,15 +106,27 @@ class FeedSource:
             fetcher=fetcher,
             root=base,
             limits=limits,
+            files=files,
         )
 
     def read(self, report: Report) -> Iterator[RawEntry]:
-        """Yield the feed's entries; a feed that cannot be read is reported and yields none."""
+        """Yield the feed's entries; a feed that cannot be read is reported and yields none.
+
+        A local feed whose file did not change since it was last read well
+        (:mod:`digest.sources.unchanged`) yields none and changes no state, as a feed
+        over HTTP "not modified"; its problems of then stay in its state. A feed that
+        failed is read again at every run.
+        """
+        seen_now = self._look()
+        if seen_now is not None and seen_now.unchanged:
+            return
         state = (self.states.feed_state(self.id) if self.states else None) or FeedState(
             self.id, self.location
         )
         try:
-            body, base, state, content_type = self._fetch(state)
+            body, base, state, content_type = self._fetch(
+                state, seen_now.data if seen_now is not None else None
+            )
         except SourceError as exc:
             self._failed(state, str(exc.args[0]), report)
             return
@@ -120,6 +142,7 @@ class FeedSource:
                 self._failed(state, "not a feed (no RSS, Atom, RDF or JSON Feed found)", report)
             else:
                 self._succeeded(state)  # a well-formed feed with no entries is no problem
+                self._record(seen_now)
             return
         for note in parsed.notes:  # how the document's characters were read
             report(Problem(self.location, note.what, note.done))
@@ -131,13 +154,30 @@ class FeedSource:
             what = f"more than {cap} entries (limits.feed_entries)"
             report(Problem(self.location, what, f"read the first {cap}, skipped the rest"))
         self._succeeded(state, note=parsed.problem)
+        self._record(seen_now)
         yield from self._entries(parsed, base, report)
 
-    def _fetch(self, state: FeedState) -> tuple[bytes | None, str | None, FeedState, str | None]:
+    def _look(self) -> Look | None:
+        """A local feed file, looked at (None: over HTTP, not recorded, or outside the
+        sources folder, which :meth:`_read_file` refuses)."""
+        if self.files is None or _is_http(self.location):
+            return None
+        path = Path(self.location)
+        if self.root is not None and not is_inside(path, self.root):
+            return None
+        return look(self.files, self.id, path, self.reader, self.limits.feed_bytes)
+
+    def _record(self, seen_now: Look | None) -> None:
+        if seen_now is not None:
+            record(self.files, seen_now.state, [])
+
+    def _fetch(
+        self, state: FeedState, data: bytes | None = None
+    ) -> tuple[bytes | None, str | None, FeedState, str | None]:
         """The body (None: not modified), the URL after redirects, the new state, and
-        the Content-Type (None for a file)."""
+        the Content-Type (None for a file); ``data``: a local file's bytes, already read."""
         if not _is_http(self.location):
-            return self._read_file(), None, state, None
+            return self._read_file(data), None, state, None
         fetcher = self.fetcher or HttpFetcher.within(self.limits)
         try:
             result = fetcher.fetch(
@@ -150,19 +190,21 @@ class FeedSource:
         body = result.body if result.modified else None
         return body, result.url, state, result.content_type
 
-    def _read_file(self) -> bytes:
+    def _read_file(self, data: bytes | None = None) -> bytes:
         path, cap = Path(self.location), self.limits.feed_bytes
         if self.root is not None and not is_inside(path, self.root):
             # Which message: the path as written leaves the folder, or a symlink does.
             written, root = (os.path.normpath(p.absolute()) for p in (path, self.root))
             what = "symlink to" if written.startswith(root + os.sep) else "path leads"
             raise SourceError(self.location, f"{what} outside the sources folder")
-        try:
-            with path.open("rb") as file:
-                # Read one byte more than the cap, whatever the size says (a file may grow).
-                body = file.read(cap + 1)
-        except OSError as exc:
-            raise SourceError(self.location, f"cannot read: {exc.strerror}") from exc
+        body = data
+        if body is None:
+            try:
+                with path.open("rb") as file:
+                    # Read one byte more than the cap, whatever the size says (a file may grow).
+                    body = file.read(cap + 1)
+            except OSError as exc:
+                raise SourceError(self.location, f"cannot read: {exc.strerror}") from exc
         if len(body) > cap:
             raise SourceError(self.location, f"file is over the {cap}-byte cap (limits.feed_bytes)")
         return unwrap_gzip(body, location=self.location, max_bytes=cap)

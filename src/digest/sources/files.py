@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -35,10 +36,12 @@ import ftfy
 
 from digest.config import Limits
 from digest.model import Problem, RawEntry
+from digest.source_state import reader_key
 from digest.sources import Report
 from digest.sources.bounds import cut_text, is_inside
 from digest.sources.decoding import MOJIBAKE_ONLY
 from digest.sources.formats import READERS, Article, BadArticle, Note
+from digest.sources.unchanged import FileStates, forget_missing, look, record
 
 ARTICLES_SOURCE_ID = "articles"
 
@@ -62,6 +65,7 @@ class ArticleFiles:
         source_id: str = ARTICLES_SOURCE_ID,
         limits: Limits | None = None,
         root: Path | None = None,
+        files: FileStates | None = None,
     ):
         self.folder = folder
         #: The folder no file may leave: the sources folder (default: ``folder`` itself).
@@ -70,9 +74,18 @@ class ArticleFiles:
         self.timezone = timezone
         self.id = source_id
         self.limits = limits or Limits()
+        #: What the last build saw of each file (None: read every file every time).
+        self.files = files
+        #: What shapes the reading of a file besides its bytes.
+        self.reader = reader_key("articles", self.id, timezone, self.limits.model_dump_json())
 
     def read(self, report: Report) -> Iterator[RawEntry]:
-        """Yield one entry per article read (several for a JSON list); report and skip the rest."""
+        """Yield one entry per article read (several for a JSON list); report and skip the rest.
+
+        A file unchanged since the last build (:mod:`digest.sources.unchanged`) is not
+        parsed again: its items are in the store already, and the problems its reading
+        met are reported again. A file gone since keeps its items in the store.
+        """
         # Two files whose names differ only by extension would give one id to two items.
         seen: dict[str, Path] = {}
 
@@ -82,12 +95,26 @@ class ArticleFiles:
         if not is_inside(self.folder, self.root):
             outside(self.folder)
             return
-        for path in visible_files(self.folder, outside, root=self.root):
+        paths = visible_files(self.folder, outside, root=self.root)
+        stems = [path.relative_to(self.folder).with_suffix("").as_posix() for path in paths]
+        # Files sharing a stem are always read: which one gives the key depends on both.
+        shared = {stem for stem, count in Counter(stems).items() if count > 1}
+        forget_missing(self.files, self.id, {str(path) for path in paths})
+        for path, stem in zip(paths, stems, strict=True):
             if not is_inside(path, self.root):  # replaced by a symlink since the walk
                 outside(path)
                 continue
-            stem = path.relative_to(self.folder).with_suffix("").as_posix()
-            for key, article in read_article_file(path, stem, report, self.limits):
+            files = None if stem in shared else self.files
+            seen_now = look(files, self.id, path, self.reader, self.limits.article_bytes)
+            if seen_now.unchanged:
+                assert seen_now.state is not None
+                for problem in seen_now.state.problems:
+                    report(problem)
+                continue
+            met: list[Problem] = []
+            noted = _tee(met.append, report)
+            articles = read_article_file(path, stem, noted, self.limits, data=seen_now.data)
+            for key, article in articles:
                 if key in seen:
                     earlier = seen[key].name
                     report(
@@ -96,6 +123,7 @@ class ArticleFiles:
                     continue
                 seen[key] = path
                 yield self._entry(path, key, article)
+            record(files, seen_now.state, met)
 
     def _entry(self, path: Path, key: str, article: Article) -> RawEntry:
         return RawEntry(
@@ -116,8 +144,18 @@ class ArticleFiles:
         )
 
 
+def _tee(*reports: Report) -> Report:
+    """A report that hands each problem to every one of ``reports``."""
+
+    def both(problem: Problem) -> None:
+        for each in reports:
+            each(problem)
+
+    return both
+
+
 def read_article_file(
-    path: Path, stem: str, report: Report, limits: Limits
+    path: Path, stem: str, report: Report, limits: Limits, *, data: bytes | None = None
 ) -> Iterator[tuple[str, Article]]:
     """The articles of one file, each with its key, titles and texts cut to ``limits``.
 
@@ -125,13 +163,14 @@ def read_article_file(
     ``stem#n`` for the n-th object of a JSON list. A file that cannot be read, a JSON
     list over ``limits.feed_entries`` and a cut are reported, one :class:`Problem` each.
     Used by :class:`ArticleFiles` and by ``digest keypoints`` (:mod:`digest.keypoints`).
+    ``data``: the file's bytes when already read (at most ``limits.article_bytes + 1``).
     """
 
     def note(what: str, action: str) -> None:
         report(Problem(str(path), what, action))
 
     try:
-        articles, _text = read_articles(path, note, max_bytes=limits.article_bytes)
+        articles, _text = read_articles(path, note, max_bytes=limits.article_bytes, data=data)
     except BadArticle as exc:
         report(Problem(str(path), str(exc), "skipped"))
         return
@@ -190,12 +229,13 @@ def visible_files(
 
 
 def read_articles(
-    path: Path, note: Note, *, max_bytes: int | None = None
+    path: Path, note: Note, *, max_bytes: int | None = None, data: bytes | None = None
 ) -> tuple[list[Article], str]:
     """The articles of one file, mojibake repaired, and the file's decoded text.
 
     Args:
         max_bytes: a larger file is refused (None: no limit).
+        data: the file's bytes when already read (None: read them here).
 
     Raises:
         BadArticle: an unsupported type, an unreadable, empty or too large file, or one
@@ -204,25 +244,30 @@ def read_articles(
     reader = READERS.get(path.suffix.lower())
     if reader is None:
         raise BadArticle(f"unsupported file type {path.suffix!r}")
-    text = decode_file(path, note, max_bytes=max_bytes)
+    text = decode_file(path, note, max_bytes=max_bytes, data=data)
     if not text.strip():
         raise BadArticle("empty file")
     return repair_mojibake(reader(text, path.name, note), note), text
 
 
-def decode_file(path: Path, note: Note, *, max_bytes: int | None = None) -> str:
+def decode_file(
+    path: Path, note: Note, *, max_bytes: int | None = None, data: bytes | None = None
+) -> str:
     """The text of a file: UTF-8 (with or without BOM), else the encoding detected.
+
+    ``data``: its bytes when already read (then the file is not opened).
 
     Raises:
         BadArticle: the file cannot be read, is larger than ``max_bytes``, or no
             encoding fits its bytes.
     """
-    try:
-        with path.open("rb") as file:
-            # One byte more than the cap, whatever the size says (a file may grow).
-            data = file.read(-1 if max_bytes is None else max_bytes + 1)
-    except OSError as exc:
-        raise BadArticle(f"cannot read: {exc.strerror}") from exc
+    if data is None:
+        try:
+            with path.open("rb") as file:
+                # One byte more than the cap, whatever the size says (a file may grow).
+                data = file.read(-1 if max_bytes is None else max_bytes + 1)
+        except OSError as exc:
+            raise BadArticle(f"cannot read: {exc.strerror}") from exc
     if max_bytes is not None and len(data) > max_bytes:
         raise BadArticle(f"file is over the {max_bytes}-byte cap (limits.article_bytes)")
     try:

@@ -1,0 +1,196 @@
+"""Skipping what did not change: editions whose inputs are those they were built from,
+and reviewed translation files that are those last imported.
+
+An edition's inputs are keyed (SHA-256) before anything of it is built:
+
+- what shapes every edition (:class:`InputKeys`): the package's files (code, models,
+  packaged templates), the settings, the configured templates folder, the themes file
+  and its learned weights, every translation the store keeps (reviewed and machine);
+- what shapes this one: its id, and every item of its period and of the clustering
+  window before it, with all their fields (an item changed in place changes the key).
+
+A build records the key and the hash of the manifest it left (:mod:`digest.source_state`);
+the next build skips the edition when both still match (and the manifest's files are
+there). Conservative by design: anything not keyed here is left to rebuild, an edition
+whose building met any problem (a machine translator that failed, an unrenderable
+part) is not recorded, so it is built again next time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, select
+
+from digest.config import Settings
+from digest.model import Item, Problem
+from digest.outbox import MANIFEST, Outbox
+from digest.render.templating import PACKAGED_TEMPLATES
+from digest.schema import translations_table
+from digest.source_state import (
+    FileState,
+    code_fingerprint,
+    edition_inputs,
+    file_states,
+    forget_edition_inputs,
+    reader_key,
+    save_edition_inputs,
+    save_file_states,
+)
+from digest.sources.files import visible_files
+
+#: The manifest hash recorded for a period that had nothing to publish.
+NOTHING = "-"
+#: The source id the reviewed translation files are recorded under.
+REVIEWED_SOURCE = "reviewed-translations"
+
+
+def folder_digest(folder: Path) -> str:
+    """SHA-256 of the visible files below ``folder`` (their paths and bytes); "" if absent."""
+    if not folder.is_dir():
+        return ""
+    digest = hashlib.sha256()
+    for path in visible_files(folder):
+        digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def file_digest(path: Path | None) -> str:
+    """SHA-256 of a file's bytes; "" when there is none."""
+    if path is None or not path.is_file():
+        return ""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+class InputKeys:
+    """The keys of editions' inputs, and what the last build recorded of each edition.
+
+    Made once per build (it reads the templates, the themes and the translations once).
+    """
+
+    def __init__(
+        self, settings: Settings, engine: Engine, outbox: Outbox, learned: Path | None
+    ) -> None:
+        self.engine = engine
+        self.outbox = outbox
+        parts = [
+            code_fingerprint(),
+            settings.model_dump_json(),
+            folder_digest(settings.paths.templates),
+            folder_digest(PACKAGED_TEMPLATES),
+            file_digest(settings.paths.themes),
+            file_digest(learned),
+            _translations_digest(engine),
+        ]
+        self._common = hashlib.sha256("\0".join(parts).encode()).digest()
+        self._recorded = edition_inputs(engine)
+
+    def key(self, edition_id: str, items: Sequence[Item]) -> str:
+        """The key of an edition's inputs: ``items`` are those it is built from."""
+        digest = hashlib.sha256(self._common)
+        digest.update(edition_id.encode() + b"\0")
+        for item in items:
+            digest.update(repr(item).encode() + b"\0")
+        return digest.hexdigest()
+
+    def unchanged(self, edition_id: str, key: str) -> bool:
+        """Whether ``edition_id`` was built from inputs with this key, and the outbox
+        still holds what that build left."""
+        recorded = self._recorded.get(edition_id)
+        if recorded is None or recorded[0] != key:
+            return False
+        return recorded[1] == NOTHING or recorded[1] == self._manifest_digest(edition_id)
+
+    def record(
+        self, edition_id: str, key: str, published: bool, problems: Sequence[Problem]
+    ) -> None:
+        """Record what ``edition_id`` was just built from (``published``: it was written
+        to the outbox; False: the period had nothing to publish). An edition whose
+        building met ``problems`` is forgotten instead: it is built again next time."""
+        if problems:
+            if edition_id in self._recorded:
+                forget_edition_inputs(self.engine, edition_id)
+                del self._recorded[edition_id]
+            return
+        manifest = self._manifest_digest(edition_id) if published else NOTHING
+        if manifest is None:
+            return
+        if self._recorded.get(edition_id) == (key, manifest):
+            return  # nothing new to write
+        save_edition_inputs(self.engine, edition_id, key, manifest)
+        self._recorded[edition_id] = (key, manifest)
+
+    def _manifest_digest(self, edition_id: str) -> str | None:
+        """SHA-256 of the edition's manifest (None: no manifest, or a file it lists is gone)."""
+        try:
+            folder = self.outbox.path("editions", edition_id)
+            data = (folder / MANIFEST).read_bytes()
+        except (OSError, ValueError):
+            return None
+        manifest = self.outbox.manifest(edition_id) or {}
+        files: Any = manifest.get("files", {})
+        if not isinstance(files, dict) or not all((folder / str(n)).is_file() for n in files):
+            return None
+        return hashlib.sha256(data).hexdigest()
+
+
+def _translations_digest(engine: Engine) -> str:
+    """SHA-256 of every translation the store keeps, in key order."""
+    table = translations_table
+    query = select(table).order_by(table.c.source_key, table.c.target_language)
+    digest = hashlib.sha256()
+    with engine.connect() as conn:
+        for row in conn.execute(query):
+            digest.update(repr(tuple(row)).encode() + b"\0")
+    return digest.hexdigest()
+
+
+def import_if_changed(
+    engine: Engine,
+    folder: Path,
+    run: Callable[[], object],
+    problems: Callable[[], int],
+) -> bool:
+    """Run ``run`` (the import of the reviewed translations folder) only when a file of
+    ``folder`` was added, removed or changed (size, modification time) since the last
+    import that met no problem; ``problems`` counts the problems reported so far.
+
+    Returns:
+        Whether the import ran.
+    """
+    reader = reader_key("reviewed")
+    paths = visible_files(folder) if folder.is_dir() else []
+    now: dict[str, tuple[int, int]] = {}
+    for path in paths:
+        try:
+            stat = path.stat()
+        except OSError:
+            now[str(path)] = (-1, -1)  # unreadable: the import reports it
+            continue
+        now[str(path)] = (stat.st_size, stat.st_mtime_ns)
+    known = {s.path: s for s in file_states(engine, [REVIEWED_SOURCE])}
+    seen = {path: (s.size, s.mtime_ns) for path, s in known.items() if s.reader == reader}
+    if seen == now:
+        return False
+    before = problems()
+    run()
+    if problems() != before:
+        # A bad file is named again at every run, as before: nothing recorded.
+        save_file_states(engine, [_gone(path) for path in known])
+        return True
+    states = [_gone(path) for path in known if path not in now]
+    states += [
+        FileState(REVIEWED_SOURCE, path, size, mtime_ns, "", reader)
+        for path, (size, mtime_ns) in now.items()
+        if seen.get(path) != (size, mtime_ns)
+    ]
+    save_file_states(engine, states)
+    return True
+
+
+def _gone(path: str) -> FileState:
+    return FileState(REVIEWED_SOURCE, path, 0, 0, "", "", forget=True)
