@@ -1,7 +1,7 @@
 """The email and the web archive in a real browser: no horizontal overflow, no WCAG 2.1 AA fault.
 
 Debian's Chromium, driven by playwright-core (no browser download) from
-``tests/browser/check.mjs``, opens each page at 375 px (a phone) and 640 px wide,
+``tests/browser/check.mjs``, opens each page at 375 px (a phone), 640 and 1280 px wide,
 measures it and takes a full-page screenshot, then runs axe-core's WCAG 2.0/2.1 A and AA
 rules in the light and the dark colour scheme. ``make test`` installs Chromium, Node.js and
 npm (``scripts/system-deps``, as root) and the npm packages (``npm ci``); without them these
@@ -22,9 +22,11 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 CHECK = ROOT / "tests" / "browser" / "check.mjs"
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
-WIDTHS = (375, 640)
+WIDTHS = (375, 640, 1280)
 #: The sample edition: two themes, a story in three versions, an English story with a badge.
 EDITION = "weekly-2024-W42"
+#: The sample's busiest week.
+RICHEST = "weekly-2025-W47"
 PAGES = [
     f"editions/{EDITION}/email.fr-nl.html",
     f"web/fr/{EDITION}.html",
@@ -33,6 +35,15 @@ PAGES = [
     f"web/nl/{EDITION}.how.html",
     "web/fr/index.html",
     "web/nl/index.html",
+    # The archive a reader browses: the start page, the richest edition (27 stories, the
+    # size budget's week), a theme page with its chart, a search page (the results are
+    # checked in tests/test_archive.py, served over HTTP).
+    "index.html",
+    f"web/fr/{RICHEST}.html",
+    f"web/nl/{RICHEST}.html",
+    "web/fr/themes/ethics.html",
+    "web/nl/themes/public-sector.html",
+    "web/fr/search.html",
 ]
 
 
