@@ -105,7 +105,7 @@ class BlockBuilder:
                 points.append(point)
                 headlines.append((-story.score, len(headlines), Headline(theme.id, point.title)))
             if points:
-                label = theme.labels.get(lang) or t(lang, "Other news")
+                label = spaced(lang, theme.labels.get(lang) or t(lang, "Other news"))
                 sections.append(SectionView(theme.id, label, tuple(points)))
         stories = sum(len(s.points) for s in sections)
         other, moved = next(iter(elsewhere.items()), ("", []))
@@ -155,7 +155,7 @@ class BlockBuilder:
             elsewhere_url=f"#{other}" if other else "",
             elsewhere_themes=tuple(moved),
             publisher_line=self.publisher_line(lang),
-            why_line=spaced(lang, why) if why else t(lang, _WHY, title=title),
+            why_line=spaced(lang, why or t(lang, _WHY, title=title)),
         )
 
     def publisher_line(self, lang: str) -> str:
