@@ -100,7 +100,6 @@ def candidate_rows(
     if not pool:
         return []
     title, bags = document.title, document.bags
-    top = pool[0].score
     share = 1 / len(title) if title else 0.0
     covered = {p.index: title & bags[p.index] for p in pool}
     out: list[tuple[tuple[Pick, ...], tuple[float, ...]]] = []
@@ -124,8 +123,6 @@ def candidate_rows(
                     0.0,
                     float(pick.trimmed),
                     float(rank == 0),
-                    0.0,
-                    top - pick.score,
                     0.0,
                 ),
             )
@@ -158,8 +155,6 @@ def candidate_rows(
                     float(a.trimmed or b.trimmed),
                     float(rank_a == 0),
                     float(rank_a == 0 and rank_b == 1),
-                    top - a.score,
-                    top - b.score,
                 ),
             )
         )

@@ -48,8 +48,6 @@ CANDIDATE_FEATURES: tuple[str, ...] = (
     "trimmed",  # a sentence was cut at a clause boundary
     "has_top",  # the best-scored sentence is in it
     "has_runner_up",  # the second best-scored sentence is the other one
-    "best_gap",  # best score in the document minus the candidate's best
-    "other_gap",  # best score in the document minus the other sentence's (0 if single)
 )
 
 #: Candidate features kept non-negative by training, as the sentence model's position
