@@ -25,7 +25,9 @@ from urllib.parse import quote, urljoin, urlparse
 
 import pytest
 
+from digest.outbox import Outbox
 from digest.render.chart import Bar, bar_chart
+from digest.render.search import index_archive
 from digest.render.web import headlines, theme_list
 from tests.conftest import copy_sample_tree, run_digest
 from tests.test_web import Page
@@ -284,3 +286,21 @@ def test_search_pages_say_what_to_do_without_javascript(built_sample_tree: Path)
         hrefs = Page(noscript).hrefs()
         assert "index.html" in hrefs and any(h.startswith("themes/") for h in hrefs)
         assert (outbox / "web" / "pagefind" / "pagefind-ui.js").is_file()
+
+
+def test_search_index_is_made_again_byte_for_byte(built_sample_tree: Path, tmp_path: Path) -> None:
+    """Pagefind again over the same pages: no file changes; an old index's files go."""
+    copy = tmp_path / "outbox"
+    shutil.copytree(built_sample_tree / "outbox", copy)
+    stale = copy / "web" / "pagefind" / "fragment" / "fr_stale.pf_fragment"
+    stale.write_bytes(b"old")
+    outbox = Outbox(copy)
+    outbox.open()
+    try:
+        assert index_archive(outbox) == 1  # only the stale fragment, removed
+        assert not stale.exists()
+        assert index_archive(outbox) == 0
+    finally:
+        outbox.close()
+    entry = json.loads((copy / "web" / "pagefind" / "pagefind-entry.json").read_text("utf-8"))
+    assert list(entry["languages"]) == ["fr", "nl"]

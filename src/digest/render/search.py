@@ -5,7 +5,8 @@ binary) reads the pages under ``web/`` once they are written and writes its inde
 one per language (from each page's ``<html lang>``), with its search interface,
 into ``web/pagefind/``. Only what an edition page marks ``data-pagefind-body`` is
 indexed: the editions' stories, not the navigation or the "how" pages. It runs
-offline, and the same pages give the same index bytes.
+offline. Pagefind writes the languages of ``pagefind-entry.json`` in no fixed order: the
+file is rewritten with them sorted, so the same pages give the same index bytes.
 
 The index is made in a temporary folder, then written file by file through the
 outbox (unchanged files are left alone); files of an older index are removed.
@@ -13,6 +14,7 @@ outbox (unchanged files are left alone); files of an older index are removed.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import tempfile
 from pathlib import Path
@@ -25,6 +27,8 @@ from digest.render.web import WEB
 
 #: The index's folder under ``web/``.
 BUNDLE = "pagefind"
+#: The file naming the index of each language.
+ENTRY = "pagefind-entry.json"
 #: Longest a Pagefind run may take, in seconds (the sample takes about two).
 TIMEOUT = 600
 
@@ -58,6 +62,8 @@ def index_archive(outbox: Outbox) -> int:
             for path in sorted(Path(tmp).rglob("*"))
             if path.is_file()
         }
+    if (ENTRY,) in files:
+        files[(ENTRY,)] = _sorted_entry(files[(ENTRY,)])
     changed = sum(outbox.write_file(data, WEB, BUNDLE, *parts) for parts, data in files.items())
     bundle = outbox.path(WEB, BUNDLE)
     for old in sorted(bundle.rglob("*"), reverse=True):
@@ -67,3 +73,13 @@ def index_archive(outbox: Outbox) -> int:
         elif old.is_dir() and not any(old.iterdir()):
             old.rmdir()
     return changed
+
+
+def _sorted_entry(data: bytes) -> bytes:
+    """``pagefind-entry.json`` with its languages in a fixed order (else the bytes as they are)."""
+    try:
+        entry = json.loads(data)
+        entry["languages"] = dict(sorted(entry["languages"].items()))
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return data
+    return json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
