@@ -189,6 +189,10 @@ def test_training_is_deterministic_and_loads(tmp_path: Path) -> None:
     assert train.main([str(corpus), "--output", str(first)]) == 0
     assert train.main([str(corpus), "--output", str(second)]) == 0
     assert first.read_bytes() == second.read_bytes()
+    # Processes only share the work out: the file is the same.
+    parallel = tmp_path / "c.json"
+    assert train.main([str(corpus), "--output", str(parallel), "--jobs", "2"]) == 0
+    assert parallel.read_bytes() == first.read_bytes()
     model, text = train.train(corpus)
     assert first.read_text(encoding="utf-8") == text
     loaded, problem = load_model(first)
