@@ -117,11 +117,16 @@ def test_index_shows_each_editions_top_headlines(built_sample_tree: Path) -> Non
     assert len(top) == 3
     section = next(s for s in busy["views"]["fr"]["sections"] if s["theme"] == best["section"])
     ids = [s["id"] for s in busy["stories"] if s["section"] == best["section"]]
-    assert top[0][0] == section["points"][ids.index(best["id"])]["title"]
+    rank = ids.index(best["id"])
+    assert top[0].title == section["points"][rank]["title"]
+    assert top[0].anchor == f"{best['section']}-{rank + 1}"
     block = html.split('href="weekly-2025-W47.html"', 1)[1].split("</li>\n      <li>", 1)[0]
-    for title, lang in top:
-        escaped = title.replace("&", "&amp;").replace("'", "&#39;").replace('"', "&#34;")
-        assert f'<li lang="{lang}">{escaped}</li>' in block
+    page = (outbox / "web" / "fr" / "weekly-2025-W47.html").read_text("utf-8")
+    for headline in top:
+        escaped = headline.title.replace("&", "&amp;").replace("'", "&#39;").replace('"', "&#34;")
+        link = f'<a href="weekly-2025-W47.html#{headline.anchor}" lang="{headline.lang}">'
+        assert f"<li>{link}{escaped}</a></li>" in block
+        assert f'id="{headline.anchor}"' in page
 
 
 def test_theme_page_lists_stories_newest_first_with_an_accessible_chart(

@@ -130,6 +130,17 @@ class Chrome:
 
 
 @dataclass(frozen=True)
+class Headline:
+    """One of an edition's top stories, as its page in one language shows it."""
+
+    title: str
+    #: Language of the title (the original's when the story is not translated).
+    lang: str
+    #: The story's anchor on the edition's page (``ethics-2``: second story of ethics).
+    anchor: str
+
+
+@dataclass(frozen=True)
 class IndexEntry:
     """One edition in a language's index."""
 
@@ -138,8 +149,8 @@ class IndexEntry:
     period_label: str
     summary: str
     href: str
-    #: The edition's top stories in ``lang``: (title, language of the title), best first.
-    headlines: tuple[tuple[str, str], ...] = ()
+    #: The edition's top stories in ``lang``, best first.
+    headlines: tuple[Headline, ...] = ()
 
 
 class WebRenderer:
@@ -314,28 +325,30 @@ class ThemeLink:
     stories: int
 
 
-def headlines(manifest: Mapping[str, Any], lang: str) -> tuple[tuple[str, str], ...]:
+def headlines(manifest: Mapping[str, Any], lang: str) -> tuple[Headline, ...]:
     """The titles of the edition's best-scored stories in ``lang`` (at most :data:`HEADLINES`).
 
     A section's key points are its stories in the manifest's ``stories`` order; a story
     without a key point in that view is skipped.
     """
     points: dict[str, Mapping[str, Any]] = {}
+    anchors: dict[str, str] = {}
     by_section: dict[str, list[Mapping[str, Any]]] = {}
     for story in manifest.get("stories", ()):
         by_section.setdefault(story["section"], []).append(story)
     for section in manifest["views"][lang].get("sections", ()):
-        for story, point in zip(
-            by_section.get(section["theme"], ()), section["points"], strict=False
-        ):
+        stories = by_section.get(section["theme"], ())
+        for rank, (story, point) in enumerate(zip(stories, section["points"], strict=False), 1):
             points[story["id"]] = point
+            anchors[story["id"]] = f"{section['theme']}-{rank}"
     order = {story["id"]: n for n, story in enumerate(manifest.get("stories", ()))}
     best = sorted(
         (s for s in manifest.get("stories", ()) if s["id"] in points),
         key=lambda s: (-float(s["score"]), order[s["id"]]),
     )
     return tuple(
-        (str(points[s["id"]]["title"]), str(points[s["id"]]["lang"])) for s in best[:HEADLINES]
+        Headline(str(points[s["id"]]["title"]), str(points[s["id"]]["lang"]), anchors[s["id"]])
+        for s in best[:HEADLINES]
     )
 
 
