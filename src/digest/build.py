@@ -143,7 +143,10 @@ def build(
                 results.append(publisher.publish(edition))
             keys.record(edition_id, key, edition is not None, publisher.problems[before:])
             progress.advance()
-        feeds_changed = publisher.finish()
+        feeds_changed = 0
+        if not keys.outbox_unchanged():
+            feeds_changed = publisher.finish()
+            keys.record_outbox()
     return BuildReport(
         stored, tuple(results), feeds_changed, tuple(publisher.problems), skipped=skipped
     )
@@ -251,7 +254,11 @@ class Publisher:
 
     def input_keys(self) -> InputKeys:
         """The keys of the editions' inputs as the store and the settings are now."""
-        return InputKeys(self.settings, self.store.engine, self.outbox, self.learned)
+        sources = self.settings.paths.sources
+        item_sources = [sources / "articles", sources / REVIEWED_FOLDER]
+        # A feed over HTTP names no file here: its path matches none.
+        item_sources += [sources / str(feed["location"]) for feed in self._feeds]
+        return InputKeys(self.settings, self.store.engine, self.outbox, self.learned, item_sources)
 
     def items(self, period: Period) -> list[Item]:
         """The items an edition of ``period`` is built from: the period's, and those of

@@ -4,22 +4,32 @@ and reviewed translation files that are those last imported.
 An edition's inputs are keyed (SHA-256) before anything of it is built:
 
 - what shapes every edition (:class:`InputKeys`): the package's files (code, models,
-  packaged templates), the settings, the configured templates folder, the themes file
-  and its learned weights, every translation the store keeps (reviewed and machine);
+  packaged templates) and the installed distributions, the settings, the configured
+  templates folder, the themes file and its learned weights, every translation the
+  store keeps (reviewed and machine), and every file of the sources folder that is not
+  an item source (editors' notes, the feed list, whatever comes next: only the article
+  folder, the local feed files and the reviewed translations, keyed through the store,
+  are left out);
 - what shapes this one: its id, and every item of its period and of the clustering
   window before it, with all their fields (an item changed in place changes the key).
 
 A build records the key and the hash of the manifest it left (:mod:`digest.source_state`);
 the next build skips the edition when both still match (and the manifest's files are
-there). Conservative by design: anything not keyed here is left to rebuild, an edition
+there). The feeds and web indexes of the whole outbox are rewritten only when the
+outbox (every file's path, size and time) or the common inputs changed since they
+last were (:meth:`InputKeys.outbox_unchanged`).
+
+Conservative by design: anything not keyed here is left to rebuild, and an edition
 whose building met any problem (a machine translator that failed, an unrenderable
 part) is not recorded, so it is built again next time.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-from collections.abc import Callable, Sequence
+import os
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +37,7 @@ from sqlalchemy import Engine, select
 
 from digest.config import Settings
 from digest.model import Item, Problem
-from digest.outbox import MANIFEST, Outbox
+from digest.outbox import LOCK, MANIFEST, Outbox
 from digest.render.templating import PACKAGED_TEMPLATES
 from digest.schema import translations_table
 from digest.source_state import (
@@ -46,14 +56,22 @@ from digest.sources.files import visible_files
 NOTHING = "-"
 #: The source id the reviewed translation files are recorded under.
 REVIEWED_SOURCE = "reviewed-translations"
+#: The row of ``edition_inputs`` that records the outbox as the feeds and indexes left it
+#: (":" is in no edition id).
+OUTBOX_ROW = ":outbox"
 
 
-def folder_digest(folder: Path) -> str:
-    """SHA-256 of the visible files below ``folder`` (their paths and bytes); "" if absent."""
+def folder_digest(folder: Path, *, leaving_out: Collection[Path] = ()) -> str:
+    """SHA-256 of the visible files below ``folder`` (their paths and bytes), but those
+    in ``leaving_out`` (files, or folders and all they hold); "" if absent."""
     if not folder.is_dir():
         return ""
     digest = hashlib.sha256()
+    left = [os.path.abspath(path) for path in leaving_out]
     for path in visible_files(folder):
+        where = os.path.abspath(path)
+        if any(where == out or where.startswith(out + os.sep) for out in left):
+            continue
         digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
@@ -73,8 +91,15 @@ class InputKeys:
     """
 
     def __init__(
-        self, settings: Settings, engine: Engine, outbox: Outbox, learned: Path | None
+        self,
+        settings: Settings,
+        engine: Engine,
+        outbox: Outbox,
+        learned: Path | None,
+        item_sources: Collection[Path] = (),
     ) -> None:
+        """``item_sources``: the files and folders of the sources folder that items are
+        read from (keyed through the items); every other file there is an input."""
         self.engine = engine
         self.outbox = outbox
         parts = [
@@ -85,6 +110,7 @@ class InputKeys:
             file_digest(settings.paths.themes),
             file_digest(learned),
             _translations_digest(engine),
+            folder_digest(settings.paths.sources, leaving_out=item_sources),
         ]
         self._common = hashlib.sha256("\0".join(parts).encode()).digest()
         self._recorded = edition_inputs(engine)
@@ -123,6 +149,36 @@ class InputKeys:
             return  # nothing new to write
         save_edition_inputs(self.engine, edition_id, key, manifest)
         self._recorded[edition_id] = (key, manifest)
+
+    def outbox_unchanged(self) -> bool:
+        """Whether the outbox and the common inputs are as :meth:`record_outbox` left them."""
+        recorded = self._recorded.get(OUTBOX_ROW)
+        return recorded == (self._common.hex(), self._outbox_listing())
+
+    def record_outbox(self) -> None:
+        """Record the outbox as the feeds and the web indexes were just written into it."""
+        now = (self._common.hex(), self._outbox_listing())
+        if self._recorded.get(OUTBOX_ROW) != now:
+            save_edition_inputs(self.engine, OUTBOX_ROW, *now)
+            self._recorded[OUTBOX_ROW] = now
+
+    def _outbox_listing(self) -> str:
+        """SHA-256 of the path, size and modification time of every file of the outbox."""
+        digest = hashlib.sha256()
+        root = self.outbox.root
+        for where, dirs, names in sorted(os.walk(root)):
+            dirs.sort()
+            for name in sorted(names):
+                path = Path(where, name)
+                if path == root / LOCK:
+                    continue  # taken by every writer, changes nothing
+                with contextlib.suppress(OSError):
+                    stat = path.stat()
+                    line = (
+                        f"{path.relative_to(root).as_posix()}\0{stat.st_size}\0{stat.st_mtime_ns}"
+                    )
+                    digest.update(line.encode() + b"\0")
+        return digest.hexdigest()
 
     def _manifest_digest(self, edition_id: str) -> str | None:
         """SHA-256 of the edition's manifest (None: no manifest, or a file it lists is gone)."""

@@ -18,7 +18,10 @@ costs one more read or build, never a wrong result.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
+import sysconfig
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -59,12 +62,18 @@ class FileState:
 
 @cache
 def code_fingerprint() -> str:
-    """SHA-256 of every file of the installed package (code, models, packaged templates).
+    """SHA-256 of every file of the installed package (code, models, packaged templates),
+    and of the names and versions of the installed distributions (Jinja2, Pagefind...).
 
     The version number does not change with every edit of a working copy; the files do.
     Read once per process (a few hundred small files).
     """
     digest = hashlib.sha256()
+    for folder in sorted({sysconfig.get_paths()[name] for name in ("purelib", "platlib")}):
+        with contextlib.suppress(OSError):
+            # "Jinja2-3.1.4.dist-info": a name and a version, without reading any file.
+            found = sorted(n for n in os.listdir(folder) if n.endswith(".dist-info"))
+            digest.update("\0".join(found).encode() + b"\0")
     for path in sorted(PACKAGE.rglob("*")):
         if "__pycache__" in path.parts or not path.is_file():
             continue
