@@ -156,7 +156,7 @@ def _words(text: str) -> str:
 def test_an_editors_note_opens_the_email_sanitised(tmp_path: Path) -> None:
     tree = copy_sample_tree(tmp_path / "project")
     notes = tree / "sources" / "notes"
-    notes.mkdir()
+    notes.mkdir(exist_ok=True)
     (notes / f"{RICHEST}.fr.md").write_text(
         "Une semaine **chargée** : la déclaration de La Haye !\n\n"
         "<script>alert(1)</script> [lire](https://digest.example/x) [non](javascript:alert(1))\n",
