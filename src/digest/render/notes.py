@@ -35,7 +35,9 @@ _CLEANER = nh3.Cleaner(
     link_rel="noopener",
 )
 _TAGS = re.compile(r"<[^>]*>")
+_LINK = re.compile(r'<a href="([^"]*)"[^>]*>(.*?)</a>', re.DOTALL)
 _BLANKS = re.compile(r"\n{3,}")
+_RUNS = re.compile(r" {2,}")
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,15 @@ def render_note(markdown: str, lang: str) -> Note | None:
     if not source:
         return None
     markup = str(_CLEANER.clean(_markdown.render(source))).strip()
-    lines = markup.replace("</p>", "</p>\n").replace("<li>", "<li>- ")
-    text = html.unescape(_TAGS.sub("", lines)).strip()
-    return Note(markup, _BLANKS.sub("\n\n", text)) if text else None
+    text = _as_text(markup)
+    return Note(markup, text) if text else None
+
+
+def _as_text(markup: str) -> str:
+    """The note's cleaned HTML as plain text: paragraphs, ``- `` items, links' addresses."""
+    flat = _LINK.sub(lambda m: f"{m.group(2)} ({html.unescape(m.group(1))})", markup)
+    flat = flat.replace("\n", " ").replace("</p>", "\n\n").replace("<br />", "\n")
+    flat = flat.replace("<li>", "\n- ").replace("</ul>", "\n\n").replace("</ol>", "\n\n")
+    text = html.unescape(_TAGS.sub("", flat))
+    lines = (_RUNS.sub(" ", line).strip() for line in text.split("\n"))
+    return _BLANKS.sub("\n\n", "\n".join(lines)).strip()
