@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from functools import cached_property
 from typing import Any, Protocol
 
 from digest.cluster import WINDOW
@@ -173,11 +174,10 @@ class Publisher:
         self.problems: list[Problem] = []
         self._report = report
         self._feeds = read_feed_list(settings.paths.sources)
-        taxonomy = load_taxonomy(settings.paths.themes)
-        self.classifier = Classifier(taxonomy)
-        #: The learned weights file the classifier read (an input of every edition).
-        self.learned = taxonomy.learned
-        self.themes = self.classifier.themes
+        self._taxonomy = load_taxonomy(settings.paths.themes)
+        #: The learned weights file the classifier reads (an input of every edition).
+        self.learned = self._taxonomy.learned
+        self.themes = self._taxonomy.themes
         self.renderer = EmailRenderer(settings)
         self.web = WebRenderer(self.renderer, self.themes)
         self.outbox = Outbox(settings.paths.outbox)
@@ -196,6 +196,12 @@ class Publisher:
             self.store.close()
             self.outbox.close()
             raise
+
+    @cached_property
+    def classifier(self) -> Classifier:
+        """The themes' classifier, made when a first edition is built (compiling its rules
+        costs seconds, which a build with every edition unchanged does not spend)."""
+        return Classifier(self._taxonomy)
 
     def __enter__(self) -> Publisher:
         return self
