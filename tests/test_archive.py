@@ -2,8 +2,9 @@
 
 The sample tree is built once (``built_sample_tree``: French and Dutch); an English
 digest of the same sources is built for November 2025 to search in English too. The
-search runs in Debian's Chromium (``tests/browser/search.mjs``) on the pages served by a
-real HTTP server, since Pagefind fetches its index.
+search runs in Debian's Chromium (``tests/browser/search.mjs``) on the pages as ``digest
+serve`` serves them (real uvicorn, with the archive's Content-Security-Policy), since
+Pagefind fetches its index.
 """
 
 from __future__ import annotations
@@ -12,24 +13,29 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urljoin, urlparse
 
+import httpx
 import pytest
+import uvicorn
+from pydantic import SecretStr
 
+from digest.config import load_settings
 from digest.outbox import Outbox
 from digest.render.chart import Bar, bar_chart
 from digest.render.search import index_archive
 from digest.render.web import headlines, theme_list
+from digest.serve.app import create_app
 from tests.conftest import copy_sample_tree, run_digest
+from tests.serve.harness import _Server
 from tests.test_web import Page
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -178,23 +184,27 @@ def test_chart_is_the_same_text_for_the_same_figures_and_escapes_labels() -> Non
 
 
 @contextmanager
-def _served(folder: Path) -> Iterator[str]:
-    """A real HTTP server of ``folder`` on a free port of 127.0.0.1; its base URL."""
-    handler = partial(_QuietHandler, directory=str(folder))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+def _served(tree: Path) -> Iterator[str]:
+    """The built ``tree``'s archive as ``digest serve`` serves it (its app under real uvicorn
+    on a free port of 127.0.0.1, with its Content-Security-Policy); the base URL."""
+    settings = load_settings(tree / "digest.toml")
+    # No mail is sent here: the SMTP server is only named, as digest serve requires.
+    smtp = settings.smtp.model_copy(update={"host": "127.0.0.1"})
+    settings = settings.model_copy(update={"secret": SecretStr("s" * 32), "smtp": smtp})
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(128)
+    server = _Server(uvicorn.Config(create_app(settings), log_level="warning", access_log=False))
+    thread = threading.Thread(target=server.serve_on, args=(listener,), daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
+        server.ready.wait(timeout=120)
+        assert server.started, "uvicorn did not start"
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/"
     finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
-
-
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
+        server.should_exit = True
+        thread.join(timeout=30)
+        listener.close()
 
 
 def _word_of_a_key_point(outbox: Path, lang: str) -> tuple[str, str]:
@@ -242,7 +252,7 @@ def searches(
     sample = built_sample_tree / "outbox"
     asked = {lang: (sample, *_word_of_a_key_point(sample, lang)) for lang in ("fr", "nl")}
     asked["en"] = (english_outbox, *_word_of_a_key_point(english_outbox, "en"))
-    with _served(sample) as sample_url, _served(english_outbox) as english_url:
+    with _served(built_sample_tree) as sample_url, _served(english_outbox.parent) as english_url:
         urls = {
             lang: f"{english_url if lang == 'en' else sample_url}web/{lang}/search.html"
             f"?q={quote(word)}"
@@ -271,7 +281,7 @@ def test_search_finds_a_story_by_a_word_of_its_key_point(
     found = searches[lang]
     assert not found["errors"], found["errors"]
     hrefs = [result["href"].split("#")[0] for result in found["results"]]
-    assert f"/web/{lang}/{found['edition']}.html" in hrefs, (found["word"], found["message"])
+    assert f"/web/{lang}/{found['edition']}.html" in hrefs, (found["word"], found["results"])
     for width, seen in found["widths"].items():
         assert seen["scrollWidth"] <= seen["innerWidth"], f"{lang} at {width} px"
         assert Path(seen["screenshot"]).stat().st_size > 1000
@@ -309,3 +319,15 @@ def test_search_index_is_made_again_byte_for_byte(built_sample_tree: Path, tmp_p
         outbox.close()
     entry = json.loads((copy / "web" / "pagefind" / "pagefind-entry.json").read_text("utf-8"))
     assert list(entry["languages"]) == ["fr", "nl"]
+
+
+def test_digest_serve_lets_only_the_search_pages_run_scripts(built_sample_tree: Path) -> None:
+    """Pagefind's own files and WebAssembly on the search pages; no script anywhere else."""
+    with _served(built_sample_tree) as base, httpx.Client(base_url=base, timeout=30) as client:
+        search = client.get("/web/nl/search.html")
+        index = client.get("/web/nl/index.html")
+        theme = client.get("/web/nl/themes/ethics.html")
+    assert search.status_code == index.status_code == theme.status_code == 200
+    assert "script-src 'self' 'wasm-unsafe-eval'" in search.headers["content-security-policy"]
+    for page in (index, theme):
+        assert "script-src 'none'" in page.headers["content-security-policy"]

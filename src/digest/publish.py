@@ -20,7 +20,7 @@ from digest.render.eml import build_message
 from digest.render.feeds import feed_files
 from digest.render.personal import view_json, view_name
 from digest.render.search import index_archive
-from digest.render.web import WebRenderer, page_path
+from digest.render.web import WEB, WebRenderer, page_path
 
 
 @dataclass(frozen=True)
@@ -196,6 +196,8 @@ def publish_web(
 
 #: The start page at the outbox root.
 START = "index.html"
+#: The script that starts the search pages' interface (``web/search.js``).
+SEARCH_SCRIPT = "search.js"
 
 
 def publish_web_indexes(
@@ -215,5 +217,8 @@ def publish_web_indexes(
     pages |= theme_pages(web, manifests)
     pages |= search_pages(web, manifests)
     pages[(START,)] = start_page(web)
+    pages[(WEB, SEARCH_SCRIPT)] = (
+        web.email.env.get_template(f"web/{SEARCH_SCRIPT}").render().encode()
+    )
     changed = sum(outbox.write_file(data, *parts) for parts, data in sorted(pages.items()))
     return changed + index_archive(outbox)

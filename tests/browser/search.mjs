@@ -69,6 +69,18 @@ async function main() {
         { timeout: 30000 },
       );
       entry.message = await page.textContent(".pagefind-ui__message");
+      // The count comes first, the results after, as their fragments load: wait for the
+      // first page of them (Pagefind shows five at a time).
+      await page.waitForFunction(
+        () => {
+          const said = /\d+/.exec(document.querySelector(".pagefind-ui__message").textContent);
+          const count = said ? Number(said[0]) : 0;
+          const shown = document.querySelectorAll(".pagefind-ui__result a.pagefind-ui__result-link");
+          return shown.length >= Math.min(count, 5);
+        },
+        null,
+        { timeout: 30000 },
+      );
       entry.results = await page.$$eval(".pagefind-ui__result", (nodes) =>
         nodes.map((node) => ({
           href: node.querySelector("a.pagefind-ui__result-link")?.getAttribute("href") || "",
@@ -85,7 +97,8 @@ async function main() {
           scrollWidth: await page.evaluate(() => document.documentElement.scrollWidth),
         };
       }
-      await page.addScriptTag({ content: AXE_SOURCE });
+      // Through the protocol, not a <script>: the page may forbid inline scripts (CSP).
+      await page.evaluate(AXE_SOURCE);
       for (const colorScheme of ["light", "dark"]) {
         await page.emulateMedia({ colorScheme });
         entry.axe[colorScheme] = await runAxe(page);

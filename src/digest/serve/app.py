@@ -54,6 +54,10 @@ ARCHIVE_CSP = (
     "default-src 'self'; script-src 'none'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data: https:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 )
+#: The archive's search pages (``/web/<lang>/search.html``) and Pagefind's files
+#: (``/web/pagefind/``): its scripts and its WebAssembly, from the archive itself; still no
+#: inline script.
+SEARCH_CSP = ARCHIVE_CSP.replace("script-src 'none'", "script-src 'self' 'wasm-unsafe-eval'")
 
 
 class SecurityHeaders:
@@ -67,6 +71,13 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
+        # Pagefind's worker gets its policy from its own answer: its files need it too.
+        path = scope["path"]
+        search = path.startswith("/web/pagefind/") or (
+            path.startswith("/web/") and path.endswith("/search.html")
+        )
+        policy = SEARCH_CSP if search else ARCHIVE_CSP
+
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
@@ -75,7 +86,7 @@ class SecurityHeaders:
                     if name.encode() not in present:
                         headers.append((name.encode(), value.encode()))
                 if b"content-security-policy" not in present:
-                    headers.append((b"content-security-policy", ARCHIVE_CSP.encode()))
+                    headers.append((b"content-security-policy", policy.encode()))
                 message = {**message, "headers": headers}
             await send(message)
 
