@@ -256,3 +256,17 @@ def test_a_changed_reviewed_translation_rebuilds_the_editions(settings: Settings
     # Which editions show a translation is known only once built: every one is rebuilt.
     assert report.skipped == 0 and _built(report) == set(PERIODS)
     assert _build(settings).skipped == len(PERIODS)
+
+
+def test_a_changed_local_feed_is_read_again_and_the_same_items_rebuild_nothing(
+    settings: Settings, opened: _Opened
+) -> None:
+    feed = settings.paths.sources / "feeds" / "benelux-ai-nieuws.rss"
+    feed.write_bytes(feed.read_bytes() + b"\n")
+    _watch(opened, settings)
+
+    report = _build(settings)
+
+    assert opened.paths == [str(feed.resolve())]
+    assert report.stored.added == report.stored.updated == 0 and report.stored.unchanged > 0
+    assert report.skipped == len(PERIODS)
