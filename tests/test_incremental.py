@@ -270,3 +270,20 @@ def test_a_changed_local_feed_is_read_again_and_the_same_items_rebuild_nothing(
     assert opened.paths == [str(feed.resolve())]
     assert report.stored.added == report.stored.updated == 0 and report.stored.unchanged > 0
     assert report.skipped == len(PERIODS)
+
+
+def test_a_file_with_an_entry_dated_in_the_future_is_read_at_every_run(
+    settings: Settings, opened: _Opened
+) -> None:
+    # Dated when read until the clock reaches its date: the next run may date it otherwise.
+    later = settings.paths.sources / "articles" / "2099-01-later.md"
+    later.write_text(
+        "---\ntitle: Plus tard\ndate: 2099-01-05T09:00:00+01:00\n"
+        "url: https://www.example.org/fr/plus-tard\nlang: fr\nsource: Test\n---\n"
+        "Un article daté d'un lointain avenir, sur les registres d'algorithmes.\n",
+        encoding="utf-8",
+    )
+    _build(settings)
+    _watch(opened, settings)
+    _build(settings)
+    assert opened.paths == [str(later.resolve())]

@@ -47,6 +47,9 @@ WARNINGS_PER_SOURCE: int = Limits().warnings_per_source
 KEPT_PROBLEMS = 1_000
 #: Subjects (entries) named in a line that counts several problems of one kind.
 NAMED_PER_LINE = 3
+#: The kind of problem :func:`digest.normalise.normalise_entry` gives an entry dated in
+#: the future (dated when read, until the clock reaches its date).
+FUTURE_KIND = "entries dated in the future"
 
 
 @dataclass(frozen=True)
@@ -255,6 +258,9 @@ def read_source(adapter: SourceAdapter, now: datetime, states: StateLog | None) 
     """Read one source whole: its items with their identity keys, and what went wrong."""
     problems = _ProblemLog()
     batch: list[tuple[RawEntry, Normalised]] = []
+    # Files with an entry dated in the future: read again at the next run, whose clock may
+    # have passed the date (the entry then gets it), so their state is not recorded.
+    unsettled: set[str] = set()
     for raw in adapter.read(problems):
         try:
             done = normalise_entry(raw, now=now)
@@ -262,6 +268,8 @@ def read_source(adapter: SourceAdapter, now: datetime, states: StateLog | None) 
             problems(Problem(raw.location, f"{exc} for {raw.title!r}", "skipped"))
             continue
         problems.extend(done.problems)
+        if any(problem.kind == FUTURE_KIND for problem in done.problems):
+            unsettled.add(raw.location)
         batch.append((raw, done))
     keys = keys_for([(raw, done.item) for raw, done in batch])
     incoming = tuple(
@@ -273,7 +281,7 @@ def read_source(adapter: SourceAdapter, now: datetime, states: StateLog | None) 
         problems.lines(),
         states.take() if states else (),
         problems.more,
-        states.take_files() if states else (),
+        tuple(f for f in states.take_files() if f.path not in unsettled) if states else (),
     )
 
 
