@@ -85,7 +85,7 @@ def test_email_links_a_shortened_point_to_its_full_sentence(tmp_path: Path) -> N
         ("Volledige zin", dutch[0].full_url),
     ]
     text = renderer.text(view)
-    assert f"  Phrase complète: {french[0].full_url}\n" in text
+    assert f"  Phrase complète\u00a0: {french[0].full_url}\n" in text
     assert f"  Volledige zin: {dutch[0].full_url}\n" in text
 
 
