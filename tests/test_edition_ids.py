@@ -76,12 +76,13 @@ def build_week(settings: Settings) -> None:
 
 
 def shown(tree: Path, edition: str) -> dict[str, int]:
-    """How many times each archive index and edition feed names ``edition``."""
+    """How many times each archive index and edition feed names ``edition`` (its page; the
+    index's headlines link stories inside it, ``…html#theme-2``)."""
     outbox = tree / "outbox"
     files = [outbox / "web" / lang / "index.html" for lang in ("fr", "nl")]
     files += sorted((outbox / "feeds").glob("editions.*"))
     return {
-        str(path.relative_to(outbox)): len(re.findall(rf"{edition}\.html", path.read_text()))
+        str(path.relative_to(outbox)): len(re.findall(rf"{edition}\.html(?!#)", path.read_text()))
         for path in files
     }
 
