@@ -14,6 +14,7 @@ bytes and leaves no temporary file behind.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import os
@@ -29,7 +30,7 @@ from digest.outbox import LOCK, MANIFEST, Outbox
 from tests.conftest import copy_sample_tree
 
 KILLS = 20
-RANGE = ["--since", "2023-06-01", "--until", "2025-12-31"]  # thirteen weekly editions
+RANGE = ["--since", "2023-06-01", "--until", "2025-09-28"]  # thirteen weekly editions
 #: ``digest build`` that counts the files it writes (in ``WRITE_LOG``) and kills its whole
 #: process group at write number ``KILL_AT``: half-way through it (``KILL_MID=1``), or
 #: just before it.
@@ -106,10 +107,25 @@ def check_outbox(outbox: Path) -> None:
         key = str(relative)
         if relative.parts[0] == "feeds":
             ElementTree.fromstring(data)  # whole: a cut file is not well-formed
-        elif relative.parts[0] == "web":
+        elif relative.parts[:2] == ("web", "pagefind"):
+            _check_search_file(relative, data)
+        elif relative.suffix == ".html":  # the archive's pages and the start page
             assert data.rstrip().endswith(b"</html>"), key
+        elif relative == Path("web", "search.js"):
+            assert data.strip(), key
         else:
             assert relative.parts[0] == "editions" and len(relative.parts) == 3, key
+
+
+def _check_search_file(relative: Path, data: bytes) -> None:
+    """A file of the search index is whole: its gzip stream ends with a matching CRC, its
+    JSON parses; Pagefind's own scripts and styles are not empty."""
+    if data[:2] == b"\x1f\x8b":
+        gzip.decompress(data)
+    elif relative.suffix == ".json":
+        json.loads(data)
+    else:
+        assert data.strip(), str(relative)
 
 
 def clean_build(tree: Path) -> tuple[dict[str, bytes], int]:
