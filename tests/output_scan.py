@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import email
 import email.policy
+import gzip
+import json
 import re
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterator
@@ -206,15 +208,42 @@ def scan_feed(data: bytes, where: str) -> list[str]:
     return problems
 
 
+#: The archive's search: Pagefind's own runtime (scripts, styles, WebAssembly, the binary
+#: word index) and the page script that starts it are not made from the sources. The
+#: indexed text is, in the gzipped JSON "fragments", which Pagefind escapes (``<``, ``>``)
+#: before it builds an excerpt.
+SEARCH_RUNTIME = re.compile(r"web/(?:search\.js|pagefind/(?!fragment/).*)")
+#: The only scripts the archive's search pages may load.
+SEARCH_SCRIPTS = re.compile(r'<script src="\.\./(?:pagefind/pagefind-ui|search)\.js"></script>')
+
+
+def scan_fragment(data: bytes, where: str) -> list[str]:
+    """A Pagefind fragment: its text holds no control character and its link is a path of
+    the archive."""
+    text = gzip.decompress(data).decode("utf-8")
+    fragment = json.loads(text[text.index("{") :])
+    problems = scan_controls(json.dumps(fragment, ensure_ascii=False), where)
+    if url_scheme(fragment["url"]) is not None or not fragment["url"].startswith("/"):
+        problems.append(f"{where}: link {fragment['url']!r} leaves the archive")
+    return problems
+
+
 def scan_outbox(outbox: Path) -> Iterator[str]:
     """Every problem in every file of ``outbox``; a file of an unknown type is one too."""
     for path in sorted(p for p in outbox.rglob("*") if p.is_file()):
         where = str(path.relative_to(outbox))
         if any(part.startswith(".") for part in path.relative_to(outbox).parts):
             continue  # the build's lock and temporary files: never published
+        if SEARCH_RUNTIME.fullmatch(where):
+            continue
         data = path.read_bytes()
+        if path.suffix == ".pf_fragment":
+            yield from scan_fragment(data, where)
+            continue
         yield from scan_controls(data.decode("utf-8", errors="replace"), where)
-        if path.suffix == ".html":
+        if path.name == "search.html":
+            yield from scan_html(SEARCH_SCRIPTS.sub("", data.decode("utf-8")), where)
+        elif path.suffix == ".html":
             yield from scan_html(data.decode("utf-8"), where)
         elif path.suffix == ".txt":
             yield from scan_text(data.decode("utf-8"), where)
