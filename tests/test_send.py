@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import shutil
 import signal
 import socket
@@ -34,7 +35,7 @@ from digest.deliver.message import choose_variant, personalise, variants_of
 from digest.model import Problem
 from digest.outbox import Outbox
 from digest.store import Store
-from tests.conftest import run_digest
+from tests.conftest import ROOT, run_digest
 
 H = TypeVar("H")
 
@@ -43,6 +44,9 @@ DIGEST = [sys.executable, "-m", "digest"]
 NO_SECRET = (
     "secret: not set; messages carry the generic unsubscribe and preferences links "
     "(secret = ... in the settings, or DIGEST_SECRET)"
+)
+EVERY_THEME = ";".join(
+    re.findall(r'^id = "([\w-]+)"', (ROOT / "themes.toml").read_text(encoding="utf-8"), re.M)
 )
 LANGUAGE_OF_VARIANT = {"fr-nl": "fr, nl", "fr": "fr", "nl": "nl"}
 VARIANT_OF = {"fr": "fr", "nl": "nl", "fr+nl": "fr-nl"}
@@ -192,8 +196,9 @@ def test_killed_sender_restarts_without_doubles_or_losses(
         address = f"reader{n:04d}@example.org"
         lang = languages[n % 3]
         status = "unsubscribed" if n % 10 == 7 else "active"
-        # Themes the edition has (transport) or not (ethics): a reader of both gets it whole.
-        themes = "transport;ethics" if n % 4 == 0 else ""
+        # Every theme of the taxonomy, those the edition has and those it has not: such a
+        # reader gets the edition whole.
+        themes = EVERY_THEME if n % 4 == 0 else ""
         rows.append(f"{address},{lang},{themes},{status}")
         if status == "active":
             active[address] = lang
