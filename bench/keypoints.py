@@ -46,6 +46,7 @@ from sumy.summarizers.lex_rank import LexRankSummarizer
 from sumy.utils import get_stop_words
 
 from digest.rank.text import clear_lemma_cache
+from digest.rank.train import rouge_l, tokens
 from digest.summarise import (
     DEFAULT_WEIGHTS,
     MAX_POINT_WORDS,
@@ -93,11 +94,6 @@ class Scores:
 Method = Callable[[Article], Sequence[str]]
 
 
-def tokens(text: str) -> list[str]:
-    """ROUGE tokens: lower-case ``\\w+`` runs (Unicode, so "élève" stays whole), no stemming."""
-    return _TOKEN.findall(text.lower())
-
-
 def _f1(overlap: int, candidate: int, reference: int) -> float:
     if not overlap:
         return 0.0
@@ -115,17 +111,6 @@ def rouge_n(candidate: Sequence[str], reference: Sequence[str], n: int) -> float
     ours, theirs = ngrams(candidate, n), ngrams(reference, n)
     overlap = sum((ours & theirs).values())
     return _f1(overlap, sum(ours.values()), sum(theirs.values()))
-
-
-def rouge_l(candidate: Sequence[str], reference: Sequence[str]) -> float:
-    """ROUGE-L F1: the longest common subsequence of the two token sequences."""
-    previous = [0] * (len(reference) + 1)
-    for word in candidate:
-        current = [0]
-        for j, other in enumerate(reference):
-            current.append(previous[j] + 1 if word == other else max(previous[j + 1], current[j]))
-        previous = current
-    return _f1(previous[-1], len(candidate), len(reference))
 
 
 def rouge(candidate: str, reference: str) -> tuple[float, float, float]:
