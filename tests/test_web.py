@@ -147,6 +147,40 @@ def test_edition_page_is_the_email_in_one_language(tmp_path: Path) -> None:
     assert "prefers-color-scheme: dark" in html and ":focus-visible" in html
 
 
+def test_edition_page_opens_with_the_editors_note_in_its_language(tmp_path: Path) -> None:
+    notes = tmp_path / "sources" / "notes"
+    notes.mkdir(parents=True)
+    (notes / "weekly-2021-W06.nl.md").write_text("Een **drukke** week.\n", "utf-8")
+    settings = Settings(
+        paths={"templates": ROOT / "templates", "outbox": tmp_path, "sources": notes.parent}  # type: ignore[arg-type]
+    )
+    pages = WebRenderer(EmailRenderer(settings), [HEALTH]).edition_pages(small_edition())
+    dutch = pages[("web", "nl", "weekly-2021-W06.html")].decode()
+    french = pages[("web", "fr", "weekly-2021-W06.html")].decode()
+    note = '<div lang="nl" class="editor"><p>Een <strong>drukke</strong> week.</p></div>'
+    assert note in dutch
+    # It opens the page: after the heading and the lead, before the first theme.
+    assert dutch.index("<h1>") < dutch.index(note) < dutch.index("<section")
+    assert 'class="editor"' not in french  # no French note, no empty box
+
+
+def test_read_more_links_say_the_articles_language(tmp_path: Path) -> None:
+    edition = small_edition()
+    renderer = EmailRenderer(settings_for(tmp_path))
+    pages = WebRenderer(renderer, [HEALTH]).edition_pages(edition)
+    dutch = pages[("web", "nl", "weekly-2021-W06.html")].decode()
+    block = renderer.view(edition, ("nl",)).blocks[0]
+    points = [point for section in block.sections for point in section.points]
+    # The French-only story is shown in French: its link says the article is French.
+    assert any(point.url_lang == "fr" and point.read_more for point in points)
+    for point in points:
+        label = point.read_more or block.read_more
+        link = f'<a href="{point.url}" hreflang="{point.url_lang}">{label}<span'
+        assert link in dutch, link
+        assert f'<a href="{point.url}" hreflang="{point.url_lang}">{point.title}</a>' in dutch
+    assert "Verder lezen (in het Frans)" in dutch
+
+
 def test_how_page_explains_ranks_scores_rules_sources_and_translations(tmp_path: Path) -> None:
     edition = small_edition()
     pages = WebRenderer(EmailRenderer(settings_for(tmp_path)), [HEALTH]).edition_pages(edition)
@@ -205,6 +239,9 @@ def test_index_lists_editions_newest_first_with_links(tmp_path: Path) -> None:
     editions = [href for href in page.hrefs() if href.startswith("weekly-")]
     assert editions == ["weekly-2021-W11.html", "weekly-2021-W06.html"]
     assert "P weekly-2021-W11" in html and "2 éditions" in html
+    # Each edition is its period, headlines and counts: the digest's name is not repeated.
+    editions_list = html.split('<ol class="editions">', 1)[1].split("</ol>", 1)[0]
+    assert "Lettre" not in editions_list and "1 sujet" in editions_list
     assert page.first("a", href="../nl/index.html")["lang"] == "nl"
     assert page.first("link", rel="canonical")["href"] == web_url(settings, "fr")
     assert sorted(pages) == [("web", "fr", "index.html"), ("web", "nl", "index.html")]
