@@ -331,3 +331,42 @@ def test_digest_serve_lets_only_the_search_pages_run_scripts(built_sample_tree: 
     assert "script-src 'self' 'wasm-unsafe-eval'" in search.headers["content-security-policy"]
     for page in (index, theme):
         assert "script-src 'none'" in page.headers["content-security-policy"]
+
+
+def test_a_search_index_that_fails_stops_nothing_and_is_tried_again(sample_tree: Path) -> None:
+    """Pagefind fails (a binary that exits 3, named by PAGEFIND_BINARY_PATH): the editions
+    and feeds are written, one warning line says why, the search pages say search is
+    unavailable and load no script, an older index goes; the next build makes it."""
+    failing = sample_tree / "failing-pagefind"
+    failing.write_text("#!/bin/sh\necho 'Error: disk quota exceeded' >&2\nexit 3\n", "utf-8")
+    failing.chmod(0o755)
+    old = sample_tree / "outbox" / "web" / "pagefind" / "pagefind-ui.js"
+    old.parent.mkdir(parents=True)
+    old.write_text("/* an older index */", "utf-8")
+    week = ("build", "--since", "2025-11-17", "--until", "2025-11-23")
+    result = run_digest(
+        sample_tree, *week, env={**os.environ, "PAGEFIND_BINARY_PATH": str(failing)}
+    )
+    assert result.returncode == 0, result.stderr
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1, result.stderr
+    assert "the search index was not built" in warnings[0]
+    assert "pagefind failed (3): Error: disk quota exceeded" in warnings[0]
+    assert "search is unavailable" in warnings[0]
+    outbox = sample_tree / "outbox"
+    assert (outbox / "editions" / "weekly-2025-W47" / "manifest.json").is_file()
+    assert (outbox / "feeds" / "editions.fr.xml").is_file()
+    assert (outbox / "web" / "nl" / "weekly-2025-W47.html").is_file()
+    assert not (outbox / "web" / "pagefind").exists()
+    for lang, words in (("fr", "La recherche est indisponible"), ("nl", "Zoeken is niet")):
+        html = (outbox / "web" / lang / "search.html").read_text("utf-8")
+        assert words in html and "<script" not in html and "../pagefind/" not in html
+        hrefs = Page(html).hrefs()
+        assert "index.html" in hrefs and any(h.startswith("themes/") for h in hrefs)
+    again = run_digest(sample_tree, *week)
+    assert again.returncode == 0 and "warning:" not in again.stderr, again.stderr
+    assert (outbox / "web" / "pagefind" / "pagefind-ui.js").read_text(
+        "utf-8"
+    ) != "/* an older index */"
+    html = (outbox / "web" / "fr" / "search.html").read_text("utf-8")
+    assert '<script src="../pagefind/pagefind-ui.js"></script>' in html

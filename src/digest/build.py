@@ -146,8 +146,11 @@ def build(
             progress.advance()
         feeds_changed = 0
         if not keys.outbox_unchanged():
+            before = len(publisher.problems)
             feeds_changed = publisher.finish()
-            keys.record_outbox()
+            # A search index that could not be made is tried again by the next build.
+            if len(publisher.problems) == before:
+                keys.record_outbox()
     return BuildReport(
         stored, tuple(results), feeds_changed, tuple(publisher.problems), skipped=skipped
     )
@@ -343,7 +346,7 @@ class Publisher:
         # Writing feeds never touches a manifest: one read serves both.
         manifests = self.outbox.manifests()
         feeds_changed = publish_feeds(self.settings, self.renderer, self.outbox, manifests)
-        publish_web_indexes(self.web, self.outbox, manifests)
+        publish_web_indexes(self.web, self.outbox, manifests, self._collect)
         return feeds_changed
 
 

@@ -7,19 +7,20 @@ edition again changes no byte (:class:`~digest.outbox.Outbox` then writes nothin
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from digest.config import Settings
-from digest.model import Edition
+from digest.errors import RenderError
+from digest.model import Edition, Problem
 from digest.outbox import Outbox
 from digest.render.archive import search_pages, start_page, theme_pages
 from digest.render.email import BlockView, EmailRenderer
 from digest.render.eml import build_message
 from digest.render.feeds import feed_files
 from digest.render.personal import view_json, view_name
-from digest.render.search import index_archive
+from digest.render.search import BUNDLE, index_archive, remove_index
 from digest.render.web import WEB, WebRenderer, page_path
 
 
@@ -201,13 +202,19 @@ SEARCH_SCRIPT = "search.js"
 
 
 def publish_web_indexes(
-    web: WebRenderer, outbox: Outbox, manifests: Sequence[dict[str, Any]]
+    web: WebRenderer,
+    outbox: Outbox,
+    manifests: Sequence[dict[str, Any]],
+    report: Callable[[Problem], None] | None = None,
 ) -> int:
     """Write the web archive's pages made from the whole outbox, then its search index;
     count the changed.
 
     Each language's index, theme pages and search page, and the start page at the
     outbox root (``index.html``); then Pagefind indexes ``web/`` (:mod:`digest.render.search`).
+
+    A search index that cannot be made stops nothing: the search pages are written again
+    saying search is unavailable, an older index is removed, and ``report`` is told once.
     """
 
     def published(lang: str, edition_id: str) -> bool:
@@ -221,4 +228,20 @@ def publish_web_indexes(
         web.email.env.get_template(f"web/{SEARCH_SCRIPT}").render().encode()
     )
     changed = sum(outbox.write_file(data, *parts) for parts, data in sorted(pages.items()))
-    return changed + index_archive(outbox)
+    try:
+        return changed + index_archive(outbox)
+    except RenderError as error:
+        unavailable = search_pages(web, manifests, available=False)
+        changed += sum(
+            outbox.write_file(data, *parts) for parts, data in sorted(unavailable.items())
+        )
+        changed += remove_index(outbox)
+        if report is not None:
+            report(
+                Problem(
+                    outbox.path(WEB, BUNDLE).as_posix(),
+                    f"the search index was not built ({error})",
+                    "the search pages say search is unavailable; editions and feeds are written",
+                )
+            )
+        return changed

@@ -126,9 +126,13 @@ def theme_pages(
 
 
 def search_pages(
-    web: WebRenderer, manifests: Sequence[Mapping[str, Any]]
+    web: WebRenderer, manifests: Sequence[Mapping[str, Any]], *, available: bool = True
 ) -> dict[tuple[str, ...], bytes]:
-    """The search page of every configured language: outbox path parts -> bytes."""
+    """The search page of every configured language: outbox path parts -> bytes.
+
+    ``available`` false: the search index could not be made; the pages say so, link the
+    themes and the editions instead, and load no script.
+    """
     pages: dict[tuple[str, ...], bytes] = {}
     languages = web.settings.languages
     for lang in languages:
@@ -136,7 +140,10 @@ def search_pages(
         title = f"{heading} · {web.settings.title[lang]}"
         chrome = web.chrome(languages, lang, SEARCH, title)
         pages[(WEB, lang, SEARCH)] = web.render_page(
-            "web/search.html.j2", chrome, themes=theme_list(manifests, lang)
+            "web/search.html.j2",
+            chrome,
+            themes=theme_list(manifests, lang),
+            unavailable=not available,
         )
     return pages
 

@@ -5,8 +5,9 @@ binary) reads the pages under ``web/`` once they are written and writes its inde
 one per language (from each page's ``<html lang>``), with its search interface,
 into ``web/pagefind/``. Only what an edition page marks ``data-pagefind-body`` is
 indexed: the editions' stories, not the navigation or the "how" pages. It runs
-offline. Pagefind writes the languages of ``pagefind-entry.json`` in no fixed order: the
-file is rewritten with them sorted, so the same pages give the same index bytes.
+offline; ``PAGEFIND_BINARY_PATH`` names another binary. Pagefind writes the languages of
+``pagefind-entry.json`` in no fixed order: the file is rewritten with them sorted, so the
+same pages give the same index bytes.
 
 The index is made in a temporary folder, then written file by file through the
 outbox (unchanged files are left alone); files of an older index are removed.
@@ -17,6 +18,7 @@ from __future__ import annotations
 import json
 import subprocess
 import tempfile
+from collections.abc import Collection
 from pathlib import Path
 
 from pagefind.service import get_executable
@@ -65,14 +67,25 @@ def index_archive(outbox: Outbox) -> int:
     if (ENTRY,) in files:
         files[(ENTRY,)] = _sorted_entry(files[(ENTRY,)])
     changed = sum(outbox.write_file(data, WEB, BUNDLE, *parts) for parts, data in files.items())
+    return changed + remove_index(outbox, keep=files.keys())
+
+
+def remove_index(outbox: Outbox, keep: Collection[tuple[str, ...]] = ()) -> int:
+    """Remove the files of ``web/pagefind/`` but those of ``keep`` (parts under it), and
+    the folders left empty; count the files removed."""
     bundle = outbox.path(WEB, BUNDLE)
+    if not bundle.is_dir():
+        return 0
+    removed = 0
     for old in sorted(bundle.rglob("*"), reverse=True):
-        if old.is_file() and old.relative_to(bundle).parts not in files:
+        if old.is_file() and old.relative_to(bundle).parts not in keep:
             old.unlink()
-            changed += 1
+            removed += 1
         elif old.is_dir() and not any(old.iterdir()):
             old.rmdir()
-    return changed
+    if not any(bundle.iterdir()):
+        bundle.rmdir()
+    return removed
 
 
 def _sorted_entry(data: bytes) -> bytes:
