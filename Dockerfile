@@ -8,7 +8,8 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY src ./src
 COPY templates ./templates
-RUN pip install --no-cache-dir .
+# The workers extra: PostgreSQL and its task queue (compose.yaml runs digest worker).
+RUN pip install --no-cache-dir '.[workers]'
 
 COPY digest.toml themes.toml ./
 COPY sources ./sources

@@ -24,6 +24,7 @@ from digest.cli.store import store_group
 from digest.cli.subscribers import deliveries_command, subscribers_group
 from digest.cli.themes import themes_group
 from digest.cli.translate import translate_group
+from digest.cli.worker import worker_group
 from digest.sqlite_file import reason
 
 
@@ -66,5 +67,6 @@ for command in (
     translate_group,
     keypoints_command,
     store_group,
+    worker_group,
 ):
     main.add_command(command)

@@ -11,16 +11,23 @@ for ``run-once`` and ``backfill``.
 
 SIGTERM or SIGINT stops the scheduler: no new job starts, the job in hand ends
 after the edition it is building, and the process exits.
+
+With ``workers`` (``digest worker schedule``, PostgreSQL only), the scheduler first takes the lead
+(:mod:`digest.schedule.leader`): a second one stands by until the leader dies, then
+leads. A job then runs the schedule's round (:mod:`digest.worker.rounds`): ``digest
+worker`` processes ingest, build and send; the scheduler only decides what is due.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from apscheduler.events import EVENT_SCHEDULER_STARTED, SchedulerEvent
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -36,6 +43,9 @@ from digest.schedule.runner import run_schedule, trigger_of
 from digest.sqlite_file import reason
 from digest.store import Store, raced
 
+if TYPE_CHECKING:
+    from digest.schedule.leader import Leadership
+
 log = logging.getLogger("digest.schedule")
 
 JOB_PREFIX = "digest-schedule:"
@@ -45,6 +55,9 @@ JOB_PREFIX = "digest-schedule:"
 class _Service:
     settings: Settings
     owner: str
+    #: With workers: the lead held; rounds are queued for ``digest worker`` processes
+    #: instead of run here.
+    leadership: Leadership | None = None
     stopping: threading.Event = field(default_factory=threading.Event)
     busy: threading.Lock = field(default_factory=threading.Lock)
 
@@ -64,6 +77,9 @@ def fire(name: str) -> None:
         log.info("%s: not started (stopping)", name)
         return
     with service.busy:
+        if service.leadership is not None:
+            _queue_round(service, service.leadership, name)
+            return
         try:
             report = run_schedule(
                 service.settings,
@@ -77,6 +93,23 @@ def fire(name: str) -> None:
             return
         for line in report.lines():
             log.info("%s", line)
+
+
+def _queue_round(service: _Service, leadership: Leadership, name: str) -> None:
+    from digest.worker.rounds import run_round
+
+    if not leadership.held():
+        # The session that held the lead is gone: another scheduler may lead by now.
+        log.error("%s: not run: the lead was lost (the store's connection ended); stopping", name)
+        service.stopping.set()
+        os.kill(os.getpid(), signal.SIGTERM)
+        return
+    try:
+        done = run_round(service.settings, name, should_stop=service.stopping.is_set)
+    except DigestError as exc:
+        log.error("%s: round failed: %s", name, exc.reason)
+        return
+    log.info("%s", done.line())
 
 
 def job_options(schedule: ScheduleSettings) -> dict[str, object]:
@@ -94,17 +127,67 @@ def job_options(schedule: ScheduleSettings) -> dict[str, object]:
     }
 
 
-def serve(settings: Settings) -> None:
+def serve(settings: Settings, *, workers: bool = False) -> None:
     """Run every schedule until SIGTERM or SIGINT.
+
+    Args:
+        workers: lead (or stand by until leading), and queue each schedule's rounds for
+            ``digest worker`` processes (PostgreSQL only).
 
     Raises:
         DigestError: no schedule is configured, or the store is unusable.
     """
-    global _service
     if not settings.schedules:
         raise DigestError("no schedule in the settings: add a [[schedules]] entry")
+    if not workers:
+        _serve(settings, _Service(settings, new_owner()))
+        return
+    from digest.schedule.leader import Leadership
+    from digest.worker.queue import ensure_schema
+
+    leadership = Leadership(settings.store_url)
+    try:
+        if not _lead(leadership):
+            return
+        Store(settings.store_url).close()  # the store's schema, created or checked
+        ensure_schema(settings.store_url)
+        _serve(settings, _Service(settings, new_owner(), leadership=leadership))
+    finally:
+        leadership.close()
+
+
+class _Stopped(Exception):
+    """A signal came while standing by."""
+
+
+def _lead(leadership: Leadership) -> bool:
+    """Take the lead, standing by while another scheduler has it; False when a signal
+    came first."""
+    if leadership.try_take():
+        log.info("digest schedule: leading")
+        return True
+    log.info("digest schedule: standing by (another scheduler leads)")
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        raise _Stopped(signal.strsignal(signum))
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        leadership.take()
+    except _Stopped as exc:
+        log.info("digest schedule: %s while standing by: stopped", exc)
+        return False
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    log.info("digest schedule: leading (the previous leader stopped)")
+    return True
+
+
+def _serve(settings: Settings, service: _Service) -> None:
+    global _service
     _remove_unknown_jobs(settings)
-    service = _service = _Service(settings, new_owner())
+    _service = service
     scheduler = BlockingScheduler(
         jobstores={"default": SQLAlchemyJobStore(url=settings.store_url)},
         executors={"default": ThreadPoolExecutor(1)},

@@ -21,6 +21,7 @@ from digest.build import Publisher
 from digest.config import ScheduleSettings, Settings
 from digest.edition import GENERAL
 from digest.errors import ConfigError, DigestError
+from digest.incremental import import_if_changed
 from digest.locks import new_owner
 from digest.model import Period, Problem, Theme
 from digest.schedule import cron
@@ -38,6 +39,7 @@ from digest.schedule.state import (
 )
 from digest.sources import Report
 from digest.store import Store
+from digest.translate import REVIEWED_FOLDER, import_reviewed
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,8 @@ def run_schedule(
     owner: str | None = None,
     report: Report | None = None,
     should_stop: Callable[[], bool] = lambda: False,
+    sources: bool = True,
+    send: bool | None = None,
 ) -> RunReport:
     """Run the schedule ``name`` as at ``now``: build what its misfire policy says is due.
 
@@ -136,6 +140,10 @@ def run_schedule(
         owner: who takes the edition locks (default: a new :func:`digest.locks.new_owner`).
         report: called once per input problem met while reading the sources.
         should_stop: asked between editions; True ends the run (the rest is due next time).
+        sources: read the sources into the store first; False when ``digest worker``
+            ingest jobs did (the reviewed translations are still imported).
+        send: send what was built; default the schedule's ``send`` (``digest worker``
+            queues the sending as jobs of their own).
 
     With ``send = true``, each edition built (or found unchanged) is then checked and sent
     to the subscribers who have not had it, or held (:mod:`digest.schedule.sending`); a
@@ -173,7 +181,10 @@ def run_schedule(
     results = []
     with Publisher(building, report, ids=settings) as publisher:
         _check_themes(schedule, publisher.themes)
-        publisher.refresh()
+        if sources:
+            publisher.refresh()
+        else:
+            _import_reviewed(publisher, report)
         for period in periods:
             if should_stop():
                 break
@@ -181,9 +192,26 @@ def run_schedule(
             results.append(_run_one(publisher, schedule, period, edition, owner, force))
         publisher.finish()
     problems = list(publisher.problems)
-    if schedule.send:
+    if schedule.send if send is None else send:
         results = [_send(settings, result, problems, report, moment) for result in results]
     return RunReport(name, tuple(results), before, tuple(problems))
+
+
+def _import_reviewed(publisher: Publisher, report: Report | None) -> None:
+    """The reviewed translations of :meth:`Publisher.refresh`, without reading the sources."""
+    reviewed = publisher.settings.paths.sources / REVIEWED_FOLDER
+
+    def collect(problem: Problem) -> None:
+        publisher.problems.append(problem)
+        if report is not None:
+            report(problem)
+
+    import_if_changed(
+        publisher.store.engine,
+        reviewed,
+        lambda: import_reviewed(publisher.store, reviewed, collect),
+        lambda: len(publisher.problems),
+    )
 
 
 def _send(
