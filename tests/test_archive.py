@@ -334,11 +334,14 @@ def test_digest_serve_lets_only_the_search_pages_run_scripts(built_sample_tree: 
 
 
 def test_a_search_index_that_fails_stops_nothing_and_is_tried_again(sample_tree: Path) -> None:
-    """Pagefind fails (a binary that exits 3, named by PAGEFIND_BINARY_PATH): the editions
+    """Pagefind fails (a binary that says so in colour and exits 3, named by
+    PAGEFIND_BINARY_PATH): the editions
     and feeds are written, one warning line says why, the search pages say search is
     unavailable and load no script, an older index goes; the next build makes it."""
     failing = sample_tree / "failing-pagefind"
-    failing.write_text("#!/bin/sh\necho 'Error: disk quota exceeded' >&2\nexit 3\n", "utf-8")
+    failing.write_text(
+        "#!/bin/sh\nprintf '\\033[31mError: disk quota exceeded\\033[0m\\n' >&2\nexit 3\n", "utf-8"
+    )
     failing.chmod(0o755)
     old = sample_tree / "outbox" / "web" / "pagefind" / "pagefind-ui.js"
     old.parent.mkdir(parents=True)
@@ -351,7 +354,7 @@ def test_a_search_index_that_fails_stops_nothing_and_is_tried_again(sample_tree:
     warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
     assert len(warnings) == 1, result.stderr
     assert "the search index was not built" in warnings[0]
-    assert "pagefind failed (3): Error: disk quota exceeded" in warnings[0]
+    assert "(pagefind failed (3): Error: disk quota exceeded)" in warnings[0]
     assert "search is unavailable" in warnings[0]
     outbox = sample_tree / "outbox"
     assert (outbox / "editions" / "weekly-2025-W47" / "manifest.json").is_file()

@@ -20,7 +20,7 @@ from digest.render.email import BlockView, EmailRenderer
 from digest.render.eml import build_message
 from digest.render.feeds import feed_files
 from digest.render.personal import view_json, view_name
-from digest.render.search import BUNDLE, index_archive, remove_index
+from digest.render.search import BUNDLE, SEARCH_ERROR, index_archive, remove_index
 from digest.render.web import WEB, WebRenderer, page_path
 
 
@@ -240,7 +240,7 @@ def publish_web_indexes(
             report(
                 Problem(
                     outbox.path(WEB, BUNDLE).as_posix(),
-                    f"the search index was not built ({error})",
+                    f"the search index was not built ({str(error).removeprefix(SEARCH_ERROR)})",
                     "the search pages say search is unavailable; editions and feeds are written",
                 )
             )

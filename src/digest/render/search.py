@@ -16,6 +16,7 @@ outbox (unchanged files are left alone); files of an older index are removed.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import tempfile
 from collections.abc import Collection
@@ -31,6 +32,11 @@ from digest.render.web import WEB
 BUNDLE = "pagefind"
 #: The file naming the index of each language.
 ENTRY = "pagefind-entry.json"
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+#: Longest line of Pagefind's output a warning quotes.
+_SAID = 200
+#: How this module's errors begin.
+SEARCH_ERROR = "search index: "
 #: Longest a Pagefind run may take, in seconds (the sample takes about two).
 TIMEOUT = 600
 
@@ -43,7 +49,7 @@ def index_archive(outbox: Outbox) -> int:
     """
     binary = get_executable()
     if binary is None:
-        raise RenderError("search index: no pagefind binary (pip install 'pagefind[extended]')")
+        raise RenderError(f"{SEARCH_ERROR}no pagefind binary (pip install 'pagefind[extended]')")
     site = outbox.path(WEB)
     with tempfile.TemporaryDirectory(prefix="digest-pagefind-") as tmp:
         try:
@@ -55,10 +61,12 @@ def index_archive(outbox: Outbox) -> int:
                 check=False,
             )
         except (OSError, subprocess.TimeoutExpired) as error:
-            raise RenderError(f"search index: pagefind did not run: {error}") from error
+            raise RenderError(f"{SEARCH_ERROR}pagefind did not run: {error}") from error
         if run.returncode != 0:
             said = (run.stderr or run.stdout).strip().splitlines() or ["no output"]
-            raise RenderError(f"search index: pagefind failed ({run.returncode}): {said[-1]}")
+            raise RenderError(
+                f"{SEARCH_ERROR}pagefind failed ({run.returncode}): {_printable(said[-1])}"
+            )
         files = {
             path.relative_to(tmp).parts: path.read_bytes()
             for path in sorted(Path(tmp).rglob("*"))
@@ -96,3 +104,9 @@ def _sorted_entry(data: bytes) -> bytes:
     except (ValueError, KeyError, TypeError, AttributeError):
         return data
     return json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _printable(line: str) -> str:
+    """Pagefind's line as one warning may show it: colour codes and controls out, short."""
+    plain = "".join(c for c in _ANSI.sub("", line) if c.isprintable()).strip()
+    return plain if len(plain) <= _SAID else plain[: _SAID - 1] + "…"
