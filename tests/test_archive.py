@@ -335,9 +335,9 @@ def test_digest_serve_lets_only_the_search_pages_run_scripts(built_sample_tree: 
 
 def test_a_search_index_that_fails_stops_nothing_and_is_tried_again(sample_tree: Path) -> None:
     """Pagefind fails (a binary that says so in colour and exits 3, named by
-    PAGEFIND_BINARY_PATH): the editions
-    and feeds are written, one warning line says why, the search pages say search is
-    unavailable and load no script, an older index goes; the next build makes it."""
+    PAGEFIND_BINARY_PATH): the editions and feeds are written, one warning line says why,
+    the search pages say search is unavailable and load no script, an older index goes;
+    the next build makes it."""
     failing = sample_tree / "failing-pagefind"
     failing.write_text(
         "#!/bin/sh\nprintf '\\033[31mError: disk quota exceeded\\033[0m\\n' >&2\nexit 3\n", "utf-8"
