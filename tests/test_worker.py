@@ -226,6 +226,15 @@ def _rows(url: str, sql: str) -> list[tuple[object, ...]]:
         engine.dispose()
 
 
+def _execute(url: str, sql: str) -> None:
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(sql))
+    finally:
+        engine.dispose()
+
+
 def _same_tree(left: Path, right: Path) -> list[str]:
     """Files that differ or exist on one side only (empty: the same bytes)."""
     differ: list[str] = []
@@ -341,3 +350,34 @@ def _wait_any(processes: list[Process], fragment: str) -> None:
     except queue.Empty:
         logs = "\n".join(line for p in processes for line in p.lines)
         raise AssertionError(f"no process logged {fragment!r}:\n{logs}") from None
+
+
+def test_a_source_whose_job_waits_or_runs_is_not_queued_again(postgres_url: str) -> None:
+    from digest.worker.queue import ensure_schema, opened
+    from digest.worker.rounds import _ingest_job
+
+    url = fresh_database(postgres_url)
+    assert ensure_schema(url) is True
+    assert ensure_schema(url) is False  # installed once
+    with opened(url) as app:
+        first = _ingest_job(app, "feed-a")
+        assert _ingest_job(app, "feed-a") == first  # waiting: the next round waits for it
+        _execute(url, f"UPDATE procrastinate_jobs SET status = 'doing' WHERE id = {first}")
+        assert _ingest_job(app, "feed-a") == first  # running: waited for, not run beside it
+        other = _ingest_job(app, "feed-b")
+        assert other != first
+        _execute(url, f"UPDATE procrastinate_jobs SET status = 'succeeded' WHERE id = {first}")
+        later = _ingest_job(app, "feed-a")  # ended: the next round queues a new one
+        assert later not in (first, other)
+    locks = _rows(url, "SELECT lock, queueing_lock FROM procrastinate_jobs ORDER BY id")
+    keys = ["ingest:feed-a", "ingest:feed-b", "ingest:feed-a"]
+    assert locks == [(key, key) for key in keys]
+
+
+def test_on_sqlite_there_is_no_worker_and_one_line_says_why(sample_tree: Path) -> None:
+    for args in (("worker",), ("worker", "schedule"), ("worker", "schema")):
+        result = run_digest(sample_tree, *args)
+        assert result.returncode == 1, (args, result.stderr)
+        assert "workers need a PostgreSQL store" in result.stderr
+        assert "Traceback" not in result.stderr and len(result.stderr.splitlines()) == 1
+    assert not list(sample_tree.glob("*.sqlite3"))  # refused before opening any store

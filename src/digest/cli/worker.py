@@ -59,9 +59,10 @@ def worker_group(
 def schema_command(group_config: Path | None, config: Path | None) -> None:
     """Install the task queue's tables (procrastinate) in the store, if missing."""
     from digest.store import Store
-    from digest.worker.queue import ensure_schema
+    from digest.worker.queue import conninfo, ensure_schema
 
     settings = _settings(config or group_config)
+    _library(lambda: conninfo(settings.store_url))  # not PostgreSQL: one line saying so
     _library(lambda: Store(settings.store_url).close())  # digest's own schema first
     installed = _library(lambda: ensure_schema(settings.store_url))
     said = "installed" if installed else "already installed: nothing to do"
