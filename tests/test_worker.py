@@ -381,3 +381,34 @@ def test_on_sqlite_there_is_no_worker_and_one_line_says_why(sample_tree: Path) -
         assert "workers need a PostgreSQL store" in result.stderr
         assert "Traceback" not in result.stderr and len(result.stderr.splitlines()) == 1
     assert not list(sample_tree.glob("*.sqlite3"))  # refused before opening any store
+
+
+def test_compose_runs_postgresql_two_workers_and_a_scheduler_pair_of_this_image() -> None:
+    """compose.yaml cannot run here (no Docker): its services are checked against the
+    Dockerfile and against the commands digest has."""
+    import click
+    import yaml
+
+    from digest.cli import main
+
+    root = Path(__file__).resolve().parent.parent
+    services = yaml.safe_load((root / "compose.yaml").read_text(encoding="utf-8"))["services"]
+    dockerfile = (root / "Dockerfile").read_text(encoding="utf-8")
+    assert 'ENTRYPOINT ["digest"]' in dockerfile and "WORKDIR /app" in dockerfile
+    assert "'.[workers]'" in dockerfile  # the image has procrastinate and psycopg
+    commands = Counter()
+    for name, service in services.items():
+        if name == "db":
+            assert service["image"].startswith("postgres:")
+            continue
+        assert service["build"] == "."
+        url = service["environment"]["DIGEST_STORE_URL"]
+        assert url.startswith("postgresql+psycopg://") and "@db:5432/" in url
+        assert "outbox:/app/outbox" in service["volumes"]
+        assert service["depends_on"]["db"] == {"condition": "service_healthy"}
+        group = main.get_command(click.Context(main), service["command"][0])
+        assert isinstance(group, click.Group)
+        sub = service["command"][1:]
+        assert not sub or group.get_command(click.Context(group), sub[0]) is not None
+        commands[" ".join(service["command"])] += 1
+    assert commands == Counter({"worker schema": 1, "worker": 2, "worker schedule": 2})
