@@ -210,8 +210,10 @@ def publish_web_indexes(
     """Write the web archive's pages made from the whole outbox, then its search index;
     count the changed.
 
-    Each language's index, theme pages and search page, and the start page at the
-    outbox root (``index.html``); then Pagefind indexes ``web/`` (:mod:`digest.render.search`).
+    Each language's index, theme pages and search page, the start page at the outbox
+    root (``index.html``) and a logo file of the templates folder (:mod:`digest.render.logo`);
+    then Pagefind indexes ``web/`` (:mod:`digest.render.search`). A logo file that cannot
+    be used is no logo, and ``report`` is told.
 
     A search index that cannot be made stops nothing: the search pages are written again
     saying search is unavailable, an older index is removed, and ``report`` is told once.
@@ -227,6 +229,12 @@ def publish_web_indexes(
     pages[(WEB, SEARCH_SCRIPT)] = (
         web.email.env.get_template(f"web/{SEARCH_SCRIPT}").render().encode()
     )
+    logo = web.email.logo
+    if logo.logo is not None and logo.logo.parts:
+        # Named by its bytes: older logos stay, for the emails that show them.
+        pages[logo.logo.parts] = logo.logo.data
+    elif logo.problem and report is not None:
+        report(Problem(web.settings.paths.templates.as_posix(), logo.problem, "no logo shown"))
     changed = sum(outbox.write_file(data, *parts) for parts, data in sorted(pages.items()))
     try:
         return changed + index_archive(outbox)

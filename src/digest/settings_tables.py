@@ -219,7 +219,8 @@ class BrandSettings(BaseModel):
     #: Per language: the digest's name as the subject ends with it (default its ``title``).
     short_name: dict[Literal["fr", "nl", "en", "de"], str] = Field(default_factory=dict)
     #: Address of a logo image shown at the top of the email (https; about 2:1, drawn
-    #: at most 240 px wide); empty: none.
+    #: at most 240 px wide), or an image file of the templates folder that the build
+    #: copies into the outbox (:mod:`digest.render.logo`); empty: none.
     logo_url: str = ""
     #: The logo's text for readers who do not see it; default the digest's name.
     logo_alt: str = ""
@@ -230,8 +231,13 @@ class BrandSettings(BaseModel):
     @field_validator("logo_url")
     @classmethod
     def _absolute_url(cls, value: str) -> str:
-        if value and not value.startswith(("https://", "http://")):
-            raise ValueError("must be an absolute http(s) URL (an email cannot show a local file)")
+        if "://" in value and not value.startswith(("https://", "http://")):
+            raise ValueError("must be an absolute http(s) URL or a file of the templates folder")
+        if "://" not in value and (value.startswith(("/", "\\")) or ".." in value.split("/")):
+            raise ValueError(
+                "a logo file is named from the templates folder (logo.png), not "
+                "by an absolute path or with '..'"
+            )
         return value
 
     @field_validator("accent")

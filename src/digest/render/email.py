@@ -24,6 +24,7 @@ from digest.errors import RenderError
 from digest.model import Edition
 from digest.render.blocks import N_, BlockBuilder, without
 from digest.render.i18n import Catalogs
+from digest.render.logo import choose_logo
 from digest.render.subject import inbox_lines, shorten
 from digest.render.templating import PACKAGED_TEMPLATES, locale_folder, template_environment
 from digest.render.typography import colon, spaced
@@ -69,6 +70,8 @@ class EmailRenderer:
         self.builder = BlockBuilder(
             settings, self.catalogs, self.zone, self.unsubscribe_url, self.preferences_url
         )
+        #: The logo ``[brand] logo_url`` names (:mod:`digest.render.logo`).
+        self.logo = choose_logo(settings)
         css = self.env.get_template("email/inline.css.j2").render(**self._colours())
         # Only these rules are inlined; MJML's own <style> blocks (responsive columns,
         # media queries) stay as they are, since they cannot be inlined.
@@ -186,7 +189,7 @@ class EmailRenderer:
         return self.render(
             name,
             view=view,
-            logo_url=brand.logo_url,
+            logo_url=self.logo.logo.url if self.logo.logo else "",
             # Plain spaces: mjml-python writes a no-break space in an attribute as "\u{a0}".
             logo_alt=_plain(brand.logo_alt or (view.blocks[0].title if view.blocks else "")),
             **self._colours(),
