@@ -20,6 +20,11 @@ from digest.incremental import InputKeys, import_if_changed
 from digest.ingest import StateLog, ingest
 from digest.model import Edition, Item, Period, PeriodKind, Problem
 from digest.outbox import Outbox
+from digest.parts import Analyser, ItemParts, Refreshed
+from digest.parts import parse as parse_parts
+from digest.parts import refresh as refresh_parts
+from digest.parts import rows as item_rows
+from digest.parts import versions as part_versions
 from digest.periods import edition_id as period_edition_id
 from digest.periods import periods_between, utc_bounds
 from digest.publish import (
@@ -72,6 +77,9 @@ class BuildReport:
     #: Periods not built again: their inputs are those their published edition (or
     #: their finding that there was nothing to publish) was built from.
     skipped: int = 0
+    #: Items' parts computed again because their code or settings changed, and why
+    #: (``recomputing 5,000 items' parts: taxonomy changed``); None when none was.
+    recomputed: str | None = None
 
 
 def parse_day(value: str, option: str) -> date:
@@ -126,6 +134,7 @@ def build(
         if first is not None and first > last:
             raise InputError(f"--since {first} is after --until {last}")
         periods = periods_between(kind, first, last) if first is not None else []
+        refreshed = publisher.prepare(periods)
         progress.start(len(periods), "editions")
         results = []
         keys = publisher.input_keys()
@@ -152,7 +161,12 @@ def build(
             if len(publisher.problems) == before:
                 keys.record_outbox()
     return BuildReport(
-        stored, tuple(results), feeds_changed, tuple(publisher.problems), skipped=skipped
+        stored,
+        tuple(results),
+        feeds_changed,
+        tuple(publisher.problems),
+        skipped=skipped,
+        recomputed=refreshed.line(),
     )
 
 
@@ -181,6 +195,12 @@ class Publisher:
         #: The learned weights file the classifier reads (an input of every edition).
         self.learned = self._taxonomy.learned
         self.themes = self._taxonomy.themes
+        #: The versions of the items' parts (:mod:`digest.parts`) made with these settings.
+        self.part_versions = part_versions(
+            self._taxonomy, settings.sentences_per_point, settings.compress_points
+        )
+        # The stored rows of the items :meth:`items` read last, parsed by :meth:`edition`.
+        self._rows: list[tuple[Item, Any]] = []
         self.renderer = EmailRenderer(settings)
         self.web = WebRenderer(self.renderer, self.themes)
         self.outbox = Outbox(settings.paths.outbox)
@@ -205,6 +225,32 @@ class Publisher:
         """The themes' classifier, made when a first edition is built (compiling its rules
         costs seconds, which a build with every edition unchanged does not spend)."""
         return Classifier(self._taxonomy)
+
+    @cached_property
+    def analyser(self) -> Analyser:
+        """Computes and reads the items' parts (made with the classifier)."""
+        settings = self.settings
+        return Analyser(self.classifier, settings.sentences_per_point, settings.compress_points)
+
+    def prepare(self, periods: Sequence[Period]) -> Refreshed:
+        """Compute the parts missing or out of date of the items these periods' editions
+        are built from (one pass, in worker processes when they are many)."""
+        if not periods:
+            return Refreshed(0, 0, ())
+        start = utc_bounds(periods[0], self.settings.zone)[0] - WINDOW
+        end = utc_bounds(periods[-1], self.settings.zone)[1]
+        return refresh_parts(
+            self.store.engine,
+            lambda: self.analyser,
+            self.part_versions,
+            start,
+            end,
+            workers=self.settings.ingest_workers,
+        )
+
+    def parts(self) -> dict[str, ItemParts]:
+        """The parts of the items :meth:`items` read last."""
+        return parse_parts(self.store.engine, self.analyser, self.part_versions, self._rows)
 
     def __enter__(self) -> Publisher:
         return self
@@ -273,7 +319,8 @@ class Publisher:
         """The items an edition of ``period`` is built from: the period's, and those of
         the clustering window before it."""
         start, end = utc_bounds(period, self.settings.zone)
-        return self.store.items_between(start - WINDOW, end)
+        self._rows = item_rows(self.store.engine, start - WINDOW, end)
+        return [item for item, _row in self._rows]
 
     def edition(
         self,
@@ -292,7 +339,11 @@ class Publisher:
             keep_empty: an edition without any section rather than None.
             items: :meth:`items` of the period, when already read.
         """
-        edition = edition_for(self.settings, self.store, self.classifier, period, items)
+        if items is None:
+            items = self.items(period)
+        edition = edition_for(
+            self.settings, self.store, self.classifier, period, items, self.parts()
+        )
         if edition is not None and themes is not None:
             edition = _only_themes(edition, themes)
         if edition is None:
@@ -368,11 +419,12 @@ def edition_for(
     classifier: Classifier,
     period: Period,
     items: Sequence[Item] | None = None,
+    parts: Mapping[str, ItemParts] | None = None,
 ) -> Edition | None:
     """The edition of ``period`` from what the store holds now (None: nothing to say).
 
     ``items``: the store's items of the period and of the clustering window before it,
-    when already read.
+    when already read; ``parts``: their parts (:mod:`digest.parts`), when known.
     """
     start, end = utc_bounds(period, settings.zone)
     return build_edition(
@@ -384,6 +436,7 @@ def edition_for(
         sentences_per_point=settings.sentences_per_point,
         start=start,
         compress_points=settings.compress_points,
+        parts=parts,
     )
 
 

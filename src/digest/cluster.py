@@ -24,12 +24,14 @@ import itertools
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from math import log
 from urllib.parse import urlsplit
 
-from datasketch import MinHash, MinHashLSH
+import numpy as np
+from datasketch import LeanMinHash, MinHash, MinHashLSH
 
 from digest.model import Item
 from digest.rank.text import lemmas
@@ -49,7 +51,6 @@ RARE_AT_LEAST = 4
 #: sharing a rare anchor tell the same event. Measured on the sample's autumn 2025: the
 #: same event told by two sources scored 0.34-0.36, the closest different events 0.15.
 SAME_EVENT_TEXT = 0.25
-_PERMUTATIONS = 64
 _LANGUAGE_SEGMENT = re.compile(r"(?<=[/_.-])(fr|nl|en|de)(?=[/_.-]|$)")
 _WORD = re.compile(r"\w+")
 # A number: digits with decimal or thousands marks ("5.000", "3,5", "1,000.5"), or groups
@@ -58,9 +59,44 @@ _WORD = re.compile(r"\w+")
 _ANCHOR = re.compile(r"\b([A-ZÀ-Ý][\w’'-]+|\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?!\d)|\d+(?:[.,]\d+)*)")
 
 
-def story_groups(items: Sequence[Item]) -> list[list[Item]]:
-    """Items grouped into stories; groups in order of their earliest item, items by date."""
+@dataclass(frozen=True)
+class Traits:
+    """What clustering needs of one item alone, computed once and kept with it
+    (:mod:`digest.parts`): its MinHash signature and its anchors."""
+
+    #: The MinHash values of its word 3-shingles (:data:`PERMUTATIONS` of them).
+    signature: tuple[int, ...]
+    anchors: frozenset[str]
+
+
+#: MinHash permutations of a signature.
+PERMUTATIONS = 64
+# How the signatures' values are made (datasketch's default for a new MinHash).
+_SCHEME = MinHash(num_perm=1).scheme
+
+
+def traits(items: Sequence[Item]) -> list[Traits]:
+    """The :class:`Traits` of each of ``items``."""
+    hashes = MinHash.bulk([_shingles(item) for item in items], num_perm=PERMUTATIONS)
+    return [
+        Traits(tuple(int(v) for v in h.hashvalues), frozenset(anchors(item)))
+        for h, item in zip(hashes, items, strict=True)
+    ]
+
+
+def story_groups(
+    items: Sequence[Item], known: Mapping[str, Traits] | None = None
+) -> list[list[Item]]:
+    """Items grouped into stories; groups in order of their earliest item, items by date.
+
+    ``known``: the :class:`Traits` of some items by id, computed beforehand (the same
+    groups as without them).
+    """
     ordered = sorted(items, key=lambda i: (i.published, i.id))
+    known = known or {}
+    missing = [item for item in ordered if item.id not in known]
+    found = {**known, **{i.id: t for i, t in zip(missing, traits(missing), strict=True)}}
+    each = [found[item.id] for item in ordered]
     joined = _UnionFind(item.id for item in ordered)
     by_id = {item.id: item for item in ordered}
     for item in ordered:
@@ -68,9 +104,9 @@ def story_groups(items: Sequence[Item]) -> list[list[Item]]:
             joined.join(item.id, item.translation_of)
     for a, b in _url_variants(ordered):
         joined.join(a.id, b.id)
-    for a, b in _near_duplicates(ordered):
+    for a, b in _near_duplicates(ordered, each):
         joined.join(a.id, b.id)
-    for a, b in _same_event(ordered):
+    for a, b in _same_event(ordered, each):
         joined.join(a.id, b.id)
     groups: dict[str, list[Item]] = {}
     for item in ordered:
@@ -113,11 +149,14 @@ def _shingles(item: Item) -> set[bytes]:
     return {" ".join(words[i : i + 3]).encode() for i in range(max(1, len(words) - 2))}
 
 
-def _near_duplicates(items: Sequence[Item]) -> Iterable[tuple[Item, Item]]:
+def _near_duplicates(items: Sequence[Item], each: Sequence[Traits]) -> Iterable[tuple[Item, Item]]:
     if len(items) < 2:
         return
-    lsh = MinHashLSH(threshold=NEAR_DUPLICATE, num_perm=_PERMUTATIONS)
-    hashes = MinHash.bulk([_shingles(item) for item in items], num_perm=_PERMUTATIONS)
+    lsh = MinHashLSH(threshold=NEAR_DUPLICATE, num_perm=PERMUTATIONS)
+    hashes = [
+        LeanMinHash(seed=1, hashvalues=np.array(t.signature, dtype=np.uint64), scheme=_SCHEME)
+        for t in each
+    ]
     for index, signature in enumerate(hashes):
         lsh.insert(index, signature)
     for index, signature in enumerate(hashes):
@@ -165,8 +204,8 @@ def _fold(token: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-def _same_event(items: Sequence[Item]) -> Iterable[tuple[Item, Item]]:
-    sets = [anchors(item) for item in items]
+def _same_event(items: Sequence[Item], each: Sequence[Traits]) -> Iterable[tuple[Item, Item]]:
+    sets = [set(t.anchors) for t in each]
     frequency = Counter(a for found in sets for a in found)
     count = len(items)
     weight = {a: log(1 + count / n) for a, n in frequency.items()}

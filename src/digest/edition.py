@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -37,9 +37,9 @@ from digest.model import (
     Taxonomy,
     Theme,
 )
+from digest.parts.compute import ItemParts, bag_of, point_of
 from digest.periods import edition_id
-from digest.summarise import key_point, lemmas
-from digest.themes import Classifier, item_text
+from digest.themes import Classifier, Matched, Text, item_text
 
 #: Section for stories that match no theme; its label comes from the message catalogs.
 GENERAL = Theme(id="general", labels={}, descriptions={}, keywords={})
@@ -61,6 +61,7 @@ def build_edition(
     sentences_per_point: int,
     start: datetime | None = None,
     compress_points: bool = True,
+    parts: Mapping[str, ItemParts] | None = None,
 ) -> Edition | None:
     """The edition for ``period``, or None when it has no story of its own.
 
@@ -74,9 +75,15 @@ def build_edition(
             themes alone: a digest about anything). A story out of its scope is left out
             and counted.
         compress_points: whether key points are compressed (see :mod:`digest.compress`).
+        parts: the items' parts computed beforehand (:mod:`digest.parts`), by item id;
+            those not given are computed here. They change nothing but the time taken.
 
     The result depends only on the arguments: the same items give the same edition.
     """
+    parts = parts or {}
+    known = {item.id: p for item in items if (p := parts.get(item.id)) is not None}
+    traits = {i: p.traits for i, p in known.items() if p.traits is not None}
+    bags: dict[str, Counter[str]] = {}
     own = [item for item in items if start is None or item.published >= start]
     if not own:
         return None
@@ -86,11 +93,15 @@ def build_edition(
     first = min(item.published for item in own)
     span = (max(item.published for item in own) - first).total_seconds()
     by_theme: dict[str, list[Story]] = {}
-    for group in story_groups(items):
+    for group in story_groups(items, traits):
         if start is not None and group[0].published < start:
             continue  # shown in the previous edition
         # Groups and their items come by date: group[0] is the story's first item.
-        explanation = classifier.explain(item_text(item) for item in group)
+        texts = [item_text(item) for item in group]
+        explanation = classifier.explain_matched(
+            texts,
+            [_matched(classifier, known.get(i.id), t) for i, t in zip(group, texts, strict=True)],
+        )
         decision = explanation.scope
         if decision is not None and decision.borderline:
             notes.append(ScopeNote(group[0].id, group[0].title, group[0].language, decision))
@@ -98,7 +109,10 @@ def build_edition(
             out_of_scope += len(group)
             continue  # before its key points are made: nothing of it is shown
         versions = sorted(group, key=lambda i: (i.language, i.published, i.id))
-        points = tuple(_key_point(item, sentences_per_point, compress_points) for item in versions)
+        points = tuple(
+            _key_point(item, sentences_per_point, compress_points, known.get(item.id), bags)
+            for item in versions
+        )
         scores, theme_ids = explanation.scores, explanation.assigned
         primary = theme_ids[0] if theme_ids else GENERAL.id
         latest = max(item.published for item in group)
@@ -113,7 +127,7 @@ def build_edition(
     for theme in (*classifier.themes, GENERAL):
         stories = by_theme.get(theme.id)
         if stories:
-            chosen = pick(stories, stories_per_theme)
+            chosen = pick(stories, stories_per_theme, bags)
             sections.append(Section(theme, chosen, considered=len(stories)))
     if not sections:
         return None
@@ -134,14 +148,18 @@ def _score(parts: StoryScore) -> float:
     return round(parts.relevance * sources * (1 + RECENCY_BONUS * parts.recency), 6)
 
 
-def pick(stories: Sequence[Story], count: int) -> tuple[Story, ...]:
+def pick(
+    stories: Sequence[Story], count: int, known: Mapping[str, Counter[str]] | None = None
+) -> tuple[Story, ...]:
     """Up to ``count`` of one theme's ``stories``, by maximal marginal relevance.
 
-    Each chosen story records its redundancy (see the module's docstring).
+    Each chosen story records its redundancy (see the module's docstring). ``known``: the
+    lemma bags of some key points, by item id, computed beforehand.
     """
     ranked = sorted(stories, key=lambda s: (-s.score, -s.original.published.timestamp(), s.id))
     best = ranked[0].score or 1.0
-    bags = {story.id: _bag(story) for story in ranked}
+    known = known or {}
+    bags = {story.id: known.get(story.original.item_id) or _bag(story) for story in ranked}
     chosen: list[Story] = []
     while ranked and len(chosen) < count:
         redundancy = [
@@ -163,7 +181,7 @@ def pick(stories: Sequence[Story], count: int) -> tuple[Story, ...]:
 
 def _bag(story: Story) -> Counter[str]:
     point = story.original
-    return Counter(lemmas(f"{point.title}. {point.text}", point.language))
+    return Counter(dict(bag_of(point.title, point.text, point.language)))
 
 
 def _cosine(a: Counter[str], b: Counter[str]) -> float:
@@ -174,8 +192,23 @@ def _cosine(a: Counter[str], b: Counter[str]) -> float:
     return shared / norm
 
 
-def _key_point(item: Item, sentences: int, compression: bool) -> KeyPoint:
-    point = key_point(item.title, item.text, item.language, sentences, compression=compression)
+def _matched(classifier: Classifier, known: ItemParts | None, text: Text) -> Matched:
+    if known is not None and known.matched is not None:
+        return known.matched
+    return classifier.matched(text)
+
+
+def _key_point(
+    item: Item,
+    sentences: int,
+    compression: bool,
+    known: ItemParts | None,
+    bags: dict[str, Counter[str]],
+) -> KeyPoint:
+    point = known.point if known is not None else None
+    if point is None:
+        point = point_of(item, sentences, compression)
+    bags[item.id] = point.counter()
     return KeyPoint(
         item_id=item.id,
         language=item.language,
@@ -185,5 +218,5 @@ def _key_point(item: Item, sentences: int, compression: bool) -> KeyPoint:
         source_name=item.source_name,
         published=item.published,
         score=point.score,
-        full_sentences=point.full if point.shortened else (),
+        full_sentences=point.full,
     )

@@ -198,3 +198,24 @@ edition_inputs_table = Table(
     # SHA-256 of the manifest file the build left in the outbox.
     Column("manifest", String(64), nullable=False),
 )
+
+# What each item's text gives on its own, computed once and kept with it (digest.parts
+# reads and writes it): its key point, what the taxonomy's rules found in it, its
+# clustering traits. Each part carries the version of the code and settings that made it:
+# another version recomputes that part only. Added by revision 0003.
+item_parts_table = Table(
+    "item_parts",
+    metadata,
+    Column("item_id", String(512), primary_key=True),
+    # Hash of the item's language, title and text the parts were made from.
+    Column("content", String(32), nullable=False),
+    Column("points_version", String(16), nullable=True),
+    # Compact JSON: [text, score, [whole sentences], [[lemma, count], ...]].
+    Column("points", Text, nullable=True),
+    Column("themes_version", String(16), nullable=True),
+    # Compact JSON: [words, [[rule, part, count, cancelled], ...]].
+    Column("themes", Text, nullable=True),
+    Column("traits_version", String(16), nullable=True),
+    # Compact JSON: [MinHash values packed little-endian in base64, [anchors]].
+    Column("traits", Text, nullable=True),
+)

@@ -43,6 +43,9 @@ from digest.schema import (
     keys_table,
     naive_utc,
 )
+from digest.schema import (
+    item_parts_table as parts_table,
+)
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -224,6 +227,8 @@ class Store:
             conn.execute(
                 items_table.update().where(items_table.c.id == item.id).values(**_to_row(item))
             )
+            # Its parts (digest.parts) were made from what it was: computed again.
+            conn.execute(parts_table.delete().where(parts_table.c.item_id == item.id))
         return StoreCounts(len(new), len(changed), len(entries) - len(new) - len(changed))
 
     def feed_state(self, feed_id: str) -> FeedState | None:
@@ -367,6 +372,10 @@ def _from_row(row: Any) -> Item:
     # Cleaned again as it is read: a store written before a cleaning rule existed holds
     # items that rule would have changed (a control character in a title).
     return recleaned(_raw_from_row(row))
+
+
+#: The item of a row of ``items``, cleaned again as it is read (for digest.parts).
+item_from_row = _from_row
 
 
 def _raw_from_row(row: Any) -> Item:

@@ -210,6 +210,8 @@ def _show(report: BuildReport, settings: Settings) -> None:
                 markup=False,
                 soft_wrap=True,
             )
+    if report.recomputed:
+        out.print(report.recomputed, markup=False, soft_wrap=True)
     stored = report.stored
     out.print(
         f"items: {stored.added} new, {stored.updated} updated, {stored.unchanged} unchanged; "

@@ -117,6 +117,16 @@ class Explanation:
 _Slot = tuple[Rule, str, Where]
 
 
+@dataclass(frozen=True)
+class Matched:
+    """What the rules found in one text: its word count, and per rule, language and part
+    (in the order first found) how many matches and how many rule matches it cancelled
+    (an exclusion's)."""
+
+    words: int
+    slots: tuple[tuple[Rule, str, Where, int, int], ...]
+
+
 class Classifier:
     """Scores texts against every theme of a taxonomy, and against its scope."""
 
@@ -154,26 +164,52 @@ class Classifier:
         """Every rule and exclusion that matched ``texts``, the scores, the themes assigned
         and the scope's decision."""
         texts = tuple(texts)
+        return self.explain_matched(texts, [self.matched(text) for text in texts])
+
+    def matched(self, text: Text) -> Matched:
+        """What the rules found in one text alone (kept by :mod:`digest.parts` with its
+        item): :meth:`explain_matched` adds up several texts' findings."""
+        matcher = self._matchers.get(text.language)
+        if matcher is None:
+            return Matched(0, ())
+        counts: dict[_Slot, list[int]] = {}
+        words = 0
+        parts: tuple[tuple[Where, str], ...] = (("title", text.title), ("body", text.body))
+        for where, part in parts:
+            found, length = matcher.matches(part)
+            words += length
+            kept, vetoes = resolve(found)
+            for rule, _start, _end in kept:
+                counts.setdefault((rule.counted, text.language, where), [0, 0])[0] += 1
+            for rule, vetoed in vetoes:
+                slot = counts.setdefault((rule, text.language, where), [0, 0])
+                slot[0] += 1
+                slot[1] += vetoed
+        return Matched(words, tuple((*slot, n, c) for slot, (n, c) in counts.items()))
+
+    def explain_matched(self, texts: Sequence[Text], matched: Sequence[Matched]) -> Explanation:
+        """:meth:`explain` of ``texts`` from what :meth:`matched` found in each of them."""
         counts: dict[_Slot, int] = {}
         cancelled: dict[_Slot, int] = {}
         words = 0
-        for text in texts:
-            matcher = self._matchers.get(text.language)
-            if matcher is None:
-                continue
-            parts: tuple[tuple[Where, str], ...] = (("title", text.title), ("body", text.body))
-            for where, part in parts:
-                found, length = matcher.matches(part)
-                words += length
-                kept, vetoes = resolve(found)
-                for rule, _start, _end in kept:
-                    slot = (rule.counted, text.language, where)
-                    counts[slot] = counts.get(slot, 0) + 1
-                for rule, vetoed in vetoes:
-                    slot = (rule, text.language, where)
-                    counts[slot] = counts.get(slot, 0) + 1
+        for found in matched:
+            words += found.words
+            for rule, lang, where, count, vetoed in found.slots:
+                slot = (rule, lang, where)
+                counts[slot] = counts.get(slot, 0) + count
+                if rule.exclusion:
                     cancelled[slot] = cancelled.get(slot, 0) + vetoed
         return self._decide(texts, words, counts, cancelled)
+
+    def rule_index(self, language: str) -> tuple[Sequence[Rule], Mapping[Rule, int]]:
+        """The rules of ``language`` in a fixed order and each one's place in it (how
+        :mod:`digest.parts` writes a :class:`Matched` down)."""
+        matcher = self._matchers.get(language)
+        rules = matcher.rules if matcher is not None else ()
+        places: dict[Rule, int] = {}
+        for n, rule in enumerate(rules):
+            places.setdefault(rule, n)
+        return rules, places
 
     def _decide(
         self,

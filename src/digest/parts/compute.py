@@ -1,0 +1,149 @@
+"""Each item's parts: computed from the item alone, written down compactly, read back.
+
+A part is a pure function of the item's language, title and text and of the code and
+settings named by its version (:mod:`digest.parts.versions`): its key point (with the
+lemma bag that measures its redundancy), what the taxonomy's rules found in it
+(:meth:`digest.themes.Classifier.matched`) and its clustering traits
+(:class:`digest.cluster.Traits`). The written form is compact JSON, the same bytes for
+the same parts.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import struct
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from digest.cluster import PERMUTATIONS, Traits, traits
+from digest.model import Item
+from digest.summarise import key_point, lemmas
+from digest.themes import Classifier, Matched, item_text
+
+
+@dataclass(frozen=True)
+class Point:
+    """An item's key point, as an edition shows it (see :func:`digest.summarise.key_point`)."""
+
+    text: str
+    score: float
+    #: The source's whole sentences when the text shown leaves some of them out, else ().
+    full: tuple[str, ...]
+    #: Lemma counts of its title and text, in the order first found (redundancy).
+    bag: tuple[tuple[str, int], ...]
+
+    def counter(self) -> Counter[str]:
+        """The lemma bag as a :class:`Counter`, in its order."""
+        return Counter(dict(self.bag))
+
+
+@dataclass(frozen=True)
+class ItemParts:
+    """The parts of one item; None where a part is not known (computed when needed)."""
+
+    point: Point | None = None
+    matched: Matched | None = None
+    traits: Traits | None = None
+
+
+def content_key(item: Item) -> str:
+    """Hash of what the parts are made from: the item's language, title and text."""
+    data = json.dumps([item.language, item.title, item.text], ensure_ascii=False)
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()[:32]
+
+
+def bag_of(title: str, text: str, language: str) -> tuple[tuple[str, int], ...]:
+    """The lemma bag of a key point (title and text), as :func:`digest.edition.pick` counts."""
+    return tuple(Counter(lemmas(f"{title}. {text}", language)).items())
+
+
+def point_of(item: Item, sentences: int, compression: bool) -> Point:
+    """The key point of ``item``: ``sentences`` at most, compressed or not."""
+    found = key_point(item.title, item.text, item.language, sentences, compression=compression)
+    full = found.full if found.shortened else ()
+    return Point(found.text, found.score, full, bag_of(item.title, found.text, item.language))
+
+
+class Analyser:
+    """Computes, writes down and reads back the parts of items, for one classifier and
+    one key point length and compression."""
+
+    def __init__(self, classifier: Classifier, sentences: int, compression: bool) -> None:
+        self.classifier = classifier
+        self.sentences = sentences
+        self.compression = compression
+        self._rules: dict[str, tuple[Sequence[Any], dict[Any, int]]] = {}
+
+    def point(self, item: Item) -> Point:
+        """The item's key point."""
+        return point_of(item, self.sentences, self.compression)
+
+    def matched(self, item: Item) -> Matched:
+        """What the taxonomy's rules found in the item."""
+        return self.classifier.matched(item_text(item))
+
+    def parts(self, items: Sequence[Item]) -> list[ItemParts]:
+        """Every part of each of ``items``."""
+        found = traits(items)
+        return [
+            ItemParts(self.point(item), self.matched(item), t)
+            for item, t in zip(items, found, strict=True)
+        ]
+
+    # Written form.
+
+    def write_point(self, point: Point) -> str:
+        return _json([point.text, point.score, list(point.full), [list(p) for p in point.bag]])
+
+    def read_point(self, text: str) -> Point:
+        shown, score, full, bag = json.loads(text)
+        return Point(shown, float(score), tuple(full), tuple((w, int(n)) for w, n in bag))
+
+    def write_matched(self, language: str, matched: Matched) -> str | None:
+        """None when a rule cannot be named (the part is then computed when needed)."""
+        _rules, places = self._index(language)
+        slots = []
+        for rule, _lang, where, count, cancelled in matched.slots:
+            place = places.get(rule)
+            if place is None:
+                return None
+            slots.append([place, 0 if where == "title" else 1, count, cancelled])
+        return _json([matched.words, slots])
+
+    def read_matched(self, language: str, text: str) -> Matched | None:
+        rules, _places = self._index(language)
+        words, slots = json.loads(text)
+        found = []
+        for place, where, count, cancelled in slots:
+            if place >= len(rules):
+                return None
+            found.append(
+                (rules[place], language, "title" if where == 0 else "body", count, cancelled)
+            )
+        return Matched(int(words), tuple(found))
+
+    def write_traits(self, found: Traits) -> str:
+        packed = struct.pack(f"<{len(found.signature)}Q", *found.signature)
+        return _json([base64.b64encode(packed).decode("ascii"), sorted(found.anchors)])
+
+    def read_traits(self, text: str) -> Traits | None:
+        packed, anchors = json.loads(text)
+        raw = base64.b64decode(packed)
+        if len(raw) != 8 * PERMUTATIONS:
+            return None
+        return Traits(struct.unpack(f"<{PERMUTATIONS}Q", raw), frozenset(anchors))
+
+    def _index(self, language: str) -> tuple[Sequence[Any], dict[Any, int]]:
+        found = self._rules.get(language)
+        if found is None:
+            rules, places = self.classifier.rule_index(language)
+            found = self._rules[language] = (rules, dict(places))
+        return found
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
