@@ -116,12 +116,12 @@ def build_edition(
         scores, theme_ids = explanation.scores, explanation.assigned
         primary = theme_ids[0] if theme_ids else GENERAL.id
         latest = max(item.published for item in group)
-        parts = StoryScore(
+        scored = StoryScore(
             relevance=round(scores.get(primary, 1.0), 6),
             sources=len({item.source_id for item in group}),
             recency=round((latest - first).total_seconds() / span, 6) if span else 1.0,
         )
-        story = Story(group[0].id, points, _score(parts), theme_ids, parts, explanation)
+        story = Story(group[0].id, points, _score(scored), theme_ids, scored, explanation)
         by_theme.setdefault(primary, []).append(story)
     sections = []
     for theme in (*classifier.themes, GENERAL):

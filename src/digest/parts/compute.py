@@ -23,6 +23,8 @@ from digest.cluster import PERMUTATIONS, Traits, traits
 from digest.model import Item
 from digest.summarise import key_point, lemmas
 from digest.themes import Classifier, Matched, item_text
+from digest.themes.classifier import Where
+from digest.themes.matching import Rule
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,7 @@ class Analyser:
         self.classifier = classifier
         self.sentences = sentences
         self.compression = compression
-        self._rules: dict[str, tuple[Sequence[Any], dict[Any, int]]] = {}
+        self._rules: dict[str, tuple[Sequence[Rule], dict[Rule, int]]] = {}
 
     def point(self, item: Item) -> Point:
         """The item's key point."""
@@ -117,13 +119,11 @@ class Analyser:
     def read_matched(self, language: str, text: str) -> Matched | None:
         rules, _places = self._index(language)
         words, slots = json.loads(text)
-        found = []
+        found: list[tuple[Rule, str, Where, int, int]] = []
         for place, where, count, cancelled in slots:
             if place >= len(rules):
                 return None
-            found.append(
-                (rules[place], language, "title" if where == 0 else "body", count, cancelled)
-            )
+            found.append((rules[place], language, _WHERE[where], int(count), int(cancelled)))
         return Matched(int(words), tuple(found))
 
     def write_traits(self, found: Traits) -> str:
@@ -137,12 +137,15 @@ class Analyser:
             return None
         return Traits(struct.unpack(f"<{PERMUTATIONS}Q", raw), frozenset(anchors))
 
-    def _index(self, language: str) -> tuple[Sequence[Any], dict[Any, int]]:
+    def _index(self, language: str) -> tuple[Sequence[Rule], dict[Rule, int]]:
         found = self._rules.get(language)
         if found is None:
             rules, places = self.classifier.rule_index(language)
             found = self._rules[language] = (rules, dict(places))
         return found
+
+
+_WHERE: tuple[Where, Where] = ("title", "body")
 
 
 def _json(value: Any) -> str:

@@ -1,0 +1,108 @@
+"""Per-item parts (digest.parts): computed once, kept in the store, versioned, and the
+editions built from them the same as without them."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import create_engine, select
+
+from digest.build import Publisher, build, edition_for
+from digest.cluster import WINDOW
+from digest.config import Settings, load_settings
+from digest.parts import parse, rows
+from digest.periods import periods_between, utc_bounds
+from digest.schema import item_parts_table
+
+SINCE, UNTIL = date(2025, 9, 1), date(2025, 11, 30)
+
+
+def _settings(tree: Path, store_url: str, **changes: object) -> Settings:
+    settings = load_settings(tree / "digest.toml")
+    return settings.model_copy(update={"store_url": store_url, **changes})
+
+
+def _parts_rows(url: str) -> dict[str, tuple[object, ...]]:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return {row[0]: tuple(row) for row in conn.execute(select(item_parts_table))}
+    finally:
+        engine.dispose()
+
+
+def test_editions_from_stored_parts_are_those_computed_from_the_items(
+    sample_tree: Path, store_url: str
+) -> None:
+    settings = _settings(sample_tree, store_url)
+    report = build(settings, since=SINCE, until=UNTIL)
+    assert not report.problems
+    assert report.recomputed is None  # a first build computes, it recomputes nothing
+    stored = _parts_rows(store_url)
+    with Publisher(settings) as publisher:
+        periods = periods_between(settings.period, SINCE, UNTIL)
+        first = utc_bounds(periods[0], settings.zone)[0] - WINDOW
+        last = utc_bounds(periods[-1], settings.zone)[1]
+        in_range = rows(publisher.store.engine, first, last)
+        # Every item the editions are built from has every part, of the current version.
+        assert {item.id for item, _ in in_range} <= set(stored)
+        versions = publisher.part_versions
+        assert all(
+            (row["points_version"], row["themes_version"], row["traits_version"])
+            == (versions.points, versions.themes, versions.traits)
+            for _, row in in_range
+        )
+        built = 0
+        for period in periods:
+            found = rows(publisher.store.engine, *_window(settings, period))
+            items = [item for item, _ in found]
+            parts = parse(publisher.store.engine, publisher.analyser, versions, found)
+            assert all(p.point and p.matched and p.traits for p in parts.values())
+            with_parts = edition_for(
+                settings, publisher.store, publisher.classifier, period, items, parts
+            )
+            without = edition_for(settings, publisher.store, publisher.classifier, period, items)
+            assert with_parts == without
+            built += with_parts is not None
+        assert built >= 5
+
+
+def _window(settings: Settings, period: object) -> tuple[object, object]:
+    start, end = utc_bounds(period, settings.zone)  # type: ignore[arg-type]
+    return start - WINDOW, end
+
+
+def test_a_new_key_point_setting_recomputes_the_key_points_only(sample_tree: Path) -> None:
+    url = f"sqlite:///{sample_tree}/parts.sqlite3"
+    build(_settings(sample_tree, url), since=SINCE, until=UNTIL)
+    before = _parts_rows(url)
+    again = build(_settings(sample_tree, url), since=SINCE, until=UNTIL)
+    assert again.recomputed is None
+    assert _parts_rows(url) == before
+
+    report = build(_settings(sample_tree, url, sentences_per_point=1), since=SINCE, until=UNTIL)
+    assert report.recomputed == f"recomputing {len(before):,} items' parts: key point model changed"
+    after = _parts_rows(url)
+    assert set(after) == set(before)
+    columns = [c.name for c in item_parts_table.c]
+    points, themes, traits = (columns.index(n) for n in ("points_version", "themes", "traits"))
+    for item_id, row in after.items():
+        old = before[item_id]
+        assert row[points] != old[points]
+        assert (row[themes], row[traits]) == (old[themes], old[traits])
+
+
+def test_a_changed_item_has_its_parts_computed_again(sample_tree: Path) -> None:
+    url = f"sqlite:///{sample_tree}/parts.sqlite3"
+    settings = _settings(sample_tree, url)
+    build(settings, since=SINCE, until=UNTIL)
+    before = _parts_rows(url)
+    article = next(p for p in sorted((sample_tree / "sources" / "articles").rglob("*.md")))
+    text = article.read_text("utf-8")
+    article.write_text(text.rstrip("\n") + "\n\nUne phrase ajoutée à la fin de l'article.\n")
+    report = build(settings, since=date(2021, 1, 1), until=UNTIL)
+    assert report.stored.updated == 1
+    after = _parts_rows(url)
+    changed = [i for i in after if i in before and after[i] != before[i]]
+    assert len(changed) <= 1
