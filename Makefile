@@ -53,6 +53,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/keypoints.py
 	$(BIN)/python bench/themes.py
+	$(BIN)/python bench/scale.py
 
 ## train: fit the key point model (digest.rank) on the OrangeSum training set, fixed seed, into
 ## src/digest/rank/model.json, which the package ships; the build never trains
