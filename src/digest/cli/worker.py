@@ -106,3 +106,4 @@ def _log_to_stderr() -> None:
     # tasks' own lines say what was done.
     logging.getLogger("procrastinate").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per feed request
