@@ -309,6 +309,12 @@ def test_two_workers_and_a_leader_pair_share_the_work_once(
             assert feeds.counted() == Counter({f"/{name}.rss": 2 for name in FEEDS})
             assert len(_matching(workers, rf"edition {edition}: (re)?built")) == 1
             assert recorder.received() == Counter({"a@example.org": 1, "b@example.org": 1})
+
+            # A standby asked to stop while it waits for the lead stops at once.
+            third = Process(tree, env, "worker", "schedule")
+            third.wait_line("digest schedule: standing by")
+            assert third.stop() == 0
+            assert any("while standing by: stopped" in line for line in third.lines), third.lines
             assert standby.stop() == 0
         finally:
             for process in (leader, standby, *workers):
