@@ -25,6 +25,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from digest.cluster import traits as traits_of
 from digest.model import Item
 from digest.parts import table
 from digest.parts.compute import Analyser, ItemParts, Point, content_key
@@ -169,8 +170,6 @@ def _compute(
         matched = analyser.matched(item)
         row["themes"] = analyser.write_matched(item.language, matched)
     if "traits" in wanted:
-        from digest.cluster import traits as traits_of
-
         traits = traits_of([item])[0]
         row["traits"] = analyser.write_traits(traits)
     for name in wanted:
