@@ -263,7 +263,7 @@ def test_two_workers_and_a_leader_pair_share_the_work_once(
         env = _env(url)
         schema = run_digest(tree, "worker", "schema", env=env)
         assert schema.returncode == 0, schema.stderr
-        assert "task queue schema: installed" in schema.stdout
+        assert "task queue schema: installed (procrastinate 3." in schema.stdout
         status = run_digest(tree, "store", "status", env=env)
         assert "schema: up to date" in status.stdout, status.stdout  # its tables are not refused
 
@@ -363,8 +363,8 @@ def test_a_source_whose_job_waits_or_runs_is_not_queued_again(postgres_url: str)
     from digest.worker.rounds import _ingest_job
 
     url = fresh_database(postgres_url)
-    assert ensure_schema(url) is True
-    assert ensure_schema(url) is False  # installed once
+    assert (ensure_schema(url) or "").startswith("installed (procrastinate 3.")
+    assert ensure_schema(url) is None  # installed once
     with opened(url) as app:
         first = _ingest_job(app, "feed-a")
         assert _ingest_job(app, "feed-a") == first  # waiting: the next round waits for it
@@ -378,6 +378,37 @@ def test_a_source_whose_job_waits_or_runs_is_not_queued_again(postgres_url: str)
     locks = _rows(url, "SELECT lock, queueing_lock FROM procrastinate_jobs ORDER BY id")
     keys = ["ingest:feed-a", "ingest:feed-b", "ingest:feed-a"]
     assert locks == [(key, key) for key in keys]
+
+
+def test_a_queue_schema_of_an_older_procrastinate_is_upgraded_and_a_newer_refused(
+    postgres_url: str,
+) -> None:
+    import psycopg
+
+    from digest.errors import StoreError
+    from digest.worker.queue import conninfo, ensure_schema, migrations, opened, release
+    from digest.worker.rounds import _ingest_job
+
+    url = fresh_database(postgres_url)
+    # A store whose queue was installed by procrastinate 3.3.0: its migrations up to there.
+    with psycopg.connect(conninfo(url), autocommit=True) as conn:
+        for path in migrations((), (3, 3, 0)):
+            conn.execute(path.read_text(encoding="utf-8"))
+        conn.execute("COMMENT ON TABLE procrastinate_jobs IS 'procrastinate 3.3.0'")
+    assert not _rows(url, "SELECT 1 FROM pg_proc WHERE proname = 'procrastinate_retry_job_v2'")
+    current = ".".join(map(str, release()))
+    assert ensure_schema(url) == f"upgraded from procrastinate 3.3.0 (procrastinate {current})"
+    assert _rows(url, "SELECT 1 FROM pg_proc WHERE proname = 'procrastinate_retry_job_v2'")
+    assert ensure_schema(url) is None
+    with opened(url) as app:  # this release's queries run on it
+        job = _ingest_job(app, "feed-a")
+        assert app.job_manager.get_job_status(job).value == "todo"
+    # One written by a newer procrastinate is left alone, with one line.
+    _execute(url, "COMMENT ON TABLE procrastinate_jobs IS 'procrastinate 99.0.0'")
+    with pytest.raises(
+        StoreError, match=r"procrastinate 99\.0\.0's, newer than .*: upgrade digest"
+    ):
+        ensure_schema(url)
 
 
 def test_on_sqlite_there_is_no_worker_and_one_line_says_why(sample_tree: Path) -> None:

@@ -57,16 +57,15 @@ def worker_group(
 @config_option
 @click.pass_obj
 def schema_command(group_config: Path | None, config: Path | None) -> None:
-    """Install the task queue's tables (procrastinate) in the store, if missing."""
+    """Install the task queue's tables (procrastinate) in the store, or upgrade them."""
     from digest.store import Store
     from digest.worker.queue import conninfo, ensure_schema
 
     settings = _settings(config or group_config)
     _library(lambda: conninfo(settings.store_url))  # not PostgreSQL: one line saying so
     _library(lambda: Store(settings.store_url).close())  # digest's own schema first
-    installed = _library(lambda: ensure_schema(settings.store_url))
-    said = "installed" if installed else "already installed: nothing to do"
-    out.print(f"task queue schema: {said}", markup=False)
+    done = _library(lambda: ensure_schema(settings.store_url))
+    out.print(f"task queue schema: {done or 'up to date: nothing to do'}", markup=False)
 
 
 @worker_group.command("schedule")

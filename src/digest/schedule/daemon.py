@@ -150,7 +150,9 @@ def serve(settings: Settings, *, workers: bool = False) -> None:
         if not _lead(leadership):
             return
         Store(settings.store_url).close()  # the store's schema, created or checked
-        ensure_schema(settings.store_url)
+        done = ensure_schema(settings.store_url)
+        if done:
+            log.info("digest schedule: task queue schema %s", done)
         _serve(settings, _Service(settings, new_owner(), leadership=leadership))
     finally:
         leadership.close()

@@ -24,8 +24,9 @@ def run_worker(
     """
     conninfo(settings.store_url)  # not PostgreSQL: one line saying so
     Store(settings.store_url).close()  # digest's schema, created or upgraded, or refused
-    if ensure_schema(settings.store_url):
-        log.info("digest worker: task queue schema installed")
+    done = ensure_schema(settings.store_url)
+    if done:
+        log.info("digest worker: task queue schema %s", done)
     name = new_owner()
     chosen = list(queues or QUEUES)
     use_settings(settings)
