@@ -396,7 +396,8 @@ def table(results: dict[str, Any]) -> str:
         if not run:
             return "-"
         failed = f" (exit {run['exit']})" if run.get("exit") else ""
-        return f"{run['seconds']:.2f} s, {run['peak_mb']:.0f} MB{failed}"
+        cpu = f" ({run['cpu_seconds']:.0f} s CPU)" if "cpu_seconds" in run else ""
+        return f"{run['seconds']:.2f} s{cpu}, {run['peak_mb']:.0f} MB{failed}"
 
     rows.append(("full backfill", *[cell(n, "backfill") for n in names]))
     rows.append(
@@ -423,7 +424,8 @@ def table(results: dict[str, Any]) -> str:
     for workers, r in pg.get("runs", {}).items():
         lines.append(
             f"ingest of {pg['items']:,} items into PostgreSQL, ingest_workers={workers}: "
-            f"{r['seconds']:.2f} s ({r['items_per_second']:,.0f} items/s), {r['peak_mb']:.0f} MB"
+            f"{r['seconds']:.2f} s, {r['cpu_seconds']:.0f} s CPU "
+            f"({r['items_per_second']:,.0f} items/s), {r['peak_mb']:.0f} MB"
         )
     for name, v in results.get("targets", {}).items():
         state = {True: "met", False: "MISSED", None: "not measured"}[v["met"]]
