@@ -27,7 +27,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import FrameType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from apscheduler.events import EVENT_SCHEDULER_STARTED, SchedulerEvent
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -158,8 +158,12 @@ def serve(settings: Settings, *, workers: bool = False) -> None:
         leadership.close()
 
 
-class _Stopped(Exception):
-    """A signal came while standing by."""
+class _Stopped(SystemExit):
+    """A signal came while standing by.
+
+    A SystemExit, so that nothing on the way swallows it (a log handler that was writing),
+    and psycopg cancels the wait for the lock in the server.
+    """
 
 
 def _lead(leadership: Leadership) -> bool:
@@ -168,20 +172,23 @@ def _lead(leadership: Leadership) -> bool:
     if leadership.try_take():
         log.info("digest schedule: leading")
         return True
-    log.info("digest schedule: standing by (another scheduler leads)")
 
     def stop(signum: int, _frame: FrameType | None) -> None:
         raise _Stopped(signal.strsignal(signum))
 
-    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    previous: dict[signal.Signals, Any] = {}
     try:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            previous[sig] = signal.signal(sig, stop)
+        # Said once the signals are handled: whoever reads it may stop it at once.
+        log.info("digest schedule: standing by (another scheduler leads)")
         leadership.take()
     except _Stopped as exc:
         log.info("digest schedule: %s while standing by: stopped", exc)
         return False
     finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
     log.info("digest schedule: leading (the previous leader stopped)")
     return True
 
