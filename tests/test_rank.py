@@ -161,6 +161,28 @@ def test_choices_keep_the_budgets_whatever_the_weights(seed: int) -> None:
             assert pick.trimmed == (pick.text != document.sentences[pick.index])
 
 
+def test_a_candidate_carries_the_sum_of_its_sentences_features() -> None:
+    title, text = TEXTS["fr"]
+    document = document_features(title, split_paragraphs(text, "fr"), "fr")
+    scores = [1.0 - k / 10 for k in range(len(document.sentences))]
+    pool = candidates(document, scores)
+    start = CANDIDATE_FEATURES.index(f"sum_{FEATURES[0]}")
+    named = {name: k for k, name in enumerate(CANDIDATE_FEATURES)}
+    rows = candidate_rows(document, pool)
+    assert any(len(picks) == 2 for picks, _ in rows)
+    for picks, row in rows:
+        own = [document.rows[p.index] for p in picks]
+        summed = [sum(values) for values in zip(*own, strict=True)]
+        assert list(row[start : start + len(FEATURES)]) == pytest.approx(summed)
+        places = sorted(pool.index(p) for p in picks)
+        assert row[named["later_prior"]] == 1 / (1 + picks[-1].index)
+        assert row[named["rank_best"]] == 1 / (1 + places[0])
+        assert row[named["rank_worst"]] == 1 / (1 + places[-1])
+        assert row[named["worst_score"]] == min(p.score for p in picks)
+    # Every position feature of the sentences stays non-negative in the candidate model.
+    assert {f"sum_{name}" for name in MONOTONE} <= CANDIDATE_MONOTONE
+
+
 def _corpus(path: Path, articles: int = 40) -> Path:
     """A tiny fixed corpus: the abstract repeats words of the first or the third sentence."""
     rng = random.Random(7)

@@ -5,8 +5,9 @@ sentence over :data:`MAX_SENTENCE_WORDS` is trimmed at a clause boundary or left
 Among the :data:`POOL` best-scored sentences that fit, each single sentence and each pair
 within :data:`MAX_POINT_WORDS` is a candidate (:func:`candidate_rows`), valued by the
 candidate model (:class:`~digest.rank.model.Selection`) from the two scores, what the
-sentences repeat of each other, the share of the title they cover together, their length
-and where they stand; the best candidate is the key point.
+sentences repeat of each other, the share of the title they cover together, their length,
+where they stand and the sum of their sentence features; the best candidate is the key
+point.
 """
 
 from __future__ import annotations
@@ -95,38 +96,38 @@ def candidate_rows(
 ) -> list[tuple[tuple[Pick, ...], tuple[float, ...]]]:
     """Each single sentence of ``pool`` (as :func:`candidates` gives, best first) and, for
     ``limit`` 2, each pair within :data:`MAX_POINT_WORDS`, in document order, with its
-    :data:`~digest.rank.model.CANDIDATE_FEATURES`.
+    :data:`~digest.rank.model.CANDIDATE_FEATURES`: the pair's own features, then the sum
+    of its sentences' :data:`~digest.rank.features.FEATURES`, then where its sentences
+    stand (the later one in the text, the better and the worse in ``pool``) and its lower
+    score.
     """
     if not pool:
         return []
-    title, bags = document.title, document.bags
+    title, bags, rows = document.title, document.bags, document.rows
     share = 1 / len(title) if title else 0.0
     covered = {p.index: title & bags[p.index] for p in pool}
     out: list[tuple[tuple[Pick, ...], tuple[float, ...]]] = []
     for rank, pick in enumerate(pool):
         index, words = pick.index, pick.words / MAX_POINT_WORDS
-        out.append(
-            (
-                (pick,),
-                (
-                    pick.score,
-                    0.0,
-                    0.0,
-                    0.0,
-                    len(covered[index]) * share,
-                    words,
-                    words * words,
-                    min(pick.words, 30) / 30,
-                    1 / (1 + index),
-                    float(index == 0),
-                    float(index <= 1),
-                    0.0,
-                    float(pick.trimmed),
-                    float(rank == 0),
-                    0.0,
-                ),
-            )
+        prior, place = 1 / (1 + index), 1 / (1 + rank)
+        own = (
+            pick.score,
+            0.0,
+            0.0,
+            0.0,
+            len(covered[index]) * share,
+            words,
+            words * words,
+            min(pick.words, 30) / 30,
+            prior,
+            float(index == 0),
+            float(index <= 1),
+            0.0,
+            float(pick.trimmed),
+            float(rank == 0),
+            0.0,
         )
+        out.append(((pick,), (*own, *rows[index], prior, place, place, pick.score)))
     if limit < 2:
         return out
     for (rank_a, a), (rank_b, b) in itertools.combinations(enumerate(pool), 2):
@@ -136,28 +137,26 @@ def candidate_rows(
         union = len(bag_a | bag_b)
         first, second = (a, b) if a.index < b.index else (b, a)
         words = (a.words + b.words) / MAX_POINT_WORDS
-        out.append(
-            (
-                (first, second),
-                (
-                    a.score,
-                    b.score,
-                    1.0,
-                    len(bag_a & bag_b) / union if union else 0.0,
-                    len(covered[a.index] | covered[b.index]) * share,
-                    words,
-                    words * words,
-                    min(a.words + b.words, 30) / 30,
-                    1 / (1 + first.index),
-                    float(first.index == 0),
-                    float(first.index <= 1),
-                    float(second.index == first.index + 1),
-                    float(a.trimmed or b.trimmed),
-                    float(rank_a == 0),
-                    float(rank_a == 0 and rank_b == 1),
-                ),
-            )
+        own = (
+            a.score,
+            b.score,
+            1.0,
+            len(bag_a & bag_b) / union if union else 0.0,
+            len(covered[a.index] | covered[b.index]) * share,
+            words,
+            words * words,
+            min(a.words + b.words, 30) / 30,
+            1 / (1 + first.index),
+            float(first.index == 0),
+            float(first.index <= 1),
+            float(second.index == first.index + 1),
+            float(a.trimmed or b.trimmed),
+            float(rank_a == 0),
+            float(rank_a == 0 and rank_b == 1),
         )
+        summed = map(operator.add, rows[a.index], rows[b.index])
+        where = (1 / (1 + second.index), 1 / (1 + rank_a), 1 / (1 + rank_b), b.score)
+        out.append(((first, second), (*own, *summed, *where)))
     return out
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from digest.model import Problem
-from digest.rank.features import FEATURES, Document
+from digest.rank.features import FEATURES, MONOTONE, Document
 
 #: The model file the package ships, written by ``make train``.
 SHIPPED = Path(__file__).resolve().parent / "model.json"
@@ -48,11 +48,19 @@ CANDIDATE_FEATURES: tuple[str, ...] = (
     "trimmed",  # a sentence was cut at a clause boundary
     "has_top",  # the best-scored sentence is in it
     "has_runner_up",  # the second best-scored sentence is the other one
+    # The sum of the candidate's sentence features (one sentence's own for a single).
+    *(f"sum_{name}" for name in FEATURES),
+    "later_prior",  # 1 / (1 + position of the later sentence)
+    "rank_best",  # 1 / (1 + the better sentence's place among the best-scored)
+    "rank_worst",  # 1 / (1 + the worse sentence's place among the best-scored)
+    "worst_score",  # the lower sentence score of the candidate
 )
 
 #: Candidate features kept non-negative by training, as the sentence model's position
 #: features (:data:`~digest.rank.features.MONOTONE`): an earlier start never costs.
-CANDIDATE_MONOTONE: frozenset[str] = frozenset({"lead_prior", "has_first", "has_lead_2"})
+CANDIDATE_MONOTONE: frozenset[str] = frozenset(
+    {"lead_prior", "has_first", "has_lead_2", "later_prior"} | {f"sum_{name}" for name in MONOTONE}
+)
 
 
 _SUM_OF_SCORES = tuple(
