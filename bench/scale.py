@@ -330,7 +330,8 @@ def measure_postgres(folder: Path, args: argparse.Namespace) -> dict[str, Any]:
 
 
 def verdicts(sizes: dict[str, Any]) -> dict[str, Any]:
-    """Each target against the largest size measured (the ratio: largest over smallest)."""
+    """Each target against the largest size measured (the ratio: largest over smallest);
+    a figure not measured (a run not done yet) is judged None."""
     largest = max(sizes, key=int)
     smallest = min(sizes, key=int)
     big = sizes[largest]
@@ -343,14 +344,27 @@ def verdicts(sizes: dict[str, Any]) -> dict[str, Any]:
         met = None if value is None else (value < target if less else value <= target)
         out[name] = {"measured": value, "target": target, "met": met, "where": at}
 
-    judge("backfill_seconds", big["backfill"]["seconds"], TARGETS["backfill_seconds"])
-    judge("backfill_peak_mb", big["backfill"]["peak_mb"], TARGETS["backfill_peak_mb"])
-    judge("no_change_seconds", big["no_change"]["seconds"], TARGETS["no_change_seconds"])
-    judge("incremental_seconds", big["incremental"]["seconds"], TARGETS["incremental_seconds"])
-    judge("edition_seconds", big["edition"].get("edition_seconds_mean"), TARGETS["edition_seconds"])
+    def seconds(size: str, key: str) -> float | None:
+        run = sizes[size].get(key) or {}
+        return None if run.get("exit", 0) or "seconds" not in run else float(run["seconds"])
+
+    judge("backfill_seconds", seconds(largest, "backfill"), TARGETS["backfill_seconds"])
+    judge(
+        "backfill_peak_mb",
+        (big.get("backfill") or {}).get("peak_mb"),
+        TARGETS["backfill_peak_mb"],
+    )
+    judge("no_change_seconds", seconds(largest, "no_change"), TARGETS["no_change_seconds"])
+    judge("incremental_seconds", seconds(largest, "incremental"), TARGETS["incremental_seconds"])
+    judge(
+        "edition_seconds",
+        (big.get("edition") or {}).get("edition_seconds_mean"),
+        TARGETS["edition_seconds"],
+    )
     if largest != smallest:
-        ratio = big["incremental"]["seconds"] / sizes[smallest]["incremental"]["seconds"]
-        judge("incremental_ratio", round(ratio, 3), TARGETS["incremental_ratio"], less=False)
+        high, low = seconds(largest, "incremental"), seconds(smallest, "incremental")
+        ratio = round(high / low, 3) if high and low else None
+        judge("incremental_ratio", ratio, TARGETS["incremental_ratio"], less=False)
         out["incremental_ratio"]["where"] = f"{int(largest):,} over {int(smallest):,} items"
     return out
 
@@ -448,6 +462,13 @@ def main() -> None:
     )
     parser.add_argument("--no-backfill-profile", action="store_true")
     parser.add_argument(
+        "--merge",
+        type=Path,
+        nargs="+",
+        metavar="RESULTS",
+        help="only merge the sizes of other results files into --output, and print the table",
+    )
+    parser.add_argument(
         "--backfill-profile-of",
         type=int,
         metavar="ITEMS",
@@ -482,11 +503,18 @@ def main() -> None:
 
     def save(part: str, figures: dict[str, Any]) -> None:
         results.setdefault("sizes", {})[part] = figures
-        complete = {k: v for k, v in results["sizes"].items() if "incremental" in v}
-        if complete:
-            results["targets"] = verdicts(complete)
+        results["targets"] = verdicts(results["sizes"])
         args.output.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
 
+    if args.merge:
+        # The sizes of other runs' results (a size run on its own) into --output.
+        results = json.loads(args.output.read_text())
+        for other in args.merge:
+            results.setdefault("sizes", {}).update(json.loads(other.read_text())["sizes"])
+        results["targets"] = verdicts(results["sizes"])
+        args.output.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+        print(table(results))
+        return
     if args.backfill_profile_of:
         # Only a profiled backfill, merged into the results already written.
         results = json.loads(args.output.read_text())
