@@ -101,108 +101,125 @@ class Document:
 
 def document_features(title: str, paragraphs: Sequence[Sequence[str]], language: str) -> Document:
     """The features of every sentence of ``paragraphs`` (as :func:`split_paragraphs` gives)."""
-    sentences: list[str] = []
-    paragraph_of: list[tuple[int, int]] = []
-    for p, paragraph in enumerate(paragraphs):
-        for j, sentence in enumerate(paragraph):
-            sentences.append(sentence)
-            paragraph_of.append((p, j))
+    sentences = [sentence for paragraph in paragraphs for sentence in paragraph]
     count = len(sentences)
     title_words = frozenset(lemmas(title, language))
-    title_tokens = _WORD.findall(title.lower())
-    title_pairs = set(itertools.pairwise(title_tokens))
+    title_pairs = set(itertools.pairwise(_WORD.findall(title.lower())))
     if not count:
         return Document((), (), (), (), title_words)
     # One tokenisation per sentence: "\w+" runs, and the same runs lower-cased.
-    tokenised = [_WORD.findall(s) for s in sentences]
-    lowered = [" ".join(tokens).lower().split() for tokens in tokenised]
+    tokenised = list(map(_tokens, sentences))
+    lowered = [list(map(str.lower, tokens)) for tokens in tokenised]
     bags = [Counter(lemmas_of_words(words, language)) for words in lowered]
+    centrality, shared = _centrality(bags)
+    top = max(centrality) or 1.0
+    others = max(1, count - 1)
+    # The rank of each sentence's centrality, ties to the earlier one (a stable sort).
+    ranks = [0.0] * count
+    for rank, index in enumerate(sorted(range(count), key=centrality.__getitem__, reverse=True)):
+        ranks[index] = 1 / (1 + rank)
+    # A title word pair can only be in a sentence holding its first word.
+    pair_starts = {first for first, _ in title_pairs}
+    rows = []
+    index = 0
+    for in_paragraph, paragraph in enumerate(paragraphs):
+        paragraph_prior = 1 / (1 + in_paragraph)
+        for place, text in enumerate(paragraph):
+            tokens, lower, bag = tokenised[index], lowered[index], bags[index]
+            length, distinct = len(tokens), len(bag)
+            common = len(title_words & bag.keys()) if title_words else 0
+            recall = common / len(title_words) if title_words else 0.0
+            # Capitalised words after the first ("Macron", not "RN"), and numbers.
+            names = sum(map(str.istitle, tokens)) - (length > 0 and tokens[0].istitle())
+            stripped = text.rstrip(" …»”\"')")
+            central = centrality[index] / top
+            prior = 1 / (1 + index)
+            rows.append(
+                (
+                    prior,
+                    float(index < 1),
+                    float(index < 2),
+                    1 - index / others,
+                    paragraph_prior,
+                    float(place == 0),
+                    min(1.0, length / INFORMATIVE_WORDS),
+                    min(1.0, max(0, length - INFORMATIVE_WORDS) / INFORMATIVE_WORDS),
+                    float(length > LONG_WORDS),
+                    central,
+                    centrality[index] / others,
+                    recall,
+                    common / distinct if distinct else 0.0,
+                    shared[index] / distinct if distinct else 0.0,
+                    min(1.0, sum(map(str.isdigit, tokens)) / 3),
+                    names / length if length else 0.0,
+                    float(text[:1] in _QUOTES),
+                    float(not _QUOTES.isdisjoint(text)),
+                    float(not _ATTRIBUTION.isdisjoint(lower)),
+                    float(not _FIRST_PERSON.isdisjoint(lower)),
+                    min(1.0, sum(map(text.count, _CLAUSE_MARKS)) / 4),
+                    float(stripped.endswith(("?", "!"))),
+                    float(stripped.endswith(":")),
+                    float(index < 3),
+                    central / (1 + index),
+                    recall / (1 + index),
+                    len(title_pairs.intersection(itertools.pairwise(lower))) / len(title_pairs)
+                    if title_pairs and not pair_starts.isdisjoint(lower)
+                    else 0.0,
+                    ranks[index],
+                )
+            )
+            index += 1
+    return Document(
+        tuple(sentences),
+        tuple(rows),
+        tuple(map(frozenset, bags)),
+        tuple(map(len, tokenised)),
+        title_words,
+    )
+
+
+def _tokens(text: str) -> list[str]:
+    """``_WORD.findall(text)``, found quicker: most words stand between spaces without
+    punctuation, and a run of white space never holds a word character.
+    """
+    tokens: list[str] = []
+    for chunk in text.split():
+        if chunk.isalnum():
+            tokens.append(chunk)
+        else:
+            tokens += _WORD.findall(chunk)
+    return tokens
+
+
+def _centrality(bags: Sequence[Counter[str]]) -> tuple[list[float], list[int]]:
+    """Each sentence's mean cosine to the others (lemma TF-IDF vectors, each sentence a
+    "document" for IDF) and how many of its lemmas the others also have.
+    """
+    count = len(bags)
     document_frequency = Counter(itertools.chain.from_iterable(bags))
     logs = [0.0] + [math.log(1 + count / df) for df in range(1, count + 1)]
     idf = dict(
         zip(document_frequency, map(logs.__getitem__, document_frequency.values()), strict=True)
     )
     repeated = {w for w, df in document_frequency.items() if df > 1}
-    # Lemma TF-IDF vectors. A lemma found in one sentence only adds nothing to its
-    # sentence's similarity to the others, so only repeated lemmas are accumulated.
+    # A lemma found in one sentence only adds nothing to its sentence's similarity to the
+    # others, so only repeated lemmas are accumulated.
     shared_of = [bag.keys() & repeated for bag in bags]
-    norms = [
-        math.hypot(*map(operator.mul, bag.values(), map(idf.__getitem__, bag))) or 1.0
-        for bag in bags
-    ]
     centroid = dict.fromkeys(repeated, 0.0)
-    for bag, repeats, norm in zip(bags, shared_of, norms, strict=True):
-        for w in repeats:
-            centroid[w] += bag[w] * idf[w] / norm
+    weights_of = []
+    for bag, repeats in zip(bags, shared_of, strict=True):
+        norm = math.hypot(*map(operator.mul, bag.values(), map(idf.__getitem__, bag))) or 1.0
+        weights = [bag[w] * idf[w] / norm for w in repeats]
+        for w, weight in zip(repeats, weights, strict=True):
+            centroid[w] += weight
+        weights_of.append(weights)
     # The mean cosine to the other sentences: the sentence's unit vector against the sum
     # of all unit vectors minus its own, linear in the text's length. Rounded and
     # clamped, so that float noise (a sentence sharing nothing) is 0.
     centrality = []
-    for bag, repeats, norm in zip(bags, shared_of, norms, strict=True):
+    for repeats, weights in zip(shared_of, weights_of, strict=True):
         dot = 0.0
-        for w in repeats:
-            weight = bag[w] * idf[w] / norm
+        for w, weight in zip(repeats, weights, strict=True):
             dot += weight * (centroid[w] - weight)
         centrality.append(max(0.0, round(dot, 12)))
-    top = max(centrality) or 1.0
-    rank_of = {
-        index: rank
-        for rank, index in enumerate(sorted(range(count), key=lambda i: (-centrality[i], i)))
-    }
-    others = max(1, count - 1)
-    rows = []
-    words = []
-    for index, text in enumerate(sentences):
-        tokens = tokenised[index]
-        length = len(tokens)
-        lower = lowered[index]
-        bag = bags[index]
-        shared = len(shared_of[index])
-        common = len(title_words & bag.keys())
-        # Capitalised words after the first ("Macron", not "RN"), and numbers.
-        names = sum(map(str.istitle, tokens)) - (length > 0 and tokens[0].istitle())
-        digits = sum(map(str.isdigit, tokens))
-        in_paragraph, place = paragraph_of[index]
-        stripped = text.rstrip(" …»”\"')")
-        rows.append(
-            (
-                1 / (1 + index),
-                float(index < 1),
-                float(index < 2),
-                1 - index / others,
-                1 / (1 + in_paragraph),
-                float(place == 0),
-                min(1.0, length / INFORMATIVE_WORDS),
-                min(1.0, max(0, length - INFORMATIVE_WORDS) / INFORMATIVE_WORDS),
-                float(length > LONG_WORDS),
-                centrality[index] / top,
-                max(0.0, centrality[index]) / others,
-                common / len(title_words) if title_words else 0.0,
-                common / len(bag) if bag else 0.0,
-                shared / len(bag) if bag else 0.0,
-                min(1.0, digits / 3),
-                names / length if length else 0.0,
-                float(text[:1] in _QUOTES),
-                float(not _QUOTES.isdisjoint(text)),
-                float(not _ATTRIBUTION.isdisjoint(lower)),
-                float(not _FIRST_PERSON.isdisjoint(lower)),
-                min(1.0, sum(map(text.count, _CLAUSE_MARKS)) / 4),
-                float(stripped.endswith(("?", "!"))),
-                float(stripped.endswith(":")),
-                float(index < 3),
-                centrality[index] / top / (1 + index),
-                (common / len(title_words) if title_words else 0.0) / (1 + index),
-                len(title_pairs.intersection(itertools.pairwise(lower))) / len(title_pairs)
-                if title_pairs
-                else 0.0,
-                1 / (1 + rank_of[index]),
-            )
-        )
-        words.append(length)
-    return Document(
-        tuple(sentences),
-        tuple(rows),
-        tuple(frozenset(bag) for bag in bags),
-        tuple(words),
-        title_words,
-    )
+    return centrality, list(map(len, shared_of))
