@@ -366,6 +366,11 @@ def test_a_search_index_that_fails_stops_nothing_and_is_tried_again(sample_tree:
         assert words in html and "<script" not in html and "../pagefind/" not in html
         hrefs = Page(html).hrefs()
         assert "index.html" in hrefs and any(h.startswith("themes/") for h in hrefs)
+    # Nothing new and Pagefind still failing: the sources are not read again, the warning
+    # comes back, and the run still succeeds (its editions are kept).
+    still = run_digest(sample_tree, *week, env={**os.environ, "PAGEFIND_BINARY_PATH": str(failing)})
+    assert still.returncode == 0, still.stderr
+    assert "the search index was not built" in still.stderr
     again = run_digest(sample_tree, *week)
     assert again.returncode == 0 and "warning:" not in again.stderr, again.stderr
     assert (outbox / "web" / "pagefind" / "pagefind-ui.js").read_text(

@@ -58,9 +58,14 @@ def build_command(
     except DigestError as exc:
         _fail(exc.reason)
     _show(report, settings)
+    # Nothing readable: problems, nothing stored and no edition built or kept. A run whose
+    # unchanged sources were not read again keeps its editions, so a warning about the
+    # output alone (a search index not made) does not fail it.
     if (
         report.problems
         and not report.stored.added + report.stored.updated + report.stored.unchanged
+        and not report.editions
+        and not report.skipped
     ):
         sys.exit(1)
 
