@@ -24,6 +24,7 @@ from digest.rank.features import FEATURES, MONOTONE, document_features
 from digest.rank.model import (
     CANDIDATE_FEATURES,
     CANDIDATE_MONOTONE,
+    PAIR_ONLY,
     SHIPPED,
     LinearModel,
     Selection,
@@ -226,6 +227,9 @@ def test_training_is_deterministic_and_loads(tmp_path: Path) -> None:
     for weights_of_candidates in (model.selection.weights, model.selection.single):
         selection = dict(zip(CANDIDATE_FEATURES, weights_of_candidates, strict=True))
         assert all(selection[name] >= 0 for name in CANDIDATE_MONOTONE)
+    # One sentence is chosen by the candidate's own features, not refitted sentence ones.
+    single = dict(zip(CANDIDATE_FEATURES, model.selection.single, strict=True))
+    assert PAIR_ONLY and all(single[name] == 0 for name in PAIR_ONLY)
     held_out = json.loads(text)["about"]["held_out"]
     assert set(held_out) == {"columns", "lead_1", "lead_2", "model_1", "model_2"}
     title, article = TEXTS["en"]

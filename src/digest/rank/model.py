@@ -56,6 +56,13 @@ CANDIDATE_FEATURES: tuple[str, ...] = (
     "worst_score",  # the lower sentence score of the candidate
 )
 
+#: The candidate features the one-sentence weights leave at 0: a single sentence's own
+#: features are the sentence model's business, and refitting them on French news alone
+#: chooses worse first sentences in the other languages.
+PAIR_ONLY: frozenset[str] = frozenset(
+    CANDIDATE_FEATURES[CANDIDATE_FEATURES.index("has_runner_up") + 1 :]
+)
+
 #: Candidate features kept non-negative by training, as the sentence model's position
 #: features (:data:`~digest.rank.features.MONOTONE`): an earlier start never costs.
 CANDIDATE_MONOTONE: frozenset[str] = frozenset(

@@ -10,7 +10,8 @@ form, so the same corpus always gives the same weights):
 2. the candidate model (:class:`~digest.rank.model.Selection`), on the same ROUGE of each
    single sentence and each pair :func:`~digest.rank.choose.choose` would weigh, centred
    per article (only the order within an article matters), so that the choice optimises
-   what is evaluated, length included.
+   what is evaluated, length included; the one-sentence weights leave the sentences'
+   own features (:data:`~digest.rank.model.PAIR_ONLY`) to the sentence model.
 
 A slice of the corpus drawn with a fixed seed is held out of both fits and the key points
 are scored on it (written to the file's ``about``). Numbers are rounded so that the written
@@ -41,6 +42,7 @@ from digest.rank.features import FEATURES, MONOTONE, Document, document_features
 from digest.rank.model import (
     CANDIDATE_FEATURES,
     CANDIDATE_MONOTONE,
+    PAIR_ONLY,
     SHIPPED,
     LinearModel,
     Selection,
@@ -156,14 +158,19 @@ def fit_sentences(examples: Sequence[Example]) -> tuple[tuple[float, ...], float
 
 
 def _monotone_ridge(
-    matrix: Any, target: Any, names: Sequence[str], monotone: frozenset[str]
+    matrix: Any,
+    target: Any,
+    names: Sequence[str],
+    monotone: frozenset[str],
+    left_out: frozenset[str] = frozenset(),
 ) -> tuple[list[float], float]:
-    """Ridge weights and intercept with the weights of ``monotone`` features non-negative.
+    """Ridge weights and intercept with the weights of ``monotone`` features non-negative
+    and those of ``left_out`` 0.
 
     A feature of ``monotone`` whose weight comes out negative is left out (weight 0) and the
     rest refitted, until none is (an active set: each round only removes features).
     """
-    kept = list(range(len(names)))
+    kept = [k for k, name in enumerate(names) if name not in left_out]
     while True:
         weights, intercept = _ridge(matrix[:, kept], target, ALPHA)
         negative = {k for k, w in zip(kept, weights, strict=True) if w < 0 and names[k] in monotone}
@@ -211,8 +218,9 @@ def _fit_candidates(
         target = np.array([value for _, value in found])
         rows.append(matrix - matrix.mean(axis=0))
         targets.append(target - target.mean())
+    left_out = PAIR_ONLY if limit < 2 else frozenset()
     weights, _intercept = _monotone_ridge(
-        np.vstack(rows), np.concatenate(targets), CANDIDATE_FEATURES, CANDIDATE_MONOTONE
+        np.vstack(rows), np.concatenate(targets), CANDIDATE_FEATURES, CANDIDATE_MONOTONE, left_out
     )
     return tuple(round(w, 6) for w in weights)
 
