@@ -305,7 +305,12 @@ def measure_postgres(folder: Path, args: argparse.Namespace) -> dict[str, Any]:
             "`digest build` of one empty week in 2030 (so: reading every source into the "
             "store, and no edition) into a new PostgreSQL database, with the setting "
             "ingest_workers (DIGEST_INGEST_WORKERS) = 1, 2 and 4 in one digest process"
-            + ("" if has_worker else "; there is no `digest worker` command yet")
+            + (
+                "; `digest worker` exists, but this measures the setting, not several "
+                "worker processes sharing a queue"
+                if has_worker
+                else "; there is no `digest worker` command yet"
+            )
         ),
         "runs": {},
     }
