@@ -104,9 +104,14 @@ def compress(sentence: str, language: str) -> Compressed:
 
 
 def _plausible(text: str) -> bool:
-    """Only a whole sentence with balanced quotation marks is worth shortening."""
+    """Only a whole sentence with balanced quotation marks is worth shortening ("'S-" and
+    "’t " begin Dutch place names)."""
     return (
-        bool(text[:1].isupper() or text[:1] in f"({QUOTES}")
+        bool(
+            text[:1].isupper()
+            or text[:1] in f"({QUOTES}"
+            or (text[:1] in "'’" and text[1:2].isalpha())
+        )
         and _balanced(text)
         and bool(FINAL.search(text))
     )

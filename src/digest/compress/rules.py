@@ -28,11 +28,13 @@ FIRST_PERSON_RE = {
 
 # --- Datelines ---------------------------------------------------------------------------
 
-# "DEN HAAG (ANP) - ", "LOS ANGELES - ", "LONDON, Sept 28 (Reuters) – ", "(Reuters) - ":
-# where the story was written, not what it says.
+# "DEN HAAG (ANP) - ", "LOS ANGELES - ", "LONDON, Sept 28 (Reuters) – ", "(Reuters) - ",
+# "LA HAYE – ", "'S-HERTOGENBOSCH - ": where the story was written, not what it says. A
+# two-letter word only starts one when another capitals word follows ("US - China" stays).
 CAPS = "A-ZÀ-ÖØ-Þ"
 DATELINE = re.compile(
-    rf"^(?:[{CAPS}][{CAPS}'’.-]{{2,}}(?:\s[{CAPS}][{CAPS}'’.-]+){{0,3}}"
+    rf"^(?:(?:[{CAPS}'’][{CAPS}'’.-]{{2,}}|[{CAPS}]{{2}}(?=\s[{CAPS}]{{2}}))"
+    rf"(?:\s[{CAPS}][{CAPS}'’.-]+){{0,3}}"
     rf"(?:,\s[\w .]{{1,20}}?)?(?:\s\([\w /.-]{{2,20}}\))?|\([\w /.-]{{2,20}}\))\s[-–—]\s"
 )
 
