@@ -299,6 +299,11 @@ def test_build_writes_the_archive_and_every_local_link_resolves(built_tree: Path
             assert Path(target.path).is_file(), f"{page.relative_to(outbox)}: {href}"
 
 
+#: Safety bound (seconds) on each wait of the preview test: waits end on events; this only
+#: keeps a hung server from hanging the suite, and a loaded CI machine needs room.
+SAFETY = 120
+
+
 def test_preview_serves_the_newest_edition(built_tree: Path) -> None:
     command = [sys.executable, "-m", "digest", "preview", "--port", "0"]
     with subprocess.Popen(
@@ -308,20 +313,20 @@ def test_preview_serves_the_newest_edition(built_tree: Path) -> None:
             assert process.stdout is not None
             url = process.stdout.readline().strip()
             assert re.fullmatch(r"http://127\.0\.0\.1:\d+/web/fr/weekly-2025-W52\.html", url), url
-            response = httpx.get(url, timeout=10)
+            response = httpx.get(url, timeout=SAFETY)
             assert response.status_code == 200
             assert response.headers["content-type"].startswith("text/html")
             assert '<html lang="fr">' in response.text
-            other = httpx.get(urljoin(url, "../nl/index.html"), timeout=10)
+            other = httpx.get(urljoin(url, "../nl/index.html"), timeout=SAFETY)
             assert other.status_code == 200 and "weekly-2025-W52.html" in other.text
             # The outbox is the root: nothing beside it is served.
-            assert httpx.get(urljoin(url, "/digest.toml"), timeout=10).status_code == 404
+            assert httpx.get(urljoin(url, "/digest.toml"), timeout=SAFETY).status_code == 404
             process.send_signal(signal.SIGINT)  # Ctrl-C
-            assert process.wait(timeout=10) == 0
+            assert process.wait(timeout=SAFETY) == 0
         finally:
             if process.poll() is None:
                 process.terminate()
-                process.wait(timeout=10)
+                process.wait(timeout=SAFETY)
 
 
 def test_preview_names_an_edition_and_refuses_unknown_ones(built_tree: Path) -> None:
