@@ -304,10 +304,21 @@ def test_build_writes_the_archive_and_every_local_link_resolves(built_tree: Path
 SAFETY = 120
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def test_preview_serves_the_newest_edition(built_tree: Path) -> None:
     command = [sys.executable, "-m", "digest", "preview", "--port", "0"]
     with subprocess.Popen(
-        command, cwd=built_tree, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+        command,
+        cwd=built_tree,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        # A SIGINT ignored by the test process (another test's signal handling) would be
+        # inherited, and Ctrl-C would then not reach the server: give it the default.
+        preexec_fn=_default_sigint,
     ) as process:
         try:
             assert process.stdout is not None
