@@ -16,6 +16,11 @@ published at most :data:`WINDOW` apart (except explicit ``translation_of``):
    anchor and their texts are close (cosine of lemma TF-IDF vectors over the items at
    hand). Items of one source are never joined this way: a source's follow-up on a
    story it told is a new story.
+
+Only which pairs are joined matters, not the order they are found in: the groups are the
+connected components, each named by its smallest id. Rules 4 and 5 decide all the
+candidate pairs at once (numpy arrays; one sparse matrix product for the cosines), with
+the decisions of comparing the pairs one by one (see :class:`_Vectors`).
 """
 
 from __future__ import annotations
@@ -27,14 +32,20 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 from math import log
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
-
-import numpy as np
-from datasketch import LeanMinHash, MinHash, MinHashLSH
 
 from digest.model import Item
 from digest.rank.text import lemmas
+
+# numpy, scipy and datasketch (which imports scipy: about a second) are imported where
+# they are used, not here: every command imports this module (through the builds and the
+# items' parts), and most runs cluster nothing.
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
 
 #: Items further apart than this are never the same story (translations excepted).
 WINDOW = timedelta(days=3)
@@ -71,12 +82,20 @@ class Traits:
 
 #: MinHash permutations of a signature.
 PERMUTATIONS = 64
-# How the signatures' values are made (datasketch's default for a new MinHash).
-_SCHEME = MinHash(num_perm=1).scheme
+
+
+@cache
+def _scheme() -> Any:
+    """How the signatures' values are made (datasketch's default for a new MinHash)."""
+    from datasketch import MinHash
+
+    return MinHash(num_perm=1).scheme
 
 
 def traits(items: Sequence[Item]) -> list[Traits]:
     """The :class:`Traits` of each of ``items``."""
+    from datasketch import MinHash
+
     hashes = MinHash.bulk([_shingles(item) for item in items], num_perm=PERMUTATIONS)
     return [
         Traits(tuple(int(v) for v in h.hashvalues), frozenset(anchors(item)))
@@ -152,9 +171,12 @@ def _shingles(item: Item) -> set[bytes]:
 def _near_duplicates(items: Sequence[Item], each: Sequence[Traits]) -> Iterable[tuple[Item, Item]]:
     if len(items) < 2:
         return
+    import numpy as np
+    from datasketch import LeanMinHash, MinHashLSH
+
     lsh = MinHashLSH(threshold=NEAR_DUPLICATE, num_perm=PERMUTATIONS)
     hashes = [
-        LeanMinHash(seed=1, hashvalues=np.array(t.signature, dtype=np.uint64), scheme=_SCHEME)
+        LeanMinHash(seed=1, hashvalues=np.array(t.signature, dtype=np.uint64), scheme=_scheme())
         for t in each
     ]
     for index, signature in enumerate(hashes):
@@ -218,51 +240,157 @@ def _same_event(items: Sequence[Item], each: Sequence[Traits]) -> Iterable[tuple
         for anchor in found:
             if frequency[anchor] <= rare_limit:
                 index[anchor].append(position)
-    candidates = sorted({(i, j) for ids in index.values() for i in ids for j in ids if i < j})
-    vectors = _LazyVectors(items)
-    for i, j in candidates:
-        a, b = items[i], items[j]
-        if not _close(a, b):
-            continue
+    first, second, rare_shared = _candidates(index.values(), count)
+    if not len(first):
+        return
+    close = _close_pairs(items, first, second)
+    language, source = _codes(i.language for i in items), _codes(i.source_id for i in items)
+    one_language = language[first] == language[second]
+    told = close & one_language & (source[first] != source[second])
+    if told.any():
+        # Vectors only then: most periods have no candidate pair in one language.
+        a, b = first[told], second[told]
+        similar = _Vectors(items).at_least(a, b, SAME_EVENT_TEXT)
+        for i, j in zip(a[similar].tolist(), b[similar].tolist(), strict=True):
+            yield items[i], items[j]
+    named = close & ~one_language & (rare_shared >= MIN_SHARED_ANCHORS)
+    # Summed over each set once (the same terms in the same order at every pair).
+    totals = [sum(weight[s] for s in found) for found in sets]
+    for i, j in zip(first[named].tolist(), second[named].tolist(), strict=True):
         shared = sets[i] & sets[j]
-        if a.language == b.language:
-            if a.source_id != b.source_id and vectors.cosine(i, j) >= SAME_EVENT_TEXT:
-                yield a, b
-            continue
-        rare_shared = [s for s in shared if frequency[s] <= rare_limit]
-        if len(rare_shared) < MIN_SHARED_ANCHORS:
-            continue
         # Overlap with the smaller item: a short summary of an event shares most of its
         # names with a long report of it, not most of the report's.
-        smaller = min(sum(weight[s] for s in sets[i]), sum(weight[s] for s in sets[j]))
+        smaller = min(totals[i], totals[j])
         if sum(weight[s] for s in shared) / smaller >= SAME_EVENT:
-            yield a, b
+            yield items[i], items[j]
 
 
-class _LazyVectors:
-    """Unit lemma TF-IDF vectors of the items, made on first use (most periods have no
-    candidate pair in one language); document frequencies over all the items at hand."""
+def _candidates(
+    lists: Iterable[list[int]], count: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """The pairs ``(i, j)``, ``i < j``, of positions found together in at least one of
+    ``lists`` (each in increasing order), sorted: the ``i``, the ``j`` and the number of
+    lists holding both."""
+    import numpy as np
+
+    keys = [np.zeros(0, dtype=np.int64)]
+    for ids in lists:
+        if len(ids) > 1:
+            positions = np.array(ids, dtype=np.int64)
+            upper, lower = np.triu_indices(len(ids), 1)
+            keys.append(positions[upper] * count + positions[lower])
+    pairs, found = np.unique(np.concatenate(keys), return_counts=True)
+    return pairs // count, pairs % count, found.astype(np.int64)
+
+
+def _close_pairs(
+    items: Sequence[Item], first: npt.NDArray[np.int64], second: npt.NDArray[np.int64]
+) -> npt.NDArray[np.bool_]:
+    """:func:`_close` of each pair, on whole microseconds (no rounding)."""
+    import numpy as np
+
+    tick = timedelta(microseconds=1)
+    origin = items[0].published
+    stamps = np.array([(item.published - origin) // tick for item in items], dtype=np.int64)
+    close: npt.NDArray[np.bool_] = np.abs(stamps[first] - stamps[second]) <= WINDOW // tick
+    return close
+
+
+def _codes(values: Iterable[str]) -> npt.NDArray[np.int64]:
+    """A number for each value, the same for equal values."""
+    import numpy as np
+
+    numbers: dict[str, int] = {}
+    return np.array([numbers.setdefault(v, len(numbers)) for v in values], dtype=np.int64)
+
+
+#: Most cells of the dense block of cosines computed at once (32 MiB of floats).
+_BLOCK_CELLS = 1 << 22
+#: Cosines this close to a threshold are computed again one word at a time.
+_DOUBT = 1e-9
+
+
+class _Vectors:
+    """Unit lemma TF-IDF vectors of the items; document frequencies over all the items
+    at hand.
+
+    :meth:`at_least` decides many pairs at once with a sparse matrix product, exactly as
+    :meth:`cosine` (the sum one word at a time, in word order) decides each: a product
+    may add the terms of a pair in another order or round them otherwise, which moves
+    a cosine of unit vectors by far less than 1e-12, so the pairs within :data:`_DOUBT`
+    of the threshold are decided by :meth:`cosine`.
+    """
 
     def __init__(self, items: Sequence[Item]) -> None:
-        self._items = items
-        self._vectors: list[dict[str, float]] | None = None
-
-    def cosine(self, i: int, j: int) -> float:
-        if self._vectors is None:
-            self._vectors = self._make()
-        small, large = sorted((self._vectors[i], self._vectors[j]), key=len)
-        return sum(value * large.get(word, 0.0) for word, value in small.items())
-
-    def _make(self) -> list[dict[str, float]]:
-        bags = [Counter(lemmas(f"{item.title} {item.text}", item.language)) for item in self._items]
+        bags = [Counter(lemmas(f"{item.title} {item.text}", item.language)) for item in items]
         frequency = Counter(word for bag in bags for word in bag)
         count = len(bags)
-        vectors = []
+        # Each logarithm once: the same factors, so the same products, as at each use.
+        idf = {w: log(1 + count / n) for w, n in frequency.items()}
+        scale = {tf: 1 + log(tf) for tf in {tf for bag in bags for tf in bag.values()}}
+        self._rows: list[dict[str, float]] = []
         for bag in bags:
-            vector = {w: (1 + log(tf)) * log(1 + count / frequency[w]) for w, tf in bag.items()}
+            vector = {w: scale[tf] * idf[w] for w, tf in bag.items()}
             norm = sum(v * v for v in vector.values()) ** 0.5 or 1.0
-            vectors.append({w: v / norm for w, v in sorted(vector.items())})
-        return vectors
+            self._rows.append({w: v / norm for w, v in sorted(vector.items())})
+        self._vocabulary = {word: n for n, word in enumerate(sorted(frequency))}
+
+    def cosine(self, i: int, j: int) -> float:
+        """The cosine of items ``i`` and ``j``, summed one word at a time."""
+        small, large = sorted((self._rows[i], self._rows[j]), key=len)
+        return sum(value * large.get(word, 0.0) for word, value in small.items())
+
+    def cosines(
+        self,
+        first: npt.NDArray[np.int64],
+        second: npt.NDArray[np.int64],
+        *,
+        cells: int = _BLOCK_CELLS,
+    ) -> npt.NDArray[np.float64]:
+        """The cosine of each pair ``(first[k], second[k])`` by sparse matrix products
+        (``first`` in increasing order), in blocks of rows of ``cells`` cosines at most."""
+        import numpy as np
+
+        matrix = self._matrix()
+        transposed = matrix.T.tocsr()
+        found = np.zeros(len(first), dtype=np.float64)
+        block = max(1, cells // max(1, len(self._rows)))
+        for start in range(0, len(self._rows), block):
+            low, high = np.searchsorted(first, [start, start + block])
+            if low < high:
+                product = (matrix[start : start + block] @ transposed).toarray()
+                found[low:high] = product[first[low:high] - start, second[low:high]]
+        return found
+
+    def at_least(
+        self,
+        first: npt.NDArray[np.int64],
+        second: npt.NDArray[np.int64],
+        threshold: float,
+        *,
+        cells: int = _BLOCK_CELLS,
+    ) -> npt.NDArray[np.bool_]:
+        """Whether the cosine of each pair ``(first[k], second[k])`` is at least
+        ``threshold``, as :meth:`cosine` decides (``first`` in increasing order)."""
+        import numpy as np
+
+        found = self.cosines(first, second, cells=cells)
+        for k in np.flatnonzero(np.abs(found - threshold) <= _DOUBT).tolist():
+            found[k] = self.cosine(int(first[k]), int(second[k]))
+        at_least: npt.NDArray[np.bool_] = found >= threshold
+        return at_least
+
+    def _matrix(self) -> Any:
+        """The vectors as the rows of a sparse matrix; its columns in word order."""
+        import numpy as np
+        from scipy.sparse import csr_array  # type: ignore[import-untyped]
+
+        words = self._vocabulary
+        lengths = np.array([0] + [len(row) for row in self._rows], dtype=np.int64)
+        columns = [words[w] for row in self._rows for w in row]
+        values = [v for row in self._rows for v in row.values()]
+        shape = (len(self._rows), len(words))
+        return csr_array((np.array(values), np.array(columns), np.cumsum(lengths)), shape=shape)
 
 
 class _UnionFind:
