@@ -28,10 +28,11 @@ import pytest
 import uvicorn
 from pydantic import SecretStr
 
+from digest.build import build
 from digest.config import load_settings
 from digest.outbox import Outbox
 from digest.render.chart import Bar, bar_chart
-from digest.render.search import index_archive
+from digest.render.search import BUNDLE, KEY, bundles, index_archive
 from digest.render.web import headlines, theme_list
 from digest.serve.app import create_app
 from tests.conftest import copy_sample_tree, run_digest
@@ -207,10 +208,14 @@ def _served(tree: Path) -> Iterator[str]:
         listener.close()
 
 
-def _word_of_a_key_point(outbox: Path, lang: str) -> tuple[str, str]:
-    """A long word of a key point written in ``lang`` that only one edition's view has;
-    the word and that edition's id."""
-    views = {m["edition"]: m["views"][lang] for m in _manifests(outbox) if lang in m["views"]}
+def _word_of_a_key_point(
+    outbox: Path, lang: str, since: str = "", until: str = "9999"
+) -> tuple[str, str]:
+    """A long word of a key point written in ``lang`` that only one edition's view has,
+    an edition whose period starts between ``since`` and ``until``; the word and its id."""
+    manifests = [m for m in _manifests(outbox) if lang in m["views"]]
+    views = {m["edition"]: m["views"][lang] for m in manifests}
+    chosen = {m["edition"] for m in manifests if since <= m["period"]["start"] < until}
     words: dict[str, set[str]] = {}
     for edition, view in views.items():
         for section in view["sections"]:
@@ -219,6 +224,8 @@ def _word_of_a_key_point(outbox: Path, lang: str) -> tuple[str, str]:
                 for word in re.findall(r"[^\W\d_]{9,}", text):
                     words.setdefault(word, set()).add(edition)
     for edition, view in sorted(views.items(), reverse=True):
+        if edition not in chosen:
+            continue
         for section in view["sections"]:
             for point in section["points"]:
                 if point["lang"] != lang:
@@ -239,22 +246,68 @@ def english_outbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tree / "outbox"
 
 
+#: Where the second build of ``two_step_tree`` begins.
+SECOND = "2025-11-17"
+
+
+@pytest.fixture(scope="module")
+def two_step_tree(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The sample built up to ``SECOND``, then from it to the end of 2025: the second build
+    makes the 2025 search bundle again and leaves those of 2021 to 2024 untouched."""
+    tree = copy_sample_tree(tmp_path_factory.mktemp("two-step") / "project")
+    settings = load_settings(tree / "digest.toml")
+    first = build(settings, since=date(2021, 1, 1), until=date.fromisoformat(SECOND) - timedelta(1))
+    assert not first.problems, first.problems
+    index = tree / "outbox" / "web" / BUNDLE
+
+    def files(years: str) -> dict[Path, tuple[int, bytes]]:
+        found = (p for p in index.glob(f"{years}/**/*") if p.is_file())
+        return {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in found}
+
+    older, newest = files("202[1-4]"), files("2025")
+    second = build(settings, since=date.fromisoformat(SECOND), until=date(2025, 12, 31))
+    assert not second.problems, second.problems
+    return {"tree": tree, "older": older, "older_after": files("202[1-4]"), "newest": newest}
+
+
+def test_a_build_makes_only_the_search_bundles_of_its_years_again(
+    two_step_tree: dict[str, Any],
+) -> None:
+    index = two_step_tree["tree"] / "outbox" / "web" / BUNDLE
+    assert two_step_tree["older"], "no bundle before 2025"
+    assert two_step_tree["older_after"] == two_step_tree["older"]  # same bytes, not rewritten
+    newest = two_step_tree["newest"]
+    assert newest[index / "2025" / KEY][1] != (index / "2025" / KEY).read_bytes()
+    html = (index.parent / "fr" / "search.html").read_text("utf-8")
+    paths = " ".join(f"../{BUNDLE}/{year}/" for year in range(2025, 2020, -1))
+    assert f'data-bundles="{paths}"' in html
+
+
 @pytest.fixture(scope="module")
 def searches(
-    tmp_path_factory: pytest.TempPathFactory, built_sample_tree: Path, english_outbox: Path
+    tmp_path_factory: pytest.TempPathFactory,
+    two_step_tree: dict[str, Any],
+    english_outbox: Path,
 ) -> dict[str, Any]:
-    """Each language's search page asked for a word of one of its key points."""
+    """Each language's search page asked for a word of one of its key points; in French,
+    one of an edition the second build of ``two_step_tree`` made (its year's bundle made
+    again) and one of an edition before 2025 (a bundle that build did not touch)."""
     if not CHROMIUM.is_file() or shutil.which("node") is None:
         pytest.skip("no Chromium or node: make test installs them")
     if not (ROOT / "node_modules" / "playwright-core").is_dir():
         pytest.skip("no node_modules/playwright-core (run npm ci)")
     shots = tmp_path_factory.mktemp("search-screenshots")
-    sample = built_sample_tree / "outbox"
-    asked = {lang: (sample, *_word_of_a_key_point(sample, lang)) for lang in ("fr", "nl")}
-    asked["en"] = (english_outbox, *_word_of_a_key_point(english_outbox, "en"))
-    with _served(built_sample_tree) as sample_url, _served(english_outbox.parent) as english_url:
+    tree = two_step_tree["tree"]
+    sample = tree / "outbox"
+    asked = {
+        "fr": (sample, *_word_of_a_key_point(sample, "fr", since=SECOND)),
+        "nl": (sample, *_word_of_a_key_point(sample, "nl")),
+        "en": (english_outbox, *_word_of_a_key_point(english_outbox, "en")),
+        "fr-older": (sample, *_word_of_a_key_point(sample, "fr", until="2025")),
+    }
+    with _served(tree) as sample_url, _served(english_outbox.parent) as english_url:
         urls = {
-            lang: f"{english_url if lang == 'en' else sample_url}web/{lang}/search.html"
+            lang: f"{english_url if lang == 'en' else sample_url}web/{lang[:2]}/search.html"
             f"?q={quote(word)}"
             for lang, (_, word, _) in asked.items()
         }
@@ -274,14 +327,17 @@ def searches(
     }
 
 
-@pytest.mark.parametrize("lang", ["fr", "nl", "en"])
+@pytest.mark.parametrize("lang", ["fr", "nl", "en", "fr-older"])
 def test_search_finds_a_story_by_a_word_of_its_key_point(
     searches: dict[str, Any], lang: str
 ) -> None:
+    """In every bundle: fr finds an edition of the bundle made again, fr-older one of a
+    bundle of an earlier year, merged by the search page."""
     found = searches[lang]
     assert not found["errors"], found["errors"]
     hrefs = [result["href"].split("#")[0] for result in found["results"]]
-    assert f"/web/{lang}/{found['edition']}.html" in hrefs, (found["word"], found["results"])
+    page = f"/web/{lang[:2]}/{found['edition']}.html"
+    assert page in hrefs, (found["word"], found["results"])
     for width, seen in found["widths"].items():
         assert seen["scrollWidth"] <= seen["innerWidth"], f"{lang} at {width} px"
         assert Path(seen["screenshot"]).stat().st_size > 1000
@@ -304,21 +360,39 @@ def test_search_pages_say_what_to_do_without_javascript(built_sample_tree: Path)
 
 
 def test_search_index_is_made_again_byte_for_byte(built_sample_tree: Path, tmp_path: Path) -> None:
-    """Pagefind again over the same pages: no file changes; an old index's files go."""
+    """Pagefind again over the same pages: no file changes; an old index's files go; a
+    bundle that lost a file is made again, the same bytes."""
     copy = tmp_path / "outbox"
     shutil.copytree(built_sample_tree / "outbox", copy)
-    stale = copy / "web" / "pagefind" / "fragment" / "fr_stale.pf_fragment"
+    index = copy / "web" / BUNDLE
+    assert sorted(p.name for p in index.iterdir() if p.is_dir()) == [
+        "2021",
+        "2022",
+        "2023",
+        "2024",
+        "2025",
+    ]
+    before = {p: p.read_bytes() for p in index.rglob("*") if p.is_file()}
+    stale = index / "2025" / "fragment" / "fr_stale.pf_fragment"
     stale.write_bytes(b"old")
+    older = index / "pagefind-entry.json"  # the single index of older versions
+    older.write_bytes(b"{}")
     outbox = Outbox(copy)
     outbox.open()
     try:
-        assert index_archive(outbox) == 1  # only the stale fragment, removed
-        assert not stale.exists()
-        assert index_archive(outbox) == 0
+        found = bundles(_manifests(copy), outbox)
+        assert index_archive(outbox, found) == 2  # the stale fragment and old entry, removed
+        assert not stale.exists() and not older.exists()
+        assert index_archive(outbox, found) == 0
+        lost = next((index / "2022" / "fragment").iterdir())
+        lost.unlink()
+        assert index_archive(outbox, found) == 1  # the lost fragment, made again
     finally:
         outbox.close()
-    entry = json.loads((copy / "web" / "pagefind" / "pagefind-entry.json").read_text("utf-8"))
-    assert list(entry["languages"]) == ["fr", "nl"]
+    assert {p: p.read_bytes() for p in index.rglob("*") if p.is_file()} == before
+    for year in ("2021", "2025"):
+        entry = json.loads((index / year / "pagefind-entry.json").read_text("utf-8"))
+        assert list(entry["languages"]) == ["fr", "nl"]
 
 
 def test_digest_serve_lets_only_the_search_pages_run_scripts(built_sample_tree: Path) -> None:

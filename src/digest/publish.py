@@ -20,7 +20,7 @@ from digest.render.email import BlockView, EmailRenderer
 from digest.render.eml import build_message
 from digest.render.feeds import feed_files
 from digest.render.personal import view_json, view_name
-from digest.render.search import BUNDLE, SEARCH_ERROR, index_archive, remove_index
+from digest.render.search import BUNDLE, SEARCH_ERROR, bundles, index_archive, remove_index
 from digest.render.web import WEB, WebRenderer, page_path
 
 
@@ -212,7 +212,8 @@ def publish_web_indexes(
 
     Each language's index, theme pages and search page, the start page at the outbox
     root (``index.html``) and a logo file of the templates folder (:mod:`digest.render.logo`);
-    then Pagefind indexes ``web/`` (:mod:`digest.render.search`). A logo file that cannot
+    then Pagefind indexes the editions' pages, a bundle a year, those of the years whose
+    pages changed (:mod:`digest.render.search`). A logo file that cannot
     be used is no logo, and ``report`` is told.
 
     A search index that cannot be made stops nothing: the search pages are written again
@@ -224,7 +225,8 @@ def publish_web_indexes(
 
     pages = web.index_pages(manifests, published)
     pages |= theme_pages(web, manifests)
-    pages |= search_pages(web, manifests)
+    found = bundles(manifests, outbox)
+    pages |= search_pages(web, manifests, found)
     pages[(START,)] = start_page(web)
     pages[(WEB, SEARCH_SCRIPT)] = (
         web.email.env.get_template(f"web/{SEARCH_SCRIPT}").render().encode()
@@ -237,9 +239,9 @@ def publish_web_indexes(
         report(Problem(web.settings.paths.templates.as_posix(), logo.problem, "no logo shown"))
     changed = sum(outbox.write_file(data, *parts) for parts, data in sorted(pages.items()))
     try:
-        return changed + index_archive(outbox)
+        return changed + index_archive(outbox, found)
     except RenderError as error:
-        unavailable = search_pages(web, manifests, available=False)
+        unavailable = search_pages(web, manifests, (), available=False)
         changed += sum(
             outbox.write_file(data, *parts) for parts, data in sorted(unavailable.items())
         )

@@ -4,7 +4,8 @@ Layout under the outbox (public at ``settings.base_url`` + the same path)::
 
     index.html                          the start page: the digest in each of its languages
     web/<lang>/themes/<theme-id>.html   a theme's stories, newest first, with a weekly chart
-    web/<lang>/search.html              full-text search (Pagefind, :mod:`digest.render.search`)
+    web/<lang>/search.html              full-text search (Pagefind, :mod:`digest.render.search`),
+                                        merging the archive's bundles, one a year
 
 Everything comes from the outbox's manifests, never from the clock: the same
 outbox gives the same bytes. A theme has a page in a language when some edition
@@ -26,6 +27,7 @@ from digest.periods import period_of
 from digest.render.chart import Bar, bar_chart
 from digest.render.email import N_
 from digest.render.i18n import language_name, period_label
+from digest.render.search import Bundle, bundle_paths
 from digest.render.web import (
     FEED_TYPES,
     INDEX,
@@ -126,12 +128,18 @@ def theme_pages(
 
 
 def search_pages(
-    web: WebRenderer, manifests: Sequence[Mapping[str, Any]], *, available: bool = True
+    web: WebRenderer,
+    manifests: Sequence[Mapping[str, Any]],
+    found: Sequence[Bundle],
+    *,
+    available: bool = True,
 ) -> dict[tuple[str, ...], bytes]:
     """The search page of every configured language: outbox path parts -> bytes.
 
-    ``available`` false: the search index could not be made; the pages say so, link the
-    themes and the editions instead, and load no script.
+    Each page merges the search bundles of ``found`` that have its language, newest first.
+    ``available`` false, or no bundle in the page's language: the search index could not
+    be made; the page says so, links the themes and the editions instead, and loads no
+    script.
     """
     pages: dict[tuple[str, ...], bytes] = {}
     languages = web.settings.languages
@@ -139,11 +147,13 @@ def search_pages(
         heading = web.catalogs.t(lang, "Search the archive")
         title = f"{heading} · {web.settings.title[lang]}"
         chrome = web.chrome(languages, lang, SEARCH, title)
+        paths = bundle_paths(found, lang)
         pages[(WEB, lang, SEARCH)] = web.render_page(
             "web/search.html.j2",
             chrome,
             themes=theme_list(manifests, lang),
-            unavailable=not available,
+            bundles=paths,
+            unavailable=not (available and paths),
         )
     return pages
 
