@@ -13,7 +13,7 @@ from typing import Literal
 from digest.model import Item, Scope, Taxonomy, Theme
 from digest.taxonomy import SCOPE_ID
 from digest.themes.learned import LearnedModel, LearnedPart, load_learned
-from digest.themes.matching import Matcher, Rule, compile_rules, resolve
+from digest.themes.matching import Matcher, Rule, compile_rules, resolve, rule_languages
 
 #: How many times a match in a title counts.
 TITLE_WEIGHT = 2.0
@@ -146,11 +146,38 @@ class Classifier:
         if learned is None and taxonomy.learned is not None:
             learned = load_learned(taxonomy.learned)
         self.learned = learned
-        every = (*self.themes, *((self.scope.rules,) if self.scope else ()))
-        self._matchers = {
-            lang: Matcher(lang, rules) for lang, rules in compile_rules(every).items()
-        }
+        self._every = (*self.themes, *((self.scope.rules,) if self.scope else ()))
+        # Each language's rules are compiled when a text (or a stored part) of that
+        # language first needs them: lemmatising a language's terms loads its simplemma
+        # dictionary (German alone takes seconds), which a corpus without it never pays.
+        self._languages = rule_languages(self._every)
+        self._matchers: dict[str, Matcher] = {}
         self._order = {theme.id: n for n, theme in enumerate(self.themes)}
+
+    @property
+    def languages(self) -> frozenset[str]:
+        """The languages the taxonomy has rules for."""
+        return self._languages
+
+    def warm(self, languages: Iterable[str] | None = None) -> None:
+        """Compile now the rules of ``languages`` (None: every language of the taxonomy),
+        those the taxonomy has: before forking worker processes, so that each does not
+        compile them (and load their dictionaries) again."""
+        wanted = self._languages if languages is None else frozenset(languages)
+        for language in sorted(wanted & self._languages):
+            self._matcher(language)
+
+    def _matcher(self, language: str) -> Matcher | None:
+        """The rules of ``language``, compiled on first use; None when it has none."""
+        found = self._matchers.get(language)
+        if found is None:
+            if language not in self._languages:
+                return None
+            rules = compile_rules(self._every, (language,)).get(language, [])
+            # Compiling is pure: should two threads race, both keep the first one stored
+            # (the rules are compared by identity).
+            found = self._matchers.setdefault(language, Matcher(language, rules))
+        return found
 
     def scores(self, texts: Iterable[Text]) -> dict[str, float]:
         """Score of each theme over all ``texts`` (versions of one story), zeros left out."""
@@ -169,7 +196,7 @@ class Classifier:
     def matched(self, text: Text) -> Matched:
         """What the rules found in one text alone (kept by :mod:`digest.parts` with its
         item): :meth:`explain_matched` adds up several texts' findings."""
-        matcher = self._matchers.get(text.language)
+        matcher = self._matcher(text.language)
         if matcher is None:
             return Matched(0, ())
         counts: dict[_Slot, list[int]] = {}
@@ -204,7 +231,7 @@ class Classifier:
     def rule_index(self, language: str) -> tuple[Sequence[Rule], Mapping[Rule, int]]:
         """The rules of ``language`` in a fixed order and each one's place in it (how
         :mod:`digest.parts` writes a :class:`Matched` down)."""
-        matcher = self._matchers.get(language)
+        matcher = self._matcher(language)
         rules = matcher.rules if matcher is not None else ()
         places: dict[Rule, int] = {}
         for n, rule in enumerate(rules):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -136,12 +136,29 @@ class _Contexts:
         return found
 
 
-def compile_rules(themes: Iterable[Theme]) -> dict[str, list[Rule]]:
-    """Every rule, exclusion and context term of ``themes``, per language."""
+def rule_languages(themes: Iterable[Theme]) -> frozenset[str]:
+    """The languages :func:`compile_rules` gives rules for (some possibly none): every
+    language of a theme's keywords, and of its exclusions when it has one. Nothing is
+    lemmatised."""
+    found: set[str] = set()
+    for theme in themes:
+        found.update(theme.keywords)
+        found.update(lang for lang, penalties in theme.exclusions.items() if penalties)
+    return frozenset(found)
+
+
+def compile_rules(
+    themes: Iterable[Theme], languages: Container[str] | None = None
+) -> dict[str, list[Rule]]:
+    """Every rule, exclusion and context term of ``themes``, per language (only those of
+    ``languages`` when given: a language's rules do not depend on another's, and
+    lemmatising a language's terms loads its dictionary, seconds for German)."""
     by_language: dict[str, list[Rule]] = {}
     contexts: dict[str, _Contexts] = {}
     for theme in themes:
         for lang, terms in theme.keywords.items():
+            if languages is not None and lang not in languages:
+                continue
             weights, support = theme.weights.get(lang, {}), set(theme.support.get(lang, ()))
             conditions = theme.conditions.get(lang, {})
             origins = theme.groups.get(lang, {})
@@ -165,6 +182,8 @@ def compile_rules(themes: Iterable[Theme]) -> dict[str, list[Rule]]:
                     heads.setdefault(origin, rule)
                 by_language.setdefault(lang, []).append(rule)
         for lang, penalties in theme.exclusions.items():
+            if languages is not None and lang not in languages:
+                continue
             for term, penalty in penalties.items():
                 words = rule_words(lang, term)
                 rule = Rule(theme.id, term, words, exclusion=True, penalty=penalty)
