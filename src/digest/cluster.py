@@ -44,8 +44,14 @@ from digest.rank.text import lemmas
 # they are used, not here: every command imports this module (through the builds and the
 # items' parts), and most runs cluster nothing.
 if TYPE_CHECKING:
+    from typing import TypeAlias
+
     import numpy as np
     import numpy.typing as npt
+
+    _Ints: TypeAlias = npt.NDArray[np.int64]
+    _Bools: TypeAlias = npt.NDArray[np.bool_]
+    _Floats: TypeAlias = npt.NDArray[np.float64]
 
 #: Items further apart than this are never the same story (translations excepted).
 WINDOW = timedelta(days=3)
@@ -227,6 +233,8 @@ def _fold(token: str) -> str:
 
 
 def _same_event(items: Sequence[Item], each: Sequence[Traits]) -> Iterable[tuple[Item, Item]]:
+    import numpy as np
+
     sets = [set(t.anchors) for t in each]
     frequency = Counter(a for found in sets for a in found)
     count = len(items)
@@ -244,7 +252,8 @@ def _same_event(items: Sequence[Item], each: Sequence[Traits]) -> Iterable[tuple
     if not len(first):
         return
     close = _close_pairs(items, first, second)
-    language, source = _codes(i.language for i in items), _codes(i.source_id for i in items)
+    language = np.unique([i.language for i in items], return_inverse=True)[1]
+    source = np.unique([i.source_id for i in items], return_inverse=True)[1]
     one_language = language[first] == language[second]
     told = close & one_language & (source[first] != source[second])
     if told.any():
@@ -265,9 +274,7 @@ def _same_event(items: Sequence[Item], each: Sequence[Traits]) -> Iterable[tuple
             yield items[i], items[j]
 
 
-def _candidates(
-    lists: Iterable[list[int]], count: int
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+def _candidates(lists: Iterable[list[int]], count: int) -> tuple[_Ints, _Ints, _Ints]:
     """The pairs ``(i, j)``, ``i < j``, of positions found together in at least one of
     ``lists`` (each in increasing order), sorted: the ``i``, the ``j`` and the number of
     lists holding both."""
@@ -283,25 +290,15 @@ def _candidates(
     return pairs // count, pairs % count, found.astype(np.int64)
 
 
-def _close_pairs(
-    items: Sequence[Item], first: npt.NDArray[np.int64], second: npt.NDArray[np.int64]
-) -> npt.NDArray[np.bool_]:
+def _close_pairs(items: Sequence[Item], first: _Ints, second: _Ints) -> _Bools:
     """:func:`_close` of each pair, on whole microseconds (no rounding)."""
     import numpy as np
 
     tick = timedelta(microseconds=1)
     origin = items[0].published
     stamps = np.array([(item.published - origin) // tick for item in items], dtype=np.int64)
-    close: npt.NDArray[np.bool_] = np.abs(stamps[first] - stamps[second]) <= WINDOW // tick
+    close: _Bools = np.abs(stamps[first] - stamps[second]) <= WINDOW // tick
     return close
-
-
-def _codes(values: Iterable[str]) -> npt.NDArray[np.int64]:
-    """A number for each value, the same for equal values."""
-    import numpy as np
-
-    numbers: dict[str, int] = {}
-    return np.array([numbers.setdefault(v, len(numbers)) for v in values], dtype=np.int64)
 
 
 #: Most cells of the dense block of cosines computed at once (32 MiB of floats).
@@ -311,51 +308,67 @@ _DOUBT = 1e-9
 
 
 class _Vectors:
-    """Unit lemma TF-IDF vectors of the items; document frequencies over all the items
-    at hand.
+    """Unit lemma TF-IDF vectors of the items, the rows of a sparse matrix (its columns
+    the words in order); document frequencies over all the items at hand.
 
-    :meth:`at_least` decides many pairs at once with a sparse matrix product, exactly as
-    :meth:`cosine` (the sum one word at a time, in word order) decides each: a product
-    may add the terms of a pair in another order or round them otherwise, which moves
-    a cosine of unit vectors by far less than 1e-12, so the pairs within :data:`_DOUBT`
-    of the threshold are decided by :meth:`cosine`.
+    Each value is the one a loop over the items would give: the same factors multiplied,
+    each row's norm summed (Python's ``sum``) over its squares in the order the words
+    were first found, then divided by it. :meth:`at_least` decides many pairs at once by
+    sparse matrix products, exactly as :meth:`cosine` (the sum one word at a time, in
+    word order) decides each: a product may add the terms of a pair in another order
+    or round them otherwise, which moves a cosine of unit vectors by far less than
+    1e-12, so the pairs within :data:`_DOUBT` of the threshold are decided by
+    :meth:`cosine`.
     """
 
     def __init__(self, items: Sequence[Item]) -> None:
+        import numpy as np
+        from scipy.sparse import csr_array  # type: ignore[import-untyped]
+
         bags = [Counter(lemmas(f"{item.title} {item.text}", item.language)) for item in items]
         frequency = Counter(word for bag in bags for word in bag)
         count = len(bags)
-        # Each logarithm once: the same factors, so the same products, as at each use.
-        idf = {w: log(1 + count / n) for w, n in frequency.items()}
-        scale = {tf: 1 + log(tf) for tf in {tf for bag in bags for tf in bag.values()}}
-        self._rows: list[dict[str, float]] = []
-        for bag in bags:
-            vector = {w: scale[tf] * idf[w] for w, tf in bag.items()}
-            norm = sum(v * v for v in vector.values()) ** 0.5 or 1.0
-            self._rows.append({w: v / norm for w, v in sorted(vector.items())})
-        self._vocabulary = {word: n for n, word in enumerate(sorted(frequency))}
+        words = sorted(frequency)
+        column = {word: n for n, word in enumerate(words)}
+        idf = np.array([log(1 + count / frequency[w]) for w in words], dtype=np.float64)
+        columns = np.array([column[w] for bag in bags for w in bag], dtype=np.int64)
+        counts, where = np.unique(
+            np.array([tf for bag in bags for tf in bag.values()], dtype=np.int64),
+            return_inverse=True,
+        )
+        scale = np.array([1 + log(tf) for tf in counts.tolist()], dtype=np.float64)
+        values = scale[where] * idf[columns]
+        ends = np.cumsum([len(bag) for bag in bags], dtype=np.int64)
+        squares = (values * values).tolist()
+        starts = [0, *ends.tolist()]
+        norms = [sum(squares[s:e]) ** 0.5 or 1.0 for s, e in itertools.pairwise(starts)]
+        values /= np.repeat(np.array(norms, dtype=np.float64), np.diff(starts))
+        shape = (count, len(words))
+        self._matrix = csr_array((values, columns, np.array(starts, dtype=np.int64)), shape=shape)
+        self._matrix.sort_indices()
 
     def cosine(self, i: int, j: int) -> float:
-        """The cosine of items ``i`` and ``j``, summed one word at a time."""
-        small, large = sorted((self._rows[i], self._rows[j]), key=len)
+        """The cosine of items ``i`` and ``j``, summed one word at a time in word order."""
+        small, large = sorted((self._row(i), self._row(j)), key=len)
         return sum(value * large.get(word, 0.0) for word, value in small.items())
 
-    def cosines(
-        self,
-        first: npt.NDArray[np.int64],
-        second: npt.NDArray[np.int64],
-        *,
-        cells: int = _BLOCK_CELLS,
-    ) -> npt.NDArray[np.float64]:
+    def _row(self, i: int) -> dict[int, float]:
+        """Row ``i`` as {column: value}, in column (word) order."""
+        start, end = self._matrix.indptr[i : i + 2].tolist()
+        columns, values = self._matrix.indices[start:end], self._matrix.data[start:end]
+        return dict(zip(columns.tolist(), values.tolist(), strict=True))
+
+    def cosines(self, first: _Ints, second: _Ints, *, cells: int = _BLOCK_CELLS) -> _Floats:
         """The cosine of each pair ``(first[k], second[k])`` by sparse matrix products
         (``first`` in increasing order), in blocks of rows of ``cells`` cosines at most."""
         import numpy as np
 
-        matrix = self._matrix()
+        matrix = self._matrix
         transposed = matrix.T.tocsr()
+        rows = matrix.shape[0]
         found = np.zeros(len(first), dtype=np.float64)
-        block = max(1, cells // max(1, len(self._rows)))
-        for start in range(0, len(self._rows), block):
+        block = max(1, cells // max(1, rows))
+        for start in range(0, rows, block):
             low, high = np.searchsorted(first, [start, start + block])
             if low < high:
                 product = (matrix[start : start + block] @ transposed).toarray()
@@ -363,13 +376,8 @@ class _Vectors:
         return found
 
     def at_least(
-        self,
-        first: npt.NDArray[np.int64],
-        second: npt.NDArray[np.int64],
-        threshold: float,
-        *,
-        cells: int = _BLOCK_CELLS,
-    ) -> npt.NDArray[np.bool_]:
+        self, first: _Ints, second: _Ints, threshold: float, *, cells: int = _BLOCK_CELLS
+    ) -> _Bools:
         """Whether the cosine of each pair ``(first[k], second[k])`` is at least
         ``threshold``, as :meth:`cosine` decides (``first`` in increasing order)."""
         import numpy as np
@@ -377,20 +385,8 @@ class _Vectors:
         found = self.cosines(first, second, cells=cells)
         for k in np.flatnonzero(np.abs(found - threshold) <= _DOUBT).tolist():
             found[k] = self.cosine(int(first[k]), int(second[k]))
-        at_least: npt.NDArray[np.bool_] = found >= threshold
+        at_least: _Bools = found >= threshold
         return at_least
-
-    def _matrix(self) -> Any:
-        """The vectors as the rows of a sparse matrix; its columns in word order."""
-        import numpy as np
-        from scipy.sparse import csr_array  # type: ignore[import-untyped]
-
-        words = self._vocabulary
-        lengths = np.array([0] + [len(row) for row in self._rows], dtype=np.int64)
-        columns = [words[w] for row in self._rows for w in row]
-        values = [v for row in self._rows for v in row.values()]
-        shape = (len(self._rows), len(words))
-        return csr_array((np.array(values), np.array(columns), np.cumsum(lengths)), shape=shape)
 
 
 class _UnionFind:
