@@ -159,6 +159,11 @@ class Classifier:
         """The languages the taxonomy has rules for."""
         return self._languages
 
+    @property
+    def compiled(self) -> frozenset[str]:
+        """The languages whose rules are compiled so far."""
+        return frozenset(self._matchers)
+
     def warm(self, languages: Iterable[str] | None = None) -> None:
         """Compile now the rules of ``languages`` (None: every language of the taxonomy),
         those the taxonomy has: before forking worker processes, so that each does not

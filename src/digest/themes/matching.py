@@ -205,22 +205,37 @@ class Matcher:
         self.rules = tuple(rules)
         self._exact: dict[str, list[Rule]] = {}
         self._prefixed: list[Rule] = []
+        # The places in ``_prefixed`` of the ``*`` rules starting with each stem, and the
+        # stems' lengths: a word's candidates are found by looking up its keys' beginnings,
+        # not by trying every ``*`` rule on every new word.
+        self._stems: dict[str, list[int]] = {}
         for rule in self.rules:
             first = rule.words[0]
             if first.prefix is not None:
+                self._stems.setdefault(first.prefix, []).append(len(self._prefixed))
                 self._prefixed.append(rule)
             for key in first.keys:
                 self._exact.setdefault(key, []).append(rule)
+        self._stem_lengths = sorted({len(stem) for stem in self._stems})
         self._candidates: dict[str, tuple[Rule, ...]] = {}
 
     def _starting(self, word: str, keys: tuple[str, ...]) -> tuple[Rule, ...]:
+        """The rules whose first word ``word`` (with these keys) is, in a fixed order:
+        those of its keys as written, then the ``*`` rules in their order."""
         found = self._candidates.get(word)
         if found is None:
             chosen: dict[int, Rule] = {}
             for key in keys:
                 for rule in self._exact.get(key, ()):
                     chosen[id(rule)] = rule
-            for rule in self._prefixed:
+            places: set[int] = set()
+            for key in keys:
+                for length in self._stem_lengths:
+                    if length > len(key):
+                        break
+                    places.update(self._stems.get(key[:length], ()))
+            for place in sorted(places):
+                rule = self._prefixed[place]
                 if rule.words[0].matches(keys):
                     chosen[id(rule)] = rule
             found = self._candidates[word] = tuple(chosen.values())
@@ -230,16 +245,26 @@ class Matcher:
         """Every rule, exclusion and context match in ``text``, in text order, and how many
         words ``text`` has."""
         words = words_of(text)
-        keys = [word_keys(self.language, w) for w in words]
+        count = len(words)
+        language = self.language
         found: list[Match] = []
+        candidates = self._candidates
         for start, word in enumerate(words):
-            for rule in self._starting(word, keys[start]):
-                end = start + len(rule.words)
-                if end <= len(words) and all(
-                    w.matches(keys[start + n]) for n, w in enumerate(rule.words[1:], start=1)
+            # A word seen before needs no lemma: its candidates are known (most have none).
+            starting = candidates.get(word)
+            if starting is None:
+                starting = self._starting(word, word_keys(language, word))
+            for rule in starting:
+                size = len(rule.words)
+                if size == 1 or (
+                    start + size <= count
+                    and all(
+                        w.matches(word_keys(language, words[start + n]))
+                        for n, w in enumerate(rule.words[1:], start=1)
+                    )
                 ):
-                    found.append((rule, start, end))
-        return found, len(words)
+                    found.append((rule, start, start + size))
+        return found, count
 
 
 class _Positions:
