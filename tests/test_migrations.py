@@ -19,13 +19,13 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, inspect, select, text
 
 from digest import migrations
 from digest.errors import StoreError
 from digest.model import FeedState
-from digest.schema import metadata
-from digest.store import Store
+from digest.schema import items_table, metadata
+from digest.store import Store, _raw_from_row, _to_row
 from digest.store_admin import copy_store, store_status
 from tests.conftest import run_digest
 from tests.postgres import fresh_database
@@ -107,6 +107,7 @@ def _companion(difference: Any) -> bool:
 
 def test_the_package_has_one_head_and_a_store_at_head_matches_the_schema(store_url: str) -> None:
     assert migrations.head() in migrations.known_revisions()
+    assert migrations.head() == migrations.HEAD  # what opening a store at head trusts
     store = Store(store_url)
     store.close()
     assert store.schema.status in ("current", "empty")
@@ -155,6 +156,21 @@ def test_a_store_of_the_previous_release_is_upgraded_and_keeps_every_row(
     again = Store(store_url)
     again.close()
     assert again.schema.status == "current"
+
+
+def test_the_upgrade_hashes_each_stored_item_as_storing_it_does(store_url: str) -> None:
+    load_previous_release(store_url)
+    Store(store_url).close()
+    engine = create_engine(store_url)
+    try:
+        with engine.connect() as conn:
+            found = conn.execute(select(items_table)).all()
+    finally:
+        engine.dispose()
+    assert len(found) == 3
+    for row in found:
+        # The row as digest.store writes the item it reads back (without cleaning it).
+        assert row.fields_hash == _to_row(_raw_from_row(row._mapping))["fields_hash"]
 
 
 def test_a_store_from_before_the_problems_column_is_brought_to_head(store_url: str) -> None:

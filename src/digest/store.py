@@ -35,10 +35,10 @@ from digest import migrations, sqlite_file
 from digest.errors import StoreError
 from digest.identity import Incoming, owns, resolve
 from digest.model import FeedState, Item
-from digest.normalise import recleaned
 from digest.schema import (
     aware_utc,
     feeds_table,
+    fields_hash,
     items_table,
     keys_table,
     naive_utc,
@@ -362,6 +362,7 @@ def _to_row(item: Item) -> dict[str, Any]:
     row["published"] = naive_utc(item.published)
     row["authors"] = list(item.authors)
     row["tags"] = list(item.tags)
+    row["fields_hash"] = fields_hash(row)
     return row
 
 
@@ -370,7 +371,10 @@ _ITEM_FIELDS = fields(Item)
 
 def _from_row(row: Any) -> Item:
     # Cleaned again as it is read: a store written before a cleaning rule existed holds
-    # items that rule would have changed (a control character in a title).
+    # items that rule would have changed (a control character in a title). Imported
+    # here: the normaliser's language model is not loaded by a build that reads no item.
+    from digest.normalise import recleaned
+
     return recleaned(_raw_from_row(row))
 
 

@@ -26,17 +26,20 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.pool import NullPool
 
 from digest.errors import StoreError
 from digest.schema import metadata
 from digest.sqlite_file import sqlite_pragmas
+
+# Alembic (a second or so to import, and its scripts to load) is imported only when a
+# store is not at HEAD: opening a store at head reads its version table alone.
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
 
 log = logging.getLogger("digest.store")
 # Alembic's own INFO lines ("Context impl ...", "Running upgrade ...") would reach the
@@ -53,6 +56,9 @@ COMPANION_TABLES = frozenset({"apscheduler_jobs"})
 COMPANION_PREFIXES = ("procrastinate_",)
 #: The revision of stores made before versioned schemas, once stamped.
 BASELINE = "0001"
+#: The head revision, known without loading the revisions (a test checks that it is
+#: :func:`head`): a store whose version table names it is opened without Alembic.
+HEAD = "0004"
 #: Key of the PostgreSQL advisory lock held while a store is created or upgraded.
 _LOCK_KEY = 0x6469676573740001  # "digest" + 1
 
@@ -101,6 +107,8 @@ class Upgrade:
 
 @cache
 def _config() -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", "digest:migrations")
     return config
@@ -108,6 +116,8 @@ def _config() -> Config:
 
 @cache
 def _script() -> ScriptDirectory:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(_config())
 
 
@@ -126,6 +136,8 @@ def known_revisions() -> frozenset[str]:
 
 def state(conn: Connection) -> SchemaState:
     """The schema state of the store on ``conn`` (reads only)."""
+    from alembic.runtime.migration import MigrationContext
+
     top = head()
     tables = set(inspect(conn).get_table_names())
     if VERSION_TABLE in tables:
@@ -172,12 +184,22 @@ def check(engine: Engine, name: str) -> SchemaState:
         SQLAlchemyError: the database could not be read or written.
     """
     with engine.connect() as conn:
+        if _at_head(conn):
+            return SchemaState(HEAD, HEAD, "current")
         found = state(conn)
     if found.status == "current":
         return found
     if not found.usable:
         raise refusal(found, name)
     return upgrade(engine, name).found
+
+
+def _at_head(conn: Connection) -> bool:
+    """True when the store's version table names :data:`HEAD` alone (one query)."""
+    if not inspect(conn).has_table(VERSION_TABLE):
+        return False
+    found = conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars().all()
+    return found == [HEAD]
 
 
 def upgrade(engine: Engine, name: str) -> Upgrade:
@@ -192,6 +214,8 @@ def upgrade(engine: Engine, name: str) -> Upgrade:
         if not found.usable:
             raise refusal(found, name)
         if found.status != "current":
+            from alembic import command
+
             config = _config()
             config.attributes["connection"] = conn
             try:
