@@ -1,10 +1,11 @@
 """Stories decided for all candidate pairs at once are those decided pair by pair.
 
 ``tests/data/cluster/events.jsonl`` holds short news items: one event told by several
-sources in one language, its versions in other languages, and other events sharing
-its names. The reference here is clustering's rules 4 and 5 written as they were
-before they were vectorised: a loop over the candidate pairs, summing each cosine one
-word at a time.
+sources in one language, its versions in other languages, other events sharing its
+names, and near-copies (one close in time, one not). The reference here is clustering's
+rules 3 to 5 written as they were before they were vectorised: datasketch's LSH index
+queried item by item, and a loop over the candidate pairs summing each cosine one word
+at a time.
 """
 
 from __future__ import annotations
@@ -19,14 +20,18 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from datasketch import LeanMinHash, MinHash, MinHashLSH
 
 from digest.cluster import (
     MIN_SHARED_ANCHORS,
+    NEAR_DUPLICATE,
+    PERMUTATIONS,
     RARE_AT_LEAST,
     SAME_EVENT,
     SAME_EVENT_TEXT,
     WINDOW,
     Traits,
+    _near_duplicates,
     _same_event,
     _Vectors,
     story_groups,
@@ -106,6 +111,27 @@ def reference_same_event(items: Sequence[Item], each: Sequence[Traits]) -> set[t
     return joined
 
 
+def reference_near_duplicates(
+    items: Sequence[Item], each: Sequence[Traits]
+) -> set[tuple[str, str]]:
+    lsh = MinHashLSH(threshold=NEAR_DUPLICATE, num_perm=PERMUTATIONS)
+    scheme = MinHash(num_perm=1).scheme
+    hashes = [
+        LeanMinHash(seed=1, hashvalues=np.array(t.signature, dtype=np.uint64), scheme=scheme)
+        for t in each
+    ]
+    for index, signature in enumerate(hashes):
+        lsh.insert(index, signature)
+    joined = set()
+    for index, signature in enumerate(hashes):
+        for other in lsh.query(signature):
+            a, b = items[index], items[other]
+            close = abs(a.published - b.published) <= WINDOW
+            if other > index and close and signature.jaccard(hashes[other]) >= NEAR_DUPLICATE:
+                joined.add((a.id, b.id))
+    return joined
+
+
 def all_pairs(count: int) -> tuple[np.ndarray, np.ndarray]:
     first, second = np.triu_indices(count, 1)
     return first.astype(np.int64), second.astype(np.int64)
@@ -127,9 +153,18 @@ def test_the_joined_pairs_are_those_of_the_pair_by_pair_loop() -> None:
     assert found == reference_same_event(items, each)
 
 
+def test_the_near_duplicates_are_those_the_lsh_index_finds_item_by_item() -> None:
+    items = events()
+    each = traits(items)
+    found = {(a.id, b.id) for a, b in _near_duplicates(items, each)}
+    assert found == reference_near_duplicates(items, each) == {("a/1", "e/1")}
+
+
 def test_the_story_groups_follow_the_joined_pairs() -> None:
     groups = [[item.id for item in group] for group in story_groups(events())]
-    assert ["a/1", "b/1", "d/1"] in groups  # one event, three sources of one language
+    assert ["a/1", "e/1", "b/1"] in groups  # one event, three sources of one language
+    assert ["d/1"] in groups  # the critics of that event, in words of their own
+    assert ["e/4"] in groups  # a copy, more than WINDOW later
     assert ["c/1"] in groups  # the same names, another event
     assert ["a/5", "b/5"] in groups  # a follow-up, more than WINDOW later
 

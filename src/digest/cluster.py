@@ -29,12 +29,12 @@ import itertools
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import cache
+from functools import cache, lru_cache
 from math import log
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from digest.model import Item
@@ -88,14 +88,6 @@ class Traits:
 
 #: MinHash permutations of a signature.
 PERMUTATIONS = 64
-
-
-@cache
-def _scheme() -> Any:
-    """How the signatures' values are made (datasketch's default for a new MinHash)."""
-    from datasketch import MinHash
-
-    return MinHash(num_perm=1).scheme
 
 
 def traits(items: Sequence[Item]) -> list[Traits]:
@@ -175,25 +167,43 @@ def _shingles(item: Item) -> set[bytes]:
 
 
 def _near_duplicates(items: Sequence[Item], each: Sequence[Traits]) -> Iterable[tuple[Item, Item]]:
+    """Close pairs with signatures equal in a band of datasketch's LSH index (what its
+    query finds) and an estimated Jaccard similarity (as ``MinHash.jaccard``, the share
+    of equal values) of at least :data:`NEAR_DUPLICATE`; all items at once."""
     if len(items) < 2:
         return
     import numpy as np
-    from datasketch import LeanMinHash, MinHashLSH
 
-    lsh = MinHashLSH(threshold=NEAR_DUPLICATE, num_perm=PERMUTATIONS)
-    hashes = [
-        LeanMinHash(seed=1, hashvalues=np.array(t.signature, dtype=np.uint64), scheme=_scheme())
-        for t in each
-    ]
-    for index, signature in enumerate(hashes):
-        lsh.insert(index, signature)
-    for index, signature in enumerate(hashes):
-        for other in sorted(lsh.query(signature)):
-            if other <= index:
-                continue
-            a, b = items[index], items[other]
-            if _close(a, b) and signature.jaccard(hashes[other]) >= NEAR_DUPLICATE:
-                yield a, b
+    signatures = np.array([t.signature for t in each], dtype=np.uint64)
+    groups = []
+    for start, end in _bands():
+        _, band = np.unique(signatures[:, start:end], axis=0, return_inverse=True)
+        order = np.argsort(band.ravel(), kind="stable")
+        bounds = np.flatnonzero(np.diff(band.ravel()[order])) + 1
+        groups += [g for g in np.split(order, bounds) if len(g) > 1]
+    first, second, _ = _candidates(groups, len(items))
+    keep = _close_pairs(items, first, second)
+    first, second = first[keep], second[keep]
+    for low in range(0, len(first), _BLOCK_PAIRS):
+        a, b = first[low : low + _BLOCK_PAIRS], second[low : low + _BLOCK_PAIRS]
+        equal = np.count_nonzero(signatures[a] == signatures[b], axis=1)
+        similar = equal / float(PERMUTATIONS) >= NEAR_DUPLICATE
+        for i, j in zip(a[similar].tolist(), b[similar].tolist(), strict=True):
+            yield items[i], items[j]
+
+
+#: Pairs whose signatures are compared at once (a block of 16 MiB).
+_BLOCK_PAIRS = 1 << 15
+
+
+@cache
+def _bands() -> list[tuple[int, int]]:
+    """The ranges of signature values datasketch's LSH index for :data:`NEAR_DUPLICATE`
+    hashes as bands (its optimal parameters for the threshold)."""
+    from datasketch import MinHashLSH
+
+    index = MinHashLSH(threshold=NEAR_DUPLICATE, num_perm=PERMUTATIONS)
+    return [(int(start), int(end)) for start, end in index.hashranges]
 
 
 def anchors(item: Item) -> set[str]:
@@ -274,7 +284,7 @@ def _same_event(items: Sequence[Item], each: Sequence[Traits]) -> Iterable[tuple
             yield items[i], items[j]
 
 
-def _candidates(lists: Iterable[list[int]], count: int) -> tuple[_Ints, _Ints, _Ints]:
+def _candidates(lists: Iterable[Collection[int]], count: int) -> tuple[_Ints, _Ints, _Ints]:
     """The pairs ``(i, j)``, ``i < j``, of positions found together in at least one of
     ``lists`` (each in increasing order), sorted: the ``i``, the ``j`` and the number of
     lists holding both."""
@@ -284,10 +294,19 @@ def _candidates(lists: Iterable[list[int]], count: int) -> tuple[_Ints, _Ints, _
     for ids in lists:
         if len(ids) > 1:
             positions = np.array(ids, dtype=np.int64)
-            upper, lower = np.triu_indices(len(ids), 1)
+            upper, lower = _triangle(len(ids))
             keys.append(positions[upper] * count + positions[lower])
     pairs, found = np.unique(np.concatenate(keys), return_counts=True)
     return pairs // count, pairs % count, found.astype(np.int64)
+
+
+@lru_cache(maxsize=256)
+def _triangle(size: int) -> tuple[_Ints, _Ints]:
+    """The row and column numbers of the cells above the diagonal of a square."""
+    import numpy as np
+
+    upper, lower = np.triu_indices(size, 1)
+    return upper, lower
 
 
 def _close_pairs(items: Sequence[Item], first: _Ints, second: _Ints) -> _Bools:
@@ -308,17 +327,15 @@ _DOUBT = 1e-9
 
 
 class _Vectors:
-    """Unit lemma TF-IDF vectors of the items, the rows of a sparse matrix (its columns
-    the words in order); document frequencies over all the items at hand.
+    """Unit lemma TF-IDF vectors of the items (document frequencies over them all), the
+    rows of a sparse matrix, its columns the words in order. Each value is the one of a
+    loop over the items: the same factors; a norm is Python's ``sum`` of the squares in
+    the order the words were first found.
 
-    Each value is the one a loop over the items would give: the same factors multiplied,
-    each row's norm summed (Python's ``sum``) over its squares in the order the words
-    were first found, then divided by it. :meth:`at_least` decides many pairs at once by
-    sparse matrix products, exactly as :meth:`cosine` (the sum one word at a time, in
-    word order) decides each: a product may add the terms of a pair in another order
-    or round them otherwise, which moves a cosine of unit vectors by far less than
-    1e-12, so the pairs within :data:`_DOUBT` of the threshold are decided by
-    :meth:`cosine`.
+    :meth:`at_least` decides pairs by sparse matrix products as :meth:`cosine` (the sum
+    word by word, in word order) does: a product may add or round a pair's terms
+    otherwise, which moves a cosine of unit vectors by far less than 1e-12; pairs within
+    :data:`_DOUBT` of the threshold are decided by :meth:`cosine`.
     """
 
     def __init__(self, items: Sequence[Item]) -> None:
