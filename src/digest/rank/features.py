@@ -127,7 +127,9 @@ def document_features(title: str, paragraphs: Sequence[Sequence[str]], language:
         for place, text in enumerate(paragraph):
             tokens, lower, bag = tokenised[index], lowered[index], bags[index]
             length, distinct = len(tokens), len(bag)
-            common = len(title_words & bag.keys()) if title_words else 0
+            # keys() first: ``frozenset & keys()`` gives a set, not the frozenset its type
+            # says, which compiled code (mypyc) refuses.
+            common = len(bag.keys() & title_words) if title_words else 0
             recall = common / len(title_words) if title_words else 0.0
             # Capitalised words after the first ("Macron", not "RN"), and numbers.
             names = sum(map(str.istitle, tokens)) - (length > 0 and tokens[0].istitle())
