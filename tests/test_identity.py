@@ -174,7 +174,7 @@ def test_a_feed_reusing_another_sources_link_cannot_take_its_item(
 
 def test_large_feeds_with_state_in_one_sqlite_store(tmp_path: Path, store: Store) -> None:
     """Feed state is saved while feeds are read; items go in afterwards (one writer at a time)."""
-    from digest.build import ingest
+    from digest.ingest import ingest
 
     entries = [
         (f"Story {n}", f"https://big.example/{n}", f"g{n}", f"Text {n} here.") for n in range(700)

@@ -13,7 +13,7 @@ import os
 import sqlite3
 import sys
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from digest.build import BuildReport, build
 from digest.config import Settings, load_settings
-from digest.schema import feeds_table
+from digest.schema import feeds_table, items_table
 from digest.source_state import file_states
 from digest.store import Store
 
@@ -190,6 +190,39 @@ def test_a_changed_file_is_read_again_and_a_removed_one_keeps_its_items(
     assert store.count() == count  # a build never deletes items
     assert str(article) not in {s.path for s in file_states(store.engine)}
     assert removed.skipped == len(PERIODS)
+
+
+def test_an_item_changed_in_place_without_its_fields_hash_rebuilds_its_period(
+    sample_tree: Path, store_url: str
+) -> None:
+    """Editions key their items by the hash of their fields kept in the store (SQLite and
+    PostgreSQL); an item written by other means, without it, is hashed as it is read."""
+    settings = load_settings(sample_tree / "digest.toml")
+    settings = settings.model_copy(update={"store_url": store_url, "ingest_workers": 1})
+    assert _built(_build(settings)) == set(PERIODS)
+    assert _build(settings).skipped == len(PERIODS)
+    table = items_table
+    # 2025-11-10..13: in W46 only (W47's clustering window starts on 2025-11-14).
+    in_w46 = (table.c.published >= datetime(2025, 11, 10)) & (
+        table.c.published < datetime(2025, 11, 13)
+    )
+    store = Store(store_url)
+    with store.engine.begin() as conn:
+        item_id, title = conn.execute(
+            select(table.c.id, table.c.title).where(in_w46).order_by(table.c.id).limit(1)
+        ).one()
+        conn.execute(
+            table.update()
+            .where(table.c.id == item_id)
+            .values(title=title + " (corrigé)", fields_hash=None)
+        )
+    store.close()
+
+    report = _build(settings)
+
+    assert _built(report) == {"weekly-2025-W46"}
+    assert report.skipped == len(PERIODS) - 1
+    assert _build(settings).skipped == len(PERIODS)
 
 
 def test_a_file_that_failed_is_named_at_every_run_and_read_again_once_changed(

@@ -9,10 +9,11 @@ from pathlib import Path
 from sqlalchemy import create_engine, select
 
 from digest.build import Publisher, build, edition_for
-from digest.cluster import WINDOW
 from digest.config import Settings, load_settings
-from digest.parts import parse, rows
-from digest.periods import periods_between, utc_bounds
+from digest.parts import read, span
+from digest.parts.refresh import parse
+from digest.parts.table import with_parts
+from digest.periods import periods_between
 from digest.schema import item_parts_table
 
 SINCE, UNTIL = date(2025, 9, 1), date(2025, 11, 30)
@@ -42,35 +43,31 @@ def test_editions_from_stored_parts_are_those_computed_from_the_items(
     stored = _parts_rows(store_url)
     with Publisher(settings) as publisher:
         periods = periods_between(settings.period, SINCE, UNTIL)
-        first = utc_bounds(periods[0], settings.zone)[0] - WINDOW
-        last = utc_bounds(periods[-1], settings.zone)[1]
-        in_range = rows(publisher.store.engine, first, last)
+        first = span(periods[0], settings.zone)[0]
+        last = span(periods[-1], settings.zone)[1]
+        in_range = with_parts(publisher.store.engine, first, last)
         # Every item the editions are built from has every part, of the current version.
-        assert {item.id for item, _ in in_range} <= set(stored)
+        assert {item.id for item in in_range.items} <= set(stored)
         versions = publisher.part_versions
         assert all(
             (row["points_version"], row["themes_version"], row["traits_version"])
             == (versions.points, versions.themes, versions.traits)
-            for _, row in in_range
+            for row in in_range.rows
         )
         built = 0
         for period in periods:
-            found = rows(publisher.store.engine, *_window(settings, period))
-            items = [item for item, _ in found]
+            found = read(publisher.store.engine, period, settings.zone)
             parts = parse(publisher.store.engine, publisher.analyser, versions, found)
             assert all(p.point and p.matched and p.traits for p in parts.values())
-            with_parts = edition_for(
-                settings, publisher.store, publisher.classifier, period, items, parts
+            with_stored = edition_for(
+                settings, publisher.store, publisher.classifier, period, found.items, parts
             )
-            without = edition_for(settings, publisher.store, publisher.classifier, period, items)
-            assert with_parts == without
-            built += with_parts is not None
+            without = edition_for(
+                settings, publisher.store, publisher.classifier, period, found.items
+            )
+            assert with_stored == without
+            built += with_stored is not None
         assert built >= 5
-
-
-def _window(settings: Settings, period: object) -> tuple[object, object]:
-    start, end = utc_bounds(period, settings.zone)  # type: ignore[arg-type]
-    return start - WINDOW, end
 
 
 def test_a_new_key_point_setting_recomputes_the_key_points_only(sample_tree: Path) -> None:

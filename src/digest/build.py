@@ -10,42 +10,39 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import cached_property
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from digest.cluster import WINDOW
 from digest.config import Settings
-from digest.edition import build_edition
 from digest.errors import InputError, RenderError
+from digest.from_store import edition_for, explain, only_themes
 from digest.incremental import InputKeys, import_if_changed
-from digest.ingest import StateLog, ingest
-from digest.model import Edition, Item, Period, PeriodKind, Problem
+from digest.ingest import ingest_sources
+from digest.model import Edition, Period, PeriodKind, Problem
 from digest.outbox import Outbox
-from digest.parts import Analyser, ItemParts, Refreshed
-from digest.parts import parse as parse_parts
-from digest.parts import refresh as refresh_parts
-from digest.parts import rows as item_rows
+from digest.parts import PeriodItems, Versions
+from digest.parts import read as read_items
 from digest.parts import versions as part_versions
 from digest.periods import edition_id as period_edition_id
 from digest.periods import periods_between, utc_bounds
-from digest.publish import (
-    EditionResult,
-    publish_edition,
-    publish_feeds,
-    publish_web,
-    publish_web_indexes,
-)
-from digest.render.email import EmailRenderer
-from digest.render.guard import without_unrenderable
-from digest.render.web import WebRenderer
-from digest.schedule.ids import resolve
-from digest.schedule.merge import merge_editions
-from digest.source_state import file_states
-from digest.sources import Report, adapters_for, read_feed_list
-from digest.sources.http import HttpFetcher
+from digest.sources import Report, read_feed_list
 from digest.store import Store, StoreCounts
 from digest.taxonomy import load_taxonomy
-from digest.themes import Classifier
 from digest.translate import REVIEWED_FOLDER, import_reviewed, open_chain, translate_edition
+
+# What only building an edition needs (the clustering, the summariser, the themes'
+# classifier, the renderers, the translators) is imported when one is built: a build
+# with every edition unchanged never loads it, and starts in a fraction of the time.
+if TYPE_CHECKING:
+    from digest.parts.compute import Analyser, ItemParts
+    from digest.parts.refresh import Refreshed
+    from digest.publish import EditionResult
+    from digest.render.email import EmailRenderer
+    from digest.render.web import WebRenderer
+    from digest.themes import Classifier
+    from digest.translate import Chain
+
+
+__all__ = ["BuildReport", "Progress", "Publisher", "build", "edition_for", "explain", "parse_day"]
 
 
 class Progress(Protocol):
@@ -134,21 +131,19 @@ def build(
         if first is not None and first > last:
             raise InputError(f"--since {first} is after --until {last}")
         periods = periods_between(kind, first, last) if first is not None else []
-        refreshed = publisher.prepare(periods)
         progress.start(len(periods), "editions")
-        results = []
         keys = publisher.input_keys()
-        skipped = 0
-        for each in periods:
-            items = publisher.items(each)
-            edition_id = period_edition_id(each)
-            key = keys.key(edition_id, items)
+        todo = []
+        for each, edition_id, key in keys.periods(periods):
             if keys.unchanged(edition_id, key):
-                skipped += 1
                 progress.advance()
-                continue
+            else:
+                todo.append((each, edition_id, key))
+        refreshed = publisher.prepare([each for each, _, _ in todo])
+        results = []
+        for each, edition_id, key in todo:
             before = len(publisher.problems)
-            edition = publisher.edition(each, items=items)
+            edition = publisher.edition(each)
             if edition is not None:
                 results.append(publisher.publish(edition))
             keys.record(edition_id, key, edition is not None, publisher.problems[before:])
@@ -165,7 +160,7 @@ def build(
         tuple(results),
         feeds_changed,
         tuple(publisher.problems),
-        skipped=skipped,
+        skipped=len(periods) - len(todo),
         recomputed=refreshed.line(),
     )
 
@@ -175,9 +170,9 @@ class Publisher:
 
     :func:`build` publishes every period of a range with it; :mod:`digest.schedule`
     publishes the periods a schedule is due, under the schedule's edition ids and with
-    versions. Use it as a context manager: it holds the store, an HTTP client and the
-    translators. Opening it takes the outbox's writer lock (waiting for another build) and
-    removes what killed writes left in the outbox.
+    versions. Use it as a context manager: it holds the store and the translators.
+    Opening it takes the outbox's writer lock (waiting for another build) and removes
+    what killed writes left in the outbox.
     """
 
     def __init__(
@@ -195,14 +190,6 @@ class Publisher:
         #: The learned weights file the classifier reads (an input of every edition).
         self.learned = self._taxonomy.learned
         self.themes = self._taxonomy.themes
-        #: The versions of the items' parts (:mod:`digest.parts`) made with these settings.
-        self.part_versions = part_versions(
-            self._taxonomy, settings.sentences_per_point, settings.compress_points
-        )
-        # The stored rows of the items :meth:`items` read last, parsed by :meth:`edition`.
-        self._rows: list[tuple[Item, Any]] = []
-        self.renderer = EmailRenderer(settings)
-        self.web = WebRenderer(self.renderer, self.themes)
         self.outbox = Outbox(settings.paths.outbox)
         # Another writer of this outbox is waited for; what killed writers left goes.
         self.outbox.open(wait=settings.outbox_wait)
@@ -211,46 +198,63 @@ class Publisher:
         except BaseException:
             self.outbox.close()
             raise
-        self._fetcher = HttpFetcher.within(settings.limits)
-        try:
-            self._chain = open_chain(settings, self.store, self._collect)
-        except BaseException:
-            self._fetcher.close()
-            self.store.close()
-            self.outbox.close()
-            raise
+
+    # What only building an edition uses is made when a first one is built: a build with
+    # every edition unchanged spends nothing on it (compiling the themes' rules alone
+    # takes seconds).
+
+    @cached_property
+    def part_versions(self) -> Versions:
+        """The versions of the items' parts (:mod:`digest.parts`) made with these settings."""
+        settings = self.settings
+        return part_versions(self._taxonomy, settings.sentences_per_point, settings.compress_points)
 
     @cached_property
     def classifier(self) -> Classifier:
-        """The themes' classifier, made when a first edition is built (compiling its rules
-        costs seconds, which a build with every edition unchanged does not spend)."""
+        """The themes' classifier."""
+        from digest.themes import Classifier
+
         return Classifier(self._taxonomy)
 
     @cached_property
     def analyser(self) -> Analyser:
         """Computes and reads the items' parts (made with the classifier)."""
+        from digest.parts.compute import Analyser
+
         settings = self.settings
         return Analyser(self.classifier, settings.sentences_per_point, settings.compress_points)
 
+    @cached_property
+    def renderer(self) -> EmailRenderer:
+        """Renders the editions' emails."""
+        from digest.render.email import EmailRenderer
+
+        return EmailRenderer(self.settings)
+
+    @cached_property
+    def web(self) -> WebRenderer:
+        """Renders the editions' web pages and the web indexes."""
+        from digest.render.web import WebRenderer
+
+        return WebRenderer(self.renderer, self.themes)
+
+    @cached_property
+    def _chain(self) -> Chain:
+        return open_chain(self.settings, self.store, self._collect)
+
     def prepare(self, periods: Sequence[Period]) -> Refreshed:
         """Compute the parts missing or out of date of the items these periods' editions
-        are built from (one pass, in worker processes when they are many)."""
-        if not periods:
-            return Refreshed(0, 0, ())
-        start = utc_bounds(periods[0], self.settings.zone)[0] - WINDOW
-        end = utc_bounds(periods[-1], self.settings.zone)[1]
-        return refresh_parts(
+        are built from (:func:`digest.parts.refresh.prepare`)."""
+        from digest.parts.refresh import prepare
+
+        return prepare(
             self.store.engine,
             lambda: self.analyser,
             self.part_versions,
-            start,
-            end,
+            periods,
+            self.settings.zone,
             workers=self.settings.ingest_workers,
         )
-
-    def parts(self) -> dict[str, ItemParts]:
-        """The parts of the items :meth:`items` read last."""
-        return parse_parts(self.store.engine, self.analyser, self.part_versions, self._rows)
 
     def __enter__(self) -> Publisher:
         return self
@@ -259,11 +263,11 @@ class Publisher:
         self.close()
 
     def close(self) -> None:
-        """Release the translators, the HTTP client and the store."""
+        """Release the translators and the store."""
         try:
-            self._chain.close()
+            if "_chain" in self.__dict__:  # opened
+                self._chain.close()
         finally:
-            self._fetcher.close()
             self.store.close()
             self.outbox.close()
 
@@ -280,24 +284,7 @@ class Publisher:
         (:mod:`digest.sources.unchanged`, :mod:`digest.incremental`).
         """
         settings = self.settings
-        states = StateLog(self.store.feed_states(), file_states(self.store.engine))
-        adapters = adapters_for(
-            settings.paths.sources,
-            settings.timezone,
-            self._feeds,
-            states,
-            self._fetcher,
-            limits=settings.limits,
-            files=states,
-        )
-        stored = ingest(
-            adapters,
-            self.store,
-            self._collect,
-            states=states,
-            workers=settings.ingest_workers,
-            warnings_per_source=settings.limits.warnings_per_source,
-        )
+        stored = ingest_sources(settings, self.store, self._feeds, self._collect)
         reviewed = settings.paths.sources / REVIEWED_FOLDER
         import_if_changed(
             self.store.engine,
@@ -315,12 +302,16 @@ class Publisher:
         item_sources += [sources / str(feed["location"]) for feed in self._feeds]
         return InputKeys(self.settings, self.store.engine, self.outbox, self.learned, item_sources)
 
-    def items(self, period: Period) -> list[Item]:
-        """The items an edition of ``period`` is built from: the period's, and those of
-        the clustering window before it."""
-        start, end = utc_bounds(period, self.settings.zone)
-        self._rows = item_rows(self.store.engine, start - WINDOW, end)
-        return [item for item, _row in self._rows]
+    def items(self, period: Period) -> PeriodItems:
+        """The items an edition of ``period`` is built from (the period's, and those of
+        the clustering window before it), with their stored parts."""
+        return read_items(self.store.engine, period, self.settings.zone)
+
+    def parts(self, found: PeriodItems) -> dict[str, ItemParts]:
+        """The parts of ``found``'s items, those missing or out of date computed and stored."""
+        from digest.parts.refresh import parse
+
+        return parse(self.store.engine, self.analyser, self.part_versions, found)
 
     def edition(
         self,
@@ -329,7 +320,7 @@ class Publisher:
         edition_id: str | None = None,
         themes: Collection[str] | None = None,
         keep_empty: bool = False,
-        items: Sequence[Item] | None = None,
+        items: PeriodItems | None = None,
     ) -> Edition | None:
         """The translated edition of ``period`` (None: no story, and not ``keep_empty``).
 
@@ -339,13 +330,17 @@ class Publisher:
             keep_empty: an edition without any section rather than None.
             items: :meth:`items` of the period, when already read.
         """
-        if items is None:
-            items = self.items(period)
+        found = items if items is not None else self.items(period)
         edition = edition_for(
-            self.settings, self.store, self.classifier, period, items, self.parts()
+            self.settings,
+            self.store,
+            self.classifier,
+            period,
+            found.items,
+            self.parts(found),
         )
         if edition is not None and themes is not None:
-            edition = _only_themes(edition, themes)
+            edition = only_themes(edition, themes)
         if edition is None:
             if not keep_empty:
                 return None
@@ -374,6 +369,9 @@ class Publisher:
         a schedule published keeps its version numbering and its ``schedule`` entry when
         ``digest build`` publishes it again, so the same content changes no byte.
         """
+        from digest.publish import publish_edition, publish_web
+        from digest.render.guard import without_unrenderable
+
         previous = self.outbox.manifest(edition.id) or {}
         versioned = versioned or "version" in previous
         if extra is None and "schedule" in previous:
@@ -392,6 +390,9 @@ class Publisher:
     def finish(self) -> int:
         """Merge what older versions built twice, then rewrite the feeds and the web
         indexes from the outbox; count the feeds changed."""
+        from digest.publish import publish_feeds, publish_web_indexes
+        from digest.schedule.merge import merge_editions
+
         for merge in merge_editions(self.ids, self.outbox, self.store.engine, self._collect):
             self._collect(Problem(merge.merged, "an edition of an older version", merge.line()))
         # Writing feeds never touches a manifest: one read serves both.
@@ -399,72 +400,3 @@ class Publisher:
         feeds_changed = publish_feeds(self.settings, self.renderer, self.outbox, manifests)
         publish_web_indexes(self.web, self.outbox, manifests, self._collect)
         return feeds_changed
-
-
-def _only_themes(edition: Edition, themes: Collection[str]) -> Edition | None:
-    """The edition with only these themes' sections (None: none of them has a story).
-
-    Its items are those of the stories kept, so news in other themes never changes it.
-    """
-    sections = tuple(s for s in edition.sections if s.theme.id in themes)
-    if not sections:
-        return None
-    items = {p.item_id for s in sections for story in s.stories for p in story.points}
-    return replace(edition, sections=sections, item_ids=tuple(sorted(items)))
-
-
-def edition_for(
-    settings: Settings,
-    store: Store,
-    classifier: Classifier,
-    period: Period,
-    items: Sequence[Item] | None = None,
-    parts: Mapping[str, ItemParts] | None = None,
-) -> Edition | None:
-    """The edition of ``period`` from what the store holds now (None: nothing to say).
-
-    ``items``: the store's items of the period and of the clustering window before it,
-    when already read; ``parts``: their parts (:mod:`digest.parts`), when known.
-    """
-    start, end = utc_bounds(period, settings.zone)
-    return build_edition(
-        period,
-        list(items) if items is not None else store.items_between(start - WINDOW, end),
-        classifier,
-        languages=settings.languages,
-        stories_per_theme=settings.stories_per_theme,
-        sentences_per_point=settings.sentences_per_point,
-        start=start,
-        compress_points=settings.compress_points,
-        parts=parts,
-    )
-
-
-def explain(settings: Settings, edition: str) -> Edition:
-    """Rebuild one edition from the store, as ``digest build`` or its schedule would,
-    without writing.
-
-    Takes every id ``digest build`` or ``digest schedule`` printed, older versions'
-    ``<schedule>-<period id>`` included (see :func:`digest.schedule.ids.resolve`).
-
-    Raises:
-        InputError: ``edition`` is not an edition id, or its period has no story.
-        DigestError: the store or the themes are unusable.
-    """
-    ref = resolve(settings, edition)
-    schedule = ref.schedule
-    if schedule is not None and schedule.languages:
-        settings = settings.model_copy(update={"languages": schedule.languages})
-    classifier = Classifier(load_taxonomy(settings.paths.themes))
-    store = Store(settings.store_url)
-    try:
-        built = edition_for(settings, store, classifier, ref.period)
-    finally:
-        store.close()
-    if built is not None and schedule is not None and schedule.themes is not None:
-        built = _only_themes(built, schedule.themes)
-    if built is not None:
-        built = replace(built, id=ref.id)
-    if built is None:
-        raise InputError(f"{edition}: no story in that period (run digest build first?)")
-    return built

@@ -11,7 +11,10 @@ An edition's inputs are keyed (SHA-256) before anything of it is built:
   folder, the local feed files and the reviewed translations, keyed through the store,
   are left out);
 - what shapes this one: its id, and every item of its period and of the clustering
-  window before it, with all their fields (an item changed in place changes the key).
+  window before it, by its id and the hash of all its stored fields
+  (:func:`digest.schema.fields_hash`: an item changed in place changes the key). These
+  come from one index-only query for a build's whole range (:class:`ItemRevisions`):
+  an unchanged edition reads none of its items.
 
 A build records the key and the hash of the manifest it left (:mod:`digest.source_state`);
 the next build skips the edition when both still match (and the manifest's files are
@@ -26,20 +29,24 @@ part) is not recorded, so it is built again next time.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import hashlib
 import os
 from collections.abc import Callable, Collection, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 
 from digest.config import Settings
-from digest.model import Item, Problem
+from digest.model import Period, Problem
 from digest.outbox import LOCK, MANIFEST, Outbox
+from digest.parts import span
+from digest.periods import edition_id as period_edition_id
 from digest.render.templating import PACKAGED_TEMPLATES
-from digest.schema import translations_table
+from digest.schema import fields_hash, items_table, naive_utc, translations_table
 from digest.source_state import (
     FileState,
     code_fingerprint,
@@ -51,6 +58,7 @@ from digest.source_state import (
     save_file_states,
 )
 from digest.sources.files import visible_files
+from digest.store import batches
 
 #: The manifest hash recorded for a period that had nothing to publish.
 NOTHING = "-"
@@ -102,6 +110,7 @@ class InputKeys:
         read from (keyed through the items); every other file there is an input."""
         self.engine = engine
         self.outbox = outbox
+        self.zone = settings.zone
         parts = [
             code_fingerprint(),
             settings.model_dump_json(),
@@ -115,13 +124,28 @@ class InputKeys:
         self._common = hashlib.sha256("\0".join(parts).encode()).digest()
         self._recorded = edition_inputs(engine)
 
-    def key(self, edition_id: str, items: Sequence[Item]) -> str:
-        """The key of an edition's inputs: ``items`` are those it is built from."""
+    def key(self, edition_id: str, items: bytes) -> str:
+        """The key of an edition's inputs: ``items`` are those it is built from, as
+        :meth:`ItemRevisions.between` gives them."""
         digest = hashlib.sha256(self._common)
         digest.update(edition_id.encode() + b"\0")
-        for item in items:
-            digest.update(repr(item).encode() + b"\0")
+        digest.update(items)
         return digest.hexdigest()
+
+    def periods(self, periods: Sequence[Period]) -> list[tuple[Period, str, str]]:
+        """Each period with its edition's id and the key of that edition's inputs, its
+        items keyed from one query over the whole range (none of them read)."""
+        if not periods:
+            return []
+        revisions = ItemRevisions(
+            self.engine, span(periods[0], self.zone)[0], span(periods[-1], self.zone)[1]
+        )
+        found = []
+        for period in periods:
+            edition_id = period_edition_id(period)
+            items = revisions.between(*span(period, self.zone))
+            found.append((period, edition_id, self.key(edition_id, items)))
+        return found
 
     def unchanged(self, edition_id: str, key: str) -> bool:
         """Whether ``edition_id`` was built from inputs with this key, and the outbox
@@ -192,6 +216,45 @@ class InputKeys:
         if not isinstance(files, dict) or not all((folder / str(n)).is_file() for n in files):
             return None
         return hashlib.sha256(data).hexdigest()
+
+
+class ItemRevisions:
+    """The id and fields hash of every item published in a range of dates, by date then
+    id: what keys an edition's items (:meth:`InputKeys.key`), read without the items."""
+
+    def __init__(self, engine: Engine, start: datetime, end: datetime) -> None:
+        """Read the items published in ``[start, end)`` (one query, on the index of
+        ``items`` by date, id and hash)."""
+        table = items_table
+        query = (
+            select(table.c.published, table.c.id, table.c.fields_hash)
+            .where(table.c.published >= naive_utc(start))
+            .where(table.c.published < naive_utc(end))
+            .order_by(table.c.published, table.c.id)
+        )
+        with engine.connect() as conn:
+            found = conn.execute(query).all()
+            unhashed = [item_id for _, item_id, hashed in found if hashed is None]
+            hashes = _hashed(conn, unhashed) if unhashed else {}
+        self._dates = [published for published, _, _ in found]
+        self._lines = [
+            f"{item_id}\0{hashed or hashes[item_id]}\0".encode() for _, item_id, hashed in found
+        ]
+
+    def between(self, start: datetime, end: datetime) -> bytes:
+        """The items published in ``[start, end)`` (within the range read), as keyed."""
+        first = bisect.bisect_left(self._dates, naive_utc(start))
+        last = bisect.bisect_left(self._dates, naive_utc(end))
+        return b"".join(self._lines[first:last])
+
+
+def _hashed(conn: Connection, ids: Sequence[str]) -> dict[str, str]:
+    """The fields hashes of items stored without one (by other means than digest's)."""
+    found: dict[str, str] = {}
+    for chunk in batches(ids):
+        query = select(items_table).where(items_table.c.id.in_(chunk))
+        found.update((row.id, fields_hash(row._mapping)) for row in conn.execute(query))
+    return found
 
 
 def _translations_digest(engine: Engine) -> str:

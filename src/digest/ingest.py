@@ -28,14 +28,20 @@ from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
-from digest.config import Limits
+from digest.config import Limits, Settings
 from digest.identity import Incoming, keys_for
 from digest.model import FeedState, Problem, RawEntry
-from digest.normalise import Normalised, NormaliseError, normalise_entry
-from digest.source_state import FileState, save_file_states
-from digest.sources import Report, SourceAdapter
+from digest.source_state import FileState, file_states, save_file_states
+from digest.sources import Report, SourceAdapter, adapters_for
 from digest.store import Store, StoreCounts
+
+# The normaliser (its language model, a good part of a second) is imported when an entry
+# is read: a build whose sources are all unchanged never loads it.
+if TYPE_CHECKING:
+    from digest.normalise import Normalised
 
 #: Most worker processes ``workers=0`` (automatic) starts.
 MAX_AUTO_WORKERS = 8
@@ -166,6 +172,46 @@ def ingest(
     return total
 
 
+def ingest_sources(
+    settings: Settings,
+    store: Store,
+    feeds: list[dict[str, object]],
+    report: Report,
+) -> StoreCounts:
+    """:func:`ingest` every source of the settings' sources folder: its articles, then
+    each of ``feeds`` (the feed list), those over HTTP with one client. A local file
+    unchanged since the last build is not read again (:mod:`digest.sources.unchanged`)."""
+    states = StateLog(store.feed_states(), file_states(store.engine))
+    limits = settings.limits
+    fetcher = None
+    if any(_over_http(str(feed["location"])) for feed in feeds):
+        from digest.sources.http import HttpFetcher  # httpx: for feeds over HTTP only
+
+        fetcher = HttpFetcher.within(limits)
+    adapters = adapters_for(
+        settings.paths.sources, settings.timezone, feeds, states, fetcher, limits, states
+    )
+    try:
+        return ingest(
+            adapters,
+            store,
+            report,
+            states=states,
+            workers=settings.ingest_workers,
+            warnings_per_source=limits.warnings_per_source,
+        )
+    finally:
+        if fetcher is not None:
+            fetcher.close()
+
+
+def _over_http(location: str) -> bool:
+    try:
+        return urlsplit(location).scheme in ("http", "https")
+    except ValueError:  # not a URL at all: the feed says so when read
+        return False
+
+
 def _report_some(adapter: SourceAdapter, batch: SourceBatch, report: Report, shown: int) -> None:
     for problem in batch.problems[:shown]:
         report(problem)
@@ -256,6 +302,8 @@ class _ProblemLog:
 
 def read_source(adapter: SourceAdapter, now: datetime, states: StateLog | None) -> SourceBatch:
     """Read one source whole: its items with their identity keys, and what went wrong."""
+    from digest.normalise import NormaliseError, normalise_entry
+
     problems = _ProblemLog()
     batch: list[tuple[RawEntry, Normalised]] = []
     # Files with an entry dated in the future: read again at the next run, whose clock may

@@ -65,9 +65,18 @@ def items_by_id(engine: Engine, ids: Sequence[str]) -> list[Item]:
     return [found[i] for i in ids if i in found]
 
 
-def with_parts(engine: Engine, start: datetime, end: datetime) -> list[tuple[Item, Any]]:
-    """Items published in ``[start, end)``, by date then id, each with its parts' row
-    (None when it has none)."""
+@dataclass(frozen=True)
+class PeriodItems:
+    """Items read together with their stored parts (:func:`with_parts`)."""
+
+    #: By date then id.
+    items: tuple[Item, ...]
+    #: Each item's row of ``item_parts``, in the same order (None: it has none).
+    rows: tuple[Any, ...]
+
+
+def with_parts(engine: Engine, start: datetime, end: datetime) -> PeriodItems:
+    """Items published in ``[start, end)``, by date then id, each with its parts' row."""
     query = (
         select(items_table, item_parts_table)
         .select_from(items_table.outerjoin(item_parts_table, _JOIN))
@@ -76,10 +85,11 @@ def with_parts(engine: Engine, start: datetime, end: datetime) -> list[tuple[Ite
         .order_by(items_table.c.published, items_table.c.id)
     )
     with engine.connect() as conn:
-        return [
-            (item_from_row(row._mapping), row._mapping if row.item_id is not None else None)
-            for row in conn.execute(query)
-        ]
+        found = conn.execute(query).all()
+    return PeriodItems(
+        tuple(item_from_row(row._mapping) for row in found),
+        tuple(row._mapping if row.item_id is not None else None for row in found),
+    )
 
 
 def write(engine: Engine, rows: Iterable[Mapping[str, Any]]) -> None:

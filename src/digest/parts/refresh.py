@@ -1,0 +1,226 @@
+"""Computing the items' parts: those missing or of another version, for the periods a
+build rebuilds (:func:`prepare`, in worker processes when they are many) or for the items
+an edition reads (:func:`parse`). See :mod:`digest.parts`.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine
+
+from digest.cluster import traits as traits_of
+from digest.model import Item, Period
+from digest.parts import span, table
+from digest.parts.compute import Analyser, ItemParts, content_key
+from digest.parts.table import PeriodItems
+from digest.parts.versions import REASONS, Versions
+
+#: Items computed per task of a worker process.
+_CHUNK = 100
+#: Items read from the store at a time while refreshing.
+_READ = 2000
+#: Fewest stale items worth starting worker processes for.
+_POOL_AT_LEAST = 400
+#: Most worker processes when their number is left to the machine.
+_MAX_AUTO_WORKERS = 4
+
+
+@dataclass(frozen=True)
+class Refreshed:
+    """What :func:`refresh` computed."""
+
+    #: Items some part of which was computed.
+    computed: int
+    #: Items some part of which was computed again because its version changed.
+    recomputed: int
+    #: Why, one reason per part whose version changed, in a fixed order.
+    reasons: tuple[str, ...]
+
+    def line(self) -> str | None:
+        """``recomputing 5,000 items' parts: key point model changed`` (None: nothing was)."""
+        if not self.recomputed:
+            return None
+        return f"recomputing {self.recomputed:,} items' parts: {', '.join(self.reasons)}"
+
+
+def refresh(
+    engine: Engine,
+    analyser: Callable[[], Analyser],
+    current: Versions,
+    start: datetime,
+    end: datetime,
+    workers: int = 1,
+) -> Refreshed:
+    """Compute the parts missing or of another version of the items published in
+    ``[start, end)``, and store them.
+
+    ``analyser``: makes the analyser, when some part is to be computed. ``workers``:
+    processes computing them (0: one per core, at most four); one computes them in this
+    process.
+    """
+    found = table.stale(engine, start, end, current)
+    changed = {name for entry in found for name in entry.changed}
+    reasons = tuple(REASONS[name] for name in table.PARTS if name in changed)
+    recomputed = sum(1 for entry in found if entry.changed)
+    if found:
+        by_id = {entry.item_id: entry.parts for entry in found}
+        for rows in _computed(engine, analyser(), current, by_id, workers):
+            table.write(engine, rows)
+    return Refreshed(len(found), recomputed, reasons)
+
+
+def prepare(
+    engine: Engine,
+    analyser: Callable[[], Analyser],
+    current: Versions,
+    periods: Sequence[Period],
+    zone: ZoneInfo,
+    workers: int = 1,
+) -> Refreshed:
+    """:func:`refresh` the items the editions of ``periods`` are built from (one pass
+    over each run of periods whose items follow on; none for no period)."""
+    ranges: list[tuple[datetime, datetime]] = []
+    for start, end in sorted(span(period, zone) for period in periods):
+        if ranges and start <= ranges[-1][1]:
+            ranges[-1] = (ranges[-1][0], max(end, ranges[-1][1]))
+        else:
+            ranges.append((start, end))
+    done = [refresh(engine, analyser, current, start, end, workers) for start, end in ranges]
+    changed = {reason for each in done for reason in each.reasons}
+    return Refreshed(
+        sum(each.computed for each in done),
+        sum(each.recomputed for each in done),
+        tuple(REASONS[name] for name in table.PARTS if REASONS[name] in changed),
+    )
+
+
+def parse(
+    engine: Engine,
+    analyser: Analyser,
+    current: Versions,
+    found: PeriodItems,
+) -> dict[str, ItemParts]:
+    """The parts of the items read with their parts (:func:`digest.parts.read`), by item id.
+
+    A part stored for another version, or for the item as it was before a change, is
+    computed again and stored.
+    """
+    parts: dict[str, ItemParts] = {}
+    todo: dict[str, tuple[str, ...]] = {}
+    by_id = {}
+    for item, row in zip(found.items, found.rows, strict=True):
+        by_id[item.id] = item
+        known, missing = _parsed(analyser, current, item, row)
+        parts[item.id] = known
+        if missing:
+            todo[item.id] = missing
+    if todo:
+        made = [_compute(analyser, current, by_id[i], wanted) for i, wanted in todo.items()]
+        table.write(engine, [row for row, _ in made])
+        for (_row, computed), item_id in zip(made, todo, strict=True):
+            parts[item_id] = _merged(parts[item_id], computed)
+    return parts
+
+
+def _parsed(
+    analyser: Analyser, current: Versions, item: Item, row: Any
+) -> tuple[ItemParts, tuple[str, ...]]:
+    """The usable parts of a stored row, and the names of those to compute."""
+    if row is None or row["content"] != content_key(item):
+        return ItemParts(), table.PARTS
+    point = matched = traits = None
+    if row["points_version"] == current.points and row["points"] is not None:
+        point = analyser.read_point(row["points"])
+    if row["themes_version"] == current.themes and row["themes"] is not None:
+        matched = analyser.read_matched(item.language, row["themes"])
+    if row["traits_version"] == current.traits and row["traits"] is not None:
+        traits = analyser.read_traits(row["traits"])
+    found = ItemParts(point, matched, traits)
+    missing = tuple(
+        name
+        for name, part in zip(table.PARTS, (point, matched, traits), strict=True)
+        if part is None
+    )
+    return found, missing
+
+
+def _merged(old: ItemParts, new: ItemParts) -> ItemParts:
+    return ItemParts(new.point or old.point, new.matched or old.matched, new.traits or old.traits)
+
+
+def _compute(
+    analyser: Analyser, current: Versions, item: Item, wanted: Sequence[str]
+) -> tuple[dict[str, Any], ItemParts]:
+    """The ``wanted`` parts of ``item``, and its row of ``item_parts`` (other parts kept)."""
+    row: dict[str, Any] = {"item_id": item.id, "content": content_key(item)}
+    point = matched = traits = None
+    if "points" in wanted:
+        point = analyser.point(item)
+        row["points"] = analyser.write_point(point)
+    if "themes" in wanted:
+        matched = analyser.matched(item)
+        row["themes"] = analyser.write_matched(item.language, matched)
+    if "traits" in wanted:
+        traits = traits_of([item])[0]
+        row["traits"] = analyser.write_traits(traits)
+    for name in wanted:
+        row[f"{name}_version"] = getattr(current, name) if row[name] is not None else None
+    return row, ItemParts(point, matched, traits)
+
+
+def _computed(
+    engine: Engine,
+    analyser: Analyser,
+    current: Versions,
+    by_id: dict[str, tuple[str, ...]],
+    workers: int,
+) -> Iterator[list[dict[str, Any]]]:
+    """Rows of the stale items' parts, a batch at a time."""
+    ids = list(by_id)
+    count = _workers(workers) if len(ids) >= _POOL_AT_LEAST else 1
+    global _JOB
+    _JOB = (analyser, current)
+    pool = None
+    if count > 1:
+        context = multiprocessing.get_context("fork")
+        pool = ProcessPoolExecutor(max_workers=count, mp_context=context)
+    try:
+        for start in range(0, len(ids), _READ):
+            items = table.items_by_id(engine, ids[start : start + _READ])
+            jobs = [
+                [(item, by_id[item.id]) for item in items[n : n + _CHUNK]]
+                for n in range(0, len(items), _CHUNK)
+            ]
+            results = pool.map(_job, jobs) if pool is not None else map(_job, jobs)
+            yield [row for rows in results for row in rows]
+    finally:
+        _JOB = None
+        if pool is not None:
+            pool.shutdown()
+
+
+def _workers(workers: int) -> int:
+    if sys.platform != "linux" or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    if workers == 0:
+        return min(os.cpu_count() or 1, _MAX_AUTO_WORKERS)
+    return max(1, workers)
+
+
+# What the forked workers compute with, set by the parent just before the pool starts.
+_JOB: tuple[Analyser, Versions] | None = None
+
+
+def _job(chunk: Sequence[tuple[Item, tuple[str, ...]]]) -> list[dict[str, Any]]:
+    assert _JOB is not None, "the pool forked before the job was set"
+    analyser, current = _JOB
+    return [_compute(analyser, current, item, wanted)[0] for item, wanted in chunk]
