@@ -25,8 +25,6 @@ from digest.cli._common import (
 )
 from digest.config import Settings
 from digest.errors import DigestError
-from digest.preview import preview_page, preview_server
-from digest.status import source_status
 
 
 @click.command("build")
@@ -131,6 +129,9 @@ def explain_command(edition: str, config: Path | None) -> None:
 def sources_command(config: Path | None) -> None:
     """Show each source: last success, last error, failures in a row, items stored; then
     each feed's problems of the last run (how many, and their first kinds)."""
+    # Imported when the command runs: `digest build` starts without it.
+    from digest.status import source_status
+
     settings = _settings(config)
     rows = _library(lambda: source_status(settings))
     table = _table(None, "source", "last success", "last error", ">failures", ">items")
@@ -179,6 +180,9 @@ def _problems(kinds: tuple[tuple[str, int], ...]) -> str:
 @config_option
 def preview_command(edition: str | None, port: int, config: Path | None) -> None:
     """Serve the outbox on 127.0.0.1 and print EDITION's web page (default: the newest)."""
+    # Imported when the command runs: `digest build` starts without it.
+    from digest.preview import preview_page, preview_server
+
     settings = _settings(config)
     try:
         page = preview_page(settings, edition)

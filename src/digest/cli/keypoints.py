@@ -7,7 +7,6 @@ from pathlib import Path
 import click
 
 from digest.cli._common import _warn
-from digest.keypoints import dumps, key_points
 
 
 @click.command("keypoints")
@@ -40,6 +39,9 @@ def keypoints_command(
     key point as a build shows it, the whole sentences it came from and what compression
     removed. Nothing is written to the store; a file or line that cannot be read is one
     warning line and the run goes on."""
+    # Imported when the command runs: `digest build` starts without it.
+    from digest.keypoints import dumps, key_points
+
     results = key_points(
         paths, _warn, sentences=sentences, language=language, compression=compression
     )

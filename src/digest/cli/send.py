@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -14,8 +15,10 @@ from digest.cli._common import (
     config_option,
     out,
 )
-from digest.deliver import EditionReport
 from digest.errors import DigestError
+
+if TYPE_CHECKING:  # the delivery code is imported when the command runs
+    from digest.deliver import EditionReport
 
 
 def _show(result: EditionReport) -> None:

@@ -16,8 +16,6 @@ from digest.cli._common import (
     out,
 )
 from digest.model import Problem
-from digest.taxonomy_check import check_store, explain_stored
-from digest.themes.outside import classify_paths, learn, write_labels
 
 
 @click.group("themes")
@@ -31,6 +29,8 @@ def themes_group() -> None:
 def themes_explain_command(item_id: str, config: Path | None) -> None:
     """Show which rules fired for one stored item, the scores and the themes assigned."""
     settings = _settings(config)
+    from digest.taxonomy_check import explain_stored  # when the command runs
+
     item, explanation = _library(lambda: explain_stored(settings, item_id))
     out.print(f"{item.id} ({item.language}): {item.title}", markup=False, soft_wrap=True)
     rules = _table("rules that fired", "theme", "term", "where", ">count", ">weight", ">points")
@@ -79,6 +79,8 @@ def themes_classify_command(paths: tuple[Path, ...], config: Path | None) -> Non
     """Classify article files or JSON Lines ({"id", "lang", "title", "text"}) without storing
     them: one JSON object a line with the scope's decision and the themes assigned."""
     settings = _settings(config)
+    from digest.themes.outside import classify_paths  # when the command runs
+
     for line in _library(lambda: classify_paths(settings, paths, _warn)):
         out.print(line, markup=False, soft_wrap=True, highlight=False)
 
@@ -95,6 +97,8 @@ def themes_labels_command(target: Path | None, config: Path | None) -> None:
     """Write the labels file: every stored item, its label so far, and the classifier's
     suggestion beside it, for the editor to fill in (then `digest themes check`/`learn`)."""
     settings = _settings(config)
+    from digest.themes.outside import write_labels  # when the command runs
+
     written, count = _library(lambda: write_labels(settings, target))
     out.print(f"{count} items written to {written}", markup=False, soft_wrap=True)
 
@@ -106,6 +110,8 @@ def themes_learn_command(paths: tuple[Path, ...], config: Path | None) -> None:
     """Learn weights from the editor's labels (stored items, or labelled PATHS) and write
     them to the file the taxonomy names (`learned` in themes.toml)."""
     settings = _settings(config)
+    from digest.themes.outside import learn  # when the command runs
+
     result = _library(lambda: learn(settings, paths, _warn))
     out.print(
         f"learned from {result.examples} labelled texts: {', '.join(result.models)}; "
@@ -126,6 +132,8 @@ def themes_check_command(paths: tuple[Path, ...], config: Path | None) -> None:
     """Themes and rules that never match, and precision/recall against the editor's labels
     (of the stored items, or of labelled PATHS: article files or JSON Lines)."""
     settings = _settings(config)
+    from digest.taxonomy_check import check_store  # when the command runs
+
     report = _library(lambda: check_store(settings, paths, _warn))
     general = f"in the general section (no theme): {report.general}"
     outside = "" if report.out_of_scope is None else f"; out of scope: {report.out_of_scope}"

@@ -18,7 +18,6 @@ from digest.cli._common import (
 )
 from digest.config import SUPPORTED_LANGUAGES
 from digest.errors import DigestError
-from digest.translate import export_missing, import_file
 
 
 @click.group("translate")
@@ -44,6 +43,8 @@ def translate_export_command(target: str, out: Path | None, config: Path | None)
     """Write the titles and key points the editions show without a reviewed translation."""
     settings = _settings(config)
     try:
+        from digest.translate import export_missing  # when the command runs
+
         export = export_missing(settings, target, report=_warn)
         if out is None:
             sys.stdout.buffer.write(export.data)
@@ -69,6 +70,8 @@ def translate_export_command(target: str, out: Path | None, config: Path | None)
 def translate_import_command(file: Path, config: Path | None) -> None:
     """Load the translated units of an XLIFF 1.2 FILE as reviewed translations."""
     settings = _settings(config)
+    from digest.translate import import_file  # when the command runs
+
     counts = _library(lambda: import_file(settings, file))
     out.print(
         f"{file}: {counts.translated} translated ({counts.added} new, {counts.updated} updated, "

@@ -17,8 +17,10 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from digest.sources.parsing import EntryData
+if TYPE_CHECKING:  # the parsers are imported when a feed is parsed
+    from digest.sources.parsing import EntryData
 
 
 @dataclass(frozen=True)

@@ -14,21 +14,24 @@ from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urljoin, urlsplit
 
 from digest.clean import safe_link, terminal_safe
 from digest.config import Limits
 from digest.errors import SourceError
 from digest.model import FeedState, Problem, RawEntry
-from digest.normalise import first_words, html_to_text, sanitise_html
 from digest.source_state import reader_key
 from digest.sources import Report
 from digest.sources.bounds import cut_text, is_inside, unwrap_gzip
-from digest.sources.entry_keys import Named, name_entries
-from digest.sources.http import HttpFetcher
-from digest.sources.parsing import EntryData, FeedData, parse_feed
 from digest.sources.unchanged import FileStates, Look, look, record
+
+# The parsers (feedparser, feedparser-rs), the HTTP client and the normaliser are
+# imported when a feed is read: a build whose local feeds are all unchanged reads none.
+if TYPE_CHECKING:
+    from digest.sources.entry_keys import Named
+    from digest.sources.http import HttpFetcher
+    from digest.sources.parsing import EntryData, FeedData
 
 
 class FeedStates(Protocol):
@@ -133,6 +136,8 @@ class FeedSource:
         if body is None:  # not modified since the last read
             self._succeeded(state)
             return
+        from digest.sources.parsing import parse_feed
+
         parsed = parse_feed(body, self.limits.feed_entries, content_type)
         parsed = replace(parsed, problem=_placed(parsed.problem))
         if not parsed.entries:
@@ -178,6 +183,8 @@ class FeedSource:
         the Content-Type (None for a file); ``data``: a local file's bytes, already read."""
         if not _is_http(self.location):
             return self._read_file(data), None, state, None
+        from digest.sources.http import HttpFetcher
+
         fetcher = self.fetcher or HttpFetcher.within(self.limits)
         try:
             result = fetcher.fetch(
@@ -252,6 +259,8 @@ class FeedSource:
                     continue
                 entry = replace(entry, title=title or link or "")
             kept.append((entry, link))
+        from digest.sources.entry_keys import name_entries
+
         for each in name_entries(kept):
             if each.shared is not None:
                 self._shared(each, report)
@@ -362,6 +371,8 @@ def _placed(problem: str | None) -> str | None:
 
 def _title_from(html: str) -> str:
     """The first words of an entry's text, for an entry that has no title."""
+    from digest.normalise import first_words, html_to_text, sanitise_html
+
     return first_words(html_to_text(sanitise_html(html)))
 
 

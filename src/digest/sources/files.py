@@ -31,17 +31,16 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import charset_normalizer
-import ftfy
-
 from digest.config import Limits
 from digest.model import Problem, RawEntry
 from digest.source_state import reader_key
 from digest.sources import Report
 from digest.sources.bounds import cut_text, is_inside
-from digest.sources.decoding import MOJIBAKE_ONLY
 from digest.sources.formats import READERS, Article, BadArticle, Note
 from digest.sources.unchanged import FileStates, forget_missing, look, record
+
+# charset-normalizer and ftfy are imported when a file is decoded: a build whose files
+# are all unchanged (or that only lists them, digest.incremental) never needs them.
 
 ARTICLES_SOURCE_ID = "articles"
 
@@ -274,6 +273,8 @@ def decode_file(
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
+    import charset_normalizer
+
     matches = charset_normalizer.from_bytes(data)
     best = matches.best()
     if best is None:
@@ -307,4 +308,8 @@ def repair_mojibake(articles: list[Article], note: Note) -> list[Article]:
 
 
 def _fix(text: str) -> str:
+    import ftfy
+
+    from digest.sources.decoding import MOJIBAKE_ONLY
+
     return ftfy.fix_text(text, MOJIBAKE_ONLY)

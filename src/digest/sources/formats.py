@@ -15,22 +15,27 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from html.parser import HTMLParser
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
-import htmldate
-import trafilatura
-import yaml
-from markdown_it import MarkdownIt
-
-from digest.sources.page_dates import declared_date
+# The readers' libraries (trafilatura, htmldate, PyYAML, markdown-it: a second or more
+# to import) are imported by the reader that needs them: a build whose article files
+# are all unchanged reads none of them.
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
 #: Called with what was wrong and what was done, for problems that do not spoil the file.
 Note = Callable[[str, str], None]
 
-# Raw HTML in Markdown is turned off: article bodies are text, not markup to trust.
-_markdown = MarkdownIt("commonmark", {"html": False})
+
+@cache
+def _markdown() -> MarkdownIt:
+    from markdown_it import MarkdownIt
+
+    # Raw HTML in Markdown is turned off: article bodies are text, not markup to trust.
+    return MarkdownIt("commonmark", {"html": False})
 
 
 class BadArticle(Exception):
@@ -74,7 +79,7 @@ def read_markdown(text: str, name: str, note: Note) -> list[Article]:
     meta, body = split_front_matter(text)
     if meta is None:
         raise BadArticle("no YAML front matter (the file must start with a '---' line)")
-    return [_from_front_matter(meta, html=_markdown.render(body))]
+    return [_from_front_matter(meta, html=_markdown().render(body))]
 
 
 def read_text(text: str, name: str, note: Note) -> list[Article]:
@@ -127,6 +132,8 @@ def split_front_matter(text: str) -> tuple[dict[Any, Any] | None, str]:
             break
     else:
         raise BadArticle("front matter is not closed by a '---' line")
+    import yaml
+
     try:
         meta = yaml.safe_load(header)
     except yaml.YAMLError as exc:
@@ -209,6 +216,11 @@ def read_html(text: str, name: str, note: Note) -> list[Article]:
     deterministic: first what its metadata declares (:mod:`digest.sources.page_dates`),
     else htmldate's reading of it (original date, no guessing from free text or URLs).
     """
+    import htmldate
+    import trafilatura
+
+    from digest.sources.page_dates import declared_date
+
     page = _PageHead()
     page.feed(text)
     page.close()
@@ -374,7 +386,7 @@ def _from_json(item: dict[str, Any], index: int | None, where: str, note: Note) 
     if body_html is not None and texts["body"] is not None:
         note(f"{where}both 'body' and 'html'", "used 'html'")
     if body_html is None:
-        body_html = _markdown.render(texts["body"] or "")
+        body_html = _markdown().render(texts["body"] or "")
     return Article(
         title=title.strip(),
         published=published,
