@@ -32,7 +32,7 @@ from digest.build import build
 from digest.config import load_settings
 from digest.outbox import Outbox
 from digest.render.chart import Bar, bar_chart
-from digest.render.search import BUNDLE, KEY, bundles, index_archive
+from digest.render.search import BUNDLE, KEY, bundles, index_archive, web_pages
 from digest.render.web import headlines, theme_list
 from digest.serve.app import create_app
 from tests.conftest import copy_sample_tree, run_digest
@@ -380,7 +380,7 @@ def test_search_index_is_made_again_byte_for_byte(built_sample_tree: Path, tmp_p
     outbox = Outbox(copy)
     outbox.open()
     try:
-        found = bundles(_manifests(copy), outbox)
+        found = bundles(_manifests(copy), web_pages(outbox, ("fr", "nl")))
         assert index_archive(outbox, found) == 2  # the stale fragment and old entry, removed
         assert not stale.exists() and not older.exists()
         assert index_archive(outbox, found) == 0

@@ -18,9 +18,16 @@ from digest.outbox import Outbox
 from digest.render.archive import search_pages, start_page, theme_pages
 from digest.render.email import BlockView, EmailRenderer
 from digest.render.eml import build_message
-from digest.render.feeds import feed_files
+from digest.render.feed_cache import FeedCache, cache_version, cached_feed_files
 from digest.render.personal import view_json, view_name
-from digest.render.search import BUNDLE, SEARCH_ERROR, bundles, index_archive, remove_index
+from digest.render.search import (
+    BUNDLE,
+    SEARCH_ERROR,
+    bundles,
+    index_archive,
+    remove_index,
+    web_pages,
+)
 from digest.render.web import WEB, WebRenderer, page_path
 
 
@@ -181,9 +188,15 @@ def publish_feeds(
     outbox: Outbox,
     manifests: Sequence[dict[str, Any]],
 ) -> int:
-    """Write every feed (editions and themes, RSS and Atom, per language); count the changed."""
-    files = feed_files(settings, renderer.catalogs, renderer.env, manifests)
-    return sum(outbox.write_file(file.data, *file.parts) for file in files)
+    """Write every feed (editions and themes, RSS and Atom, per language); count the changed.
+
+    Only their new entries are made (:mod:`digest.render.feed_cache`).
+    """
+    cache = FeedCache(outbox, cache_version(settings, renderer.env))
+    files = cached_feed_files(settings, renderer.catalogs, renderer.env, manifests, cache)
+    changed = sum(outbox.write_file(file.data, *file.parts) for file in files)
+    cache.save()
+    return changed
 
 
 def publish_web(
@@ -220,12 +233,14 @@ def publish_web_indexes(
     saying search is unavailable, an older index is removed, and ``report`` is told once.
     """
 
+    existing = web_pages(outbox, web.settings.languages)
+
     def published(lang: str, edition_id: str) -> bool:
-        return outbox.path(*page_path(lang, edition_id)).is_file()
+        return page_path(lang, edition_id) in existing
 
     pages = web.index_pages(manifests, published)
     pages |= theme_pages(web, manifests)
-    found = bundles(manifests, outbox)
+    found = bundles(manifests, existing)
     pages |= search_pages(web, manifests, found)
     pages[(START,)] = start_page(web)
     pages[(WEB, SEARCH_SCRIPT)] = (

@@ -17,21 +17,23 @@ unknown schemes and relative links.
 
 from __future__ import annotations
 
-import html as html_lib
+import hashlib
+import json
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, Literal
 from urllib.parse import quote, urlsplit
 
 import jinja2
-import nh3
 from feedgen.feed import FeedGenerator
 
 from digest.config import Settings
 from digest.errors import RenderError
+from digest.render.feed_text import PlainViews, plain, plain_view, sanitise
 from digest.render.i18n import Catalogs
 from digest.render.web import page_path
 
@@ -42,18 +44,6 @@ _MEDIA_TYPES: dict[Format, str] = {"rss": "application/rss+xml", "atom": "applic
 #: The date of a feed with no item: any fixed date keeps an empty feed byte-stable.
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
-# What a feed reader may show: structure and links, nothing active, no relative URL.
-_CLEANER = nh3.Cleaner(
-    tags={"p", "h2", "h3", "ul", "ol", "li", "a", "strong", "em", "b", "i", "br", "blockquote"},
-    clean_content_tags={"script", "style"},
-    attributes={"a": {"href", "hreflang"}, "*": {"lang"}},
-    url_schemes={"http", "https"},
-    url_relative="deny",
-    link_rel="noopener noreferrer",
-)
-# Titles are text, but many readers show an RSS title as HTML: no markup gets through.
-_TEXT_ONLY = nh3.Cleaner(tags=set(), clean_content_tags={"script", "style"}, attributes={})
-_SPACES = re.compile(r"[ \t\r\n]+")
 # Characters XML 1.0 cannot carry at all: lxml would refuse the whole feed.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -73,6 +63,15 @@ class Entry:
     html: str
     #: ``(term, label)`` pairs: theme id and its label in the feed's language.
     categories: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Pending:
+    """An entry still to make: what it is made from (``key``), its date, and how."""
+
+    key: str
+    published: datetime
+    make: Callable[[], Entry]
 
 
 @dataclass(frozen=True)
@@ -131,19 +130,46 @@ def feed_files(
     """Every feed file of the outbox: editions and themes, per language, RSS and Atom.
 
     A theme gets feeds only in the languages where some edition shows it.
+    :mod:`digest.render.feed_cache` makes the same files, making only the new entries.
 
     Raises:
         RenderError: a feed template is missing or broken, or a manifest lacks a field.
     """
-    feeds: list[Feed] = []
-    for lang in settings.languages:
-        feeds.append(editions_feed(settings, catalogs, env, lang, manifests))
-        feeds.extend(theme_feeds(settings, catalogs, env, lang, manifests))
     return [
-        FeedFile(_parts(feed, fmt), render(settings, feed, fmt))
-        for feed in feeds
+        FeedFile(_parts(feed, fmt), render(settings, made(feed, pending), fmt))
+        for feed, pending in plans(settings, catalogs, env, manifests)
         for fmt in EXTENSIONS
     ]
+
+
+def plans(
+    settings: Settings,
+    catalogs: Catalogs,
+    env: jinja2.Environment,
+    manifests: Sequence[dict[str, Any]],
+) -> list[tuple[Feed, tuple[Pending, ...]]]:
+    """Every feed of the outbox without its entries, and its entries still to make.
+
+    Raises:
+        RenderError: a feed template is missing or broken, or a manifest lacks a field.
+    """
+    # Each edition's view, plain, once for its feed entry and its stories' entries.
+    views: PlainViews = {}
+    found = []
+    for lang in settings.languages:
+        found.append(_editions_plan(settings, catalogs, env, lang, manifests, views))
+        found.extend(_theme_plans(settings, catalogs, env, lang, manifests, views))
+    return found
+
+
+def made(feed: Feed, pending: Sequence[Pending]) -> Feed:
+    """``feed`` with its ``pending`` entries made.
+
+    Raises:
+        RenderError: a feed template is broken, or a manifest lacks a field.
+    """
+    with manifest_errors():
+        return replace(feed, entries=tuple(entry.make() for entry in pending))
 
 
 def editions_feed(
@@ -158,33 +184,7 @@ def editions_feed(
     Raises:
         RenderError: the template is missing or broken, or a manifest lacks a field.
     """
-    template = _template(env, "feeds/edition.html.j2")
-    entries = []
-    with _manifest_errors():
-        for manifest in _newest_first(manifests, lang):
-            edition, view = manifest["edition"], _plain_view(manifest["views"][lang])
-            page = edition_page_url(settings, lang, edition)
-            html = _render(template, view=view, lang=lang, page=page)
-            entries.append(
-                Entry(
-                    # The guid every edition has had since the first feed: readers keep their state.
-                    id=f"{settings.base_url}editions/{quote(edition)}#{lang}",
-                    title=f"{view['title']} · {view['period_label']}",
-                    link=page,
-                    published=_published(manifest),
-                    html=html,
-                    categories=tuple((s["theme"], s["label"]) for s in view["sections"]),
-                )
-            )
-    return Feed(
-        stem=("feeds", f"editions.{lang}"),
-        lang=lang,
-        title=settings.title[lang],  # type: ignore[index]
-        author=settings.title[lang],  # type: ignore[index]
-        subtitle=catalogs.t(lang, "Key points of each edition, with links to their sources."),
-        home=web_index_url(settings, lang),
-        entries=tuple(entries),
-    )
+    return made(*_editions_plan(settings, catalogs, env, lang, manifests, {}))
 
 
 def theme_feeds(
@@ -203,51 +203,137 @@ def theme_feeds(
     Raises:
         RenderError: the template is missing or broken, or a manifest lacks a field.
     """
+    return [made(*plan) for plan in _theme_plans(settings, catalogs, env, lang, manifests, {})]
+
+
+def _editions_plan(
+    settings: Settings,
+    catalogs: Catalogs,
+    env: jinja2.Environment,
+    lang: str,
+    manifests: Sequence[dict[str, Any]],
+    views: PlainViews,
+) -> tuple[Feed, tuple[Pending, ...]]:
+    template = _template(env, "feeds/edition.html.j2")
+    pending = []
+    with manifest_errors():
+        for manifest in _newest_first(manifests, lang):
+            key = _key("edition", lang, manifest["edition"], manifest["views"][lang])
+            make = partial(_edition_entry, settings, template, lang, manifest, views)
+            pending.append(Pending(key, _published(manifest), make))
+    feed = Feed(
+        stem=("feeds", f"editions.{lang}"),
+        lang=lang,
+        title=settings.title[lang],  # type: ignore[index]
+        author=settings.title[lang],  # type: ignore[index]
+        subtitle=catalogs.t(lang, "Key points of each edition, with links to their sources."),
+        home=web_index_url(settings, lang),
+    )
+    return feed, tuple(pending)
+
+
+def _edition_entry(
+    settings: Settings,
+    template: jinja2.Template,
+    lang: str,
+    manifest: dict[str, Any],
+    views: PlainViews,
+) -> Entry:
+    edition, view = manifest["edition"], plain_view(manifest, lang, views)
+    page = edition_page_url(settings, lang, edition)
+    return Entry(
+        # The guid every edition has had since the first feed: readers keep their state.
+        id=f"{settings.base_url}editions/{quote(edition)}#{lang}",
+        title=f"{view['title']} · {view['period_label']}",
+        link=page,
+        published=_published(manifest),
+        html=_render(template, view=view, lang=lang, page=page),
+        categories=tuple((s["theme"], s["label"]) for s in view["sections"]),
+    )
+
+
+def _theme_plans(
+    settings: Settings,
+    catalogs: Catalogs,
+    env: jinja2.Environment,
+    lang: str,
+    manifests: Sequence[dict[str, Any]],
+    views: PlainViews,
+) -> list[tuple[Feed, tuple[Pending, ...]]]:
     template = _template(env, "feeds/story.html.j2")
-    entries: dict[str, list[Entry]] = {}
+    pending: dict[str, list[Pending]] = {}
     labels: dict[str, str] = {}
     seen: set[str] = set()
-    with _manifest_errors():
+    with manifest_errors():
         for manifest in _newest_first(manifests, lang):
-            view = _plain_view(manifest["views"][lang])
-            page = edition_page_url(settings, lang, manifest["edition"])
-            for theme, label, story_id, point in _story_points(manifest, view, lang):
+            view = manifest["views"][lang]
+            for at, (theme, label, story_id, point) in enumerate(
+                _story_points(manifest, view, lang)
+            ):
                 labels.setdefault(theme, label)  # the newest edition has the current label
                 if story_id in seen:
                     continue
                 seen.add(story_id)
-                html = _render(template, point=point, view=view, lang=lang, page=page)
-                entries.setdefault(theme, []).append(
-                    Entry(
-                        id=f"{settings.base_url}stories/{quote(story_id, safe='')}#{lang}",
-                        title=point["title"],
-                        link=point["url"] if _is_absolute(point["url"]) else page,
-                        published=_published(manifest),
-                        html=html,
-                        categories=((theme, label),),
-                    )
-                )
+                shown = (view["title"], view["period_label"])
+                key = _key("story", lang, manifest["edition"], theme, label, story_id, point, shown)
+                make = partial(_story_entry, settings, template, lang, manifest, views, at)
+                pending.setdefault(theme, []).append(Pending(key, _published(manifest), make))
     title = settings.title[lang]  # type: ignore[index]
-    return [
-        Feed(
+    found = []
+    for theme in sorted(pending):
+        label = plain(labels[theme])
+        feed = Feed(
             stem=("feeds", "themes", f"{theme}.{lang}"),
             lang=lang,
-            title=f"{title} · {labels[theme]}",
+            title=f"{title} · {label}",
             author=title,
             subtitle=catalogs.t(
                 lang,
                 "Key points on “%(theme)s” from each edition, with links to their sources.",
-                theme=labels[theme],
+                theme=label,
             ),
             home=web_index_url(settings, lang),
-            entries=tuple(entries[theme]),
         )
-        for theme in sorted(entries)
-    ]
+        found.append((feed, tuple(pending[theme])))
+    return found
 
 
-def render(settings: Settings, feed: Feed, fmt: Format) -> bytes:
-    """``feed`` as an RSS 2.0 or Atom 1.0 document (UTF-8, with its declaration)."""
+def _story_entry(
+    settings: Settings,
+    template: jinja2.Template,
+    lang: str,
+    manifest: dict[str, Any],
+    views: PlainViews,
+    at: int,
+) -> Entry:
+    """The entry of the story at ``at`` among the edition's ``lang`` view's key points."""
+    view = plain_view(manifest, lang, views)
+    page = edition_page_url(settings, lang, manifest["edition"])
+    theme, label, story_id, point = list(_story_points(manifest, view, lang))[at]
+    return Entry(
+        id=f"{settings.base_url}stories/{quote(story_id, safe='')}#{lang}",
+        title=point["title"],
+        link=point["url"] if _is_absolute(point["url"]) else page,
+        published=_published(manifest),
+        html=_render(template, point=point, view=view, lang=lang, page=page),
+        categories=((theme, label),),
+    )
+
+
+def _key(*parts: Any) -> str:
+    """What an entry is made from, as a short hash (with the settings and templates, which
+    :mod:`digest.render.feed_cache` adds, all of it)."""
+    data = json.dumps(parts, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()[:32]
+
+
+def render(
+    settings: Settings, feed: Feed, fmt: Format, *, updated: datetime | None = None
+) -> bytes:
+    """``feed`` as an RSS 2.0 or Atom 1.0 document (UTF-8, with its declaration).
+
+    ``updated``: the feed's date (default: its newest entry's, or :data:`EPOCH`).
+    """
     self_url = feed_url(settings, feed, fmt)
     generator = FeedGenerator()
     generator.id(self_url)
@@ -260,7 +346,8 @@ def render(settings: Settings, feed: Feed, fmt: Format) -> bytes:
     generator.author(name=_text(feed.author), uri=feed.home)
     generator.generator("digest")
     # Without these feedgen would stamp the current time; the newest item keeps bytes stable.
-    updated = max((entry.published for entry in feed.entries), default=EPOCH)
+    if updated is None:
+        updated = max((entry.published for entry in feed.entries), default=EPOCH)
     generator.updated(updated)
     generator.pubDate(updated)
     for entry in feed.entries:
@@ -283,17 +370,6 @@ def render(settings: Settings, feed: Feed, fmt: Format) -> bytes:
     if fmt == "rss":
         return bytes(generator.rss_str(pretty=True))
     return bytes(generator.atom_str(pretty=True))
-
-
-def sanitise(markup: str) -> str:
-    """HTML a feed reader can show safely: no script, no style, only absolute http(s) links."""
-    return str(_CLEANER.clean(markup)).strip()
-
-
-def plain(text: str) -> str:
-    """``text`` without anything that looks like markup (a script's content included)."""
-    # Only ASCII white space is collapsed: Babel's narrow no-break spaces stay where they are.
-    return _SPACES.sub(" ", html_lib.unescape(_TEXT_ONLY.clean(text))).strip()
 
 
 def _parts(feed: Feed, fmt: Format) -> tuple[str, ...]:
@@ -327,32 +403,8 @@ def _story_points(
             yield section["theme"], section["label"], story_id, point
 
 
-def _plain_view(view: dict[str, Any]) -> dict[str, Any]:
-    """A manifest view whose texts are all plain: markup in a title or a text is dropped.
-
-    Templates escape what they show, but a reader may show an RSS title as HTML, and
-    ``<script>`` shown as text is still no key point.
-    """
-    texts = ("title", "period_label", "summary")
-    return {
-        **view,
-        **{key: plain(view[key]) for key in texts},
-        "sections": [
-            {
-                **section,
-                "label": plain(section["label"]),
-                "points": [
-                    {**point, "title": plain(point["title"]), "text": plain(point["text"])}
-                    for point in section["points"]
-                ],
-            }
-            for section in view["sections"]
-        ],
-    }
-
-
 @contextmanager
-def _manifest_errors() -> Iterator[None]:
+def manifest_errors() -> Iterator[None]:
     """Turn a manifest without an expected field into a :class:`RenderError`."""
     try:
         yield

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import subprocess
 import tempfile
@@ -84,18 +85,40 @@ class Bundle:
     languages: frozenset[str]
 
 
-def bundles(manifests: Sequence[Mapping[str, Any]], outbox: Outbox) -> tuple[Bundle, ...]:
-    """The archive's bundles, newest first: each year's edition pages that exist."""
+def web_pages(outbox: Outbox, languages: Collection[str]) -> frozenset[tuple[str, ...]]:
+    """The pages of ``web/<lang>/`` for each of ``languages``: their outbox path parts.
+
+    One listing a language: a regular file each, no symlink (see :meth:`Outbox.path`).
+    """
+    found: set[tuple[str, ...]] = set()
+    for lang in languages:
+        try:
+            with os.scandir(outbox.path(WEB, lang)) as listing:
+                found.update(
+                    (WEB, lang, entry.name)
+                    for entry in listing
+                    if entry.name.endswith(".html") and entry.is_file(follow_symlinks=False)
+                )
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+    return frozenset(found)
+
+
+def bundles(
+    manifests: Sequence[Mapping[str, Any]], pages: Collection[tuple[str, ...]]
+) -> tuple[Bundle, ...]:
+    """The archive's bundles, newest first: each year's edition pages of ``pages`` (those
+    that exist, see :func:`web_pages`)."""
     years: dict[str, set[tuple[str, str, str]]] = {}
     for manifest in manifests:
         year = str(manifest["period"]["start"])[:4]
         for lang in manifest.get("views", {}):
             parts = page_path(lang, str(manifest["edition"]))
-            if outbox.path(*parts).is_file():
+            if parts in pages:
                 years.setdefault(year, set()).add(parts)
     return tuple(
-        Bundle(year, tuple(sorted(pages)), frozenset(parts[1] for parts in pages))
-        for year, pages in sorted(years.items(), reverse=True)
+        Bundle(year, tuple(sorted(chosen)), frozenset(parts[1] for parts in chosen))
+        for year, chosen in sorted(years.items(), reverse=True)
     )
 
 
@@ -125,7 +148,8 @@ def index_archive(outbox: Outbox, found: Sequence[Bundle]) -> int:
         return remove_index(outbox)
     changed = 0
     for each in found:
-        pages = {parts: outbox.path(*parts).read_bytes() for parts in each.pages}
+        # Listed by web_pages: no part can leave the outbox.
+        pages = {parts: outbox.root.joinpath(*parts).read_bytes() for parts in each.pages}
         key = _key(tool, pages)
         folder = bundle / each.name
         made = None if ui_missing else _made(folder, key)

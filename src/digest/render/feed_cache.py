@@ -1,0 +1,192 @@
+"""The feeds again, making only their new entries: the others are taken from the feed files.
+
+A new edition adds an entry to most feeds, and every older entry of a feed stays as it
+was: rendering thousands of them again (template, sanitiser, feedgen) at each build is most
+of the time the feeds take. So each feed file is written with what made each of its
+entries (a hash of the entry's part of a manifest: :class:`digest.render.feeds.Pending`),
+kept in the outbox's ``.feeds-cache.json`` with the SHA-256 of the file. At the next build
+an entry with the same hash, in a file that is still the one written, is the same bytes:
+they are cut out of the file, and only the other entries are made, each in a feed of its
+own whose entry is cut out too. The feed's head comes from the feed with no entry and the
+date of its newest. The result is byte for byte what :func:`digest.render.feeds.feed_files`
+makes (tests compare them).
+
+The cache holds what its entries depend on beyond the manifests (the settings the feeds
+show, the feed templates, the versions of the libraries that write them): when one changes,
+every feed is made whole again. A cache that cannot be read or written is no cache.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from importlib.metadata import version
+from typing import Any
+
+import jinja2
+
+from digest.config import Settings
+from digest.outbox import Outbox
+from digest.render.feeds import (
+    EPOCH,
+    EXTENSIONS,
+    Feed,
+    FeedFile,
+    Format,
+    Pending,
+    made,
+    manifest_errors,
+    plans,
+    render,
+)
+from digest.render.i18n import Catalogs
+
+#: The cache file, in the outbox's root (hidden: not published).
+CACHE = ".feeds-cache.json"
+#: What begins an entry and ends a feed, in each format as feedgen writes it.
+_ENTRY: dict[Format, bytes] = {"atom": b"  <entry>\n", "rss": b"    <item>\n"}
+_END: dict[Format, bytes] = {"atom": b"</feed>\n", "rss": b"  </channel>\n</rss>\n"}
+#: Changes when the way feeds are cut or made changes.
+_FORMAT = 1
+_TEMPLATES = ("feeds/edition.html.j2", "feeds/story.html.j2")
+
+
+@dataclass(frozen=True)
+class Written:
+    """A feed file as the cache remembers it."""
+
+    sha256: str
+    #: The key of each entry, in the file's order.
+    keys: tuple[str, ...]
+
+
+class FeedCache:
+    """What the feed files of an outbox were made from (see the module's text)."""
+
+    def __init__(self, outbox: Outbox, version: str) -> None:
+        self.outbox = outbox
+        self.version = version
+        self.path = outbox.root / CACHE
+        self.known: dict[str, Written] = {}
+        self.written: dict[str, Written] = {}
+        with contextlib.suppress(OSError, ValueError, TypeError, KeyError, AttributeError):
+            data = json.loads(self.path.read_bytes())
+            if data["version"] == version:
+                self.known = {
+                    name: Written(str(feed["sha256"]), tuple(str(k) for k in feed["keys"]))
+                    for name, feed in data["feeds"].items()
+                }
+
+    def entries(self, parts: tuple[str, ...], fmt: Format) -> dict[str, bytes]:
+        """The entries of the feed file at ``parts`` by key: none if it is not as written."""
+        known = self.known.get("/".join(parts))
+        if known is None:
+            return {}
+        try:
+            data = self.outbox.path(*parts).read_bytes()
+        except OSError:
+            return {}
+        if hashlib.sha256(data).hexdigest() != known.sha256:
+            return {}
+        cut = _cut(data, fmt)
+        if cut is None or len(cut[1]) != len(known.keys):
+            return {}
+        return dict(zip(known.keys, cut[1], strict=True))
+
+    def record(self, parts: tuple[str, ...], data: bytes, keys: Sequence[str]) -> None:
+        """Remember that the file at ``parts`` is ``data``, with entries made from ``keys``."""
+        self.written["/".join(parts)] = Written(hashlib.sha256(data).hexdigest(), tuple(keys))
+
+    def save(self) -> None:
+        """Write what :meth:`record` was told (only it: feeds that are gone are forgotten)."""
+        feeds = {
+            name: {"sha256": feed.sha256, "keys": list(feed.keys)}
+            for name, feed in sorted(self.written.items())
+        }
+        data = json.dumps({"version": self.version, "feeds": feeds}, separators=(",", ":"))
+        temporary = self.path.with_name(f"{CACHE}.{os.getpid()}.tmp")
+        try:
+            temporary.write_bytes(data.encode("utf-8"))
+            os.replace(temporary, self.path)
+        except OSError:
+            with contextlib.suppress(OSError):
+                temporary.unlink(missing_ok=True)
+
+
+def cache_version(settings: Settings, env: jinja2.Environment) -> str:
+    """What every entry depends on beyond its manifest."""
+    parts: list[Any] = [_FORMAT, settings.base_url, dict(settings.title)]
+    for name in _TEMPLATES:
+        try:
+            parts.append(env.loader.get_source(env, name)[0] if env.loader else None)
+        except jinja2.TemplateError:
+            parts.append(None)
+    parts += [version(package) for package in ("feedgen", "lxml", "nh3", "jinja2")]
+    data = json.dumps(parts, ensure_ascii=False, sort_keys=True, default=str)
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+
+
+def cached_feed_files(
+    settings: Settings,
+    catalogs: Catalogs,
+    env: jinja2.Environment,
+    manifests: Sequence[dict[str, Any]],
+    cache: FeedCache,
+) -> list[FeedFile]:
+    """What :func:`digest.render.feeds.feed_files` makes, making only the entries ``cache``
+    does not hold; ``cache`` records each file.
+
+    Raises:
+        RenderError: a feed template is missing or broken, or a manifest lacks a field.
+    """
+    files = []
+    for feed, pending in plans(settings, catalogs, env, manifests):
+        for fmt in EXTENSIONS:
+            parts = (*feed.stem[:-1], f"{feed.stem[-1]}.{EXTENSIONS[fmt]}")
+            data = _feed(settings, feed, pending, fmt, cache.entries(parts, fmt))
+            cache.record(parts, data, [entry.key for entry in pending])
+            files.append(FeedFile(parts, data))
+    return files
+
+
+def _feed(
+    settings: Settings,
+    feed: Feed,
+    pending: Sequence[Pending],
+    fmt: Format,
+    known: Mapping[str, bytes],
+) -> bytes:
+    new = [entry for entry in pending if entry.key not in known]
+    if len(new) * 2 > len(pending):
+        # Mostly new: one feed with every entry is quicker than a feed per entry.
+        return render(settings, made(feed, pending), fmt)
+    updated = max((entry.published for entry in pending), default=EPOCH)
+    head = _cut(render(settings, feed, fmt, updated=updated), fmt)
+    if head is None:
+        return render(settings, made(feed, pending), fmt)
+    entries = dict(known)
+    with manifest_errors():
+        for entry in new:
+            alone = _cut(render(settings, replace(feed, entries=(entry.make(),)), fmt), fmt)
+            if alone is None or len(alone[1]) != 1:
+                return render(settings, made(feed, pending), fmt)
+            entries[entry.key] = alone[1][0]
+    return head[0] + b"".join(entries[entry.key] for entry in pending) + _END[fmt]
+
+
+def _cut(data: bytes, fmt: Format) -> tuple[bytes, list[bytes]] | None:
+    """A feed document's head (up to its first entry) and its entries; None when it does not
+    end as feedgen ends a feed."""
+    end, marker = _END[fmt], _ENTRY[fmt]
+    if not data.endswith(end):
+        return None
+    body = data[: -len(end)]
+    at = body.find(b"\n" + marker)
+    if at < 0:
+        return body, []
+    head, entries = body[: at + 1], body[at + 1 :]
+    return head, [marker + entry for entry in entries.split(marker)[1:]]

@@ -1,0 +1,104 @@
+"""Feeds made from the cache of their entries (:mod:`digest.render.feed_cache`) are, byte for
+byte, the feeds made whole (:func:`digest.render.feeds.feed_files`): after a new edition,
+after an older edition changed, after a feed file was edited by hand, after a setting the
+feeds show changed."""
+
+from __future__ import annotations
+
+import copy
+import shutil
+from pathlib import Path
+from typing import Any
+
+from digest.config import Settings, load_settings
+from digest.outbox import Outbox
+from digest.render.email import EmailRenderer
+from digest.render.feed_cache import CACHE, FeedCache, cache_version, cached_feed_files
+from digest.render.feeds import EXTENSIONS, FeedFile, feed_files
+
+
+def _tree(built_sample_tree: Path, tmp_path: Path) -> tuple[Settings, Outbox]:
+    shutil.copytree(built_sample_tree / "outbox", tmp_path / "outbox")
+    settings = load_settings(built_sample_tree / "digest.toml")
+    paths = settings.paths.model_copy(update={"outbox": tmp_path / "outbox"})
+    return settings.model_copy(update={"paths": paths}), Outbox(tmp_path / "outbox")
+
+
+def _write(
+    settings: Settings, outbox: Outbox, manifests: list[dict[str, Any]]
+) -> tuple[list[FeedFile], FeedCache]:
+    """The feeds made from the cache, written with the cache, as a build does."""
+    renderer = EmailRenderer(settings)
+    cache = FeedCache(outbox, cache_version(settings, renderer.env))
+    files = cached_feed_files(settings, renderer.catalogs, renderer.env, manifests, cache)
+    for file in files:
+        outbox.write_file(file.data, *file.parts)
+    cache.save()
+    return files, cache
+
+
+def _whole(settings: Settings, manifests: list[dict[str, Any]]) -> list[FeedFile]:
+    renderer = EmailRenderer(settings)
+    return feed_files(settings, renderer.catalogs, renderer.env, manifests)
+
+
+def test_feeds_from_the_cache_are_the_feeds_made_whole(
+    built_sample_tree: Path, tmp_path: Path
+) -> None:
+    settings, outbox = _tree(built_sample_tree, tmp_path)
+    every = outbox.manifests()
+    newest = max(every, key=lambda m: (m["published"], m["edition"]))
+    older = [m for m in every if m is not newest]
+    # The outbox's feeds before the newest edition; then with it, from the cache.
+    first, _ = _write(settings, outbox, older)
+    assert first == _whole(settings, older)
+    assert (outbox.root / CACHE).is_file()
+    renderer = EmailRenderer(settings)
+    cache = FeedCache(outbox, cache_version(settings, renderer.env))
+    reused = [
+        bool(cache.entries(file.parts, fmt))
+        for file in first
+        for fmt in EXTENSIONS
+        if file.parts[-1].endswith(EXTENSIONS[fmt])
+    ]
+    assert reused and all(reused)
+    then, _ = _write(settings, outbox, every)
+    assert then == _whole(settings, every)
+    assert then != first
+
+    # An older edition whose key point changed: its entries are made again.
+    changed = copy.deepcopy(every)
+    oldest = min(changed, key=lambda m: (m["published"], m["edition"]))
+    lang = next(iter(oldest["views"]))
+    point = oldest["views"][lang]["sections"][0]["points"][0]
+    point["text"] = "Un texte <b>changé</b> du point clé."
+    point["title"] = "Un titre changé"
+    oldest["views"][lang]["title"] = "Une autre édition"
+    again, _ = _write(settings, outbox, changed)
+    assert again == _whole(settings, changed)
+    assert again != then
+
+
+def test_a_feed_edited_by_hand_or_new_settings_make_it_whole_again(
+    built_sample_tree: Path, tmp_path: Path
+) -> None:
+    settings, outbox = _tree(built_sample_tree, tmp_path)
+    every = outbox.manifests()
+    files, _ = _write(settings, outbox, every)
+    edited = outbox.path(*files[0].parts)
+    edited.write_bytes(edited.read_bytes().replace(b"<title>", b"<title>Edited ", 1))
+    renderer = EmailRenderer(settings)
+    cache = FeedCache(outbox, cache_version(settings, renderer.env))
+    # The file is no longer the one written: none of its entries is taken from it.
+    assert not cache.entries(files[0].parts, "rss")
+    assert not cache.entries(files[0].parts, "atom")
+    again, _ = _write(settings, outbox, every)
+    assert again == _whole(settings, every) == files
+    assert outbox.path(*files[0].parts).read_bytes() == files[0].data
+
+    moved = settings.model_copy(update={"base_url": "https://elsewhere.example/digest/"})
+    cache = FeedCache(outbox, cache_version(moved, EmailRenderer(moved).env))
+    assert not cache.known
+    elsewhere, _ = _write(moved, outbox, every)
+    assert elsewhere == _whole(moved, every)
+    assert b"https://elsewhere.example/digest/" in elsewhere[0].data
