@@ -184,3 +184,11 @@ def test_registry_on_each_store(store_url: str) -> None:
         assert registry.newest_change() == t1
     finally:
         store.close()
+
+
+def test_the_commands_offer_the_statuses_a_subscriber_may_have() -> None:
+    # The commands spell them, so that `digest build` does not import the delivery code.
+    from digest.cli.subscribers import STATUSES as offered
+    from digest.deliver.subscribers import STATUSES
+
+    assert offered == STATUSES

@@ -19,7 +19,7 @@ from digest.incremental import InputKeys, import_if_changed
 from digest.ingest import ingest_sources
 from digest.model import Edition, Period, PeriodKind, Problem
 from digest.outbox import Outbox
-from digest.parts import PeriodItems, Versions
+from digest.parts import PeriodItems, Refreshed, Versions
 from digest.parts import read as read_items
 from digest.parts import versions as part_versions
 from digest.periods import edition_id as period_edition_id
@@ -34,7 +34,6 @@ from digest.translate import REVIEWED_FOLDER, import_reviewed, open_chain, trans
 # with every edition unchanged never loads it, and starts in a fraction of the time.
 if TYPE_CHECKING:
     from digest.parts.compute import Analyser, ItemParts
-    from digest.parts.refresh import Refreshed
     from digest.publish import EditionResult
     from digest.render.email import EmailRenderer
     from digest.render.web import WebRenderer
@@ -245,7 +244,9 @@ class Publisher:
     def prepare(self, periods: Sequence[Period]) -> Refreshed:
         """Compute the parts missing or out of date of the items these periods' editions
         are built from (:func:`digest.parts.refresh.prepare`)."""
-        from digest.parts.refresh import prepare
+        if not periods:
+            return Refreshed(0, 0, ())
+        from digest.parts.refresh import prepare  # the parts' code: only when some are made
 
         return prepare(
             self.store.engine,

@@ -32,6 +32,7 @@ from __future__ import annotations
 import bisect
 import contextlib
 import hashlib
+import json
 import os
 from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
@@ -188,32 +189,35 @@ class InputKeys:
 
     def _outbox_listing(self) -> str:
         """SHA-256 of the path, size and modification time of every file of the outbox."""
+        # Strings and os.stat rather than pathlib: a few thousand files, at every build.
         digest = hashlib.sha256()
-        root = self.outbox.root
-        for where, dirs, names in sorted(os.walk(root)):
-            dirs.sort()
+        root = str(self.outbox.root)
+        lock = os.path.join(root, LOCK)
+        for where, _dirs, names in sorted(os.walk(root)):
+            inside = where[len(root) + 1 :].replace(os.sep, "/")
             for name in sorted(names):
-                path = Path(where, name)
-                if path == root / LOCK:
+                path = os.path.join(where, name)
+                if path == lock:
                     continue  # taken by every writer, changes nothing
                 with contextlib.suppress(OSError):
-                    stat = path.stat()
-                    line = (
-                        f"{path.relative_to(root).as_posix()}\0{stat.st_size}\0{stat.st_mtime_ns}"
-                    )
-                    digest.update(line.encode() + b"\0")
+                    stat = os.stat(path)
+                    relative = f"{inside}/{name}" if inside else name
+                    digest.update(f"{relative}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
         return digest.hexdigest()
 
     def _manifest_digest(self, edition_id: str) -> str | None:
         """SHA-256 of the edition's manifest (None: no manifest, or a file it lists is gone)."""
         try:
-            folder = self.outbox.path("editions", edition_id)
-            data = (folder / MANIFEST).read_bytes()
+            folder = str(self.outbox.path("editions", edition_id))
+            with open(os.path.join(folder, MANIFEST), "rb") as file:
+                data = file.read()
+            manifest = json.loads(data)
         except (OSError, ValueError):
             return None
-        manifest = self.outbox.manifest(edition_id) or {}
-        files: Any = manifest.get("files", {})
-        if not isinstance(files, dict) or not all((folder / str(n)).is_file() for n in files):
+        files: Any = manifest.get("files", {}) if isinstance(manifest, dict) else {}
+        if not isinstance(files, dict):
+            return None
+        if not all(os.path.isfile(os.path.join(folder, str(name))) for name in files):
             return None
         return hashlib.sha256(data).hexdigest()
 

@@ -4,22 +4,21 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import click
 
 from digest.clean import terminal_safe
 from digest.cli._common import _library, _settings, _warn, config_option, out
-from digest.deliver.manage import (
-    add_subscriber,
-    edition_deliveries,
-    export_file,
-    import_file,
-    list_subscribers,
-    set_status,
-)
-from digest.deliver.subscribers import STATUSES, Status, Subscriber
 
+# The delivery code (its SMTP, rendering and validation libraries) is imported when a
+# command of these runs: `digest build` starts without it.
+if TYPE_CHECKING:
+    from digest.deliver.subscribers import Status, Subscriber
+
+#: digest.deliver.subscribers.STATUSES, spelled here so that listing the commands does
+#: not import the delivery code (a test checks that they are the same).
+STATUSES = ("pending", "active", "unsubscribed", "bounced")
 _status_choice = click.Choice(STATUSES)
 
 
@@ -51,8 +50,10 @@ def add_command(
 ) -> None:
     """Add ADDRESS (or change its languages, themes and status)."""
     settings = _settings(config)
+    from digest.deliver.manage import add_subscriber  # when the command runs
+
     done, sub = _library(
-        lambda: add_subscriber(settings, address, languages, themes, cast(Status, status))
+        lambda: add_subscriber(settings, address, languages, themes, cast("Status", status))
     )
     _echo(f"{done}: {_line(sub)}")
 
@@ -63,6 +64,8 @@ def add_command(
 def remove_command(address: str, config: Path | None) -> None:
     """Mark ADDRESS unsubscribed (it is kept, and never sent to again)."""
     settings = _settings(config)
+    from digest.deliver.manage import set_status  # when the command runs
+
     sub = _library(lambda: set_status(settings, address, "unsubscribed"))
     _echo(f"unsubscribed: {_line(sub)}")
 
@@ -73,6 +76,8 @@ def remove_command(address: str, config: Path | None) -> None:
 def reactivate_command(address: str, config: Path | None) -> None:
     """Make the bounced ADDRESS active again (after the mailbox was fixed)."""
     settings = _settings(config)
+    from digest.deliver.manage import set_status  # when the command runs
+
     sub = _library(lambda: set_status(settings, address, "active", only_from="bounced"))
     _echo(f"reactivated: {_line(sub)}")
 
@@ -83,7 +88,9 @@ def reactivate_command(address: str, config: Path | None) -> None:
 def list_command(status: str | None, config: Path | None) -> None:
     """One line per subscriber: address, languages, themes, status, since, server's answer."""
     settings = _settings(config)
-    for sub in _library(lambda: list_subscribers(settings, cast(Status | None, status))):
+    from digest.deliver.manage import list_subscribers  # when the command runs
+
+    for sub in _library(lambda: list_subscribers(settings, cast("Status | None", status))):
         _echo(_line(sub))
 
 
@@ -94,6 +101,8 @@ def import_command(file: Path, config: Path | None) -> None:
     """Add and update the subscribers of FILE (CSV, , or ; separated; one line per refused
     row). Addresses that unsubscribed or bounced keep their status."""
     settings = _settings(config)
+    from digest.deliver.manage import import_file  # when the command runs
+
     result = _library(lambda: import_file(settings, file, _warn))
     for email, status in result.kept:
         _echo(f"kept {status}: {email}")
@@ -112,7 +121,9 @@ def import_command(file: Path, config: Path | None) -> None:
 def export_command(file: Path | None, status: str | None, config: Path | None) -> None:
     """Write the subscribers as CSV to FILE (default: standard output)."""
     settings = _settings(config)
-    wanted = cast(Status | None, status)
+    from digest.deliver.manage import export_file  # when the command runs
+
+    wanted = cast("Status | None", status)
     if file is None:
         _library(lambda: export_file(settings, sys.stdout, wanted))
         return
@@ -128,6 +139,8 @@ def deliveries_command(edition: str, config: Path | None) -> None:
     """The send log of EDITION: counts per state, then every bounced, given-up and
     unknown address with the server's answer."""
     settings = _settings(config)
+    from digest.deliver.manage import edition_deliveries  # when the command runs
+
     listing = _library(lambda: edition_deliveries(settings, edition))
     for line in listing.lines(settings.zone):
         _echo(line)

@@ -18,6 +18,7 @@ computes them, are imported from :mod:`digest.parts.refresh` only when one is.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -29,7 +30,25 @@ from digest.parts.table import PeriodItems, with_parts
 from digest.parts.versions import Versions, versions
 from digest.periods import utc_bounds
 
-__all__ = ["PeriodItems", "Versions", "read", "span", "versions"]
+__all__ = ["PeriodItems", "Refreshed", "Versions", "read", "span", "versions"]
+
+
+@dataclass(frozen=True)
+class Refreshed:
+    """What :func:`refresh` computed."""
+
+    #: Items some part of which was computed.
+    computed: int
+    #: Items some part of which was computed again because its version changed.
+    recomputed: int
+    #: Why, one reason per part whose version changed, in a fixed order.
+    reasons: tuple[str, ...]
+
+    def line(self) -> str | None:
+        """``recomputing 5,000 items' parts: key point model changed`` (None: nothing was)."""
+        if not self.recomputed:
+            return None
+        return f"recomputing {self.recomputed:,} items' parts: {', '.join(self.reasons)}"
 
 
 def span(period: Period, zone: ZoneInfo) -> tuple[datetime, datetime]:

@@ -10,7 +10,6 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,7 +18,7 @@ from sqlalchemy import Engine
 
 from digest.cluster import traits as traits_of
 from digest.model import Item, Period
-from digest.parts import span, table
+from digest.parts import Refreshed, span, table
 from digest.parts.compute import Analyser, ItemParts, content_key
 from digest.parts.table import PeriodItems
 from digest.parts.versions import REASONS, Versions
@@ -32,24 +31,6 @@ _READ = 2000
 _POOL_AT_LEAST = 400
 #: Most worker processes when their number is left to the machine.
 _MAX_AUTO_WORKERS = 4
-
-
-@dataclass(frozen=True)
-class Refreshed:
-    """What :func:`refresh` computed."""
-
-    #: Items some part of which was computed.
-    computed: int
-    #: Items some part of which was computed again because its version changed.
-    recomputed: int
-    #: Why, one reason per part whose version changed, in a fixed order.
-    reasons: tuple[str, ...]
-
-    def line(self) -> str | None:
-        """``recomputing 5,000 items' parts: key point model changed`` (None: nothing was)."""
-        if not self.recomputed:
-            return None
-        return f"recomputing {self.recomputed:,} items' parts: {', '.join(self.reasons)}"
 
 
 def refresh(
