@@ -340,7 +340,7 @@ class _Vectors:
 
     def __init__(self, items: Sequence[Item]) -> None:
         import numpy as np
-        from scipy.sparse import csr_array  # type: ignore[import-untyped]
+        from scipy.sparse import csr_array
 
         bags = [Counter(lemmas(f"{item.title} {item.text}", item.language)) for item in items]
         frequency = Counter(word for bag in bags for word in bag)
