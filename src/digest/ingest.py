@@ -302,14 +302,15 @@ class _ProblemLog:
 
 def read_source(adapter: SourceAdapter, now: datetime, states: StateLog | None) -> SourceBatch:
     """Read one source whole: its items with their identity keys, and what went wrong."""
-    from digest.normalise import NormaliseError, normalise_entry
-
     problems = _ProblemLog()
     batch: list[tuple[RawEntry, Normalised]] = []
     # Files with an entry dated in the future: read again at the next run, whose clock may
     # have passed the date (the entry then gets it), so their state is not recorded.
     unsettled: set[str] = set()
     for raw in adapter.read(problems):
+        # Imported at the first entry read: an unchanged source yields none.
+        from digest.normalise import NormaliseError, normalise_entry
+
         try:
             done = normalise_entry(raw, now=now)
         except NormaliseError as exc:
