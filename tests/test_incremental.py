@@ -276,6 +276,16 @@ def test_a_changed_setting_rebuilds_every_edition(
     assert report.skipped == 0 and _built(report) == set(PERIODS)
 
 
+@pytest.mark.parametrize(
+    "update", [{"ingest_workers": 2}, {"outbox_wait": 5.0}], ids=["workers", "outbox-wait"]
+)
+def test_a_setting_of_how_a_build_runs_rebuilds_nothing(
+    settings: Settings, update: dict[str, Any]
+) -> None:
+    report = _build(settings.model_copy(update=update))
+    assert report.skipped == len(PERIODS) and not report.editions
+
+
 def test_a_changed_reviewed_translation_rebuilds_the_editions(settings: Settings) -> None:
     xliff = settings.paths.sources / "translations" / "nl-fr.xlf"
     text = xliff.read_text(encoding="utf-8")

@@ -61,6 +61,9 @@ from digest.source_state import (
 from digest.sources.files import visible_files
 from digest.store import batches
 
+#: Settings that change how a build runs, never what it writes: changing them rebuilds no
+#: edition.
+NOT_IN_OUTPUT = {"ingest_workers", "outbox_wait", "smtp", "warn_example_values"}
 #: The manifest hash recorded for a period that had nothing to publish.
 NOTHING = "-"
 #: The source id the reviewed translation files are recorded under.
@@ -114,7 +117,7 @@ class InputKeys:
         self.zone = settings.zone
         parts = [
             code_fingerprint(),
-            settings.model_dump_json(),
+            settings.model_dump_json(exclude=NOT_IN_OUTPUT),
             folder_digest(settings.paths.templates),
             folder_digest(PACKAGED_TEMPLATES),
             file_digest(settings.paths.themes),

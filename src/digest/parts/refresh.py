@@ -181,6 +181,10 @@ def _computed(
                 [(item, by_id[item.id]) for item in items[n : n + _CHUNK]]
                 for n in range(0, len(items), _CHUNK)
             ]
+            if pool is not None and start == 0:
+                # The workers fork at the first map: the languages' rules and lemma
+                # dictionaries made here first are shared, not made again in each child.
+                analyser.classifier.warm({item.language for item in items})
             results = pool.map(_job, jobs) if pool is not None else map(_job, jobs)
             yield [row for rows in results for row in rows]
     finally:
