@@ -27,6 +27,7 @@ from pathlib import Path
 import pytest
 
 from digest.outbox import LOCK, MANIFEST, Outbox
+from digest.render.feed_cache import CACHE
 from tests.conftest import copy_sample_tree
 
 KILLS = 20
@@ -78,13 +79,14 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 def hidden(folder: Path) -> list[str]:
     """Paths of the outbox under a hidden name (temporary files and folders).
 
-    The writers' lock file (:data:`digest.outbox.LOCK`) is no leftover: it stays.
+    The writers' lock file (:data:`digest.outbox.LOCK`) and the feeds' entry cache
+    (:data:`digest.render.feed_cache.CACHE`) are no leftovers: they stay.
     """
     return sorted(
         str(p.relative_to(folder))
         for p in folder.rglob("*")
         if any(part.startswith(".") for part in p.relative_to(folder).parts)
-        and p.relative_to(folder).parts != (LOCK,)
+        and p.relative_to(folder).parts not in ((LOCK,), (CACHE,))
     )
 
 

@@ -37,6 +37,7 @@ from digest.deliver import send_editions
 from digest.deliver.transport import Reply
 from digest.locks import FileLock
 from digest.outbox import LOCK, SENT
+from digest.render.feed_cache import CACHE
 from digest.schedule.daemon import create_job_table
 from digest.sqlite_file import HEADER
 from digest.store import Store
@@ -146,11 +147,12 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 
 
 def hidden(outbox: Path) -> list[str]:
-    """Names under the outbox that start with a dot, besides the writers' lock and records."""
+    """Names under the outbox that start with a dot, besides the writers' lock and records
+    and the feeds' entry cache."""
     return sorted(
         str(p.relative_to(outbox))
         for p in outbox.rglob(".*")
-        if p.relative_to(outbox).parts[0] not in (LOCK, SENT)
+        if p.relative_to(outbox).parts[0] not in (LOCK, SENT, CACHE)
     )
 
 

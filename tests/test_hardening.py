@@ -140,7 +140,7 @@ def test_a_store_written_before_the_cleaning_is_cleaned_as_it_is_read(
     (tree / "sources" / "articles" / "2025-10-crlf.md").unlink()
     with sqlite3.connect(tree / "digest.sqlite3") as db:
         changed = db.execute(
-            "UPDATE items SET title = ?, url = ? WHERE id = ?",
+            "UPDATE items SET title = ?, url = ?, fields_hash = NULL WHERE id = ?",
             ("Old\x1b title\x01\x00", "javascript:alert(1)", "articles/2025-10-crlf"),
         ).rowcount
     assert changed == 1
