@@ -350,7 +350,11 @@ def test_a_new_store_file_is_created_whole(tmp_path: Path) -> None:
     store = Store(f"sqlite:///{path}")
     store.close()
     assert path.read_bytes().startswith(HEADER)
-    assert sorted(p.name for p in path.parent.iterdir()) == ["store.sqlite3"]
+    # The store, and the stamp saying it was found sound (digest.sqlite_file.known_sound).
+    assert sorted(p.name for p in path.parent.iterdir()) == [
+        ".store.sqlite3.sound",
+        "store.sqlite3",
+    ]
 
 
 class Accepting:

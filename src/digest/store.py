@@ -95,12 +95,18 @@ class Store:
             self.engine: Engine = create_engine(parsed)
         except (ArgumentError, ImportError) as exc:
             raise StoreError(f"cannot open store {self.name}: {_driver_hint(parsed, exc)}") from exc
+        #: The SQLite file, and whether it was found sound (then its stamp is kept at close).
+        self._file, self._sound = file, False
+        self._damage = sqlite_file.DamageReport(self.name)
         try:
-            event.listen(self.engine, "handle_error", sqlite_file.DamageReport(self.name))
+            event.listen(self.engine, "handle_error", self._damage)
             if parsed.get_backend_name() == "sqlite":
                 event.listen(self.engine, "connect", sqlite_file.sqlite_pragmas)
             if file is not None:
-                sqlite_file.quick_check(self.engine, self.name)
+                if not sqlite_file.known_sound(file):
+                    sqlite_file.forget_sound(file)
+                    sqlite_file.quick_check(self.engine, self.name)
+                self._sound = True
             #: The schema as found when opened (then brought to head if it was behind).
             self.schema = migrations.check(self.engine, self.name)
         except SQLAlchemyError as exc:
@@ -115,8 +121,10 @@ class Store:
         migrations.upgrade(engine, self.name)
 
     def close(self) -> None:
-        """Release the connections."""
+        """Release the connections; a SQLite file found sound and still so is stamped so."""
         self.engine.dispose()
+        if self._file is not None and self._sound and not self._damage.found_damage:
+            sqlite_file.record_sound(self._file)
 
     def put(
         self,
