@@ -162,6 +162,31 @@ def test_choices_keep_the_budgets_whatever_the_weights(seed: int) -> None:
             assert pick.trimmed == (pick.text != document.sentences[pick.index])
 
 
+@pytest.mark.parametrize("seed", range(20))
+def test_choose_picks_the_first_best_row_of_candidate_rows(seed: int) -> None:
+    # choose values most candidates by an estimate and only the close ones exactly: the
+    # choice must be the first best of the plain dot products, ties and all.
+    rng = random.Random(seed)
+    language = rng.choice(sorted(TEXTS))
+    title, text = TEXTS[language]
+    text = " ".join([text, *(text.split(". ")[rng.randrange(3)] + "." for _ in range(6))])
+    document = document_features(title, split_paragraphs(text, language), language)
+    # Few distinct scores and weights, so that candidates often tie.
+    scores = [rng.choice((0.0, 0.5, 1.0)) for _ in document.sentences]
+    selection = Selection(
+        tuple(rng.choice((-1.0, 0.0, 0.25, 1.0)) for _ in CANDIDATE_FEATURES),
+        tuple(rng.uniform(-2, 2) for _ in CANDIDATE_FEATURES),
+    )
+    for limit in (1, 2):
+        weights = selection.weights_for(limit)
+        best, best_value = (), float("-inf")
+        for picks, row in candidate_rows(document, candidates(document, scores), limit):
+            value = sum(w * x for w, x in zip(weights, row, strict=True))
+            if value > best_value:
+                best, best_value = picks, value
+        assert choose(document, scores, limit, selection) == list(best)
+
+
 def test_a_candidate_carries_the_sum_of_its_sentences_features() -> None:
     title, text = TEXTS["fr"]
     document = document_features(title, split_paragraphs(text, "fr"), "fr")
