@@ -1,0 +1,127 @@
+"""A ``digest worker`` killed in the middle of a job: its job is queued again and done once by
+another worker, through procrastinate's heartbeats and the ``retry_stalled`` periodic task.
+
+The job is held at a chosen point (the feed's HTTP server keeps the first request open until
+the test lets it go), the worker is killed there with SIGKILL, and the test waits for the
+other worker's log line, with a generous bound that only a broken run reaches; nothing waits
+for time.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import copy_sample_tree, run_digest
+from tests.postgres import fresh_database
+from tests.test_worker import PATIENCE, Process, _env, _rows
+
+pytest.importorskip("procrastinate")
+
+
+class HoldingFeed:
+    """A real HTTP server on 127.0.0.1 serving one feed; it holds the first request open
+    until :attr:`release` is set, and counts every request."""
+
+    def __init__(self, body: bytes) -> None:
+        self.arrived = threading.Event()
+        self.release = threading.Event()
+        self.requests = 0
+        lock = threading.Lock()
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                with lock:
+                    outer.requests += 1
+                    first = outer.requests == 1
+                if first:
+                    outer.arrived.set()
+                    outer.release.wait(PATIENCE)
+                try:
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/rss+xml; charset=utf-8")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except OSError:
+                    pass  # the worker that asked was killed
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> HoldingFeed:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_the_job_of_a_killed_worker_is_done_once_by_another(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    from digest.worker.queue import opened
+    from digest.worker.rounds import _ingest_job
+
+    tree = copy_sample_tree(tmp_path / "tree")
+    body = (tree / "sources" / "feeds" / "numerique-public.rss").read_bytes()
+    url = fresh_database(postgres_url)
+    env = _env(url)
+    with HoldingFeed(body) as feed:
+        (tree / "sources" / "feeds.toml").write_text(
+            f'[[feeds]]\nid = "held"\ntitle = "Held"\n'
+            f'location = "http://127.0.0.1:{feed.port}/held.rss"\n',
+            encoding="utf-8",
+        )
+        schema = run_digest(tree, "worker", "schema", env=env)
+        assert schema.returncode == 0, schema.stderr
+        with opened(url) as app:
+            job = _ingest_job(app, "held")
+
+        first = Process(tree, env, "worker", "--queue", "sources")
+        second = None
+        try:
+            first.wait_line("digest worker: started")
+            assert feed.arrived.wait(PATIENCE), first.lines  # the job is in hand, mid-fetch
+            first.process.send_signal(signal.SIGKILL)
+            assert first.stop() == -signal.SIGKILL
+            assert _rows(url, f"SELECT status FROM procrastinate_jobs WHERE id = {job}") == [
+                ("doing",)
+            ]
+            feed.release.set()
+
+            second = Process(tree, env, "worker", "--queue", "sources")
+            second.wait_line(f"job {job} (digest:ingest) of a stalled worker: queued again")
+            second.wait_line("ingest held: ")
+        finally:
+            for process in (first, second):
+                if process is not None:
+                    process.stop()
+        assert second.process.returncode == 0, second.lines
+        assert not [line for line in second.lines if "Traceback" in line], second.lines
+
+    (done,) = [line for line in second.lines if "ingest held: " in line]
+    stored = _rows(url, "SELECT count(*) FROM items WHERE source_id = 'held'")[0][0]
+    assert isinstance(stored, int) and stored > 0
+    assert f"ingest held: {stored} added, 0 updated, 0 unchanged" in done
+    # One job, two attempts (the killed one, then the retry), done once; the feed read twice.
+    assert _rows(url, f"SELECT status, attempts FROM procrastinate_jobs WHERE id = {job}") == [
+        ("succeeded", 2)
+    ]
+    ingests = _rows(
+        url, "SELECT count(*) FROM procrastinate_jobs WHERE task_name = 'digest:ingest'"
+    )
+    assert ingests == [(1,)]
+    assert feed.requests == 2
