@@ -25,8 +25,9 @@ from digest import migrations
 from digest.errors import StoreError
 from digest.model import FeedState
 from digest.schema import items_table, metadata
-from digest.store import Store, _raw_from_row, _to_row
+from digest.store import Store
 from digest.store_admin import copy_store, store_status
+from digest.store_rows import item_row, raw_item_from_row
 from tests.conftest import run_digest
 from tests.postgres import fresh_database
 
@@ -170,7 +171,7 @@ def test_the_upgrade_hashes_each_stored_item_as_storing_it_does(store_url: str) 
     assert len(found) == 3
     for row in found:
         # The row as digest.store writes the item it reads back (without cleaning it).
-        assert row.fields_hash == _to_row(_raw_from_row(row._mapping))["fields_hash"]
+        assert row.fields_hash == item_row(raw_item_from_row(row._mapping))["fields_hash"]
 
 
 def test_a_store_from_before_the_problems_column_is_brought_to_head(store_url: str) -> None:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass, fields, replace
-from datetime import UTC, datetime
+from dataclasses import asdict, dataclass, replace
+from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from sqlalchemy import (
     Engine,
@@ -38,7 +38,6 @@ from digest.model import FeedState, Item
 from digest.schema import (
     aware_utc,
     feeds_table,
-    fields_hash,
     items_table,
     keys_table,
     naive_utc,
@@ -46,6 +45,8 @@ from digest.schema import (
 from digest.schema import (
     item_parts_table as parts_table,
 )
+from digest.store_rows import feed_from_row, item_row
+from digest.store_rows import item_from_row as item_from_row
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -216,14 +217,14 @@ class Store:
     def _write(self, conn: Connection, entries: Sequence[Incoming]) -> StoreCounts:
         ids = [entry.item.id for entry in entries]
         existing = {
-            row.id: _from_row(row._mapping)
+            row.id: item_from_row(row._mapping)
             for row in conn.execute(select(items_table).where(items_table.c.id.in_(ids)))
         }
         new, changed = [], []
         for entry in entries:
             item, old = entry.item, existing.get(entry.item.id)
             if old is None:
-                new.append(_to_row(item))
+                new.append(item_row(item))
                 continue
             if entry.provisional_date:
                 item = replace(item, published=old.published)
@@ -233,7 +234,7 @@ class Store:
             conn.execute(items_table.insert(), new)
         for item in changed:
             conn.execute(
-                items_table.update().where(items_table.c.id == item.id).values(**_to_row(item))
+                items_table.update().where(items_table.c.id == item.id).values(**item_row(item))
             )
             # Its parts (digest.parts) were made from what it was: computed again.
             conn.execute(parts_table.delete().where(parts_table.c.item_id == item.id))
@@ -243,7 +244,7 @@ class Store:
         """The remembered state of a feed, if it was ever read."""
         with self.engine.connect() as conn:
             row = conn.execute(select(feeds_table).where(feeds_table.c.id == feed_id)).first()
-        return _feed_from_row(row._mapping) if row is not None else None
+        return feed_from_row(row._mapping) if row is not None else None
 
     def save_feed_state(self, state: FeedState) -> None:
         """Insert or replace a feed's state."""
@@ -283,7 +284,7 @@ class Store:
         """Every remembered feed state, by feed id."""
         query = select(feeds_table).order_by(feeds_table.c.id)
         with self.engine.connect() as conn:
-            return [_feed_from_row(row._mapping) for row in conn.execute(query)]
+            return [feed_from_row(row._mapping) for row in conn.execute(query)]
 
     def counts_by_source(self) -> dict[str, int]:
         """How many stored items came from each source."""
@@ -306,13 +307,13 @@ class Store:
             .order_by(items_table.c.published, items_table.c.id)
         )
         with self.engine.connect() as conn:
-            return [_from_row(row._mapping) for row in conn.execute(query)]
+            return [item_from_row(row._mapping) for row in conn.execute(query)]
 
     def all_items(self) -> list[Item]:
         """Every stored item, by date then id."""
         query = select(items_table).order_by(items_table.c.published, items_table.c.id)
         with self.engine.connect() as conn:
-            return [_from_row(row._mapping) for row in conn.execute(query)]
+            return [item_from_row(row._mapping) for row in conn.execute(query)]
 
     def count(self) -> int:
         """How many items are stored."""
@@ -362,60 +363,3 @@ def batches(items: Iterable[T]) -> Iterator[Sequence[T]]:
             batch = []
     if batch:
         yield batch
-
-
-def _to_row(item: Item) -> dict[str, Any]:
-    # Shallow on purpose: dataclasses.asdict deep-copies and was a fifth of ingest time.
-    row = {f.name: getattr(item, f.name) for f in _ITEM_FIELDS}
-    row["published"] = naive_utc(item.published)
-    row["authors"] = list(item.authors)
-    row["tags"] = list(item.tags)
-    row["fields_hash"] = fields_hash(row)
-    return row
-
-
-_ITEM_FIELDS = fields(Item)
-
-
-def _from_row(row: Any) -> Item:
-    # Cleaned again as it is read: a store written before a cleaning rule existed holds
-    # items that rule would have changed (a control character in a title). Imported
-    # here: the normaliser's language model is not loaded by a build that reads no item.
-    from digest.normalise import recleaned
-
-    return recleaned(_raw_from_row(row))
-
-
-#: The item of a row of ``items``, cleaned again as it is read (for digest.parts).
-item_from_row = _from_row
-
-
-def _raw_from_row(row: Any) -> Item:
-    return Item(
-        id=row["id"],
-        source_id=row["source_id"],
-        source_name=row["source_name"],
-        url=row["url"],
-        title=row["title"],
-        published=row["published"].replace(tzinfo=UTC),
-        language=row["language"],
-        text=row["text"],
-        html=row["html"],
-        authors=tuple(row["authors"]),
-        tags=tuple(row["tags"]),
-        translation_of=row["translation_of"],
-    )
-
-
-def _feed_from_row(row: Any) -> FeedState:
-    return FeedState(
-        id=row["id"],
-        location=row["location"],
-        etag=row["etag"],
-        last_modified=row["last_modified"],
-        last_success=aware_utc(row["last_success"]),
-        last_error=row["last_error"],
-        last_error_at=aware_utc(row["last_error_at"]),
-        failures=row["failures"],
-        problems=tuple((str(kind), int(count)) for kind, count in row["problems"] or ()),
-    )
