@@ -70,7 +70,7 @@ sys.exit(main())
 #: share, no polling), kills the build (SIGKILL, the build alone).
 KILLED_PARENT = """
 import multiprocessing, os, signal, sys
-import digest.ingest
+import digest.ingest_pool
 from digest.cli import main
 
 pids, workers = os.environ["PIDS"], int(os.environ["DIGEST_INGEST_WORKERS"])
@@ -84,7 +84,7 @@ def read(index):
         os.kill(os.getppid(), signal.SIGKILL)
     signal.pause()  # a source that never ends
 
-digest.ingest._read_in_worker = read
+digest.ingest_pool._read_in_worker = read
 sys.exit(main())
 """
 _PR_CAPBSET_DROP, _CAP_DAC_OVERRIDE = 24, 1

@@ -12,20 +12,17 @@ still wins.
 Workers never touch the store. Feed states (HTTP validators, failures) go
 through a :class:`StateLog`: a snapshot of the stored states taken before
 the pool starts, whose saves travel back with each batch and are written
-here. The pool forks (Linux only), so adapters, their HTTP client and the
-language model are inherited, not pickled; elsewhere reading is serial.
+here. The pool (:mod:`digest.ingest_pool`) forks (Linux only), so adapters,
+their HTTP client and the language model are inherited, not pickled; elsewhere
+reading is serial. It reads only a few sources ahead of the one being stored,
+so that read batches do not pile up in this process.
 """
 
 from __future__ import annotations
 
-import ctypes
 import functools
-import multiprocessing
 import os
-import signal
-import sys
-from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -33,6 +30,7 @@ from urllib.parse import urlsplit
 
 from digest.config import Limits, Settings
 from digest.identity import Incoming, keys_for
+from digest.ingest_pool import read_all
 from digest.model import FeedState, Problem, RawEntry
 from digest.source_state import FileState, file_states, save_file_states
 from digest.sources import Report, SourceAdapter, adapters_for
@@ -51,6 +49,8 @@ WARNINGS_PER_SOURCE: int = Limits().warnings_per_source
 #: Lines of problems of one source kept while it is read (the most that can be shown);
 #: the others are only counted, so a source of a million bad entries costs no memory.
 KEPT_PROBLEMS = 1_000
+#: Sources read ahead of the one being stored, per worker process.
+_AHEAD = 2
 #: Subjects (entries) named in a line that counts several problems of one kind.
 NAMED_PER_LINE = 3
 #: The kind of problem :func:`digest.normalise.normalise_entry` gives an entry dated in
@@ -153,13 +153,16 @@ def ingest(
     now = datetime.now(UTC)
     written: set[str] = set()
     total = StoreCounts(0, 0, 0)
-    for adapter, batch in zip(adapters, _read_all(adapters, states, now, workers), strict=True):
+    read = functools.partial(read_source, now=now, states=states)
+    batches = read_all(adapters, read, worker_count(workers, len(adapters)))
+    for adapter, batch in zip(adapters, batches, strict=True):
         for state in batch.states:
             store.save_feed_state(state)
         _report_some(adapter, batch, report, warnings_per_source)
         left_out = _ProblemLog()
         note = functools.partial(_left_out, left_out, adapter.location)
-        total += store.put(batch.incoming, written=written, left_out=note)
+        if batch.incoming:  # an unchanged source gives none: no transaction for it
+            total += store.put(batch.incoming, written=written, left_out=note)
         for problem in left_out.lines():
             report(problem)
         # Recorded once the items are stored: a file is skipped only if they are.
@@ -339,65 +342,3 @@ def worker_count(workers: int, sources: int) -> int:
     if workers == 0:
         workers = min(os.cpu_count() or 1, MAX_AUTO_WORKERS)
     return max(1, min(workers, sources))
-
-
-# What the forked workers read, set by the parent just before the pool starts.
-_JOB: tuple[Sequence[SourceAdapter], StateLog | None, datetime] | None = None
-
-
-def _read_all(
-    adapters: Sequence[SourceAdapter], states: StateLog | None, now: datetime, workers: int
-) -> Iterator[SourceBatch]:
-    count = worker_count(workers, len(adapters))
-    if count == 1 or not _can_fork():
-        for adapter in adapters:
-            yield read_source(adapter, now, states)
-        return
-    global _JOB
-    _JOB = (adapters, states, now)
-    try:
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(
-            max_workers=count,
-            mp_context=context,
-            initializer=_worker_started,
-            initargs=(os.getpid(),),
-        ) as pool:
-            # map keeps the order of the sources, whatever order the workers finish in.
-            yield from pool.map(_read_in_worker, range(len(adapters)))
-    finally:
-        _JOB = None
-
-
-def _worker_started(parent: int) -> None:
-    """Make this worker die with the process that started it, however that one ends.
-
-    A build killed (SIGKILL) while its workers wait on their pipes would otherwise leave
-    them waiting forever, holding its output (``digest build | tee`` never ends) and its
-    files open: the kernel sends them SIGKILL when their parent dies (Linux's
-    ``PR_SET_PDEATHSIG``; workers fork only on Linux). SIGKILL, not SIGTERM: a fork keeps
-    the parent's handlers, and the scheduler's SIGTERM handler does not exit. Workers
-    hold nothing to clean up: they never write the store or the outbox.
-    """
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
-        error = ctypes.get_errno()
-        raise OSError(error, f"prctl(PR_SET_PDEATHSIG): {os.strerror(error)}")
-    if os.getppid() != parent:
-        os._exit(1)  # the parent died before the line above could take effect
-
-
-#: ``prctl`` option: the signal this process gets when its parent dies (linux/prctl.h).
-_PR_SET_PDEATHSIG = 1
-
-
-def _read_in_worker(index: int) -> SourceBatch:
-    assert _JOB is not None, "the pool forked before the job was set"
-    adapters, states, now = _JOB
-    return read_source(adapters[index], now, states)
-
-
-def _can_fork() -> bool:
-    # fork shares the adapters and the loaded models without pickling them; on macOS
-    # forking a process that has threads is unsafe, and Windows has no fork.
-    return sys.platform == "linux" and "fork" in multiprocessing.get_all_start_methods()

@@ -1,0 +1,94 @@
+"""Reading sources in worker processes for :mod:`digest.ingest`, in the sources' order.
+
+The pool forks (Linux only), so the adapters, their HTTP client and the language model
+are inherited, not pickled; elsewhere, or with one worker, reading is serial here.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import multiprocessing
+import os
+import signal
+import sys
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any, TypeVar
+
+from digest.sources import SourceAdapter
+
+B = TypeVar("B")
+
+#: Sources read ahead of the one being stored, per worker process.
+_AHEAD = 2
+
+# What the forked workers read, set by the parent just before the pool starts.
+_JOB: tuple[Sequence[SourceAdapter], Callable[[SourceAdapter], Any]] | None = None
+
+
+def read_all(
+    adapters: Sequence[SourceAdapter], read: Callable[[SourceAdapter], B], workers: int
+) -> Iterator[B]:
+    """``read`` of each adapter, in their order, by ``workers`` processes at once."""
+    if workers == 1 or not _can_fork():
+        for adapter in adapters:
+            yield read(adapter)
+        return
+    global _JOB
+    _JOB = (adapters, read)
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=context,
+            initializer=_worker_started,
+            initargs=(os.getpid(),),
+        ) as pool:
+            # In the sources' order, whatever order the workers finish in, and only a few
+            # sources ahead of the one the caller is storing: pool.map would queue every
+            # read batch in this process meanwhile (at 100,000 items, most of the store's
+            # text at once).
+            waiting: deque[Future[B]] = deque()
+            for index in range(len(adapters)):
+                waiting.append(pool.submit(_read_in_worker, index))
+                if len(waiting) > workers * _AHEAD:
+                    yield waiting.popleft().result()
+            while waiting:
+                yield waiting.popleft().result()
+    finally:
+        _JOB = None
+
+
+def _worker_started(parent: int) -> None:
+    """Make this worker die with the process that started it, however that one ends.
+
+    A build killed (SIGKILL) while its workers wait on their pipes would otherwise leave
+    them waiting forever, holding its output (``digest build | tee`` never ends) and its
+    files open: the kernel sends them SIGKILL when their parent dies (Linux's
+    ``PR_SET_PDEATHSIG``; workers fork only on Linux). SIGKILL, not SIGTERM: a fork keeps
+    the parent's handlers, and the scheduler's SIGTERM handler does not exit. Workers
+    hold nothing to clean up: they never write the store or the outbox.
+    """
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+        error = ctypes.get_errno()
+        raise OSError(error, f"prctl(PR_SET_PDEATHSIG): {os.strerror(error)}")
+    if os.getppid() != parent:
+        os._exit(1)  # the parent died before the line above could take effect
+
+
+#: ``prctl`` option: the signal this process gets when its parent dies (linux/prctl.h).
+_PR_SET_PDEATHSIG = 1
+
+
+def _read_in_worker(index: int) -> Any:
+    assert _JOB is not None, "the pool forked before the job was set"
+    adapters, read = _JOB
+    return read(adapters[index])
+
+
+def _can_fork() -> bool:
+    # fork shares the adapters and the loaded models without pickling them; on macOS
+    # forking a process that has threads is unsafe, and Windows has no fork.
+    return sys.platform == "linux" and "fork" in multiprocessing.get_all_start_methods()
