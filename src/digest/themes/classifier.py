@@ -13,7 +13,8 @@ from typing import Literal
 from digest.model import Item, Scope, Taxonomy, Theme
 from digest.taxonomy import SCOPE_ID
 from digest.themes.learned import LearnedModel, LearnedPart, load_learned
-from digest.themes.matching import Matcher, Rule, compile_rules, resolve, rule_languages
+from digest.themes.matcher import Matcher
+from digest.themes.matching import Rule, compile_rules, rule_languages, words_of
 
 #: How many times a match in a title counts.
 TITLE_WEIGHT = 2.0
@@ -198,26 +199,44 @@ class Classifier:
         texts = tuple(texts)
         return self.explain_matched(texts, [self.matched(text) for text in texts])
 
-    def matched(self, text: Text) -> Matched:
+    def matched(
+        self, text: Text, words: tuple[Sequence[str], Sequence[str]] | None = None
+    ) -> Matched:
         """What the rules found in one text alone (kept by :mod:`digest.parts` with its
-        item): :meth:`explain_matched` adds up several texts' findings."""
+        item): :meth:`explain_matched` adds up several texts' findings.
+
+        ``words``: the words of its title and of its body as
+        :func:`~digest.themes.matching.words_of` gives them, when the caller has them
+        (they are found here otherwise).
+        """
         matcher = self._matcher(text.language)
         if matcher is None:
             return Matched(0, ())
-        counts: dict[_Slot, list[int]] = {}
-        words = 0
-        parts: tuple[tuple[Where, str], ...] = (("title", text.title), ("body", text.body))
-        for where, part in parts:
-            found, length = matcher.matches(part)
-            words += length
-            kept, vetoes = resolve(found)
+        if words is None:
+            words = (words_of(text.title), words_of(text.body))
+        language = text.language
+        slots: list[tuple[Rule, str, Where, int, int]] = []
+        count = 0
+        parts: tuple[Where, Where] = ("title", "body")
+        for where, part in zip(parts, words, strict=True):
+            found = matcher.matches(part)
+            count += found.words
+            kept, vetoes = matcher.resolve(found)
+            # Per rule in the order first found: its matches (an exclusion's, and the
+            # rule matches it cancelled).
+            counts: dict[Rule, int] = {}
             for rule, _start, _end in kept:
-                counts.setdefault((rule.counted, text.language, where), [0, 0])[0] += 1
-            for rule, vetoed in vetoes:
-                slot = counts.setdefault((rule, text.language, where), [0, 0])
-                slot[0] += 1
-                slot[1] += vetoed
-        return Matched(words, tuple((*slot, n, c) for slot, (n, c) in counts.items()))
+                counted = rule.counted
+                counts[counted] = counts.get(counted, 0) + 1
+            slots.extend((rule, language, where, n, 0) for rule, n in counts.items())
+            if vetoes:
+                cancelled: dict[Rule, list[int]] = {}
+                for rule, vetoed in vetoes:
+                    slot = cancelled.setdefault(rule, [0, 0])
+                    slot[0] += 1
+                    slot[1] += vetoed
+                slots.extend((rule, language, where, n, c) for rule, (n, c) in cancelled.items())
+        return Matched(count, tuple(slots))
 
     def explain_matched(self, texts: Sequence[Text], matched: Sequence[Matched]) -> Explanation:
         """:meth:`explain` of ``texts`` from what :meth:`matched` found in each of them."""
