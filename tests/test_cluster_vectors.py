@@ -31,14 +31,14 @@ from digest.cluster import (
     SAME_EVENT_TEXT,
     WINDOW,
     Traits,
-    _near_duplicates,
-    _same_event,
-    _Vectors,
     story_groups,
     traits,
 )
+from digest.cluster.pairs import bands, near_duplicates, same_event
+from digest.cluster.signature import _shingles, _signatures, signatures_by_datasketch
+from digest.cluster.vectors import Vectors
 from digest.model import Item
-from digest.rank.text import lemmas
+from digest.rank.text import _LEMMA_CACHE, clear_lemma_cache, lemmas
 
 DATA = Path(__file__).parent / "data" / "cluster" / "events.jsonl"
 BASE = datetime(2025, 3, 3, 8, tzinfo=UTC)
@@ -149,15 +149,20 @@ def test_the_data_has_pairs_on_both_sides_of_each_rule() -> None:
 def test_the_joined_pairs_are_those_of_the_pair_by_pair_loop() -> None:
     items = events()
     each = traits(items)
-    found = {(a.id, b.id) for a, b in _same_event(items, each)}
+    found = {(a.id, b.id) for a, b in same_event(items, each)}
     assert found == reference_same_event(items, each)
 
 
 def test_the_near_duplicates_are_those_the_lsh_index_finds_item_by_item() -> None:
     items = events()
     each = traits(items)
-    found = {(a.id, b.id) for a, b in _near_duplicates(items, each)}
+    found = {(a.id, b.id) for a, b in near_duplicates(items, each)}
     assert found == reference_near_duplicates(items, each) == {("a/1", "e/1")}
+
+
+def test_the_bands_are_those_of_datasketchs_lsh_index() -> None:
+    index = MinHashLSH(threshold=NEAR_DUPLICATE, num_perm=PERMUTATIONS)
+    assert bands() == [(int(start), int(end)) for start, end in index.hashranges]
 
 
 def test_the_story_groups_follow_the_joined_pairs() -> None:
@@ -171,7 +176,7 @@ def test_the_story_groups_follow_the_joined_pairs() -> None:
 
 def test_vectorised_cosines_are_the_word_by_word_sums() -> None:
     items = events()
-    vectors = _Vectors(items)
+    vectors = Vectors(traits(items))
     first, second = all_pairs(len(items))
     expected = reference_vectors(items)
     found = vectors.cosines(first, second, cells=3 * len(items))
@@ -188,7 +193,7 @@ def test_each_pair_at_its_own_cosine_is_decided_as_pair_by_pair(rows: int) -> No
     blocks of one row, of five, of all)."""
     items = events()
     cells = rows * len(items)
-    vectors = _Vectors(items)
+    vectors = Vectors(traits(items))
     first, second = all_pairs(len(items))
     expected = reference_vectors(items)
     for k, (i, j) in enumerate(zip(first.tolist(), second.tolist(), strict=True)):
@@ -196,3 +201,51 @@ def test_each_pair_at_its_own_cosine_is_decided_as_pair_by_pair(rows: int) -> No
         above = math.nextafter(exact, math.inf)
         assert vectors.at_least(first, second, exact, cells=cells)[k]
         assert not vectors.at_least(first, second, above, cells=cells)[k]
+
+
+EXPECTED_TRAITS = DATA.with_name("events.traits.expected.json")
+
+
+def test_the_signatures_and_anchors_are_those_pinned() -> None:
+    """Pinned from datasketch's ``MinHash.bulk`` over each item's set of shingles, before
+    the signatures were computed without a MinHash object per item."""
+    expected = json.loads(EXPECTED_TRAITS.read_text(encoding="utf-8"))
+    items = events()
+    found = {
+        item.id: {"signature": list(t.signature), "anchors": sorted(t.anchors)}
+        for item, t in zip(items, traits(items), strict=True)
+    }
+    assert found == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "Un",
+        "Deux mots",
+        "a b a b a b a b",  # repeated shingles
+        "Straße STRASSE straße, İstanbul ǅemal ﬁn 14 000 × 3,5 % ½",
+        "\n\n".join(f"{item.title}\n{item.text}" for item in events()),
+    ],
+)
+def test_the_signatures_are_datasketchs(text: str) -> None:
+    shingles = [_shingles(text), _shingles(text.upper()), _shingles(text[: len(text) // 2])]
+    assert _signatures(shingles) == signatures_by_datasketch(shingles)
+
+
+def test_the_lemma_counts_are_those_of_the_title_and_text() -> None:
+    for item, found in zip(events(), traits(events()), strict=True):
+        bag = Counter(lemmas(f"{item.title} {item.text}", item.language))
+        assert (found.words, found.counts) == (tuple(bag), tuple(bag.values()))
+
+
+def test_clustering_with_known_traits_lemmatises_nothing() -> None:
+    """The items' traits hold what the vectors need: an edition whose items' parts are
+    stored loads no lemma dictionary for clustering."""
+    items = events()
+    known = {item.id: t for item, t in zip(items, traits(items), strict=True)}
+    clear_lemma_cache()
+    groups = story_groups(items, known)
+    assert not _LEMMA_CACHE
+    assert ["a/1", "e/1", "b/1"] in [[item.id for item in group] for group in groups]

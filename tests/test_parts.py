@@ -3,18 +3,24 @@ editions built from them the same as without them."""
 
 from __future__ import annotations
 
-from datetime import date
+import json
+from dataclasses import replace
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from sqlalchemy import create_engine, select
 
 from digest.build import Publisher, build, edition_for
+from digest.cluster import traits
 from digest.config import Settings, load_settings
+from digest.model import Item
 from digest.parts import read, span
+from digest.parts.compute import Analyser
 from digest.parts.refresh import parse
 from digest.parts.table import with_parts
 from digest.periods import periods_between
 from digest.schema import item_parts_table
+from digest.themes import Classifier
 
 SINCE, UNTIL = date(2025, 9, 1), date(2025, 11, 30)
 
@@ -103,3 +109,29 @@ def test_a_changed_item_has_its_parts_computed_again(sample_tree: Path) -> None:
     after = _parts_rows(url)
     changed = [i for i in after if i in before and after[i] != before[i]]
     assert len(changed) <= 1
+
+
+def test_traits_are_read_back_as_written() -> None:
+    """The signature (32-bit values packed as such, wider ones as 64-bit), anchors and
+    lemma counts; a row written before the lemma counts were kept is computed again."""
+    analyser = Analyser(Classifier([]), 2, True)
+    item = Item(
+        id="s/1",
+        source_id="s",
+        source_name="S",
+        url="https://s.example/1",
+        title="Le Parlement adopte la loi",
+        published=datetime(2025, 10, 1, 8, tzinfo=UTC),
+        language="fr",
+        text="Le Parlement flamand a adopté la loi, 14 000 votes à Gand. La loi, la loi.",
+    )
+    found = traits([item])[0]
+    assert found.words and max(found.counts) > 1
+    assert analyser.read_traits(analyser.write_traits(found)) == found
+    wide = replace(found, signature=(1 << 40, *found.signature[1:]))
+    assert analyser.read_traits(analyser.write_traits(wide)) == wide
+    for words, counts in [((), ()), (("a\nb", "c"), (1, 2))]:
+        other = replace(found, words=words, counts=counts)
+        assert analyser.read_traits(analyser.write_traits(other)) == other
+    old = json.dumps([json.loads(analyser.write_traits(found))[0], sorted(found.anchors)])
+    assert analyser.read_traits(old) is None

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 
 from digest.cluster import traits as traits_of
+from digest.cluster.signature import warm as warm_traits
 from digest.model import Item, Period
 from digest.parts import Refreshed, span, table
 from digest.parts.compute import Analyser, ItemParts, content_key
@@ -183,8 +184,10 @@ def _computed(
             ]
             if pool is not None and start == 0:
                 # The workers fork at the first map: the languages' rules and lemma
-                # dictionaries made here first are shared, not made again in each child.
+                # dictionaries made here first are shared, not made again in each child,
+                # and so is what the items' traits are computed with.
                 analyser.classifier.warm({item.language for item in items})
+                warm_traits()
             results = pool.map(_job, jobs) if pool is not None else map(_job, jobs)
             yield [row for rows in results for row in rows]
     finally:

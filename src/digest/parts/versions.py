@@ -17,11 +17,11 @@ _PACKAGE = Path(__file__).resolve().parent.parent
 #: Files whose code makes each part (folders: every ``.py`` and ``.json`` in them).
 _POINTS_CODE = ("summarise.py", "rank", "compress", "clean.py", "normalise.py", "parts")
 _THEMES_CODE = ("themes", "rank/text.py", "taxonomy.py", "clean.py", "normalise.py", "parts")
-_TRAITS_CODE = ("cluster.py", "rank/text.py", "clean.py", "normalise.py", "parts")
+_TRAITS_CODE = ("cluster/signature.py", "rank/text.py", "clean.py", "normalise.py", "parts")
 #: Libraries whose version changes what a part holds.
 _POINTS_LIBRARIES = ("simplemma",)
 _THEMES_LIBRARIES = ("simplemma",)
-_TRAITS_LIBRARIES = ("datasketch", "numpy")
+_TRAITS_LIBRARIES = ("datasketch", "numpy", "simplemma")
 
 #: Why each part is computed again, as ``digest build`` says it.
 REASONS = {

@@ -1,0 +1,111 @@
+"""Lemma TF-IDF vectors of the items at hand and their cosines (clustering's rule 5)."""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+from collections.abc import Sequence
+from math import log
+from typing import TYPE_CHECKING
+
+from digest.cluster.signature import Traits
+
+# numpy and scipy are imported where they are used: most periods make no vectors.
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    import numpy as np
+    import numpy.typing as npt
+
+    _Ints: TypeAlias = npt.NDArray[np.int64]
+    _Bools: TypeAlias = npt.NDArray[np.bool_]
+    _Floats: TypeAlias = npt.NDArray[np.float64]
+
+#: Most cells of the dense block of cosines computed at once (32 MiB of floats).
+_BLOCK_CELLS = 1 << 22
+#: Cosines this close to a threshold are computed again one word at a time.
+_DOUBT = 1e-9
+
+
+class Vectors:
+    """Unit lemma TF-IDF vectors of the items (document frequencies over them all), the
+    rows of a sparse matrix, its columns the words in order. Each value is the one of a
+    loop over the items: the same factors; a norm is Python's ``sum`` of the squares in
+    the order the words were first found.
+
+    The items' lemma counts are their :class:`Traits`' (``words`` and ``counts``, kept
+    with the items' parts): nothing is lemmatised here.
+
+    :meth:`at_least` decides pairs by sparse matrix products as :meth:`cosine` (the sum
+    word by word, in word order) does: a product may add or round a pair's terms
+    otherwise, which moves a cosine of unit vectors by far less than 1e-12; pairs within
+    :data:`_DOUBT` of the threshold are decided by :meth:`cosine`.
+    """
+
+    def __init__(self, each: Sequence[Traits]) -> None:
+        import numpy as np
+        from scipy.sparse import csr_array
+
+        # Each word once in an item's words: their count over all items is the number
+        # of items holding each.
+        frequency = Counter(word for found in each for word in found.words)
+        count = len(each)
+        words = sorted(frequency)
+        column = {word: n for n, word in enumerate(words)}
+        idf = np.array([log(1 + count / frequency[w]) for w in words], dtype=np.float64)
+        columns = np.array([column[w] for found in each for w in found.words], dtype=np.int64)
+        counts, where = np.unique(
+            np.array([tf for found in each for tf in found.counts], dtype=np.int64),
+            return_inverse=True,
+        )
+        scale = np.array([1 + log(tf) for tf in counts.tolist()], dtype=np.float64)
+        values = scale[where] * idf[columns]
+        ends = np.cumsum([len(found.words) for found in each], dtype=np.int64)
+        squares = (values * values).tolist()
+        starts = [0, *ends.tolist()]
+        norms = [sum(squares[s:e]) ** 0.5 or 1.0 for s, e in itertools.pairwise(starts)]
+        values /= np.repeat(np.array(norms, dtype=np.float64), np.diff(starts))
+        shape = (count, len(words))
+        self._matrix = csr_array((values, columns, np.array(starts, dtype=np.int64)), shape=shape)
+        self._matrix.sort_indices()
+
+    def cosine(self, i: int, j: int) -> float:
+        """The cosine of items ``i`` and ``j``, summed one word at a time in word order."""
+        small, large = sorted((self._row(i), self._row(j)), key=len)
+        return sum(value * large.get(word, 0.0) for word, value in small.items())
+
+    def _row(self, i: int) -> dict[int, float]:
+        """Row ``i`` as {column: value}, in column (word) order."""
+        start, end = self._matrix.indptr[i : i + 2].tolist()
+        columns, values = self._matrix.indices[start:end], self._matrix.data[start:end]
+        return dict(zip(columns.tolist(), values.tolist(), strict=True))
+
+    def cosines(self, first: _Ints, second: _Ints, *, cells: int = _BLOCK_CELLS) -> _Floats:
+        """The cosine of each pair ``(first[k], second[k])`` by sparse matrix products
+        (``first`` in increasing order), in blocks of rows of ``cells`` cosines at most."""
+        import numpy as np
+
+        matrix = self._matrix
+        transposed = matrix.T.tocsr()
+        rows = matrix.shape[0]
+        found = np.zeros(len(first), dtype=np.float64)
+        block = max(1, cells // max(1, rows))
+        for start in range(0, rows, block):
+            low, high = np.searchsorted(first, [start, start + block])
+            if low < high:
+                product = (matrix[start : start + block] @ transposed).toarray()
+                found[low:high] = product[first[low:high] - start, second[low:high]]
+        return found
+
+    def at_least(
+        self, first: _Ints, second: _Ints, threshold: float, *, cells: int = _BLOCK_CELLS
+    ) -> _Bools:
+        """Whether the cosine of each pair ``(first[k], second[k])`` is at least
+        ``threshold``, as :meth:`cosine` decides (``first`` in increasing order)."""
+        import numpy as np
+
+        found = self.cosines(first, second, cells=cells)
+        for k in np.flatnonzero(np.abs(found - threshold) <= _DOUBT).tolist():
+            found[k] = self.cosine(int(first[k]), int(second[k]))
+        at_least: _Bools = found >= threshold
+        return at_least
