@@ -10,7 +10,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 
 from digest.model import Item
@@ -182,6 +182,8 @@ def anchors(item: Item) -> set[str]:
     return numbers | {_fold(name) for name in names & mid_sentence}
 
 
+@lru_cache(maxsize=1 << 16)
 def _fold(token: str) -> str:
+    # Cached: the same names come back item after item.
     decomposed = unicodedata.normalize("NFKD", token.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
