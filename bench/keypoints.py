@@ -45,7 +45,9 @@ from sumy.nlp.stemmers import Stemmer
 from sumy.summarizers.lex_rank import LexRankSummarizer
 from sumy.utils import get_stop_words
 
-from digest.rank.text import clear_lemma_cache
+from digest.rank.choose import choose
+from digest.rank.features import document_features
+from digest.rank.text import clear_lemma_cache, split_paragraphs
 from digest.rank.train import rouge_l, tokens
 from digest.summarise import (
     DEFAULT_WEIGHTS,
@@ -229,6 +231,33 @@ def cold_run(method: Method, articles: Sequence[Article]) -> float:
     return time.perf_counter() - start
 
 
+def breakdown(articles: Sequence[Article], rounds: int) -> dict[str, float]:
+    """CPU seconds (process time, so other jobs on the machine count less) of one cold
+    pass of the learned key point, step by step: splitting, sentence features (lemmas
+    included), scoring and choosing; the median of ``rounds`` passes for each step.
+    """
+    model = learned_model()
+    steps: dict[str, list[float]] = {"split": [], "features": [], "score and choose": []}
+    if model is None:
+        return {}
+    for _ in range(rounds):
+        clear_lemma_cache()
+        clock = time.process_time
+        started = clock()
+        split = [split_paragraphs(a.text, LANGUAGE) for a in articles]
+        steps["split"].append(clock() - started)
+        started = clock()
+        documents = [
+            document_features(a.title, p, LANGUAGE) for a, p in zip(articles, split, strict=True)
+        ]
+        steps["features"].append(clock() - started)
+        started = clock()
+        for document in documents:
+            choose(document, model.scores(document), 2, model.selection)
+        steps["score and choose"].append(clock() - started)
+    return {name: statistics.median(times) for name, times in steps.items()}
+
+
 def speed(
     methods: Sequence[tuple[str, Method]], articles: Sequence[Article], rounds: int
 ) -> list[tuple[str, float, list[float]]]:
@@ -302,6 +331,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{name:<22} {sentences / seconds:>9,.0f} sentences/s  vs LexRank: median "
             f"{statistics.median(ratios):.1f}x ({each})"
         )
+    steps = breakdown(articles, args.rounds)
+    if steps:
+        each = ", ".join(f"{name} {seconds:.3f} s" for name, seconds in steps.items())
+        print(f"CPU of a cold pass of the digest key point, 2 (median): {each}")
     return 0
 
 
