@@ -6,6 +6,7 @@ feeds show changed."""
 from __future__ import annotations
 
 import copy
+import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from digest.config import Settings, load_settings
 from digest.outbox import Outbox
 from digest.render.email import EmailRenderer
 from digest.render.feed_cache import CACHE, FeedCache, cache_version, cached_feed_files
-from digest.render.feeds import EXTENSIONS, FeedFile, feed_files
+from digest.render.feeds import EXTENSIONS, FeedFile, _key, feed_files
 
 
 def _tree(built_sample_tree: Path, tmp_path: Path) -> tuple[Settings, Outbox]:
@@ -102,3 +103,26 @@ def test_a_feed_edited_by_hand_or_new_settings_make_it_whole_again(
     elsewhere, _ = _write(moved, outbox, every)
     assert elsewhere == _whole(moved, every)
     assert b"https://elsewhere.example/digest/" in elsewhere[0].data
+
+
+def test_entry_keys_tell_apart_what_json_would() -> None:
+    # Keys are hashes of repr(): values JSON writes differently must give different keys.
+    values = [1, 1.0, "1", True, None, "None", [1], (1,), {"a": 1}, {"a": "1"}, "é", "\\u00e9"]
+    keys = {_key("story", "fr", value) for value in values}
+    assert len(keys) == len(values)
+    assert _key("story", "fr", {"a": 1}) == _key("story", "fr", {"a": 1})
+
+
+def test_a_cache_of_another_format_is_no_cache(built_sample_tree: Path, tmp_path: Path) -> None:
+    settings, outbox = _tree(built_sample_tree, tmp_path)
+    every = outbox.manifests()
+    files, _ = _write(settings, outbox, every)
+    cached = outbox.root / CACHE
+    # As an older version wrote it: other keys for the same entries.
+    data = json.loads(cached.read_bytes())
+    data["version"] = "an older version"
+    cached.write_text(json.dumps(data))
+    renderer = EmailRenderer(settings)
+    assert not FeedCache(outbox, cache_version(settings, renderer.env)).known
+    again, _ = _write(settings, outbox, every)
+    assert again == files == _whole(settings, every)

@@ -31,18 +31,8 @@ import jinja2
 
 from digest.config import Settings
 from digest.outbox import Outbox
-from digest.render.feeds import (
-    EPOCH,
-    EXTENSIONS,
-    Feed,
-    FeedFile,
-    Format,
-    Pending,
-    made,
-    manifest_errors,
-    plans,
-    render,
-)
+from digest.render.feed_doc import EPOCH, EXTENSIONS, Feed, FeedFile, Format, render
+from digest.render.feeds import Pending, made, manifest_errors, plans
 from digest.render.i18n import Catalogs
 
 #: The cache file, in the outbox's root (hidden: not published).
@@ -51,7 +41,7 @@ CACHE = ".feeds-cache.json"
 _ENTRY: dict[Format, bytes] = {"atom": b"  <entry>\n", "rss": b"    <item>\n"}
 _END: dict[Format, bytes] = {"atom": b"</feed>\n", "rss": b"  </channel>\n</rss>\n"}
 #: Changes when the way feeds are cut or made changes.
-_FORMAT = 1
+_FORMAT = 2
 _TEMPLATES = ("feeds/edition.html.j2", "feeds/story.html.j2")
 
 

@@ -13,56 +13,38 @@ outbox gives byte-identical feeds. Ids are derived from edition and story ids,
 so they stay the same on every rebuild. Every URL is absolute: public ones are
 ``base_url`` + outbox path, and the HTML goes through nh3, which drops scripts,
 unknown schemes and relative links.
+
+This module plans the feeds (which feeds, which entries, what each is made from);
+:mod:`digest.render.feed_doc` writes a feed as a document.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 import jinja2
-from feedgen.feed import FeedGenerator
 
 from digest.config import Settings
 from digest.errors import RenderError
+from digest.render.feed_doc import EPOCH as EPOCH
+from digest.render.feed_doc import EXTENSIONS as EXTENSIONS
+from digest.render.feed_doc import Entry as Entry
+from digest.render.feed_doc import Feed as Feed
+from digest.render.feed_doc import FeedFile as FeedFile
+from digest.render.feed_doc import Format as Format
+from digest.render.feed_doc import feed_url as feed_url
+from digest.render.feed_doc import parts_of, public_url
+from digest.render.feed_doc import render as render
 from digest.render.feed_text import PlainViews, plain, plain_view, sanitise
 from digest.render.i18n import Catalogs
 from digest.render.web import page_path
-
-Format = Literal["rss", "atom"]
-#: File extension of each format (RSS keeps ``.xml``, its historical name).
-EXTENSIONS: dict[Format, str] = {"rss": "xml", "atom": "atom"}
-_MEDIA_TYPES: dict[Format, str] = {"rss": "application/rss+xml", "atom": "application/atom+xml"}
-#: The date of a feed with no item: any fixed date keeps an empty feed byte-stable.
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-# Characters XML 1.0 cannot carry at all: lxml would refuse the whole feed.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One item (RSS) or entry (Atom) of a feed."""
-
-    #: Stable id: the RSS ``guid`` and the Atom ``id``.
-    id: str
-    title: str
-    #: Absolute http(s) URL of what the item is about.
-    link: str
-    #: The edition's publication date (timezone-aware).
-    published: datetime
-    #: Sanitised HTML: the RSS ``description`` and the Atom ``content``.
-    html: str
-    #: ``(term, label)`` pairs: theme id and its label in the feed's language.
-    categories: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -74,38 +56,6 @@ class Pending:
     make: Callable[[], Entry]
 
 
-@dataclass(frozen=True)
-class Feed:
-    """One feed in one language, before it is written in a format."""
-
-    #: Outbox path without the format's extension, e.g. ``("feeds", "editions.fr")``.
-    stem: tuple[str, ...]
-    lang: str
-    title: str
-    #: The Atom author: the digest's name in ``lang``.
-    author: str
-    #: The channel description / Atom subtitle, in ``lang``.
-    subtitle: str
-    #: The web page the feed stands for (the language's archive index).
-    home: str
-    #: Newest first.
-    entries: tuple[Entry, ...] = field(default=())
-
-
-@dataclass(frozen=True)
-class FeedFile:
-    """A feed written in one format, ready for :meth:`digest.outbox.Outbox.write_file`."""
-
-    #: Path parts inside the outbox, e.g. ``("feeds", "themes", "ethics.fr.atom")``.
-    parts: tuple[str, ...]
-    data: bytes
-
-
-def public_url(settings: Settings, *parts: str) -> str:
-    """The public URL of an outbox path (``base_url`` + the parts joined by ``/``)."""
-    return settings.base_url + "/".join(quote(part) for part in parts)
-
-
 def edition_page_url(settings: Settings, lang: str, edition_id: str) -> str:
     """The web page of an edition in one language: ``web/<lang>/<edition-id>.html``."""
     return public_url(settings, *page_path(lang, edition_id))
@@ -114,11 +64,6 @@ def edition_page_url(settings: Settings, lang: str, edition_id: str) -> str:
 def web_index_url(settings: Settings, lang: str) -> str:
     """The web archive's index in one language: ``web/<lang>/index.html``."""
     return public_url(settings, *page_path(lang))
-
-
-def feed_url(settings: Settings, feed: Feed, fmt: Format) -> str:
-    """The public URL of ``feed`` written in ``fmt``."""
-    return public_url(settings, *_parts(feed, fmt))
 
 
 def feed_files(
@@ -136,7 +81,7 @@ def feed_files(
         RenderError: a feed template is missing or broken, or a manifest lacks a field.
     """
     return [
-        FeedFile(_parts(feed, fmt), render(settings, made(feed, pending), fmt))
+        FeedFile(parts_of(feed, fmt), render(settings, made(feed, pending), fmt))
         for feed, pending in plans(settings, catalogs, env, manifests)
         for fmt in EXTENSIONS
     ]
@@ -322,59 +267,13 @@ def _story_entry(
 
 def _key(*parts: Any) -> str:
     """What an entry is made from, as a short hash (with the settings and templates, which
-    :mod:`digest.render.feed_cache` adds, all of it)."""
-    data = json.dumps(parts, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(data.encode("utf-8")).hexdigest()[:32]
+    :mod:`digest.render.feed_cache` adds, all of it).
 
-
-def render(
-    settings: Settings, feed: Feed, fmt: Format, *, updated: datetime | None = None
-) -> bytes:
-    """``feed`` as an RSS 2.0 or Atom 1.0 document (UTF-8, with its declaration).
-
-    ``updated``: the feed's date (default: its newest entry's, or :data:`EPOCH`).
+    ``repr`` tells apart what JSON would (strings, numbers, lists, dicts of them) at a
+    fraction of the cost; a dict's keys in another order give another key, so the entry is
+    made again, never the wrong one.
     """
-    self_url = feed_url(settings, feed, fmt)
-    generator = FeedGenerator()
-    generator.id(self_url)
-    generator.title(_text(feed.title))
-    # feedgen writes the last link it was given as RSS's channel <link>: the site goes last.
-    generator.link(href=self_url, rel="self", type=_MEDIA_TYPES[fmt])
-    generator.link(href=feed.home, rel="alternate", type="text/html")
-    generator.description(_text(feed.subtitle))
-    generator.language(feed.lang)
-    generator.author(name=_text(feed.author), uri=feed.home)
-    generator.generator("digest")
-    # Without these feedgen would stamp the current time; the newest item keeps bytes stable.
-    if updated is None:
-        updated = max((entry.published for entry in feed.entries), default=EPOCH)
-    generator.updated(updated)
-    generator.pubDate(updated)
-    for entry in feed.entries:
-        item = generator.add_entry(order="append")
-        # Ids are URL-shaped but no page answers at them: never a permalink.
-        item.guid(entry.id, permalink=False)
-        # Items always have a title (normalisation names an untitled one by its first
-        # words); the link stands in should a manifest lack one, as feedgen needs one.
-        item.title(_text(entry.title).strip() or entry.link)
-        item.link(href=entry.link, rel="alternate", type="text/html")
-        item.published(entry.published)
-        item.updated(entry.published)
-        item.pubDate(entry.published)
-        if fmt == "rss":
-            item.description(_text(entry.html))
-        else:
-            item.content(_text(entry.html), type="html")
-        for term, label in entry.categories:
-            item.category(term=term, label=_text(label))
-    if fmt == "rss":
-        return bytes(generator.rss_str(pretty=True))
-    return bytes(generator.atom_str(pretty=True))
-
-
-def _parts(feed: Feed, fmt: Format) -> tuple[str, ...]:
-    *folders, stem = feed.stem
-    return (*folders, f"{stem}.{EXTENSIONS[fmt]}")
+    return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()[:32]
 
 
 def _newest_first(manifests: Iterable[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
@@ -440,7 +339,3 @@ def _render(template: jinja2.Template, **context: Any) -> str:
         return sanitise(template.render(**context))
     except jinja2.TemplateError as exc:
         raise RenderError(f"feed template {template.name}: {exc}") from exc
-
-
-def _text(value: str) -> str:
-    return _NOT_XML.sub("", value)
