@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -9,7 +10,7 @@ from digest.errors import ConfigError
 from digest.model import Item, Problem, Theme
 from digest.normalise import normalise_entry
 from digest.sources.files import ArticleFiles
-from digest.taxonomy import load_themes
+from digest.taxonomy import load_taxonomy, load_themes
 from digest.taxonomy_check import CheckReport, check_taxonomy, expected_themes
 from digest.themes import (
     MIN_SCORE,
@@ -307,6 +308,30 @@ def test_classifying_lemmatises_each_word_once() -> None:
     after = word_keys.cache_info()
     assert after.misses == before.misses
     assert again == first
+
+
+MATCHES = Path(__file__).resolve().parent / "data" / "themes" / "matches"
+
+
+@pytest.mark.parametrize("seen_words", [None, 7])
+def test_what_the_rules_find_is_pinned(monkeypatch: pytest.MonkeyPatch, seen_words: int) -> None:
+    # What the rules found before the matcher was rewritten for speed: the same rules,
+    # counts and order (tests/data/themes/matches/README.md); the same again from a
+    # matcher that forgets the words it saw every few words, as a long-running one does.
+    from digest.themes import matcher
+
+    if seen_words is not None:
+        monkeypatch.setattr(matcher, "SEEN_WORDS", seen_words)
+    classifier = Classifier(load_taxonomy(ROOT / "themes.toml"))  # with its scope
+    texts = (MATCHES / "texts.jsonl").read_text(encoding="utf-8").splitlines()
+    expected = (MATCHES / "texts.expected.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(texts) == 60
+    for line, want in zip(texts, expected, strict=True):
+        text = json.loads(line)
+        found = classifier.matched(Text(text["lang"], text["title"], text["text"]))
+        _rules, places = classifier.rule_index(text["lang"])
+        slots = [[places[r], r.theme_id, r.term, w, n, c] for r, _lang, w, n, c in found.slots]
+        assert {"id": text["id"], "words": found.words, "slots": slots} == json.loads(want)
 
 
 # --- explain and check ------------------------------------------------------------------------

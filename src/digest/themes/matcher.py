@@ -16,11 +16,13 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import compress
+from itertools import compress, repeat
 from typing import NamedTuple
 
 from digest.themes.matching import Rule, Word, word_keys
 
+#: Words a matcher keeps what it found about (then it forgets them all and starts again).
+SEEN_WORDS = 500_000
 #: One match: the rule, its first word and the word after its last.
 Match = tuple[Rule, int, int]
 #: The later words of a phrase: each with its memo (text word -> whether it is that rule
@@ -75,6 +77,10 @@ class _Start:
         return entries
 
 
+#: What a word never seen starts, until it is worked out.
+_UNSEEN = _Start(())
+
+
 @dataclass(frozen=True, eq=False)
 class _Terms:
     """The terms of a ``near`` or ``unless`` list, looked up as one."""
@@ -112,15 +118,24 @@ class Matcher:
             if rule.near or rule.unless:
                 self._terms[rule] = (_terms(terms, rule.near), _terms(terms, rule.unless))
         self._stem_lengths = sorted({len(stem) for stem in self._stems})
-        # Every word seen, and what those that start a rule start.
-        self._seen: set[str] = set()
-        self._starts: dict[str, _Start] = {}
+        self._memos = tuple(memos.values())
+        # Every word seen, and what it starts (None: no rule, as most words).
+        self._starts: dict[str, _Start | None] = {}
 
-    def _starting(self, word: str) -> None:
-        """Note the rules whose first word ``word`` is, those of its keys as written, then
-        the ``*`` rules in their order; their matches are found in that order."""
-        if word in self._seen:
-            return
+    def _forget(self) -> None:
+        """Forget what the words seen start and are: a long-running process (the
+        scheduler) would otherwise keep every word it ever read."""
+        self._starts.clear()
+        for memo in self._memos:
+            memo.clear()
+
+    def _starting(self, word: str) -> _Start | None:
+        """The rules whose first word ``word`` is (None: none), those of its keys as
+        written, then the ``*`` rules in their order; their matches are found in that
+        order. Worked out once per word."""
+        known = self._starts.get(word, _UNSEEN)
+        if known is not _UNSEEN:
+            return known
         keys = word_keys(self.language, word)
         chosen: dict[int, Rule] = {}
         for key in keys:
@@ -136,29 +151,36 @@ class Matcher:
             rule = self._prefixed[place]
             if rule.words[0].matches(keys):
                 chosen[id(rule)] = rule
+        node = None
         if chosen:
             entries = [(r, len(r.words), self._tails[r], _kind(r)) for r in chosen.values()]
             # The rules in the order :meth:`resolve` weighs their matches at one place
             # (a stable sort: the order found among equals); the others as found.
             entries.sort(key=lambda e: (0, -e[1], e[0].support) if e[3] == _RULE else (1, 0, 0))
-            self._starts[word] = _Start(tuple(entries))
-        self._seen.add(word)
+            node = _Start(tuple(entries))
+        self._starts[word] = node
+        return node
 
     def matches(self, words: Sequence[str]) -> Found:
         """Every rule, exclusion and context match in a text of ``words`` (as
         :func:`~digest.themes.matching.words_of` gives them)."""
         count = len(words)
         language = self.language
-        # Only a word never seen needs its lemma and its rules worked out.
-        for word in set(words).difference(self._seen):
-            self._starting(word)
         starts = self._starts
+        if len(starts) > SEEN_WORDS:
+            self._forget()
         found = Found([], [], [], count)
         add = (found.rules.append, found.exclusions.append, found.context.append)
         last = count - 1
-        # The places of the words that start a rule: the others' lookup gives None.
-        for start in compress(range(count), map(starts.get, words)):
-            node = starts[words[start]]
+        # What each word starts, looked up in C: None for most, _UNSEEN for a word never
+        # seen (its lemma and rules are worked out here, once).
+        nodes = list(map(starts.get, words, repeat(_UNSEEN)))
+        for start in compress(range(count), nodes):
+            node = nodes[start]
+            if node is _UNSEEN:
+                node = self._starting(words[start])
+            if node is None:
+                continue
             if start < last:
                 following = words[start + 1]
                 entries = node.after.get(following)
@@ -206,6 +228,10 @@ class Matcher:
         conditions = self._terms
         for match in found.rules:
             rule, start, end = match
+            theme = rule.theme_id
+            excluded = theme in exclusions
+            if not excluded and start < covered.get(theme, -1):
+                continue  # whatever its conditions say: it has no exclusion to count
             terms = conditions.get(rule)
             if terms is not None:
                 near, unless = terms
@@ -213,8 +239,7 @@ class Matcher:
                     continue
                 if rule.unless and positions.any_near(unless, start, end, rule.within):
                     continue
-            theme = rule.theme_id
-            if theme in exclusions:
+            if excluded:
                 spans, first = exclusions[theme], starts[theme]
                 low = bisect_left(first, start - longest[theme] + 1)
                 overlaps = [s for s in spans[low : bisect_left(first, end)] if s[1] > start]
