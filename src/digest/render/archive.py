@@ -104,15 +104,16 @@ def theme_pages(
     for lang in languages:
         chosen = _newest_first(manifests, lang)
         axis = _axis(chosen)
+        labels = [period_label(web.catalogs, lang, p, "web") for p in axis]
+        by_theme = _stories(chosen, lang)
         for link in theme_list(manifests, lang):
             theme = link.theme_id
-            editions, counts = _stories(chosen, lang, theme)
+            editions, counts = by_theme.get(theme, ((), {}))
             name = f"{THEMES}/{theme}.html"
             title = f"{link.label} · {web.settings.title[lang]}"
             chrome = web.chrome(languages, lang, name, title, theme_feed=(theme, link.label))
             figures = tuple(
-                Figure(period_label(web.catalogs, lang, p, "web"), counts.get(p.key, 0))
-                for p in axis
+                Figure(label, counts.get(p.key, 0)) for p, label in zip(axis, labels, strict=True)
             )
             pages[(WEB, lang, THEMES, f"{theme}.html")] = web.render_page(
                 "web/theme.html.j2",
@@ -220,26 +221,31 @@ def _axis(chosen: Sequence[Mapping[str, Any]]) -> tuple[Period, ...]:
 
 
 def _stories(
-    chosen: Sequence[Mapping[str, Any]], lang: str, theme: str
-) -> tuple[tuple[ThemeEdition, ...], dict[str, int]]:
-    """The theme's stories by edition (newest first, each story once, at its newest showing),
-    and the count of stories it showed in each period (by period key)."""
-    seen: set[str] = set()
-    editions = []
-    counts: dict[str, int] = {}
+    chosen: Sequence[Mapping[str, Any]], lang: str
+) -> dict[str, tuple[tuple[ThemeEdition, ...], dict[str, int]]]:
+    """Each theme's stories by edition (newest first, each story once, at its newest showing),
+    and the count of stories it showed in each period (by period key): one pass over the
+    editions for every theme."""
+    seen: dict[str, set[str]] = {}
+    editions: dict[str, list[ThemeEdition]] = {}
+    counts: dict[str, dict[str, int]] = {}
     for manifest in chosen:
         view = manifest["views"][lang]
-        ids = [s["id"] for s in manifest.get("stories", ()) if s["section"] == theme]
-        stories = []
+        ids: dict[str, list[str]] = {}
+        for story in manifest.get("stories", ()):
+            ids.setdefault(story["section"], []).append(story["id"])
+        key = manifest["period"]["key"]
+        found: dict[str, list[ThemeStory]] = {}
         for section in view.get("sections", ()):
-            if section["theme"] != theme:
-                continue
-            key = manifest["period"]["key"]
-            counts[key] = counts.get(key, 0) + len(section["points"])
-            for story_id, point in zip(ids, section["points"], strict=False):
-                if story_id in seen:
+            theme = section["theme"]
+            per_period = counts.setdefault(theme, {})
+            per_period[key] = per_period.get(key, 0) + len(section["points"])
+            stories = found.setdefault(theme, [])
+            shown = seen.setdefault(theme, set())
+            for story_id, point in zip(ids.get(theme, ()), section["points"], strict=False):
+                if story_id in shown:
                     continue
-                seen.add(story_id)
+                shown.add(story_id)
                 url = str(point.get("url") or "")
                 stories.append(
                     ThemeStory(
@@ -249,15 +255,16 @@ def _stories(
                         url=url if url.startswith(("https://", "http://")) else "",
                     )
                 )
-        if stories:
-            editions.append(
-                ThemeEdition(
-                    period_label=str(view["period_label"]),
-                    href=f"../{page_name(manifest['edition'])}#theme-{theme}",
-                    stories=tuple(stories),
+        for theme, stories in found.items():
+            if stories:
+                editions.setdefault(theme, []).append(
+                    ThemeEdition(
+                        period_label=str(view["period_label"]),
+                        href=f"../{page_name(manifest['edition'])}#theme-{theme}",
+                        stories=tuple(stories),
+                    )
                 )
-            )
-    return tuple(editions), counts
+    return {theme: (tuple(editions.get(theme, ())), each) for theme, each in counts.items()}
 
 
 def _chart(
