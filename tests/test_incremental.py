@@ -9,6 +9,7 @@ hook (the interpreter's own "open" events), and modification times are set with
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import sqlite3
 import sys
@@ -22,6 +23,8 @@ from sqlalchemy import select
 
 from digest.build import BuildReport, build
 from digest.config import Settings, load_settings
+from digest.incremental import _listed_files
+from digest.outbox import manifest_bytes
 from digest.schema import feeds_table, items_table
 from digest.source_state import file_states
 from digest.store import Store
@@ -264,6 +267,34 @@ def test_a_changed_template_rebuilds_every_edition(settings: Settings) -> None:
     template.write_text(template.read_text(encoding="utf-8") + "{# changed #}", encoding="utf-8")
     report = _build(settings)
     assert report.skipped == 0 and _built(report) == set(PERIODS)
+
+
+def test_an_editors_file_in_the_sources_folder_rebuilds_every_edition(
+    settings: Settings,
+) -> None:
+    """A file of the sources folder that no adapter reads (an editor's file) is an input of
+    every edition; the article folder beside it is keyed through its items, not walked."""
+    (settings.paths.sources / "README.txt").write_text("Check the W46 lead.", "utf-8")
+    report = _build(settings)
+    assert report.skipped == 0 and _built(report) == set(PERIODS)
+    again = _build(settings)
+    assert again.skipped == len(PERIODS) and not again.editions
+
+
+@pytest.mark.parametrize(
+    "manifest",
+    [
+        {"edition": "e", "files": {"a.html": "1", "b.txt": "2"}, "views": {"x": {"y": 1}}},
+        {"edition": "e", "files": {}, "period": {"start": "2025-11-03"}},
+        {"edition": "e"},
+    ],
+    ids=["files", "no-files", "none"],
+)
+def test_a_manifests_files_are_read_without_parsing_the_rest(manifest: dict[str, Any]) -> None:
+    data = manifest_bytes(manifest)
+    assert _listed_files(data) == manifest.get("files", {})
+    # Written otherwise (not by digest): parsed whole.
+    assert _listed_files(json.dumps(manifest).encode()) == manifest.get("files", {})
 
 
 @pytest.mark.parametrize(

@@ -34,10 +34,11 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection, Engine, select
 
@@ -46,7 +47,7 @@ from digest.model import Period, Problem
 from digest.outbox import LOCK, MANIFEST, Outbox
 from digest.parts import span
 from digest.periods import edition_id as period_edition_id
-from digest.render.templating import PACKAGED_TEMPLATES
+from digest.render.packaged import PACKAGED_TEMPLATES
 from digest.schema import fields_hash, items_table, naive_utc, translations_table
 from digest.source_state import (
     FileState,
@@ -68,6 +69,8 @@ NOT_IN_OUTPUT = {"ingest_workers", "outbox_wait", "smtp", "warn_example_values"}
 NOTHING = "-"
 #: The source id the reviewed translation files are recorded under.
 REVIEWED_SOURCE = "reviewed-translations"
+#: An edition id whose folder needs no more checks than being no symlink.
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,200}")
 #: The row of ``edition_inputs`` that records the outbox as the feeds and indexes left it
 #: (":" is in no edition id).
 OUTBOX_ROW = ":outbox"
@@ -79,11 +82,8 @@ def folder_digest(folder: Path, *, leaving_out: Collection[Path] = ()) -> str:
     if not folder.is_dir():
         return ""
     digest = hashlib.sha256()
-    left = [os.path.abspath(path) for path in leaving_out]
-    for path in visible_files(folder):
-        where = os.path.abspath(path)
-        if any(where == out or where.startswith(out + os.sep) for out in left):
-            continue
+    # The folders left out (the articles) are not walked: a build keys this at every run.
+    for path in visible_files(folder, leaving_out=leaving_out):
         digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
@@ -127,6 +127,8 @@ class InputKeys:
         ]
         self._common = hashlib.sha256("\0".join(parts).encode()).digest()
         self._recorded = edition_inputs(engine)
+        #: The outbox's editions folder, once checked (:meth:`_edition_folder`).
+        self._editions: str | None = None
 
     def key(self, edition_id: str, items: bytes) -> str:
         """The key of an edition's inputs: ``items`` are those it is built from, as
@@ -192,37 +194,65 @@ class InputKeys:
 
     def _outbox_listing(self) -> str:
         """SHA-256 of the path, size and modification time of every file of the outbox."""
-        # Strings and os.stat rather than pathlib: a few thousand files, at every build.
-        digest = hashlib.sha256()
+        # Strings and scandir rather than pathlib: a few thousand files, at every build.
+        lines: list[str] = []
         root = str(self.outbox.root)
-        lock = os.path.join(root, LOCK)
-        for where, _dirs, names in sorted(os.walk(root)):
-            inside = where[len(root) + 1 :].replace(os.sep, "/")
-            for name in sorted(names):
-                path = os.path.join(where, name)
-                if path == lock:
+
+        def walk(folder: str, inside: str) -> None:
+            try:
+                with os.scandir(folder) as listing:
+                    entries = sorted(listing, key=_name)
+            except OSError:
+                return  # as os.walk: an unreadable folder lists nothing
+            for entry in entries:
+                relative = inside + entry.name
+                if entry.is_dir():
+                    if not entry.is_symlink():  # as os.walk: a symlinked folder is not walked
+                        walk(entry.path, relative + "/")
+                    continue
+                if relative == LOCK:
                     continue  # taken by every writer, changes nothing
                 with contextlib.suppress(OSError):
-                    stat = os.stat(path)
-                    relative = f"{inside}/{name}" if inside else name
-                    digest.update(f"{relative}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
-        return digest.hexdigest()
+                    stat = entry.stat()
+                    lines.append(f"{relative}\0{stat.st_size}\0{stat.st_mtime_ns}\0")
+
+        walk(root, "")
+        return hashlib.sha256("".join(lines).encode()).hexdigest()
 
     def _manifest_digest(self, edition_id: str) -> str | None:
         """SHA-256 of the edition's manifest (None: no manifest, or a file it lists is gone)."""
         try:
-            folder = str(self.outbox.path("editions", edition_id))
+            folder = self._edition_folder(edition_id)
             with open(os.path.join(folder, MANIFEST), "rb") as file:
                 data = file.read()
-            manifest = json.loads(data)
+            files = _listed_files(data)
+            with os.scandir(folder) as listing:
+                present = {entry.name for entry in listing if entry.is_file()}
         except (OSError, ValueError):
             return None
-        files: Any = manifest.get("files", {}) if isinstance(manifest, dict) else {}
         if not isinstance(files, dict):
             return None
-        if not all(os.path.isfile(os.path.join(folder, str(name))) for name in files):
-            return None
+        for name in map(str, files):
+            # One listing of the folder rather than a stat per file; a name that is not
+            # one of its files (a path below it) is looked at on its own.
+            if name not in present and not os.path.isfile(os.path.join(folder, name)):
+                return None
         return hashlib.sha256(data).hexdigest()
+
+    def _edition_folder(self, edition_id: str) -> str:
+        """The folder of ``edition_id`` in the outbox, checked as :meth:`Outbox.path` does.
+
+        Raises:
+            RenderError: the name, or where its folder leads, would leave the outbox.
+        """
+        if self._editions is None:
+            self._editions = str(self.outbox.path("editions"))
+        where = os.path.join(self._editions, edition_id)
+        # A plain name whose folder is no symlink, in the editions folder checked once,
+        # stays inside; anything else gets the outbox's own checks.
+        if _PLAIN_NAME.fullmatch(edition_id) and not os.path.islink(where):
+            return where
+        return str(self.outbox.path("editions", edition_id))
 
 
 class ItemRevisions:
@@ -233,26 +263,59 @@ class ItemRevisions:
         """Read the items published in ``[start, end)`` (one query, on the index of
         ``items`` by date, id and hash)."""
         table = items_table
+        # A row per item of the whole archive: the database joins its fields hash (32 hex
+        # digits) and id into one string, so that a row is two values and no Python work.
         query = (
-            select(table.c.published, table.c.id, table.c.fields_hash)
+            select(table.c.published, table.c.fields_hash + table.c.id)
             .where(table.c.published >= naive_utc(start))
             .where(table.c.published < naive_utc(end))
             .order_by(table.c.published, table.c.id)
         )
         with engine.connect() as conn:
-            found = conn.execute(query).all()
-            unhashed = [item_id for _, item_id, hashed in found if hashed is None]
-            hashes = _hashed(conn, unhashed) if unhashed else {}
-        self._dates = [published for published, _, _ in found]
-        self._lines = [
-            f"{item_id}\0{hashed or hashes[item_id]}\0".encode() for _, item_id, hashed in found
-        ]
+            result = conn.execute(query)
+            # The driver's own rows (no Row objects, no dates made): published as the
+            # database keeps it, which orders as the query did.
+            found: Sequence[tuple[Any, str | None]] = result.cursor.fetchall()
+            result.close()
+            lines = [line for _, line in found]
+            if None in lines:
+                found = _with_hashes(conn, start, end)
+                lines = [line for _, line in found]
+        self._dates = [published for published, _ in found]
+        self._lines = cast(list[str], lines)
+        # How the query's bounds were sent: a date as the database keeps it (SQLite: text).
+        dialect = engine.dialect
+        self._stored = table.c.published.type.dialect_impl(dialect).bind_processor(dialect)
 
     def between(self, start: datetime, end: datetime) -> bytes:
-        """The items published in ``[start, end)`` (within the range read), as keyed."""
-        first = bisect.bisect_left(self._dates, naive_utc(start))
-        last = bisect.bisect_left(self._dates, naive_utc(end))
-        return b"".join(self._lines[first:last])
+        """The items published in ``[start, end)`` (within the range read), as keyed:
+        each one's fields hash and id, ``\\0`` between two."""
+        first = bisect.bisect_left(self._dates, self._bound(start))
+        last = bisect.bisect_left(self._dates, self._bound(end))
+        return "\0".join(self._lines[first:last]).encode()
+
+    def _bound(self, when: datetime) -> Any:
+        value = naive_utc(when)
+        return value if self._stored is None else self._stored(value)
+
+
+def _with_hashes(conn: Connection, start: datetime, end: datetime) -> list[tuple[Any, str | None]]:
+    """:class:`ItemRevisions`' rows when some items were stored without a fields hash
+    (by other means than digest's): theirs computed from their fields."""
+    table = items_table
+    query = (
+        select(table.c.published, table.c.id, table.c.fields_hash)
+        .where(table.c.published >= naive_utc(start))
+        .where(table.c.published < naive_utc(end))
+        .order_by(table.c.published, table.c.id)
+    )
+    result = conn.execute(query)
+    found: Sequence[tuple[Any, str, str | None]] = result.cursor.fetchall()  # as above
+    result.close()
+    hashes = _hashed(conn, [item_id for _, item_id, hashed in found if hashed is None])
+    return [
+        (published, (hashed or hashes[item_id]) + item_id) for published, item_id, hashed in found
+    ]
 
 
 def _hashed(conn: Connection, ids: Sequence[str]) -> dict[str, str]:
@@ -320,3 +383,31 @@ def import_if_changed(
 
 def _gone(path: str) -> FileState:
     return FileState(REVIEWED_SOURCE, path, 0, 0, "", "", forget=True)
+
+
+def _listed_files(manifest: bytes) -> Any:
+    """The ``files`` of a manifest's JSON.
+
+    A manifest as :func:`digest.outbox.manifest_bytes` writes it (sorted keys, two-space
+    indent) holds them between the line ``"files": {`` and the next line ``}`` at that
+    indent: only that part is parsed, not the stories and views (most of its bytes, at
+    every build). Its hash, compared with the recorded one, vouches for the rest.
+
+    Raises:
+        ValueError: not JSON.
+    """
+    start = manifest.find(_FILES)
+    if start != -1:
+        end = manifest.find(b"\n  }", start)
+        if end != -1:
+            return json.loads(manifest[start + len(_FILES) - 2 : end + 4])
+    whole = json.loads(manifest)
+    return whole.get("files", {}) if isinstance(whole, dict) else {}
+
+
+#: Where a manifest's files begin (:func:`_listed_files`).
+_FILES = b'\n  "files": {\n'
+
+
+def _name(entry: os.DirEntry[str]) -> str:
+    return entry.name

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import sysconfig
 from collections.abc import Iterable, Sequence
@@ -28,7 +29,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, Text, bindparam, cast, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from digest import sqlite_file
@@ -58,6 +59,15 @@ class FileState:
     problems: tuple[Problem, ...] = ()
     #: True: the file is gone, forget its state (its items stay in the store).
     forget: bool = field(default=False, compare=False)
+
+    def seen_as(self, reader: str, stat: os.stat_result) -> bool:
+        """Whether the file, as ``stat`` shows it now, is the one recorded, read by
+        ``reader``: the same size and modification time (nanoseconds), so not read again."""
+        return (
+            self.mtime_ns == stat.st_mtime_ns
+            and self.size == stat.st_size
+            and self.reader == reader
+        )
 
 
 @cache
@@ -92,13 +102,63 @@ def reader_key(*parts: object) -> str:
 
 def file_states(engine: Engine, source_ids: Iterable[str] | None = None) -> list[FileState]:
     """The recorded states of the files of ``source_ids`` (None: of every source)."""
-    query = select(source_files_table).order_by(
-        source_files_table.c.source_id, source_files_table.c.path
-    )
+    table = source_files_table
+    # Read at every build, a row per local file: plain columns, and the problems as their
+    # JSON text, decoded here only when there are any (most files have none).
+    query = select(
+        table.c.source_id,
+        table.c.path,
+        table.c.size,
+        table.c.mtime_ns,
+        table.c.sha256,
+        table.c.reader,
+        cast(table.c.problems, Text),
+    ).order_by(table.c.source_id, table.c.path)
     if source_ids is not None:
-        query = query.where(source_files_table.c.source_id.in_(list(source_ids)))
+        query = query.where(table.c.source_id.in_(list(source_ids)))
     with engine.connect() as conn:
-        return [_state_from_row(row._mapping) for row in conn.execute(query)]
+        rows = conn.execute(query).all()
+    return [
+        FileState(source_id, path, size, mtime_ns, sha256, reader, _problems(problems))
+        for source_id, path, size, mtime_ns, sha256, reader, problems in rows
+    ]
+
+
+class FileLog:
+    """The recorded states of one source's files, read in one query, and the saves since,
+    written together by :meth:`write` (the search index's files: :mod:`digest.render.search`).
+    """
+
+    def __init__(self, engine: Engine, source_id: str) -> None:
+        self._engine = engine
+        self._known = {state.path: state for state in file_states(engine, [source_id])}
+        self._saved: list[FileState] = []
+
+    def file_state(self, source_id: str, path: str) -> FileState | None:
+        """The latest state of ``path``, None if never recorded."""
+        state = self._known.get(path)
+        return state if state is not None and state.source_id == source_id else None
+
+    def known_files(self, source_id: str) -> list[str]:
+        """The paths recorded, sorted."""
+        return sorted(path for path, state in self._known.items() if state.source_id == source_id)
+
+    def save_file_state(self, state: FileState) -> None:
+        """Remember ``state`` (or forget the file) until :meth:`write`."""
+        if state.forget:
+            self._known.pop(state.path, None)
+        else:
+            self._known[state.path] = state
+        self._saved.append(state)
+
+    def write(self) -> None:
+        """Record the states saved since the last call (one transaction).
+
+        Raises:
+            StoreError: they cannot be written.
+        """
+        saved, self._saved = self._saved, []
+        save_file_states(self._engine, saved)
 
 
 def save_file_states(engine: Engine, states: Sequence[FileState]) -> None:
@@ -107,16 +167,20 @@ def save_file_states(engine: Engine, states: Sequence[FileState]) -> None:
     if not states:
         return
     table = source_files_table
+    # The last state of each file wins, as if each were written in turn: one statement
+    # for all the deletions, one for all the rows (a search index remade saves hundreds).
+    last = {(state.source_id, state.path): state for state in states}
+    rows = [_state_to_row(state) for state in last.values() if not state.forget]
     try:
         with engine.begin() as conn:
-            for state in states:
-                conn.execute(
-                    table.delete()
-                    .where(table.c.source_id == state.source_id)
-                    .where(table.c.path == state.path)
-                )
-                if not state.forget:
-                    conn.execute(table.insert().values(**_state_to_row(state)))
+            conn.execute(
+                table.delete()
+                .where(table.c.source_id == bindparam("old_source"))
+                .where(table.c.path == bindparam("old_path")),
+                [{"old_source": source, "old_path": path} for source, path in last],
+            )
+            if rows:
+                conn.execute(table.insert(), rows)
     except SQLAlchemyError as exc:
         raise StoreError(f"cannot record source files: {sqlite_file.reason(exc)}") from exc
 
@@ -170,17 +234,11 @@ def _state_to_row(state: FileState) -> dict[str, Any]:
     }
 
 
-def _state_from_row(row: Any) -> FileState:
-    problems = tuple(
+def _problems(text: str | None) -> tuple[Problem, ...]:
+    """The problems of a row of ``source_files``, from their JSON text."""
+    if not text or text == "[]":
+        return ()
+    return tuple(
         Problem(location, what, action, kind=kind, subject=subject, count=count)
-        for location, what, action, kind, subject, count in row["problems"] or ()
-    )
-    return FileState(
-        source_id=row["source_id"],
-        path=row["path"],
-        size=row["size"],
-        mtime_ns=row["mtime_ns"],
-        sha256=row["sha256"],
-        reader=row["reader"],
-        problems=problems,
+        for location, what, action, kind, subject, count in json.loads(text) or ()
     )

@@ -12,19 +12,8 @@ from pathlib import Path
 import jinja2
 
 from digest.errors import RenderError
+from digest.render.packaged import PACKAGED_TEMPLATES
 from digest.sources.bounds import is_inside
-
-
-def _packaged_templates() -> Path:
-    # A wheel carries the templates inside the package (see pyproject's force-include);
-    # an editable install from a checkout finds them at the repository's top level.
-    package = Path(__file__).resolve().parent.parent
-    inside, checkout = package / "templates", package.parent.parent / "templates"
-    return inside if inside.is_dir() or not checkout.is_dir() else checkout
-
-
-#: Packaged templates, used for whatever the configured template folder lacks.
-PACKAGED_TEMPLATES = _packaged_templates()
 
 
 def template_environment(templates: Path) -> jinja2.Environment:

@@ -28,7 +28,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 
 from digest.config import Limits
@@ -94,16 +94,32 @@ class ArticleFiles:
         if not is_inside(self.folder, self.root):
             outside(self.folder)
             return
-        paths = visible_files(self.folder, outside, root=self.root)
-        stems = [path.relative_to(self.folder).with_suffix("").as_posix() for path in paths]
+        found = _visible(self.folder, outside, self.root)
+        base = str(self.folder)
+        # The path below the folder, as Path.relative_to gives it, with strings: a build
+        # looks at every file of the folder, most of them unchanged.
+        below = 0 if base == "." else len(base) + (0 if base.endswith(os.sep) else 1)
+        stems = [_without_suffix(where[below:]) for where, _ in found]
         # Files sharing a stem are always read: which one gives the key depends on both.
         shared = {stem for stem, count in Counter(stems).items() if count > 1}
-        forget_missing(self.files, self.id, {str(path) for path in paths})
-        for path, stem in zip(paths, stems, strict=True):
+        forget_missing(self.files, self.id, {where for where, _ in found})
+        for (where, entry), stem in zip(found, stems, strict=True):
+            files = None if stem in shared else self.files
+            known = files.file_state(self.id, where) if files is not None else None
+            if known is not None:
+                try:
+                    same = known.seen_as(self.reader, entry.stat())
+                except OSError:
+                    same = False  # gone since the walk: look() says why, as before
+                if same:
+                    # Unchanged since the last build: not read, its problems replayed.
+                    for problem in known.problems:
+                        report(problem)
+                    continue
+            path = Path(where)
             if not is_inside(path, self.root):  # replaced by a symlink since the walk
                 outside(path)
                 continue
-            files = None if stem in shared else self.files
             seen_now = look(files, self.id, path, self.reader, self.limits.article_bytes)
             if seen_now.unchanged:
                 assert seen_now.state is not None
@@ -189,42 +205,82 @@ def read_article_file(
 
 
 def visible_files(
-    folder: Path, outside: Callable[[Path], None] | None = None, *, root: Path | None = None
+    folder: Path,
+    outside: Callable[[Path], None] | None = None,
+    *,
+    root: Path | None = None,
+    leaving_out: Collection[Path] = (),
 ) -> list[Path]:
     """The files below ``folder`` in path order, leaving out hidden ones and those in
     hidden folders (an editor's backups, ``.git``).
 
     Symlinks are followed while they stay inside ``root`` (default ``folder``; its real
     path); one that leads out of it, to a file or a folder, is left out and handed to
-    ``outside``.
+    ``outside``. ``leaving_out``: files, and folders with all they hold, left out too
+    (compared by absolute path, symlinks not followed), and not walked.
     """
-    jail = root or folder
-    # A walk of our own rather than Path.rglob: rglob neither says which symlinks it
-    # passed over nor follows the symlinked folders that stay inside.
-    found: list[Path] = []
+    return [Path(where) for where, _ in _visible(folder, outside, root, leaving_out)]
 
-    def walk(directory: Path, ancestors: frozenset[str]) -> None:
+
+def _visible(
+    folder: Path,
+    outside: Callable[[Path], None] | None,
+    root: Path | None,
+    leaving_out: Collection[Path] = (),
+) -> list[tuple[str, os.DirEntry[str]]]:
+    """:func:`visible_files`, each file as its path (``str`` of its :class:`Path`) and
+    the directory entry it was listed by (whose ``stat`` follows a symlink, as
+    ``os.stat`` does)."""
+    jail = root or folder
+    left = {os.path.abspath(path) for path in leaving_out}
+    # A walk of our own rather than Path.rglob: rglob neither says which symlinks it
+    # passed over nor follows the symlinked folders that stay inside. Strings rather
+    # than Paths: a folder of thousands of files is listed at every build.
+    found: list[tuple[str, os.DirEntry[str]]] = []
+
+    def walk(directory: str, ancestors: frozenset[str]) -> None:
         try:
-            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+            with os.scandir(directory) as listing:
+                entries = sorted(listing, key=_name)
         except OSError:
             return  # an unreadable folder holds nothing we can read
+        # What str(Path(entry.path)) gives: no "./" in front.
+        inside = "" if directory == "." else directory.rstrip(os.sep) + os.sep
         for entry in entries:
-            if entry.name.startswith("."):
+            name = entry.name
+            if name.startswith("."):
                 continue
-            path = Path(entry.path)
-            if entry.is_symlink() and not is_inside(path, jail):
+            where = inside + name
+            if left and os.path.abspath(where) in left:
+                continue
+            if entry.is_symlink() and not is_inside(Path(where), jail):
                 if outside is not None:
-                    outside(path)
+                    outside(Path(where))
                 continue
             if entry.is_dir():
-                real = os.path.realpath(path)
+                real = os.path.realpath(where)
                 if real not in ancestors:  # a symlink to a folder above: a loop
-                    walk(path, ancestors | {real})
+                    walk(where, ancestors | {real})
             elif entry.is_file():
-                found.append(path)
+                found.append((where, entry))
 
-    walk(folder, frozenset({os.path.realpath(folder)}))
-    return sorted(found)
+    walk(str(folder), frozenset({os.path.realpath(folder)}))
+    # Each folder's names sorted, each folder walked where its name sorts: path order
+    # (as sorted Paths compare, part by part) without sorting again.
+    return found
+
+
+def _name(entry: os.DirEntry[str]) -> str:
+    return entry.name
+
+
+def _without_suffix(relative: str) -> str:
+    """``Path(relative).with_suffix("").as_posix()``, with strings."""
+    folders, _, name = relative.rpartition(os.sep)
+    dot = name.rfind(".")
+    if 0 < dot < len(name) - 1:  # Path.suffix: not a leading dot, nor a trailing one
+        name = name[:dot]
+    return f"{folders.replace(os.sep, '/')}/{name}" if folders else name
 
 
 def read_articles(
