@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
+import re
 from pathlib import Path
 
 import pytest
@@ -30,7 +32,7 @@ from digest.rank.model import (
     Selection,
     load_model,
 )
-from digest.rank.text import split_paragraphs
+from digest.rank.text import lemmas_of_words, split_paragraphs
 from digest.summarise import DEFAULT_WEIGHTS, key_point_text, key_sentences
 
 TEXTS = {
@@ -82,6 +84,34 @@ def test_features_in_four_languages(language: str) -> None:
     chosen = key_sentences(title, text, language)
     assert 1 <= len(chosen) <= 2
     assert sum(count_words(s.text) for s in chosen) <= MAX_POINT_WORDS
+
+
+@pytest.mark.parametrize(
+    ("title", "text"),
+    [
+        *TEXTS.values(),
+        (
+            "ΟΔΟΣ Αθηνών : İstanbul et « la rue » d'Athènes",
+            "La ΟΔΟΣ Αθηνών s'appelle « la rue ». À İSTANBUL, ΟΔΟΣ ΑΘΗΝΩΝ et ΟΔΟΣ, "
+            'la rue d\'Athènes : « oui ».\n\n„Ja“, sagt er. “Yes” and "no" in '
+            "la rue d'Athènes.",
+        ),
+    ],
+)
+def test_surface_features_as_their_definitions_say(title: str, text: str) -> None:
+    # Some features are computed with shortcuts (quotation marks one scan each, lemmas
+    # cached): they must equal the plain definitions, Greek final sigma and dotted
+    # capital I included.
+    document = document_features(title, split_paragraphs(text, "fr"), "fr")
+    named = dict(zip(FEATURES, zip(*document.rows, strict=True), strict=True))
+    title_pairs = set(itertools.pairwise(re.findall(r"\w+", title.lower())))
+    for index, sentence in enumerate(document.sentences):
+        words = [word.lower() for word in re.findall(r"\w+", sentence)]
+        assert document.bags[index] == frozenset(lemmas_of_words(words, "fr"))
+        pairs = len(title_pairs & set(itertools.pairwise(words))) / len(title_pairs)
+        assert named["title_bigrams"][index] == pairs
+        quoted = any(mark in '«»“”"„' for mark in sentence)
+        assert named["quotes"][index] == float(quoted)
 
 
 def test_empty_and_title_only_documents() -> None:

@@ -155,7 +155,7 @@ def document_features(title: str, paragraphs: Sequence[Sequence[str]], language:
                     min(1.0, sum(map(str.isdigit, tokens)) / 3),
                     names / length if length else 0.0,
                     float(text[:1] in _QUOTES),
-                    float(not _QUOTES.isdisjoint(text)),
+                    float(_quoted(text)),
                     float(not _ATTRIBUTION.isdisjoint(lower)),
                     float(not _FIRST_PERSON.isdisjoint(lower)),
                     min(1.0, sum(map(text.count, _CLAUSE_MARKS)) / 4),
@@ -178,6 +178,13 @@ def document_features(title: str, paragraphs: Sequence[Sequence[str]], language:
         tuple(map(len, tokenised)),
         title_words,
     )
+
+
+def _quoted(text: str) -> bool:
+    """Whether ``text`` holds one of :data:`_QUOTES` (a scan per mark is quicker than
+    checking each character against the set).
+    """
+    return "«" in text or "»" in text or '"' in text or "“" in text or "”" in text or "„" in text
 
 
 def _tokens(text: str) -> list[str]:
@@ -203,7 +210,9 @@ def _centrality(bags: Sequence[Counter[str]]) -> tuple[list[float], list[int]]:
     idf = dict(
         zip(document_frequency, map(logs.__getitem__, document_frequency.values()), strict=True)
     )
-    repeated = {w for w, df in document_frequency.items() if df > 1}
+    repeated = set(
+        itertools.compress(document_frequency, map((1).__lt__, document_frequency.values()))
+    )
     # A lemma found in one sentence only adds nothing to its sentence's similarity to the
     # others, so only repeated lemmas are accumulated.
     shared_of = [bag.keys() & repeated for bag in bags]
