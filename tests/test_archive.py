@@ -32,9 +32,11 @@ from digest.build import build
 from digest.config import load_settings
 from digest.outbox import Outbox
 from digest.render.chart import Bar, bar_chart
-from digest.render.search import BUNDLE, KEY, bundles, index_archive, web_pages
+from digest.render.search import BUNDLE, FILES_SOURCE, KEY, bundles, index_archive, web_pages
 from digest.render.web import headlines, theme_list
 from digest.serve.app import create_app
+from digest.source_state import FileLog
+from digest.store import Store
 from tests.conftest import copy_sample_tree, run_digest
 from tests.serve.harness import _Server
 from tests.test_web import Page
@@ -393,6 +395,64 @@ def test_search_index_is_made_again_byte_for_byte(built_sample_tree: Path, tmp_p
     for year in ("2021", "2025"):
         entry = json.loads((index / year / "pagefind-entry.json").read_text("utf-8"))
         assert list(entry["languages"]) == ["fr", "nl"]
+
+
+def test_search_index_reads_only_pages_whose_size_or_time_changed(
+    built_sample_tree: Path, tmp_path: Path
+) -> None:
+    """As local sources: a page rewritten with the same bytes does not remake its year's
+    bundle, a changed page does; a page whose size and time are those recorded is not read
+    again (its recorded hash vouches for it), and is read when no state is kept."""
+    copy = tmp_path / "outbox"
+    shutil.copytree(built_sample_tree / "outbox", copy)
+    index = copy / "web" / BUNDLE
+    store = Store(f"sqlite:///{tmp_path / 'store.sqlite3'}")
+    outbox = Outbox(copy)
+    outbox.open()
+
+    def keys() -> dict[str, bytes]:
+        return {year: (index / year / KEY).read_bytes() for year in ("2022", "2023", "2024")}
+
+    def index_with_states() -> int:
+        states = FileLog(store.engine, FILES_SOURCE)
+        changed = index_archive(outbox, found, states)
+        states.write()
+        return changed
+
+    try:
+        found = bundles(_manifests(copy), web_pages(outbox, ("fr", "nl")))
+        pages = {b.name: [copy.joinpath(*parts) for parts in b.pages] for b in found}
+        assert index_with_states() == 0  # every page and bundle file read once, recorded
+        recorded = FileLog(store.engine, FILES_SOURCE).known_files(FILES_SOURCE)
+        assert set(recorded) >= {"/".join(parts) for b in found for parts in b.pages}
+        assert any(name.startswith(f"web/{BUNDLE}/2023/") for name in recorded)
+        before = keys()
+
+        same = pages["2023"][0]
+        same.write_bytes(same.read_bytes())  # a new time, the same bytes: read, no remake
+        assert index_with_states() == 0
+        assert keys() == before
+
+        changed = pages["2022"][0]
+        changed.write_bytes(changed.read_bytes().replace(b"</body>", b"<p>new</p></body>"))
+        assert index_with_states() >= 1
+        after = keys()
+        assert after["2022"] != before["2022"]
+        assert (after["2023"], after["2024"]) == (before["2023"], before["2024"])
+
+        # Other bytes of the same size, the recorded time put back: not read again.
+        hidden = pages["2024"][0]
+        stat = hidden.stat()
+        data = hidden.read_bytes()
+        hidden.write_bytes(data.replace(b"</body>", b"</BODY>"))
+        os.utime(hidden, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+        assert index_with_states() == 0
+        assert keys() == after
+        assert index_archive(outbox, found) >= 1  # no states: every page read, 2024 remade
+        assert keys()["2024"] != after["2024"]
+    finally:
+        outbox.close()
+        store.close()
 
 
 def test_digest_serve_lets_only_the_search_pages_run_scripts(built_sample_tree: Path) -> None:

@@ -24,6 +24,7 @@ from digest.parts import read as read_items
 from digest.parts import versions as part_versions
 from digest.periods import edition_id as period_edition_id
 from digest.periods import periods_between, utc_bounds
+from digest.source_state import FileLog
 from digest.sources import Report, read_feed_list
 from digest.store import Store, StoreCounts
 from digest.taxonomy import load_taxonomy
@@ -392,6 +393,7 @@ class Publisher:
         """Merge what older versions built twice, then rewrite the feeds and the web
         indexes from the outbox; count the feeds changed."""
         from digest.publish import publish_feeds, publish_web_indexes
+        from digest.render.search import FILES_SOURCE
         from digest.schedule.merge import merge_editions
 
         for merge in merge_editions(self.ids, self.outbox, self.store.engine, self._collect):
@@ -399,5 +401,8 @@ class Publisher:
         # Writing feeds never touches a manifest: one read serves both.
         manifests = self.outbox.manifests()
         feeds_changed = publish_feeds(self.settings, self.renderer, self.outbox, manifests)
-        publish_web_indexes(self.web, self.outbox, manifests, self._collect)
+        # The search index's pages and files not changed since the last build are not read.
+        states = FileLog(self.store.engine, FILES_SOURCE)
+        publish_web_indexes(self.web, self.outbox, manifests, self._collect, states)
+        states.write()
         return feeds_changed

@@ -23,6 +23,7 @@ from digest.render.personal import view_json, view_name
 from digest.render.search import (
     BUNDLE,
     SEARCH_ERROR,
+    FileStates,
     bundles,
     index_archive,
     remove_index,
@@ -219,9 +220,11 @@ def publish_web_indexes(
     outbox: Outbox,
     manifests: Sequence[dict[str, Any]],
     report: Callable[[Problem], None] | None = None,
+    states: FileStates | None = None,
 ) -> int:
     """Write the web archive's pages made from the whole outbox, then its search index;
-    count the changed.
+    count the changed. ``states``: what the last build recorded of the search index's
+    pages and files (:func:`digest.render.search.index_archive`).
 
     Each language's index, theme pages and search page, the start page at the outbox
     root (``index.html``) and a logo file of the templates folder (:mod:`digest.render.logo`);
@@ -254,7 +257,7 @@ def publish_web_indexes(
         report(Problem(web.settings.paths.templates.as_posix(), logo.problem, "no logo shown"))
     changed = sum(outbox.write_file(data, *parts) for parts, data in sorted(pages.items()))
     try:
-        return changed + index_archive(outbox, found)
+        return changed + index_archive(outbox, found, states)
     except RenderError as error:
         unavailable = search_pages(web, manifests, (), available=False)
         changed += sum(

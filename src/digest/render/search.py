@@ -16,9 +16,13 @@ pages, not the whole archive again; the search pages merge the bundles in the br
                                                     WebAssembly, index and fragments
     web/pagefind/<year>/pages.key                   what the bundle was made from
 
-``pages.key`` holds the SHA-256 of the Pagefind binary and of every page of the year (path
-and bytes), then the SHA-256 and name of each file of the bundle: a bundle whose pages are
-the same and whose files are all there, unchanged, is not made again. Pagefind writes the
+``pages.key`` holds the SHA-256 of the Pagefind version (the name and version of the
+package that ships the binary; the binary's bytes for another one) and of every page of the
+year (path and bytes), then the SHA-256 and name of each file of the bundle: a bundle whose
+pages are the same and whose files are all there, unchanged, is not made again. As for local
+sources (:mod:`digest.sources.unchanged`), a page or bundle file whose size and modification
+time are those recorded in the store (:class:`FileStates`) is not read again: its hash is
+the one recorded. Pagefind writes the
 languages of ``pagefind-entry.json`` in no fixed order: the file is rewritten with them
 sorted, so the same pages give the same bundle bytes. A bundle is made in a temporary
 folder, then written file by file through the outbox (unchanged files are left alone);
@@ -27,6 +31,7 @@ files of older bundles, or of the single index older versions made, are removed.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -35,14 +40,16 @@ import subprocess
 import tempfile
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from pagefind.service import get_executable
 
 from digest.errors import RenderError
 from digest.outbox import Outbox
 from digest.render.web import WEB, page_path
+from digest.source_state import FileState
 
 #: The folder of the bundles under ``web/``.
 BUNDLE = "pagefind"
@@ -71,6 +78,30 @@ _SAID = 200
 SEARCH_ERROR = "search index: "
 #: Longest a Pagefind run may take, in seconds (the sample takes about two).
 TIMEOUT = 600
+#: The source id the states of the pages and bundle files are recorded under (with a
+#: ":", unlike the adapters' ids; their paths, under ``web/``, are no source file's either).
+FILES_SOURCE = ":search-index"
+#: The ``reader`` of those states: a page's hash depends on nothing but its bytes.
+_READER = "bytes"
+#: The distributions that ship a Pagefind binary (``pagefind[extended]``, ``pagefind[bin]``).
+_BINARY_PACKAGES = ("pagefind_bin_extended", "pagefind_bin")
+
+
+class FileStates(Protocol):
+    """Where the states of the pages and bundle files are kept between builds
+    (:class:`digest.source_state.FileLog`)."""
+
+    def file_state(self, source_id: str, path: str) -> FileState | None:
+        """The recorded state of ``path``, None if never recorded."""
+        ...
+
+    def known_files(self, source_id: str) -> list[str]:
+        """The paths recorded, sorted."""
+        ...
+
+    def save_file_state(self, state: FileState) -> None:
+        """Record ``state`` (replacing the file's previous one, or forgetting it)."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -127,8 +158,11 @@ def bundle_paths(found: Sequence[Bundle], lang: str) -> tuple[str, ...]:
     return tuple(f"../{BUNDLE}/{b.name}/" for b in found if lang in b.languages)
 
 
-def index_archive(outbox: Outbox, found: Sequence[Bundle]) -> int:
+def index_archive(outbox: Outbox, found: Sequence[Bundle], states: FileStates | None = None) -> int:
     """Make the bundles of ``found`` whose pages changed; count the files changed.
+
+    ``states``: what the last build recorded of each page and bundle file (None: every
+    one is read); the states of this run are saved there.
 
     Raises:
         RenderError: no Pagefind binary, or Pagefind failed (its last line of output).
@@ -137,7 +171,7 @@ def index_archive(outbox: Outbox, found: Sequence[Bundle]) -> int:
     if binary is None:
         raise RenderError(f"{SEARCH_ERROR}no pagefind binary (pip install 'pagefind[extended]')")
     try:
-        tool = hashlib.sha256(_LAYOUT + Path(binary).read_bytes()).digest()
+        tool = hashlib.sha256(_LAYOUT + _version(binary)).digest()
     except OSError as error:
         raise RenderError(f"{SEARCH_ERROR}pagefind did not run: {error}") from error
     bundle = outbox.path(WEB, BUNDLE)
@@ -146,16 +180,19 @@ def index_archive(outbox: Outbox, found: Sequence[Bundle]) -> int:
     ui_missing = len(keep) < len(UI_FILES)
     if not found:
         return remove_index(outbox)
+    hashes = _Hashes(outbox.root, states)
     changed = 0
     for each in found:
         # Listed by web_pages: no part can leave the outbox.
-        pages = {parts: outbox.root.joinpath(*parts).read_bytes() for parts in each.pages}
-        key = _key(tool, pages)
-        folder = bundle / each.name
-        made = None if ui_missing else _made(folder, key)
+        key = _key(tool, {parts: hashes.of(parts) for parts in each.pages})
+        folder = (WEB, BUNDLE, each.name)
+        made = None if ui_missing else _made(hashes, folder, key)
         if made is not None:
             keep.update((each.name, *parts) for parts in made)
             continue
+        pages = {parts: outbox.root.joinpath(*parts).read_bytes() for parts in each.pages}
+        # Keyed by the bytes indexed (a page rewritten since it was hashed above).
+        key = _key(tool, {parts: hashlib.sha256(data).digest() for parts, data in pages.items()})
         files = _pagefind(binary, pages)
         listed = []
         for parts, data in files.items():
@@ -164,15 +201,99 @@ def index_archive(outbox: Outbox, found: Sequence[Bundle]) -> int:
                 changed += outbox.write_file(data, WEB, BUNDLE, *parts)
                 keep.add(parts)
                 continue
-            changed += outbox.write_file(data, WEB, BUNDLE, each.name, *parts)
+            changed += outbox.write_file(data, *folder, *parts)
+            hashes.written((*folder, *parts), data)
             keep.add((each.name, *parts))
             listed.append(f"{hashlib.sha256(data).hexdigest()} {'/'.join(parts)}\n")
         # Last: a bundle cut short is made again at the next build.
         record = key + "".join(sorted(listed, key=lambda line: line[65:])).encode()
-        changed += outbox.write_file(record, WEB, BUNDLE, each.name, KEY)
+        changed += outbox.write_file(record, *folder, KEY)
         keep.add((each.name, KEY))
         ui_missing = False
+    hashes.forget_others()
     return changed + remove_index(outbox, keep=keep)
+
+
+def _version(binary: Path | str) -> bytes:
+    """What makes a Pagefind binary's output: the name and version of the installed
+    package that ships it (its RECORD lists it), else its bytes (a binary named by
+    ``PAGEFIND_BINARY_PATH`` or found on the ``PATH``).
+
+    Raises:
+        OSError: a binary of no package cannot be read.
+    """
+    where = os.path.realpath(binary)
+    for name in _BINARY_PACKAGES:
+        try:
+            shipped = distribution(name)
+        except PackageNotFoundError:
+            continue
+        for file in shipped.files or ():
+            if os.path.realpath(str(shipped.locate_file(file))) == where:
+                return f"{name} {shipped.version}\n".encode()
+    return hashlib.sha256(Path(binary).read_bytes()).digest()
+
+
+class _Hashes:
+    """The SHA-256 of outbox files (pages, bundle files), from their recorded state when
+    their size and modification time are those recorded, else from their bytes."""
+
+    def __init__(self, root: Path, states: FileStates | None) -> None:
+        self._root = str(root)
+        self._states = states
+        self._seen: set[str] = set()
+
+    def of(self, parts: tuple[str, ...]) -> bytes:
+        """The SHA-256 of the file at ``parts`` (under the outbox).
+
+        Raises:
+            OSError: it cannot be read.
+        """
+        name = "/".join(parts)
+        path = os.path.join(self._root, *parts)
+        self._seen.add(name)
+        # stat before reading: a file changed in between is recorded as older than it is,
+        # so it is read again next time.
+        stat = os.stat(path)
+        known = self._states.file_state(FILES_SOURCE, name) if self._states else None
+        if known is not None and known.seen_as(_READER, stat):
+            return bytes.fromhex(known.sha256)
+        with open(path, "rb") as file:
+            digest = hashlib.sha256(file.read()).digest()
+        self._save(name, stat, digest)
+        return digest
+
+    def read(self, *parts: str) -> bytes:
+        """The bytes of the file at ``parts`` (under the outbox)."""
+        with open(os.path.join(self._root, *parts), "rb") as file:
+            return file.read()
+
+    def written(self, parts: tuple[str, ...], data: bytes) -> None:
+        """Record the file at ``parts`` as just written with ``data``."""
+        name = "/".join(parts)
+        self._seen.add(name)
+        with contextlib.suppress(OSError):
+            stat = os.stat(os.path.join(self._root, *parts))
+            if stat.st_size == len(data):
+                self._save(name, stat, hashlib.sha256(data).digest())
+
+    def forget_others(self) -> None:
+        """Forget the recorded files not looked at in this run (gone, or no longer used)."""
+        if self._states is None:
+            return
+        for name in self._states.known_files(FILES_SOURCE):
+            if name not in self._seen:
+                self._states.save_file_state(
+                    FileState(FILES_SOURCE, name, 0, 0, "", "", forget=True)
+                )
+
+    def _save(self, name: str, stat: os.stat_result, digest: bytes) -> None:
+        if self._states is None:
+            return
+        known = self._states.file_state(FILES_SOURCE, name)
+        state = FileState(FILES_SOURCE, name, stat.st_size, stat.st_mtime_ns, digest.hex(), _READER)
+        if known != state:
+            self._states.save_file_state(state)
 
 
 def remove_index(outbox: Outbox, keep: Collection[tuple[str, ...]] = ()) -> int:
@@ -194,19 +315,21 @@ def remove_index(outbox: Outbox, keep: Collection[tuple[str, ...]] = ()) -> int:
 
 
 def _key(tool: bytes, pages: Mapping[tuple[str, ...], bytes]) -> bytes:
-    """What a bundle is made from: the binary and every page, path and bytes."""
+    """What a bundle is made from: the Pagefind version and every page, by path and the
+    SHA-256 of its bytes (``pages``)."""
     digest = hashlib.sha256(tool)
-    for parts, data in sorted(pages.items()):
+    for parts, hashed in sorted(pages.items()):
         digest.update("/".join(parts).encode() + b"\0")
-        digest.update(hashlib.sha256(data).digest())
+        digest.update(hashed)
     return (digest.hexdigest() + "\n").encode()
 
 
-def _made(folder: Path, key: bytes) -> list[tuple[str, ...]] | None:
-    """The files of the bundle in ``folder`` (its key file included) when it was made from
-    what ``key`` says and each file it listed is there with its bytes; else None."""
+def _made(hashes: _Hashes, folder: tuple[str, ...], key: bytes) -> list[tuple[str, ...]] | None:
+    """The files of the bundle in ``folder`` (outbox parts; its key file included) when it
+    was made from what ``key`` says and each file it listed is there with its bytes; else
+    None."""
     try:
-        record = (folder / KEY).read_bytes()
+        record = hashes.read(*folder, KEY)
     except OSError:
         return None
     if not record.startswith(key):
@@ -218,10 +341,10 @@ def _made(folder: Path, key: bytes) -> list[tuple[str, ...]] | None:
         if any(part in ("", ".", "..") for part in parts):
             return None
         try:
-            data = folder.joinpath(*parts).read_bytes()
+            hashed = hashes.of((*folder, *parts))
         except (OSError, ValueError):
             return None
-        if hashlib.sha256(data).hexdigest() != digest:
+        if hashed.hex() != digest:
             return None
         files.append(parts)
     return files if len(files) > 1 else None
