@@ -57,3 +57,21 @@ def test_file_replaced_atomically_only_when_changed(tmp_path: Path) -> None:
     assert outbox.write_file(b"a", "feeds", "editions.fr.xml") is False
     assert outbox.write_file(b"b", "feeds", "editions.fr.xml") is True
     assert sorted(p.name for p in (tmp_path / "feeds").iterdir()) == ["editions.fr.xml"]
+
+
+def test_files_are_compared_by_their_bytes_not_only_their_size(
+    tmp_path: Path,
+) -> None:
+    outbox = Outbox(tmp_path)
+    assert outbox.write_file(b"<feed>1</feed>", "feeds", "editions.fr.xml") is True
+    # Same size, other bytes: written; longer: written; the same again: not.
+    assert outbox.write_file(b"<feed>2</feed>", "feeds", "editions.fr.xml") is True
+    assert outbox.write_file(b"<feed>22</feed>", "feeds", "editions.fr.xml") is True
+    assert outbox.write_file(b"<feed>22</feed>", "feeds", "editions.fr.xml") is False
+    assert (tmp_path / "feeds" / "editions.fr.xml").read_bytes() == b"<feed>22</feed>"
+    # An edition whose file changed but kept its size is published again.
+    files = {"email.fr.txt": b"abc"}
+    assert outbox.write_edition("weekly-2021-W06", files, {"edition": "weekly-2021-W06"})
+    files = {"email.fr.txt": b"abd"}
+    assert outbox.write_edition("weekly-2021-W06", files, {"edition": "weekly-2021-W06"})
+    assert not outbox.write_edition("weekly-2021-W06", files, {"edition": "weekly-2021-W06"})

@@ -35,6 +35,7 @@ import logging
 import os
 import re
 import shutil
+import stat
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -231,7 +232,7 @@ class Outbox:
     def write_file(self, data: bytes, *parts: str) -> bool:
         """Replace one file atomically; False when it already held ``data``."""
         target = self.path(*parts)
-        if target.is_file() and target.read_bytes() == data:
+        if _holds(target, data):
             return False
         temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
         try:
@@ -356,7 +357,19 @@ def _same_folder(folder: Path, contents: Mapping[str, bytes]) -> bool:
     present = {p.name for p in folder.iterdir()}
     if present != set(contents):
         return False
-    return all((folder / name).read_bytes() == data for name, data in contents.items())
+    return all(_holds(folder / name, data) for name, data in contents.items())
+
+
+def _holds(path: Path, data: bytes) -> bool:
+    """Whether the file at ``path`` holds ``data``; its size is looked at first, so that a
+    file that grew (a feed with a new entry) is not read."""
+    try:
+        found = path.stat()
+        return (
+            stat.S_ISREG(found.st_mode) and found.st_size == len(data) and path.read_bytes() == data
+        )
+    except OSError:
+        return False
 
 
 def _write_synced(path: Path, data: bytes) -> None:
