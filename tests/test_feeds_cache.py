@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import json
 import shutil
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -126,3 +127,20 @@ def test_a_cache_of_another_format_is_no_cache(built_sample_tree: Path, tmp_path
     assert not FeedCache(outbox, cache_version(settings, renderer.env)).known
     again, _ = _write(settings, outbox, every)
     assert again == files == _whole(settings, every)
+
+
+def test_an_edition_published_again_dates_its_entries_anew(
+    built_sample_tree: Path, tmp_path: Path
+) -> None:
+    # The same content under a new publication date (an edition rebuilt with more items whose
+    # key points did not change): the cached entries must not keep the old date.
+    settings, outbox = _tree(built_sample_tree, tmp_path)
+    every = outbox.manifests()
+    first, _ = _write(settings, outbox, every)
+    later = copy.deepcopy(every)
+    newest = max(later, key=lambda m: (m["published"], m["edition"]))
+    published = datetime.fromisoformat(newest["published"]) + timedelta(hours=2, minutes=13)
+    newest["published"] = published.isoformat()
+    again, _ = _write(settings, outbox, later)
+    assert again == _whole(settings, later)
+    assert again != first

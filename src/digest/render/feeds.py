@@ -163,9 +163,12 @@ def _editions_plan(
     pending = []
     with manifest_errors():
         for manifest in _newest_first(manifests, lang):
-            key = _key("edition", lang, manifest["edition"], manifest["views"][lang])
+            published = _published(manifest)
+            # The date is the entry's too: an edition published again keeps its content.
+            view = manifest["views"][lang]
+            key = _key("edition", lang, manifest["edition"], published.isoformat(), view)
             make = partial(_edition_entry, settings, template, lang, manifest, views)
-            pending.append(Pending(key, _published(manifest), make))
+            pending.append(Pending(key, published, make))
     feed = Feed(
         stem=("feeds", f"editions.{lang}"),
         lang=lang,
@@ -212,6 +215,7 @@ def _theme_plans(
     with manifest_errors():
         for manifest in _newest_first(manifests, lang):
             view = manifest["views"][lang]
+            published = _published(manifest)
             for at, (theme, label, story_id, point) in enumerate(
                 _story_points(manifest, view, lang)
             ):
@@ -220,9 +224,19 @@ def _theme_plans(
                     continue
                 seen.add(story_id)
                 shown = (view["title"], view["period_label"])
-                key = _key("story", lang, manifest["edition"], theme, label, story_id, point, shown)
+                key = _key(
+                    "story",
+                    lang,
+                    manifest["edition"],
+                    published.isoformat(),
+                    theme,
+                    label,
+                    story_id,
+                    point,
+                    shown,
+                )
                 make = partial(_story_entry, settings, template, lang, manifest, views, at)
-                pending.setdefault(theme, []).append(Pending(key, _published(manifest), make))
+                pending.setdefault(theme, []).append(Pending(key, published, make))
     title = settings.title[lang]  # type: ignore[index]
     found = []
     for theme in sorted(pending):
