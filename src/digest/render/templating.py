@@ -12,7 +12,7 @@ from pathlib import Path
 import jinja2
 
 from digest.errors import RenderError
-from digest.render.packaged import PACKAGED_TEMPLATES
+from digest.render.packaged import PACKAGED_TEMPLATES as PACKAGED_TEMPLATES
 from digest.sources.bounds import is_inside
 
 
