@@ -125,3 +125,21 @@ def test_the_job_of_a_killed_worker_is_done_once_by_another(
     )
     assert ingests == [(1,)]
     assert feed.requests == 2
+
+
+def test_jobs_queued_by_one_process_again_and_again_keep_their_task_names(
+    postgres_url: str,
+) -> None:
+    """A leader opens the queue at every round: the tenth round's jobs are the first's
+    tasks (procrastinate renames a blueprint's tasks in place each time it is added to a
+    new app: ``digest:digest:ingest`` is a job no worker knows)."""
+    from digest.worker.queue import ensure_schema, opened
+    from digest.worker.rounds import _ingest_job
+
+    url = fresh_database(postgres_url)
+    ensure_schema(url)
+    for n in range(10):
+        with opened(url) as app:
+            _ingest_job(app, f"feed-{n}")
+    names = _rows(url, "SELECT DISTINCT task_name FROM procrastinate_jobs")
+    assert names == [("digest:ingest",)]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from importlib.metadata import version
 from pathlib import Path
 
@@ -56,23 +57,33 @@ def conninfo(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def worker_app(url: str) -> App:
-    """The app a ``digest worker`` runs (asynchronous connector), tasks registered."""
+@cache
+def _app() -> App:
+    """This process's one app, digest's tasks registered in it once.
+
+    procrastinate's ``add_tasks_from`` renames the blueprint's tasks in place: a second app
+    made in one process (a leader's second round) would queue ``digest:digest:ingest``,
+    which no worker knows. So each use replaces this app's connector instead.
+    """
     from digest.worker.tasks import blueprint
 
-    app = App(connector=PsycopgConnector(conninfo=conninfo(url)))
+    app = App(connector=SyncPsycopgConnector())  # never opened: replaced at each use
     app.add_tasks_from(blueprint, namespace="digest")
     return app
 
 
 @contextmanager
+def worker_app(url: str) -> Iterator[App]:
+    """The app a ``digest worker`` runs (asynchronous connector), tasks registered."""
+    with _app().replace_connector(PsycopgConnector(conninfo=conninfo(url))) as app:
+        yield app
+
+
+@contextmanager
 def opened(url: str) -> Iterator[App]:
     """An open app for deferring jobs and reading their status from synchronous code."""
-    from digest.worker.tasks import blueprint
-
-    app = App(connector=SyncPsycopgConnector(conninfo=conninfo(url)))
-    app.add_tasks_from(blueprint, namespace="digest")
-    with app.open():
+    connector = SyncPsycopgConnector(conninfo=conninfo(url))
+    with _app().replace_connector(connector) as app, app.open():
         yield app
 
 

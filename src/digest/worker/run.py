@@ -32,9 +32,8 @@ def run_worker(
     use_settings(settings)
     try:
         log.info("digest worker: started (%s, queues %s)", name, ", ".join(chosen))
-        worker_app(settings.store_url).run_worker(
-            queues=chosen, concurrency=concurrency, name=name, wait=True
-        )
+        with worker_app(settings.store_url) as app:
+            app.run_worker(queues=chosen, concurrency=concurrency, name=name, wait=True)
     finally:
         use_settings(None)
     log.info("digest worker: stopped")
