@@ -1,14 +1,18 @@
 """A ``digest worker`` killed in the middle of a job: its job is queued again and done once by
-another worker, through procrastinate's heartbeats and the ``retry_stalled`` periodic task.
+another worker, through procrastinate's heartbeats and the ``retry_stalled`` task.
 
 The job is held at a chosen point (the feed's HTTP server keeps the first request open until
-the test lets it go), the worker is killed there with SIGKILL, and the test waits for the
-other worker's log line, with a generous bound that only a broken run reaches; nothing waits
-for time.
+the test lets it go), the worker is killed there with SIGKILL. The time a dead worker takes
+to look dead is not waited for: its last heartbeat is set an hour back in the database
+(procrastinate's ``procrastinate_workers.last_heartbeat``), and ``digest:retry_stalled`` is
+queued as an ordinary job rather than at the cron's next minute. The other worker runs it,
+and the test waits for that worker's log lines, with a generous bound that only a broken run
+reaches; nothing waits for time.
 """
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,7 +22,7 @@ import pytest
 
 from tests.conftest import copy_sample_tree, run_digest
 from tests.postgres import fresh_database
-from tests.test_worker import PATIENCE, Process, _env, _rows
+from tests.test_worker import PATIENCE, Process, _env, _execute, _rows
 
 pytest.importorskip("procrastinate")
 
@@ -72,6 +76,8 @@ class HoldingFeed:
 def test_the_job_of_a_killed_worker_is_done_once_by_another(
     tmp_path: Path, postgres_url: str
 ) -> None:
+    from procrastinate.exceptions import AlreadyEnqueued
+
     from digest.worker.queue import opened
     from digest.worker.rounds import _ingest_job
 
@@ -97,9 +103,25 @@ def test_the_job_of_a_killed_worker_is_done_once_by_another(
             assert feed.arrived.wait(PATIENCE), first.lines  # the job is in hand, mid-fetch
             first.process.send_signal(signal.SIGKILL)
             assert first.stop() == -signal.SIGKILL
-            assert _rows(url, f"SELECT status FROM procrastinate_jobs WHERE id = {job}") == [
-                ("doing",)
-            ]
+            ((status, dead),) = _rows(
+                url, f"SELECT status, worker_id FROM procrastinate_jobs WHERE id = {job}"
+            )
+            assert status == "doing" and isinstance(dead, int)
+            # The dead worker's heartbeat, an hour old: well past procrastinate's threshold
+            # (the next worker's start may prune that worker; its job, with no worker, is
+            # still stalled for retry_stalled).
+            _execute(
+                url,
+                "UPDATE procrastinate_workers SET last_heartbeat = now() - interval '1 hour' "
+                f"WHERE id = {dead}",
+            )
+            beat = f"SELECT now() - last_heartbeat FROM procrastinate_workers WHERE id = {dead}"
+            assert _rows(url, f"SELECT ({beat}) > interval '1 minute'") == [(True,)]
+            # retry_stalled now, not at the cron's next minute. One may already wait (the
+            # first worker's periodic deferrer queued it behind the job it took): that one
+            # runs after this point too, and the queueing lock keeps it single.
+            with opened(url) as app, contextlib.suppress(AlreadyEnqueued):
+                app.configure_task("digest:retry_stalled", allow_unknown=False).defer(timestamp=0)
             feed.release.set()
 
             second = Process(tree, env, "worker", "--queue", "sources")
