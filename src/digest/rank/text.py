@@ -9,10 +9,9 @@ between key points. Both work for French, Dutch, English and German.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 
-import simplemma
-
+from digest import lemmata
 from digest.rank.quotes import balance
 
 _ABBREVIATIONS = {
@@ -229,9 +228,9 @@ def _is_abbreviation(
 # new word, hence the cap.
 _LEMMA_CACHE: dict[str, dict[str, str]] = {}
 _LEMMA_CACHE_SIZE = 500_000
-# simplemma's dictionary per language: its str -> str view and, when it has one, the bytes
-# -> bytes dict behind it (a lookup in it saves two Python calls per word).
-_DICTIONARIES: dict[str, tuple[Mapping[str, str] | None, Mapping[bytes, bytes] | None]] = {}
+# A direct lookup in simplemma's dictionary per language (digest.lemmata: the trie cached
+# on disk), None for a language without one.
+_DICTIONARIES: dict[str, lemmata.Lookup | None] = {}
 
 
 def lemmas(text: str, language: str) -> list[str]:
@@ -268,43 +267,31 @@ def _lemmas_of_new_word(word: str, language: str) -> str:
     dictionary, looked up here without :func:`_lemma`'s calls (a fifth of the words of a
     day's news are new to a cold cache).
     """
-    raw = _DICTIONARIES[language][1] if language in _DICTIONARIES else None
+    lookup = _DICTIONARIES.get(language)
     stop = _STOP.get(language, _NO_STOP)
-    if raw is not None and len(word) > 1 and not word.isdigit() and word not in stop:
-        found = raw.get(word.encode())
+    if lookup is not None and len(word) > 1 and not word.isdigit() and word not in stop:
+        found = lookup(word)
         if found is not None:
-            lemma = found.decode().lower()
+            lemma = found.lower()
             return "" if lemma in stop else lemma
     return _lemma(word, language)
 
 
-def _dictionary(language: str) -> tuple[Mapping[str, str] | None, Mapping[bytes, bytes] | None]:
-    """simplemma's word -> lemma dictionary for ``language`` (None when unavailable) and
-    the bytes dict behind it (None when it has another layout).
+def _dictionary(language: str) -> lemmata.Lookup | None:
+    """A direct lookup in simplemma's word -> lemma dictionary for ``language`` (None when
+    there is none).
     """
     if language not in _DICTIONARIES:
-        try:
-            from simplemma.strategies.dictionaries.dictionary_factory import (
-                DEFAULT_DICTIONARY_FACTORY,
-            )
-
-            found: Mapping[str, str] | None = DEFAULT_DICTIONARY_FACTORY.get_dictionary(language)
-        except (ImportError, AttributeError, ValueError, OSError):
-            found = None  # another simplemma layout, or no data for the language
-        raw = getattr(found, "_dict", None)
-        _DICTIONARIES[language] = (found, raw if isinstance(raw, dict) else None)
+        _DICTIONARIES[language] = lemmata.lookup(language)
     return _DICTIONARIES[language]
 
 
 def clear_lemma_cache() -> None:
-    """Forget every cached lemma, ours and simplemma's own (benchmarks time a cold start)."""
+    """Forget every cached lemma, ours and simplemma's own (benchmarks time a cold start).
+    The dictionaries stay loaded.
+    """
     _LEMMA_CACHE.clear()
-    # simplemma 2 keeps the lemmatisers behind its legacy function (each with its own
-    # lru_cache of lemmas) in an lru_cache: new ones start cold. The dictionaries stay
-    # loaded.
-    legacy = getattr(simplemma.lemmatizer, "_legacy_lemmatizer_for", None)
-    if legacy is not None and hasattr(legacy, "cache_clear"):
-        legacy.cache_clear()
+    lemmata.forget_lemmas()
 
 
 def _lemma(word: str, language: str) -> str:
@@ -312,19 +299,15 @@ def _lemma(word: str, language: str) -> str:
     stop = _STOP.get(language, _NO_STOP)
     if len(word) < 2 or word.isdigit() or word in stop:
         return ""
-    dictionary, raw = _dictionary(language)
+    lookup = _dictionary(language)
     # A lower-case word without an apostrophe that the dictionary knows gets simplemma's
     # own answer from a direct lookup, without its strategy pipeline.
-    if raw is not None:
-        found = raw.get(word.encode())
-        lemma = found.decode() if found is not None else None
-    else:
-        lemma = dictionary.get(word) if dictionary is not None else None
+    lemma = lookup(word) if lookup is not None else None
     if lemma is not None:
         lemma = lemma.lower()
     else:
         try:
-            lemma = simplemma.lemmatize(word, lang=language).lower()
+            lemma = lemmata.lemmatize(word, language).lower()
         except ValueError:  # a language simplemma has no data for
             lemma = word
     return "" if lemma in stop else lemma

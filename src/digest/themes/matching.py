@@ -13,8 +13,7 @@ from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-import simplemma
-
+from digest import lemmata
 from digest.model import Condition, Theme
 from digest.taxonomy import RULE_WORD
 
@@ -39,7 +38,7 @@ def fold(text: str) -> str:
 def word_keys(language: str, word: str) -> tuple[str, ...]:
     """What a (lower-case) word of a text matches: itself and its lemma, accents dropped."""
     try:
-        lemma = simplemma.lemmatize(word, lang=language).casefold()
+        lemma = lemmata.lemmatize(word, language).casefold()
     except ValueError:  # a language simplemma does not know: the word alone
         lemma = word
     surface = fold(word)
