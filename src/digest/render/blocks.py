@@ -44,6 +44,10 @@ TRANSLATED_FROM = {
 
 _WHY = N_("You receive this email because you subscribed to %(title)s.")
 
+#: Key points as a block shows them (:meth:`BlockBuilder.point`), by the story's identity,
+#: the block's language and the how page's address; each with its story, held.
+PointMemo = dict[tuple[int, str, str], tuple[Story, PointView]]
+
 
 def home_block(story: Story, languages: Sequence[str]) -> str:
     """The language of the block that shows ``story`` when a block has no version of it."""
@@ -83,9 +87,19 @@ class BlockBuilder:
         )
 
     def block(
-        self, edition: Edition, lang: str, languages: Sequence[str], left_out: int = 0
+        self,
+        edition: Edition,
+        lang: str,
+        languages: Sequence[str],
+        left_out: int = 0,
+        *,
+        memo: PointMemo | None = None,
     ) -> BlockView:
-        """The block of ``edition`` in ``lang``, one of the view's ``languages``."""
+        """The block of ``edition`` in ``lang``, one of the view's ``languages``.
+
+        ``memo``: the key points already made by :meth:`point` (kept there too), so
+        that the views of one edition make each story's once per language.
+        """
         t, tn = self.catalogs.t, self.catalogs.tn
         title = self.settings.title[lang]  # type: ignore[index]
         web = f"{self.settings.base_url}web/{lang}/{edition.id}"
@@ -101,7 +115,7 @@ class BlockBuilder:
                     if home != lang:
                         elsewhere.setdefault(home, []).append(theme.id)
                         continue
-                point = self.point(story, lang, f"{web}.how.html")
+                point = self._memo_point(story, lang, f"{web}.how.html", memo)
                 points.append(point)
                 headlines.append((-story.score, len(headlines), Headline(theme.id, point.title)))
             if points:
@@ -171,6 +185,20 @@ class BlockBuilder:
                 address=publisher.address,
             )
         return self.catalogs.t(lang, "Published by %(name)s", name=publisher.name)
+
+    def _memo_point(
+        self, story: Story, lang: str, how_url: str, memo: PointMemo | None
+    ) -> PointView:
+        if memo is None:
+            return self.point(story, lang, how_url)
+        key = (id(story), lang, how_url)
+        found = memo.get(key)
+        # The story is kept with its view: no other object can take its identity meanwhile.
+        if found is not None and found[0] is story:
+            return found[1]
+        view = self.point(story, lang, how_url)
+        memo[key] = (story, view)
+        return view
 
     def point(self, story: Story, lang: str, how_url: str) -> PointView:
         """``story`` as shown in the block of ``lang``."""

@@ -12,6 +12,7 @@ under the size budget.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,7 +23,7 @@ from mjml import mjml2html
 from digest.config import Settings
 from digest.errors import RenderError
 from digest.model import Edition
-from digest.render.blocks import N_, BlockBuilder, without
+from digest.render.blocks import N_, BlockBuilder, PointMemo, without
 from digest.render.i18n import Catalogs
 from digest.render.logo import choose_logo
 from digest.render.subject import inbox_lines, shorten
@@ -53,6 +54,16 @@ MUTED = "#4a5563"
 LINK = "#0b5cad"
 
 
+@dataclass
+class _Memo:
+    """The views of one edition (:meth:`EmailRenderer.view`), and its stories' key points
+    as the blocks show them (shared with the views of its cuts)."""
+
+    edition: Edition | None
+    views: dict[tuple[str, ...], EmailView] = field(default_factory=dict)
+    points: PointMemo = field(default_factory=dict)
+
+
 def _plain(text: str) -> str:
     return text.replace("\u00a0", " ").replace("\u202f", " ")
 
@@ -81,14 +92,36 @@ class EmailRenderer:
             extra_css=css,
             load_remote_stylesheets=False,
         )
+        self._memo = _Memo(None)
 
     def view(self, edition: Edition, languages: tuple[str, ...], *, left_out: int = 0) -> EmailView:
         """The view of ``edition`` in ``languages`` (one or two, in display order).
 
+        The views of the last edition asked for are kept: publishing an edition asks for
+        each of its views again (emails, web pages), and its stories' key points are the
+        same in every view of a language.
+
         Args:
             left_out: stories of the edition this view does not show (see :meth:`fit`).
         """
-        blocks = tuple(self.builder.block(edition, lang, languages, left_out) for lang in languages)
+        memo = self._memo
+        if left_out:  # a cut of the edition (fit): made once, its key points shared
+            return self._view(edition, languages, left_out, memo.points)
+        if memo.edition is not edition:
+            # Held, so no other object takes its identity while its views are kept.
+            memo = self._memo = _Memo(edition)
+        found = memo.views.get(languages)
+        if found is None:
+            found = memo.views[languages] = self._view(edition, languages, 0, memo.points)
+        return found
+
+    def _view(
+        self, edition: Edition, languages: tuple[str, ...], left_out: int, points: PointMemo
+    ) -> EmailView:
+        blocks = tuple(
+            self.builder.block(edition, lang, languages, left_out, memo=points)
+            for lang in languages
+        )
         return self.with_blocks(
             EmailView(
                 html_lang=languages[0],

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache, lru_cache
 
-from babel.numbers import format_decimal
+from babel import Locale
+from babel.numbers import format_decimal, parse_pattern
 
 from digest.edition import MMR_LAMBDA, RECENCY_BONUS, SOURCE_BONUS
 from digest.model import Edition, KeyPoint, Story, StoryScore, Theme
@@ -322,7 +324,24 @@ class HowPage:
 
 def number(lang: str, value: float) -> str:
     """``value`` with at most two decimals, as ``lang`` writes numbers (``1,5``)."""
-    return str(format_decimal(round(value, 2), format="#,##0.##", locale=lang))
+    # Babel's format_decimal(rounded, format=..., locale=lang) reads a float as the
+    # Decimal of its str(): keyed by that string, the same text comes back (a how page
+    # writes thousands of numbers, most of them again and again).
+    return _number(lang, str(round(value, 2)))
+
+
+#: The pattern of :func:`number`, parsed once.
+_PATTERN = parse_pattern("#,##0.##")
+
+
+@cache
+def _locale(lang: str) -> Locale:
+    return Locale.parse(lang)
+
+
+@lru_cache(maxsize=8192)
+def _number(lang: str, value: str) -> str:
+    return str(_PATTERN.apply(value, _locale(lang)))
 
 
 def _calculation(lang: str, score: float, parts: StoryScore) -> str:
