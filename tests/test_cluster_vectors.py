@@ -39,6 +39,7 @@ from digest.cluster.signature import _shingles, _signatures, signatures_by_datas
 from digest.cluster.vectors import Vectors
 from digest.model import Item
 from digest.rank.text import _LEMMA_CACHE, clear_lemma_cache, lemmas
+from digest.themes.matching import words_of
 
 DATA = Path(__file__).parent / "data" / "cluster" / "events.jsonl"
 BASE = datetime(2025, 3, 3, 8, tzinfo=UTC)
@@ -230,7 +231,7 @@ def test_the_signatures_and_anchors_are_those_pinned() -> None:
     ],
 )
 def test_the_signatures_are_datasketchs(text: str) -> None:
-    shingles = [_shingles(text), _shingles(text.upper()), _shingles(text[: len(text) // 2])]
+    shingles = [_shingles(words_of(part)) for part in (text, text.upper(), text[: len(text) // 2])]
     assert _signatures(shingles) == signatures_by_datasketch(shingles)
 
 

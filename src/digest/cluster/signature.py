@@ -5,13 +5,14 @@ hashing and lemmatising its items again."""
 from __future__ import annotations
 
 import hashlib
+import importlib
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from digest.model import Item
 
@@ -24,18 +25,25 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
+    from digest.parts.words import ItemWords
+
     _Words: TypeAlias = npt.NDArray[np.uint32]
 
 #: MinHash permutations of a signature.
 PERMUTATIONS = 64
 
 _WORD = re.compile(r"\w+")
+_WORD_CHARACTER = re.compile(r"\w")
 # A number: digits with decimal or thousands marks ("5.000", "3,5", "1,000.5"), or groups
 # of three digits after a space or a (narrow) no-break space ("14 000"); a comma or a space
 # followed by anything else ends it ("en 2026, 14 millions" is two numbers).
-_ANCHOR = re.compile(r"\b([A-ZÀ-Ý][\w’'-]+|\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?!\d)|\d+(?:[.,]\d+)*)")
-_NUMBER_MARKS = re.compile(r"[.,\s]")
-_POSSESSIVE = re.compile(r"['’]s$")
+# (The lookahead first changes no match: it lets the regex engine skip to the characters
+# a match can start with.)
+_ANCHOR = re.compile(
+    r"(?=[A-ZÀ-Ý\d])\b([A-ZÀ-Ý][\w’'-]+|\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?!\d)|\d+(?:[.,]\d+)*)"
+)
+#: What a number's digits are kept without.
+_NUMBER_MARKS = str.maketrans("", "", ". ,\u00a0\u202f")
 #: What may stand between a sentence's end and its first word.
 _OPENERS = frozenset(" \"'«“(")
 _SENTENCE_ENDS = frozenset(".!?:\n")
@@ -58,30 +66,36 @@ class Traits:
     counts: tuple[int, ...]
 
 
-def traits(items: Sequence[Item]) -> list[Traits]:
-    """The :class:`Traits` of each of ``items``."""
+def traits(items: Sequence[Item], words: Sequence[ItemWords] | None = None) -> list[Traits]:
+    """The :class:`Traits` of each of ``items``.
+
+    ``words``: each item's words (:func:`digest.parts.words.item_words`), when the caller
+    has them (they are found here otherwise).
+    """
     if not items:
         return []  # nothing imported: an edition whose items all have traits
-    from digest.rank.text import lemmas
+    if words is None:
+        from digest.parts.words import item_words
 
-    texts = [f"{item.title} {item.text}" for item in items]
-    signatures = _signatures([_shingles(text) for text in texts])
+        words = [item_words(item) for item in items]
+    signatures = _signatures([_shingles(each.words) for each in words])
     found = []
-    for item, text, signature in zip(items, texts, signatures, strict=True):
-        bag = Counter(lemmas(text, item.language))
+    for item, each, signature in zip(items, words, signatures, strict=True):
+        bag = Counter(each.lemmas)
         found.append(Traits(signature, frozenset(anchors(item)), tuple(bag), tuple(bag.values())))
     return found
 
 
-def _shingles(text: str) -> list[bytes]:
-    """The word 3-shingles of ``text`` (one of fewer words when it has fewer than three),
-    as datasketch hashes them; repeats left in (they change no minimum)."""
-    words = _WORD.findall(text.casefold())
+def _shingles(words: Sequence[str]) -> list[bytes]:
+    """The 3-shingles of ``words`` (a text's case-folded words; one shingle of fewer words
+    when there are fewer than three), as datasketch hashes them; repeats left in (they
+    change no minimum)."""
     if len(words) < 3:
         return [" ".join(words).encode()]
-    shingles = map(" ".join, zip(words, words[1:], words[2:], strict=False))
-    # Words are made of \w characters: no shingle holds a newline.
-    return "\n".join(shingles).encode().split(b"\n")
+    # Words are made of \w characters: none holds a newline. A shingle's bytes are its
+    # words' bytes joined by a space (UTF-8 encodes a string piece by piece).
+    encoded = "\n".join(words).encode().split(b"\n")
+    return list(map(b" ".join, zip(encoded, encoded[1:], encoded[2:], strict=False)))
 
 
 def _signatures(shingles: Sequence[Sequence[bytes]]) -> list[tuple[int, ...]]:
@@ -95,15 +109,28 @@ def _signatures(shingles: Sequence[Sequence[bytes]]) -> list[tuple[int, ...]]:
 
     a, b = permutations
     found = []
-    sha1 = hashlib.sha1
+    sha1 = _sha1_of()
     for each in shingles:
         digests = b"".join([sha1(s).digest() for s in each])
         # A SHA-1 digest is five 32-bit words; datasketch's sha1_hash32 is the first,
-        # read little-endian.
+        # read little-endian. (One set at a time: the arrays of several, 64 values per
+        # shingle, would outgrow the processor's caches and take longer.)
         hashed = np.frombuffer(digests, dtype="<u4")[::5].astype(np.uint32)
         values = _fmix32(hashed)[:, None] * a + b
         found.append(tuple(values.min(axis=0).tolist()))
     return found
+
+
+@cache
+def _sha1_of() -> Callable[[bytes], Any]:
+    """SHA-1 for many short strings: CPython's own implementation (module ``_sha1``) when
+    it is built in, which sets up in less time per string than OpenSSL's (the same
+    digests)."""
+    try:
+        builtin = importlib.import_module("_sha1")
+    except ImportError:
+        return hashlib.sha1
+    return cast("Callable[[bytes], Any]", builtin.sha1)
 
 
 def signatures_by_datasketch(shingles: Sequence[Sequence[bytes]]) -> list[tuple[int, ...]]:
@@ -119,6 +146,7 @@ def warm() -> None:
     """Import and set up now what computing traits needs (datasketch's permutations):
     before forking worker processes, so that each does not do it again."""
     _permutations()
+    _sha1_of()
 
 
 @cache
@@ -154,7 +182,10 @@ def anchors(item: Item) -> set[str]:
     A capitalised word counts as a name when it occurs somewhere other than at the
     start of a sentence and never in lower case in the item.
     """
-    lower_words = set(_WORD.findall(f"{item.title} {item.text}"))
+    both = f"{item.title} {item.text}"
+    # Each capitalised token found: the name it is (possessive taken off), or "" when
+    # that name is also a word of the item in lower case.
+    seen: dict[str, str] = {}
     numbers: set[str] = set()
     names: set[str] = set()
     mid_sentence: set[str] = set()
@@ -162,15 +193,22 @@ def anchors(item: Item) -> set[str]:
         for match in _ANCHOR.finditer(text):
             token = match.group(1)
             if token[0].isdigit():
-                digits = _NUMBER_MARKS.sub("", token)
+                # Only digits, spaces and marks: the marks and spaces taken off.
+                digits = token.translate(_NUMBER_MARKS)
                 if len(digits) >= 2:
                     numbers.add(digits)
                 continue
-            token = _POSSESSIVE.sub("", token)
-            if token.lower() in lower_words:
+            name = seen.get(token)
+            if name is None:
+                # The token holds no line break: "$" is its end.
+                name = token[:-2] if token.endswith(("'s", "’s")) else token
+                if _is_word(name.lower(), both):
+                    name = ""
+                seen[token] = name
+            if not name:
                 continue
-            names.add(token)
-            if token in mid_sentence:
+            names.add(name)
+            if name in mid_sentence:
                 continue
             # Mid-sentence: the text before it, without spaces, quotes and brackets,
             # ends with no sentence end (and is not empty).
@@ -178,8 +216,24 @@ def anchors(item: Item) -> set[str]:
             while at >= 0 and text[at] in _OPENERS:
                 at -= 1
             if at >= 0 and text[at] not in _SENTENCE_ENDS:
-                mid_sentence.add(token)
+                mid_sentence.add(name)
     return numbers | {_fold(name) for name in names & mid_sentence}
+
+
+def _is_word(word: str, text: str) -> bool:
+    """Whether ``word`` is one of the words (``\\w+`` runs) of ``text``: found in it with
+    no word character on either side. Cheaper than finding every word of the text."""
+    at = text.find(word)
+    if at < 0 or _WORD.fullmatch(word) is None:
+        return False
+    while at >= 0:
+        end = at + len(word)
+        if (at == 0 or _WORD_CHARACTER.match(text, at - 1) is None) and (
+            end == len(text) or _WORD_CHARACTER.match(text, end) is None
+        ):
+            return True
+        at = text.find(word, at + 1)
+    return False
 
 
 @lru_cache(maxsize=1 << 16)

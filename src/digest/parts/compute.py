@@ -23,6 +23,7 @@ from typing import Any
 
 from digest.cluster import PERMUTATIONS, Traits, traits
 from digest.model import Item
+from digest.parts.words import ItemWords, item_words
 from digest.summarise import key_point, lemmas
 from digest.themes import Classifier, Matched, item_text
 from digest.themes.classifier import Where
@@ -86,16 +87,28 @@ class Analyser:
         """The item's key point."""
         return point_of(item, self.sentences, self.compression)
 
-    def matched(self, item: Item) -> Matched:
-        """What the taxonomy's rules found in the item."""
-        return self.classifier.matched(item_text(item))
+    def matched(self, item: Item, words: ItemWords | None = None) -> Matched:
+        """What the taxonomy's rules found in the item (``words``: its words, when the
+        caller has them)."""
+        if words is None:
+            return self.classifier.matched(item_text(item))
+        return self.classifier.matched(item_text(item), (words.title, words.body))
+
+    def traits(
+        self, items: Sequence[Item], words: Sequence[ItemWords] | None = None
+    ) -> list[Traits]:
+        """The clustering traits of each of ``items`` (``words``: their words, when the
+        caller has them)."""
+        return traits(items, words)
 
     def parts(self, items: Sequence[Item]) -> list[ItemParts]:
-        """Every part of each of ``items``."""
-        found = traits(items)
+        """Every part of each of ``items``, their words found once
+        (:func:`~digest.parts.words.item_words`) for their theme matches and traits."""
+        words = [item_words(item) for item in items]
+        found = traits(items, words)
         return [
-            ItemParts(self.point(item), self.matched(item), t)
-            for item, t in zip(items, found, strict=True)
+            ItemParts(self.point(item), self.matched(item, w), t)
+            for item, w, t in zip(items, words, found, strict=True)
         ]
 
     # Written form.

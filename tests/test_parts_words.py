@@ -1,0 +1,151 @@
+"""An item's words found once (digest.parts.words) are those each part found on its own:
+the theme matcher's words, the lemmas, the shingles' words; traits and theme matches
+computed from them are the same; anchors found without listing every word are those
+found with the list."""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from digest.cluster import anchors, traits
+from digest.config import load_settings
+from digest.model import Item
+from digest.parts.compute import Analyser
+from digest.parts.words import item_words
+from digest.rank.text import lemmas
+from digest.taxonomy import load_taxonomy
+from digest.themes import Classifier, item_text
+from digest.themes.matching import words_of
+
+ROOT = Path(__file__).resolve().parent.parent
+
+TEXTS = [
+    ("", ""),
+    ("Titre", ""),
+    ("", "Un texte sans titre."),
+    ("Le Parlement adopte la loi", "Le Parlement flamand a adopté la loi, 14 000 votes."),
+    # Lower case and case folding differ: ß, ligatures, final sigma, dotted capital I.
+    ("Straße in İstanbul", "STRASSE straße ﬁn ﬂot ΟΔΟΣ Οδός ǅemal ﬀ"),
+    ("Die Straße", "Der Bürgermeister sagte: „Die Straße bleibt.“ Die Stadt, 1.200 Bürger."),
+    ("Title_with_underscores", "snake_case words_and 3,5 % ½ × 3 ²³ 1\u00a0000 000"),
+    ("A\nB", "Zeile\neins. Zeile zwei.\n\nAbsatz — ‘Quoted’ O’Brien's Brussels' van der Berg"),
+]
+
+
+def _item(title: str, text: str, language: str = "de") -> Item:
+    return Item(
+        id="s/1",
+        source_id="s",
+        source_name="S",
+        url="https://s.example/1",
+        title=title,
+        published=datetime(2025, 10, 1, 8, tzinfo=UTC),
+        language=language,
+        text=text,
+    )
+
+
+@pytest.mark.parametrize("language", ["fr", "nl", "en", "de", "xx"])
+@pytest.mark.parametrize(("title", "text"), TEXTS)
+def test_the_words_are_those_each_part_finds(title: str, text: str, language: str) -> None:
+    found = item_words(_item(title, text, language))
+    assert list(found.title) == words_of(title)
+    assert list(found.body) == words_of(text)
+    assert list(found.words) == words_of(f"{title} {text}")
+    assert list(found.lemmas) == lemmas(f"{title} {text}", language)
+
+
+_WORD = re.compile(r"\w+")
+_REFERENCE_ANCHOR = re.compile(
+    r"\b([A-ZÀ-Ý][\w’'-]+|\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?!\d)|\d+(?:[.,]\d+)*)"
+)
+
+
+def reference_anchors(item: Item) -> set[str]:
+    """Anchors as they were found before: every word of the item listed, regular
+    expressions for the marks of numbers and for possessives."""
+    lower_words = set(_WORD.findall(f"{item.title} {item.text}"))
+    numbers: set[str] = set()
+    names: set[str] = set()
+    mid_sentence: set[str] = set()
+    for text in (item.title, item.text):
+        for match in _REFERENCE_ANCHOR.finditer(text):
+            token = match.group(1)
+            if token[0].isdigit():
+                digits = re.sub(r"[.,\s]", "", token)
+                if len(digits) >= 2:
+                    numbers.add(digits)
+                continue
+            token = re.sub(r"['’]s$", "", token)
+            if token.lower() in lower_words:
+                continue
+            names.add(token)
+            if token in mid_sentence:
+                continue
+            at = match.start() - 1
+            while at >= 0 and text[at] in " \"'«“(":
+                at -= 1
+            if at >= 0 and text[at] not in ".!?:\n":
+                mid_sentence.add(token)
+    folded = set()
+    for name in names & mid_sentence:
+        decomposed = unicodedata.normalize("NFKD", name.casefold())
+        folded.add("".join(c for c in decomposed if not unicodedata.combining(c)))
+    return numbers | folded
+
+
+ANCHOR_TEXTS = [
+    *TEXTS,
+    ("Gand et Anvers", "À Gand, la ville de Gand et gand. Puis Anvers’s port, anvers-nord."),
+    ("Bruxelles", "Le ministre De Croo à Bruxelles. De nombreux Belges. ×3 et 5×3, Éric."),
+    ("The EU", "In the EU, the eu-wide rules of Apple's and APPLE. Le «Sénat» et (Conseil)."),
+    ("", "Nieuw: 14 000 en 14\u202f000\u202f000, 2026, 14 miljoen, 1.000,5 en 3,5."),
+]
+
+
+@pytest.mark.parametrize(("title", "text"), ANCHOR_TEXTS)
+def test_the_anchors_are_those_found_with_every_word_listed(title: str, text: str) -> None:
+    item = _item(title, text)
+    assert anchors(item) == reference_anchors(item)
+
+
+def test_the_anchors_of_the_clustering_events_are_those_found_with_every_word_listed() -> None:
+    for line in (ROOT / "tests" / "data" / "cluster" / "events.jsonl").read_text().splitlines():
+        row = json.loads(line)
+        item = _item(row["title"], row["text"], row["language"])
+        assert anchors(item) == reference_anchors(item)
+
+
+def test_parts_from_words_found_once_are_those_found_part_by_part() -> None:
+    settings = load_settings(ROOT / "digest.toml")
+    analyser = Analyser(Classifier(load_taxonomy(settings.paths.themes)), 2, True)
+    items = [
+        replace(_item(title, text, language), id=f"s/{n}-{language}")
+        for n, (title, text) in enumerate(ANCHOR_TEXTS)
+        for language in ("fr", "nl", "en")
+    ]
+    items.append(
+        _item(
+            "L'IA au service public",
+            "Le gouvernement fédéral publie un registre des algorithmes utilisés par "
+            "l'administration. L'intelligence artificielle et la protection des données.",
+            "fr",
+        )
+    )
+    parts = analyser.parts(items)
+    alone = traits(items)
+    for item, found, each in zip(items, parts, alone, strict=True):
+        assert found.traits == each
+        assert found.matched == analyser.classifier.matched(item_text(item))
+        bag = Counter(lemmas(f"{item.title} {item.text}", item.language))
+        assert found.traits is not None
+        assert (found.traits.words, found.traits.counts) == (tuple(bag), tuple(bag.values()))
+    assert any(found.matched and found.matched.slots for found in parts)
