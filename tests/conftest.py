@@ -20,7 +20,7 @@ DATA = Path(__file__).resolve().parent / "data"
 
 
 @pytest.fixture(autouse=True)
-def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+def _clean_environment(monkeypatch: pytest.MonkeyPatch, _lemma_cache: str) -> None:
     """No DIGEST_* variable of the developer's shell leaks into a test."""
     import os
 
@@ -28,6 +28,17 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         if name.startswith("DIGEST_"):
             monkeypatch.delenv(name)
     monkeypatch.setenv(*_QUIET_EXAMPLES)
+    monkeypatch.setenv("DIGEST_CACHE_DIR", _lemma_cache)
+
+
+# simplemma's dictionaries as tries (digest.lemmata): built once per session, in one folder
+# that every test and every digest process a test starts share, not the user's cache folder.
+@pytest.fixture(autouse=True, scope="session")
+def _lemma_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    folder = str(tmp_path_factory.mktemp("digest-cache", numbered=False))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DIGEST_CACHE_DIR", folder)
+        yield folder
 
 
 # The sample and most test settings use example addresses (digest.example): the warning
