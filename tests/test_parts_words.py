@@ -149,3 +149,17 @@ def test_parts_from_words_found_once_are_those_found_part_by_part() -> None:
         assert found.traits is not None
         assert (found.traits.words, found.traits.counts) == (tuple(bag), tuple(bag.values()))
     assert any(found.matched and found.matched.slots for found in parts)
+
+
+@pytest.mark.parametrize(
+    "wanted", [("points",), ("themes",), ("traits",), ("themes", "traits"), ("points", "traits")]
+)
+def test_some_parts_are_those_of_all_parts(wanted: tuple[str, ...]) -> None:
+    settings = load_settings(ROOT / "digest.toml")
+    analyser = Analyser(Classifier(load_taxonomy(settings.paths.themes)), 2, True)
+    item = _item(*ANCHOR_TEXTS[3], "fr")
+    every = analyser.item_parts(item)
+    some = analyser.item_parts(item, wanted)
+    assert some.point == (every.point if "points" in wanted else None)
+    assert some.matched == (every.matched if "themes" in wanted else None)
+    assert some.traits == (every.traits if "traits" in wanted else None)

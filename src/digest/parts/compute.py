@@ -17,7 +17,7 @@ import json
 import struct
 import zlib
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +28,9 @@ from digest.summarise import key_point, lemmas
 from digest.themes import Classifier, Matched, item_text
 from digest.themes.classifier import Where
 from digest.themes.matching import Rule
+
+#: The names of the parts (:data:`digest.parts.table.PARTS`).
+_PARTS = ("points", "themes", "traits")
 
 
 @dataclass(frozen=True)
@@ -94,22 +97,22 @@ class Analyser:
             return self.classifier.matched(item_text(item))
         return self.classifier.matched(item_text(item), (words.title, words.body))
 
-    def traits(
-        self, items: Sequence[Item], words: Sequence[ItemWords] | None = None
-    ) -> list[Traits]:
-        """The clustering traits of each of ``items`` (``words``: their words, when the
-        caller has them)."""
-        return traits(items, words)
-
     def parts(self, items: Sequence[Item]) -> list[ItemParts]:
-        """Every part of each of ``items``, their words found once
-        (:func:`~digest.parts.words.item_words`) for their theme matches and traits."""
-        words = [item_words(item) for item in items]
-        found = traits(items, words)
-        return [
-            ItemParts(self.point(item), self.matched(item, w), t)
-            for item, w, t in zip(items, words, found, strict=True)
-        ]
+        """Every part of each of ``items`` (:meth:`item_parts`)."""
+        return [self.item_parts(item) for item in items]
+
+    def item_parts(self, item: Item, wanted: Collection[str] = _PARTS) -> ItemParts:
+        """The ``wanted`` parts of ``item`` (of ``"points"``, ``"themes"``, ``"traits"``,
+        as :data:`digest.parts.table.PARTS` names them; the others None), its words found
+        once when its theme matches and traits are both wanted."""
+        both = "themes" in wanted and "traits" in wanted
+        words = item_words(item) if both else None
+        point = self.point(item) if "points" in wanted else None
+        matched = self.matched(item, words) if "themes" in wanted else None
+        found = None
+        if "traits" in wanted:
+            found = traits([item], None if words is None else [words])[0]
+        return ItemParts(point, matched, found)
 
     # Written form.
 
