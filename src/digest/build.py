@@ -371,7 +371,7 @@ class Publisher:
         a schedule published keeps its version numbering and its ``schedule`` entry when
         ``digest build`` publishes it again, so the same content changes no byte.
         """
-        from digest.publish import publish_edition, publish_web
+        from digest.publish import edition_files, publish_both
         from digest.render.guard import without_unrenderable
 
         previous = self.outbox.manifest(edition.id) or {}
@@ -379,15 +379,15 @@ class Publisher:
         if extra is None and "schedule" in previous:
             extra = {"schedule": previous["schedule"]}
         try:
-            result = publish_edition(
+            made = edition_files(
                 edition, self.renderer, self.outbox, versioned=versioned, extra=extra
             )
         except RenderError:
             edition = without_unrenderable(edition, self.renderer, self._collect)
-            result = publish_edition(
+            made = edition_files(
                 edition, self.renderer, self.outbox, versioned=versioned, extra=extra
             )
-        return publish_web(edition, self.web, self.outbox, result)
+        return publish_both(made, self.web, self.outbox)
 
     def finish(self) -> int:
         """Merge what older versions built twice, then rewrite the feeds and the web

@@ -8,6 +8,7 @@ edition again changes no byte (:class:`~digest.outbox.Outbox` then writes nothin
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -72,6 +73,46 @@ def publish_edition(
         versioned: number the manifest's ``version`` (see :meth:`digest.build.Publisher.publish`).
         extra: more manifest entries.
     """
+    made = edition_files(edition, renderer, outbox, versioned=versioned, extra=extra)
+    return made.result(outbox.write_edition(edition.id, made.files, made.manifest))
+
+
+@dataclass(frozen=True)
+class EditionFiles:
+    """An edition's files and manifest as :func:`publish_edition` writes them."""
+
+    edition: Edition
+    files: Mapping[str, bytes]
+    manifest: dict[str, Any]
+    trimmed: int
+    version: int | None
+
+    def result(self, changed: bool) -> EditionResult:
+        """What publishing them did (``changed``: the outbox did not hold them yet)."""
+        edition = self.edition
+        return EditionResult(
+            id=edition.id,
+            items=len(edition.item_ids),
+            stories=edition.story_count,
+            themes=len(edition.sections),
+            files=len(self.files) + 1,
+            changed=changed,
+            trimmed=self.trimmed,
+            version=self.version,
+            out_of_scope=edition.out_of_scope,
+        )
+
+
+def edition_files(
+    edition: Edition,
+    renderer: EmailRenderer,
+    outbox: Outbox,
+    *,
+    versioned: bool = False,
+    extra: Mapping[str, Any] | None = None,
+) -> EditionFiles:
+    """The files :func:`publish_edition` writes, rendered (the outbox is only read: the
+    published manifest, for its ``version``)."""
     files: dict[str, bytes] = {}
     views = {
         languages: renderer.view(edition, languages) for languages in variants(edition.languages)
@@ -101,18 +142,7 @@ def publish_edition(
     version = None
     if versioned:
         version = manifest["version"] = _version(outbox, edition.id, files, manifest)
-    changed = outbox.write_edition(edition.id, files, manifest)
-    return EditionResult(
-        id=edition.id,
-        items=len(edition.item_ids),
-        stories=edition.story_count,
-        themes=len(edition.sections),
-        files=len(files) + 1,
-        changed=changed,
-        trimmed=trimmed,
-        version=version,
-        out_of_scope=edition.out_of_scope,
-    )
+    return EditionFiles(edition, files, manifest, trimmed, version)
 
 
 def _version(
@@ -204,9 +234,36 @@ def publish_web(
     edition: Edition, web: WebRenderer, outbox: Outbox, result: EditionResult
 ) -> EditionResult:
     """Write the edition's web pages (``web/<lang>/...``); ``result`` counts them too."""
-    pages = web.edition_pages(edition)
+    return write_web(web.edition_pages(edition), outbox, result)
+
+
+def write_web(
+    pages: Mapping[tuple[str, ...], bytes], outbox: Outbox, result: EditionResult
+) -> EditionResult:
+    """Write an edition's web pages (:meth:`WebRenderer.edition_pages`); ``result``
+    counts them too."""
     changed = [outbox.write_file(data, *parts) for parts, data in sorted(pages.items())]
     return replace(result, files=result.files + len(pages), changed=result.changed or any(changed))
+
+
+def publish_both(made: EditionFiles, web: WebRenderer, outbox: Outbox) -> EditionResult:
+    """Write an edition's files (:func:`edition_files`), then its web pages, as
+    :func:`publish_edition` and :func:`publish_web` do one after the other.
+
+    The edition's folder is written (each file synced to disk) in a second thread while
+    its web pages are rendered: the disk's waits and the rendering overlap. Nothing else
+    touches the outbox meanwhile; the web pages are written once the folder is.
+    """
+    edition = made.edition
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="digest-edition") as pool:
+        writing = pool.submit(outbox.write_edition, edition.id, made.files, made.manifest)
+        try:
+            pages = web.edition_pages(edition)
+        except BaseException:
+            writing.result()  # the folder's own error first, as when they ran in turn
+            raise
+        result = made.result(writing.result())
+    return write_web(pages, outbox, result)
 
 
 #: The start page at the outbox root.
