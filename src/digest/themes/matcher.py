@@ -216,6 +216,8 @@ class Matcher:
         ``unless`` term within reach), no exclusion of its theme overlaps it, and no
         longer match of its theme already covers it (longest first).
         """
+        if not found.exclusions:
+            return self._kept(found), []  # most texts
         positions = _Positions(found.context)
         exclusions: dict[str, list[tuple[int, int]]] = {}
         for rule, start, end in found.exclusions:
@@ -256,6 +258,29 @@ class Matcher:
             for rule, start, end in found.exclusions
         ]
         return kept, vetoes
+
+    def _kept(self, found: Found) -> list[Match]:
+        """:meth:`resolve`'s rule matches that count, for a text without exclusions: the
+        same loop without what exclusions need."""
+        positions = _Positions(found.context)
+        covered: dict[str, int] = {}  # theme -> end of the furthest match kept
+        kept: list[Match] = []
+        conditions = self._terms
+        for match in found.rules:
+            rule, start, end = match
+            theme = rule.theme_id
+            if start < covered.get(theme, -1):
+                continue
+            terms = conditions.get(rule)
+            if terms is not None:
+                near, unless = terms
+                if rule.near and not positions.any_near(near, start, end, rule.within):
+                    continue
+                if rule.unless and positions.any_near(unless, start, end, rule.within):
+                    continue
+            covered[theme] = end
+            kept.append(match)
+        return kept
 
 
 def _kind(rule: Rule) -> int:
