@@ -248,6 +248,14 @@ def english_outbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tree / "outbox"
 
 
+#: The sample's search bundles: its years, then the months of 2025 that have editions.
+SAMPLE_BUNDLES = (
+    "2021",
+    "2022",
+    "2023",
+    "2024",
+    *(f"2025-{m}" for m in "02 05 06 08 09 10 11 12".split()),
+)
 #: Where the second build of ``two_step_tree`` begins.
 SECOND = "2025-11-17"
 
@@ -255,33 +263,38 @@ SECOND = "2025-11-17"
 @pytest.fixture(scope="module")
 def two_step_tree(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """The sample built up to ``SECOND``, then from it to the end of 2025: the second build
-    makes the 2025 search bundle again and leaves those of 2021 to 2024 untouched."""
+    makes the search bundles of November and December 2025 (months of the newest year)
+    again and leaves the others (the years 2021 to 2024, the months before) untouched."""
     tree = copy_sample_tree(tmp_path_factory.mktemp("two-step") / "project")
     settings = load_settings(tree / "digest.toml")
     first = build(settings, since=date(2021, 1, 1), until=date.fromisoformat(SECOND) - timedelta(1))
     assert not first.problems, first.problems
     index = tree / "outbox" / "web" / BUNDLE
 
-    def files(years: str) -> dict[Path, tuple[int, bytes]]:
-        found = (p for p in index.glob(f"{years}/**/*") if p.is_file())
+    def files(*names: str) -> dict[Path, tuple[int, bytes]]:
+        found = (p for name in names for p in index.glob(f"{name}/**/*") if p.is_file())
         return {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in found}
 
-    older, newest = files("202[1-4]"), files("2025")
+    older, newest = files("202[1-4]", "2025-0?", "2025-10"), files("2025-11")
     second = build(settings, since=date.fromisoformat(SECOND), until=date(2025, 12, 31))
     assert not second.problems, second.problems
-    return {"tree": tree, "older": older, "older_after": files("202[1-4]"), "newest": newest}
+    after = files("202[1-4]", "2025-0?", "2025-10")
+    return {"tree": tree, "older": older, "older_after": after, "newest": newest}
 
 
-def test_a_build_makes_only_the_search_bundles_of_its_years_again(
+def test_a_build_makes_only_the_search_bundles_of_its_months_again(
     two_step_tree: dict[str, Any],
 ) -> None:
+    """A year a bundle, a month a bundle in the newest year: a build of the last weeks
+    makes only their months' bundles again."""
     index = two_step_tree["tree"] / "outbox" / "web" / BUNDLE
-    assert two_step_tree["older"], "no bundle before 2025"
+    assert two_step_tree["older"], "no bundle before November 2025"
     assert two_step_tree["older_after"] == two_step_tree["older"]  # same bytes, not rewritten
     newest = two_step_tree["newest"]
-    assert newest[index / "2025" / KEY][1] != (index / "2025" / KEY).read_bytes()
+    assert newest[index / "2025-11" / KEY][1] != (index / "2025-11" / KEY).read_bytes()
+    assert (index / "2025-12" / KEY).is_file()
     html = (index.parent / "fr" / "search.html").read_text("utf-8")
-    paths = " ".join(f"../{BUNDLE}/{year}/" for year in range(2025, 2020, -1))
+    paths = " ".join(f"../{BUNDLE}/{name}/" for name in reversed(SAMPLE_BUNDLES))
     assert f'data-bundles="{paths}"' in html
 
 
@@ -292,7 +305,7 @@ def searches(
     english_outbox: Path,
 ) -> dict[str, Any]:
     """Each language's search page asked for a word of one of its key points; in French,
-    one of an edition the second build of ``two_step_tree`` made (its year's bundle made
+    one of an edition the second build of ``two_step_tree`` made (its month's bundle made
     again) and one of an edition before 2025 (a bundle that build did not touch)."""
     if not CHROMIUM.is_file() or shutil.which("node") is None:
         pytest.skip("no Chromium or node: make test installs them")
@@ -367,15 +380,9 @@ def test_search_index_is_made_again_byte_for_byte(built_sample_tree: Path, tmp_p
     copy = tmp_path / "outbox"
     shutil.copytree(built_sample_tree / "outbox", copy)
     index = copy / "web" / BUNDLE
-    assert sorted(p.name for p in index.iterdir() if p.is_dir()) == [
-        "2021",
-        "2022",
-        "2023",
-        "2024",
-        "2025",
-    ]
+    assert sorted(p.name for p in index.iterdir() if p.is_dir()) == list(SAMPLE_BUNDLES)
     before = {p: p.read_bytes() for p in index.rglob("*") if p.is_file()}
-    stale = index / "2025" / "fragment" / "fr_stale.pf_fragment"
+    stale = index / "2025-12" / "fragment" / "fr_stale.pf_fragment"
     stale.write_bytes(b"old")
     older = index / "pagefind-entry.json"  # the single index of older versions
     older.write_bytes(b"{}")
@@ -392,9 +399,40 @@ def test_search_index_is_made_again_byte_for_byte(built_sample_tree: Path, tmp_p
     finally:
         outbox.close()
     assert {p: p.read_bytes() for p in index.rglob("*") if p.is_file()} == before
-    for year in ("2021", "2025"):
-        entry = json.loads((index / year / "pagefind-entry.json").read_text("utf-8"))
+    for name in ("2021", "2025-12"):
+        entry = json.loads((index / name / "pagefind-entry.json").read_text("utf-8"))
         assert list(entry["languages"]) == ["fr", "nl"]
+
+
+def test_search_bundles_are_years_and_the_newest_years_months() -> None:
+    """A bundle a year, by the day each period starts; in the newest year, a bundle a month,
+    so that a new edition makes its month's bundle again, not its year's; newest first."""
+
+    def manifest(start: str, *languages: str) -> dict[str, Any]:
+        views = {lang: {} for lang in languages}
+        return {"edition": f"e-{start}", "period": {"start": start}, "views": views}
+
+    manifests = [
+        manifest("2023-05-01", "fr"),
+        manifest("2024-12-30", "fr", "nl"),  # a week of 2025 that starts in 2024
+        manifest("2025-01-06", "fr"),
+        manifest("2025-01-13", "nl"),
+        manifest("2025-03-03", "fr"),
+        manifest("2025-04-07", "fr"),  # no page: no bundle
+    ]
+    pages = {
+        ("web", lang, f"e-{m['period']['start']}.html") for m in manifests for lang in m["views"]
+    }
+    pages.discard(("web", "fr", "e-2025-04-07.html"))
+    found = bundles(manifests, pages)
+    assert [(b.name, sorted(b.languages), len(b.pages)) for b in found] == [
+        ("2025-03", ["fr"], 1),
+        ("2025-01", ["fr", "nl"], 2),
+        ("2024", ["fr", "nl"], 2),
+        ("2023", ["fr"], 1),
+    ]
+    assert bundles(manifests[:2], pages)[0].name == "2024-12"  # 2024 is then the newest
+    assert bundles([], pages) == ()
 
 
 def test_search_index_reads_only_pages_whose_size_or_time_changed(

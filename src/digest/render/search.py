@@ -1,4 +1,4 @@
-"""Full-text search of the web archive as static files, indexed by Pagefind, one bundle a year.
+"""Full-text search of the web archive as static files, indexed by Pagefind, a bundle a year.
 
 `Pagefind <https://pagefind.app>`_ (the ``pagefind[extended]`` package ships its
 binary) indexes the editions' pages once they are written, one index per language (from
@@ -7,18 +7,20 @@ indexed: the editions' stories, not the navigation or the "how" pages. It runs o
 ``PAGEFIND_BINARY_PATH`` names another binary.
 
 The archive is indexed in bundles, one per year of the editions' periods (the year their
-period starts), so that a build that changed this week's edition indexes this year's
-pages, not the whole archive again; the search pages merge the bundles in the browser
-(Pagefind's ``mergeIndex``)::
+period starts), and one per month in the newest year, so that a build that changed this
+week's edition indexes this month's pages, not the whole archive or year again; the search
+pages merge the bundles in the browser (Pagefind's ``mergeIndex``). When a new year begins,
+the months of the one before become a single bundle, once::
 
     web/pagefind/pagefind-ui.js, pagefind-ui.css   the search interface, once
     web/pagefind/<year>/                            a year's bundle: pagefind.js, its
                                                     WebAssembly, index and fragments
-    web/pagefind/<year>/pages.key                   what the bundle was made from
+    web/pagefind/<year>-<month>/                    a month's bundle, in the newest year
+    web/pagefind/<bundle>/pages.key                 what the bundle was made from
 
 ``pages.key`` holds the SHA-256 of the Pagefind version (the name and version of the
 package that ships the binary; the binary's bytes for another one) and of every page of the
-year (path and bytes), then the SHA-256 and name of each file of the bundle: a bundle whose
+bundle (path and bytes), then the SHA-256 and name of each file of the bundle: a bundle whose
 pages are the same and whose files are all there, unchanged, is not made again. As for local
 sources (:mod:`digest.sources.unchanged`), a page or bundle file whose size and modification
 time are those recorded in the store (:class:`FileStates`) is not read again: its hash is
@@ -106,9 +108,9 @@ class FileStates(Protocol):
 
 @dataclass(frozen=True)
 class Bundle:
-    """The pages of one year of the archive, indexed together."""
+    """The pages of one year, or one month, of the archive, indexed together."""
 
-    #: The year, the bundle's folder name under ``web/pagefind/``.
+    #: The year, or the month (``2025-12``), the bundle's folder name under ``web/pagefind/``.
     name: str
     #: Outbox path parts of its pages, sorted.
     pages: tuple[tuple[str, ...], ...]
@@ -138,18 +140,23 @@ def web_pages(outbox: Outbox, languages: Collection[str]) -> frozenset[tuple[str
 def bundles(
     manifests: Sequence[Mapping[str, Any]], pages: Collection[tuple[str, ...]]
 ) -> tuple[Bundle, ...]:
-    """The archive's bundles, newest first: each year's edition pages of ``pages`` (those
-    that exist, see :func:`web_pages`)."""
-    years: dict[str, set[tuple[str, str, str]]] = {}
+    """The archive's bundles, newest first: the edition pages of ``pages`` (those that exist,
+    see :func:`web_pages`) of each year, or of each month of the newest year (named
+    ``YYYY-MM``), by the day their period starts."""
+    months: dict[str, set[tuple[str, str, str]]] = {}
     for manifest in manifests:
-        year = str(manifest["period"]["start"])[:4]
+        month = str(manifest["period"]["start"])[:7]
         for lang in manifest.get("views", {}):
             parts = page_path(lang, str(manifest["edition"]))
             if parts in pages:
-                years.setdefault(year, set()).add(parts)
+                months.setdefault(month, set()).add(parts)
+    newest = max(months)[:4] if months else ""
+    chosen: dict[str, set[tuple[str, str, str]]] = {}
+    for month, found in months.items():
+        chosen.setdefault(month if month[:4] == newest else month[:4], set()).update(found)
     return tuple(
-        Bundle(year, tuple(sorted(chosen)), frozenset(parts[1] for parts in chosen))
-        for year, chosen in sorted(years.items(), reverse=True)
+        Bundle(name, tuple(sorted(found)), frozenset(parts[1] for parts in found))
+        for name, found in sorted(chosen.items(), reverse=True)
     )
 
 
