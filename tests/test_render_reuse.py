@@ -6,8 +6,10 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import jinja2
 import pytest
 from babel.numbers import format_decimal
+from markupsafe import Markup
 
 from digest.render.blocks import without
 from digest.render.email import EmailRenderer
@@ -50,3 +52,23 @@ def test_an_edition_rendered_again_as_another_object_is_the_same(tmp_path: Path)
     assert first is not second
     assert renderer.view(first, ("fr",)) == renderer.view(second, ("fr",))
     assert renderer.fit(first, ("fr", "nl")) == renderer.fit(second, ("fr", "nl"))
+
+
+def test_wordwrap_is_jinjas(tmp_path: Path) -> None:
+    renderer = EmailRenderer(settings_for(tmp_path))
+    plain = jinja2.Environment(keep_trailing_newline=True)
+    rng = random.Random(5)
+    words = ["un", "hôpital", "a-b-c-d-e", "x" * 90, "l’outil", "\u00a0:", "", "\n"]
+    texts = [" ".join(rng.choice(words) for _ in range(rng.randint(0, 60))) for _ in range(200)]
+    calls = [
+        "{{ s | wordwrap(70) }}",
+        '{{ s | wordwrap(70, wrapstring="\\n  ") }}',
+        "{{ s | wordwrap(72, break_long_words=False, break_on_hyphens=False) }}",
+        "{{ s | wordwrap }}",
+        "{{ m | wordwrap(20) }}",
+    ]
+    for call in calls:
+        ours, jinjas = renderer.env.from_string(call), plain.from_string(call)
+        for text in texts + texts:  # the second time as kept
+            values = {"s": text, "m": Markup(text)}
+            assert ours.render(**values) == jinjas.render(**values)

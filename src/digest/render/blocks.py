@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from digest.config import Settings
 from digest.model import Edition, KeyPoint, Story
-from digest.render.full import anchor, full_view
+from digest.render.full import FullView, anchor, full_view
 from digest.render.i18n import Catalogs, language_name, long_date, period_label
 from digest.render.notes import read_note
 from digest.render.typography import spaced
@@ -204,7 +204,7 @@ class BlockBuilder:
         """``story`` as shown in the block of ``lang``."""
         point = story.point_in(lang) or story.original
         view = self._point(point, lang, _sources(story))
-        if full := full_view(story, lang):
+        if full := full_of(story, lang):
             more = self.catalogs.tn(lang, "Full sentence", "Full sentences", full.count)
             view = replace(view, full_label=more, full_url=f"{how_url}#{anchor(story)}")
         return view
@@ -251,6 +251,26 @@ class BlockBuilder:
             read_more=read_more,
             url_lang=url_lang,
         )
+
+
+def full_of(story: Story, lang: str) -> FullView | None:
+    """:func:`~digest.render.full.full_view` of ``story`` in ``lang``, made once for the
+    emails' blocks and the how page (kept for the last stories asked about, each held)."""
+    key = (id(story), lang)
+    found = _FULL.get(key)
+    if found is not None and found[0] is story:
+        return found[1]
+    if len(_FULL) >= _FULL_KEPT:
+        _FULL.clear()
+    view = full_view(story, lang)
+    _FULL[key] = (story, view)
+    return view
+
+
+#: :func:`full_of`'s views, by the story's identity and the language; each with its story.
+_FULL: dict[tuple[int, str], tuple[Story, FullView | None]] = {}
+#: How many :func:`full_of` keeps at most (an edition has a few hundred stories at most).
+_FULL_KEPT = 4096
 
 
 def without(edition: Edition, story_ids: set[str]) -> Edition:

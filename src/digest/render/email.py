@@ -13,11 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import css_inline
 import jinja2
+from jinja2.filters import do_wordwrap
 from mjml import mjml2html
 
 from digest.config import Settings
@@ -64,6 +66,36 @@ class _Memo:
     points: PointMemo = field(default_factory=dict)
 
 
+@jinja2.pass_environment
+def _wordwrap(
+    environment: jinja2.Environment,
+    s: str,
+    width: int = 79,
+    break_long_words: bool = True,
+    wrapstring: str | None = None,
+    break_on_hyphens: bool = True,
+) -> str:
+    """Jinja's ``wordwrap``, each text wrapped once: an edition's emails wrap the same
+    key points in every variant (each language alone, and both)."""
+    if type(s) is not str:  # Markup, or anything else: as Jinja does, every time
+        return do_wordwrap(environment, s, width, break_long_words, wrapstring, break_on_hyphens)
+    if wrapstring is None:
+        wrapstring = environment.newline_sequence
+    return _wrapped(environment, s, width, break_long_words, wrapstring, break_on_hyphens)
+
+
+@lru_cache(maxsize=4096)
+def _wrapped(
+    environment: jinja2.Environment,
+    s: str,
+    width: int,
+    break_long_words: bool,
+    wrapstring: str,
+    break_on_hyphens: bool,
+) -> str:
+    return do_wordwrap(environment, s, width, break_long_words, wrapstring, break_on_hyphens)
+
+
 def _plain(text: str) -> str:
     return text.replace("\u00a0", " ").replace("\u202f", " ")
 
@@ -77,6 +109,7 @@ class EmailRenderer:
         self.env = template_environment(settings.paths.templates)
         self.env.filters.setdefault("colon", colon)
         self.env.filters.setdefault("shorten", shorten)
+        self.env.filters["wordwrap"] = _wordwrap
         self.catalogs = Catalogs(locale_folder(settings.paths.templates), settings.languages)
         self.builder = BlockBuilder(
             settings, self.catalogs, self.zone, self.unsubscribe_url, self.preferences_url

@@ -18,8 +18,9 @@ from babel.numbers import format_decimal, parse_pattern
 
 from digest.edition import MMR_LAMBDA, RECENCY_BONUS, SOURCE_BONUS
 from digest.model import Edition, KeyPoint, Story, StoryScore, Theme
+from digest.render.blocks import full_of
 from digest.render.email import N_
-from digest.render.full import FullView, anchor, full_view
+from digest.render.full import FullView, anchor
 from digest.render.i18n import Catalogs, language_name
 from digest.themes import MIN_SCORE, RELATIVE_SCORE, STRONG_SCORE, TITLE_WEIGHT
 
@@ -163,6 +164,8 @@ class HowPage:
     def __init__(self, catalogs: Catalogs, themes: Sequence[Theme] = ()) -> None:
         self.catalogs = catalogs
         self.themes = {theme.id: theme for theme in themes}
+        #: ``in the title`` and ``in the text`` by language (a rule line each says one).
+        self._where: dict[tuple[str, str], str] = {}
 
     def formula(self, lang: str) -> dict[str, str]:
         """The numbers of the ranking and theme rules, written for ``lang``."""
@@ -232,7 +235,7 @@ class HowPage:
                     theme=self._theme(hit.theme_id, lang),
                     term=hit.term,
                     lang=hit.language,
-                    where=self.catalogs.t(lang, _WHERE[hit.where]),
+                    where=self._where_in(lang, hit.where),
                     count=hit.count,
                     weight=number(lang, hit.weight),
                     points=number(lang, hit.points),
@@ -250,7 +253,7 @@ class HowPage:
                     theme=self._theme(veto.theme_id, lang),
                     term=veto.term,
                     lang=veto.language,
-                    where=self.catalogs.t(lang, _WHERE[veto.where]),
+                    where=self._where_in(lang, veto.where),
                     count=veto.count,
                     cancelled=veto.cancelled,
                     penalty=number(lang, veto.penalty),
@@ -275,8 +278,14 @@ class HowPage:
             exclusions=exclusions,
             sources=tuple(self._source(p, lang) for p in story.points),
             anchor=anchor(story),
-            full=full_view(story, lang),
+            full=full_of(story, lang),
         )
+
+    def _where_in(self, lang: str, where: str) -> str:
+        found = self._where.get((lang, where))
+        if found is None:
+            found = self._where[(lang, where)] = self.catalogs.t(lang, _WHERE[where])
+        return found
 
     def _theme(self, theme_id: str, lang: str) -> str:
         theme = self.themes.get(theme_id)
