@@ -12,8 +12,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from digest.config import Settings, load_settings
 from digest.outbox import Outbox
+from digest.render import feeds
 from digest.render.email import EmailRenderer
 from digest.render.feed_cache import CACHE, FeedCache, cache_version, cached_feed_files
 from digest.render.feeds import EXTENSIONS, FeedFile, _key, feed_files
@@ -144,3 +147,42 @@ def test_an_edition_published_again_dates_its_entries_anew(
     again, _ = _write(settings, outbox, later)
     assert again == _whole(settings, later)
     assert again != first
+
+
+def test_entry_keys_are_kept_by_manifest_and_worked_out_for_any_other(
+    built_sample_tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The keys of a manifest read from the outbox are kept by its file's SHA-256: the next
+    build does not work them out again; a manifest that is not one read (a changed copy)
+    or kept keys of another count (a cache edited by hand) have theirs worked out."""
+    settings, outbox = _tree(built_sample_tree, tmp_path)
+    files, cache = _write(settings, outbox, outbox.manifests())
+    assert len(cache.used_keys) == sum(len(m["views"]) for m in outbox.manifests())
+    worked: list[str] = []
+    real = feeds.entry_keys
+
+    def counted(manifest: dict[str, Any], lang: str) -> list[str]:
+        worked.append(manifest["edition"])
+        return real(manifest, lang)
+
+    monkeypatch.setattr(feeds, "entry_keys", counted)
+    again, _ = _write(settings, outbox, outbox.manifests())
+    assert again == files and not worked
+
+    cached = outbox.root / CACHE
+    data = json.loads(cached.read_bytes())
+    for langs in data["editions"].values():
+        for keys in langs.values():
+            keys.pop()
+    cached.write_text(json.dumps(data))
+    edited, _ = _write(settings, outbox, outbox.manifests())
+    assert edited == files and len(worked) == len(cache.used_keys)
+
+    changed = copy.deepcopy(outbox.manifests())
+    oldest = min(changed, key=lambda m: (m["published"], m["edition"]))
+    lang = next(iter(oldest["views"]))
+    oldest["views"][lang]["sections"][0]["points"][0]["title"] = "Un titre changé"
+    worked.clear()
+    then, _ = _write(settings, outbox, changed)
+    assert oldest["edition"] in worked
+    assert then == _whole(settings, changed) != files

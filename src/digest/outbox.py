@@ -69,6 +69,8 @@ class Outbox:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._lock = FileLock(root / LOCK)
+        # What the last manifests() read: each edition's manifest, and its file's SHA-256.
+        self._read: dict[str, tuple[dict[str, Any], str]] = {}
 
     def open(self, *, wait: float = WAIT) -> None:
         """Become the outbox's writer: create it, take its lock, remove what killed writers left.
@@ -151,6 +153,7 @@ class Outbox:
         contents = {name: data for name, data in files.items()}
         contents[MANIFEST] = manifest_bytes(_with_hashes(files, manifest))
         target = self.path("editions", edition_id)
+        self._read.pop(edition_id, None)
         if _same_folder(target, contents):
             return False
         self.clean_leftovers(target.parent, prefix=f".{edition_id}.")
@@ -279,12 +282,23 @@ class Outbox:
         if not folder.is_dir():
             return []
         found = []
+        self._read = {}
         for path in sorted(folder.glob(f"*/{MANIFEST}")):
             try:
-                found.append(json.loads(path.read_text(encoding="utf-8")))
+                data = path.read_bytes()
+                manifest = json.loads(data.decode("utf-8"))
             except (OSError, ValueError) as exc:
                 raise RenderError(f"{path}: unreadable manifest: {exc}") from exc
+            found.append(manifest)
+            self._read[path.parent.name] = (manifest, sha256(data))
         return found
+
+    def read_from(self, manifest: Mapping[str, Any]) -> str | None:
+        """The SHA-256 of the manifest file ``manifest`` was read from, when it is one of
+        the objects the last :meth:`manifests` returned (not a copy, and taken as not
+        changed since) and its edition was not written since; else None."""
+        read = self._read.get(str(manifest.get("edition")))
+        return read[1] if read is not None and read[0] is manifest else None
 
 
 def manifest_bytes(manifest: Mapping[str, Any]) -> bytes:

@@ -11,6 +11,11 @@ own whose entry is cut out too. The feed's head comes from the feed with no entr
 date of its newest. The result is byte for byte what :func:`digest.render.feeds.feed_files`
 makes (tests compare them).
 
+Working out the entries' keys is itself a pass over every key point of the archive: the
+keys of each edition's entries are kept too, by the SHA-256 of its manifest file (as
+:meth:`digest.outbox.Outbox.manifests` read it), and worked out again only for a manifest
+not seen before.
+
 The cache holds what its entries depend on beyond the manifests (the settings the feeds
 show, the feed templates, the versions of the libraries that write them): when one changes,
 every feed is made whole again. A cache that cannot be read or written is no cache.
@@ -22,7 +27,7 @@ import contextlib
 import hashlib
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from importlib.metadata import version
 from typing import Any
@@ -63,12 +68,20 @@ class FeedCache:
         self.path = outbox.root / CACHE
         self.known: dict[str, Written] = {}
         self.written: dict[str, Written] = {}
+        #: The keys of each edition's entries in a language, by its manifest's SHA-256.
+        self.known_keys: dict[tuple[str, str], list[str]] = {}
+        self.used_keys: dict[tuple[str, str], list[str]] = {}
         with contextlib.suppress(OSError, ValueError, TypeError, KeyError, AttributeError):
             data = json.loads(self.path.read_bytes())
             if data["version"] == version:
                 self.known = {
                     name: Written(str(feed["sha256"]), tuple(str(k) for k in feed["keys"]))
                     for name, feed in data["feeds"].items()
+                }
+                self.known_keys = {
+                    (str(sha), str(lang)): [str(k) for k in keys]
+                    for sha, langs in data.get("editions", {}).items()
+                    for lang, keys in langs.items()
                 }
 
     def entries(self, parts: tuple[str, ...], fmt: Format) -> dict[str, bytes]:
@@ -87,17 +100,38 @@ class FeedCache:
             return {}
         return dict(zip(known.keys, cut[1], strict=True))
 
+    def entry_keys(
+        self, manifest: dict[str, Any], lang: str, make: Callable[[], list[str]]
+    ) -> list[str]:
+        """The keys of the entries of ``manifest`` in ``lang``: kept by its file's SHA-256
+        (a manifest :meth:`Outbox.manifests` read), else ``make()``'s
+        (:class:`digest.render.feeds.EntryKeys`)."""
+        sha = self.outbox.read_from(manifest)
+        if sha is None:
+            return make()
+        keys = self.known_keys.get((sha, lang))
+        if keys is None:
+            keys = make()
+        self.used_keys[(sha, lang)] = keys
+        return keys
+
     def record(self, parts: tuple[str, ...], data: bytes, keys: Sequence[str]) -> None:
         """Remember that the file at ``parts`` is ``data``, with entries made from ``keys``."""
         self.written["/".join(parts)] = Written(hashlib.sha256(data).hexdigest(), tuple(keys))
 
     def save(self) -> None:
-        """Write what :meth:`record` was told (only it: feeds that are gone are forgotten)."""
+        """Write what :meth:`record` was told and the entry keys used (only them: feeds and
+        editions that are gone are forgotten)."""
         feeds = {
             name: {"sha256": feed.sha256, "keys": list(feed.keys)}
             for name, feed in sorted(self.written.items())
         }
-        data = json.dumps({"version": self.version, "feeds": feeds}, separators=(",", ":"))
+        editions: dict[str, dict[str, list[str]]] = {}
+        for (sha, lang), keys in sorted(self.used_keys.items()):
+            editions.setdefault(sha, {})[lang] = keys
+        data = json.dumps(
+            {"version": self.version, "feeds": feeds, "editions": editions}, separators=(",", ":")
+        )
         temporary = self.path.with_name(f"{CACHE}.{os.getpid()}.tmp")
         try:
             temporary.write_bytes(data.encode("utf-8"))
@@ -134,7 +168,7 @@ def cached_feed_files(
         RenderError: a feed template is missing or broken, or a manifest lacks a field.
     """
     files = []
-    for feed, pending in plans(settings, catalogs, env, manifests):
+    for feed, pending in plans(settings, catalogs, env, manifests, cache):
         for fmt in EXTENSIONS:
             parts = (*feed.stem[:-1], f"{feed.stem[-1]}.{EXTENSIONS[fmt]}")
             data = _feed(settings, feed, pending, fmt, cache.entries(parts, fmt))

@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote, urlsplit
 
 import jinja2
@@ -54,6 +54,19 @@ class Pending:
     key: str
     published: datetime
     make: Callable[[], Entry]
+
+
+class EntryKeys(Protocol):
+    """Where the keys of an edition's entries are kept between builds
+    (:class:`digest.render.feed_cache.FeedCache`): by what its manifest is, they are the
+    same until it changes."""
+
+    def entry_keys(
+        self, manifest: dict[str, Any], lang: str, make: Callable[[], list[str]]
+    ) -> list[str]:
+        """The keys of the entries of ``manifest`` in ``lang`` (:func:`entry_keys`): those
+        kept, else ``make()``'s."""
+        ...
 
 
 def edition_page_url(settings: Settings, lang: str, edition_id: str) -> str:
@@ -92,19 +105,66 @@ def plans(
     catalogs: Catalogs,
     env: jinja2.Environment,
     manifests: Sequence[dict[str, Any]],
+    kept: EntryKeys | None = None,
 ) -> list[tuple[Feed, tuple[Pending, ...]]]:
     """Every feed of the outbox without its entries, and its entries still to make.
+
+    ``kept``: the entries' keys of the editions whose manifests did not change since they
+    were worked out (None: every key is worked out).
 
     Raises:
         RenderError: a feed template is missing or broken, or a manifest lacks a field.
     """
     # Each edition's view, plain, once for its feed entry and its stories' entries.
     views: PlainViews = {}
+    keys = _Keys(kept)
     found = []
     for lang in settings.languages:
-        found.append(_editions_plan(settings, catalogs, env, lang, manifests, views))
-        found.extend(_theme_plans(settings, catalogs, env, lang, manifests, views))
+        found.append(_editions_plan(settings, catalogs, env, lang, manifests, views, keys))
+        found.extend(_theme_plans(settings, catalogs, env, lang, manifests, views, keys))
     return found
+
+
+def entry_keys(manifest: dict[str, Any], lang: str) -> list[str]:
+    """The keys of an edition's entries in ``lang``: its entry in the editions feed, then
+    one for each of its stories' key points (:func:`_story_points`), as each is made from
+    the manifest alone.
+
+    Raises:
+        RenderError: the view's key points are not its stories.
+        KeyError, TypeError, ValueError: a manifest lacks a field.
+    """
+    view = manifest["views"][lang]
+    published = _published(manifest).isoformat()
+    edition = manifest["edition"]
+    shown = (view["title"], view["period_label"])
+    return [
+        _key("edition", lang, edition, published, view),
+        *(
+            _key("story", lang, edition, published, theme, label, story_id, point, shown)
+            for theme, label, story_id, point in _story_points(manifest, view, lang)
+        ),
+    ]
+
+
+class _Keys:
+    """The entry keys of each (manifest, language), worked out once a build."""
+
+    def __init__(self, kept: EntryKeys | None) -> None:
+        self._kept = kept
+        self._found: dict[tuple[int, str], list[str]] = {}
+
+    def of(self, manifest: dict[str, Any], lang: str) -> list[str]:
+        found = self._found.get((id(manifest), lang))
+        if found is None:
+            make = partial(entry_keys, manifest, lang)
+            found = make() if self._kept is None else self._kept.entry_keys(manifest, lang, make)
+            # Kept keys of another count (a cache edited by hand) are worked out again.
+            points = sum(len(s["points"]) for s in manifest["views"][lang]["sections"])
+            if len(found) != 1 + points:
+                found = make()
+            self._found[(id(manifest), lang)] = found
+        return found
 
 
 def made(feed: Feed, pending: Sequence[Pending]) -> Feed:
@@ -129,7 +189,7 @@ def editions_feed(
     Raises:
         RenderError: the template is missing or broken, or a manifest lacks a field.
     """
-    return made(*_editions_plan(settings, catalogs, env, lang, manifests, {}))
+    return made(*_editions_plan(settings, catalogs, env, lang, manifests, {}, _Keys(None)))
 
 
 def theme_feeds(
@@ -148,7 +208,8 @@ def theme_feeds(
     Raises:
         RenderError: the template is missing or broken, or a manifest lacks a field.
     """
-    return [made(*plan) for plan in _theme_plans(settings, catalogs, env, lang, manifests, {})]
+    plans = _theme_plans(settings, catalogs, env, lang, manifests, {}, _Keys(None))
+    return [made(*plan) for plan in plans]
 
 
 def _editions_plan(
@@ -158,6 +219,7 @@ def _editions_plan(
     lang: str,
     manifests: Sequence[dict[str, Any]],
     views: PlainViews,
+    keys: _Keys,
 ) -> tuple[Feed, tuple[Pending, ...]]:
     template = _template(env, "feeds/edition.html.j2")
     pending = []
@@ -165,8 +227,7 @@ def _editions_plan(
         for manifest in _newest_first(manifests, lang):
             published = _published(manifest)
             # The date is the entry's too: an edition published again keeps its content.
-            view = manifest["views"][lang]
-            key = _key("edition", lang, manifest["edition"], published.isoformat(), view)
+            key = keys.of(manifest, lang)[0]
             make = partial(_edition_entry, settings, template, lang, manifest, views)
             pending.append(Pending(key, published, make))
     feed = Feed(
@@ -207,6 +268,7 @@ def _theme_plans(
     lang: str,
     manifests: Sequence[dict[str, Any]],
     views: PlainViews,
+    keys: _Keys,
 ) -> list[tuple[Feed, tuple[Pending, ...]]]:
     template = _template(env, "feeds/story.html.j2")
     pending: dict[str, list[Pending]] = {}
@@ -216,25 +278,13 @@ def _theme_plans(
         for manifest in _newest_first(manifests, lang):
             view = manifest["views"][lang]
             published = _published(manifest)
-            for at, (theme, label, story_id, point) in enumerate(
-                _story_points(manifest, view, lang)
-            ):
+            for at, (theme, label, story_id, _) in enumerate(_story_points(manifest, view, lang)):
                 labels.setdefault(theme, label)  # the newest edition has the current label
                 if story_id in seen:
                     continue
                 seen.add(story_id)
-                shown = (view["title"], view["period_label"])
-                key = _key(
-                    "story",
-                    lang,
-                    manifest["edition"],
-                    published.isoformat(),
-                    theme,
-                    label,
-                    story_id,
-                    point,
-                    shown,
-                )
+                # The edition's entry first, then its key points'.
+                key = keys.of(manifest, lang)[1 + at]
                 make = partial(_story_entry, settings, template, lang, manifest, views, at)
                 pending.setdefault(theme, []).append(Pending(key, published, make))
     title = settings.title[lang]  # type: ignore[index]
