@@ -7,7 +7,8 @@ Layout (a contract with feed readers and senders)::
     feeds/editions.<lang>.xml, feeds/editions.<lang>.atom       RSS 2.0 / Atom 1.0
     feeds/themes/<theme-id>.<lang>.xml, .atom                  one feed per theme
     web/<lang>/index.html, web/<lang>/<edition-id>.html, web/<lang>/<edition-id>.how.html
-    web/pagefind/<year>/                                        search index of a year
+    web/pagefind/<year>/, <year>-<month>/                       search index of a year, or of a
+                                                                month of the newest year
     .feeds-cache.json       the feeds' entry keys: a build renders only new entries
 
 An edition is written into a hidden folder beside its target and renamed into

@@ -285,8 +285,8 @@ def publish_web_indexes(
 
     Each language's index, theme pages and search page, the start page at the outbox
     root (``index.html``) and a logo file of the templates folder (:mod:`digest.render.logo`);
-    then Pagefind indexes the editions' pages, a bundle a year, those of the years whose
-    pages changed (:mod:`digest.render.search`). A logo file that cannot
+    then Pagefind indexes the editions' pages, a bundle a year (a month in the newest
+    year), those whose pages changed (:mod:`digest.render.search`). A logo file that cannot
     be used is no logo, and ``report`` is told.
 
     A search index that cannot be made stops nothing: the search pages are written again

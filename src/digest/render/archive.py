@@ -5,7 +5,7 @@ Layout under the outbox (public at ``settings.base_url`` + the same path)::
     index.html                          the start page: the digest in each of its languages
     web/<lang>/themes/<theme-id>.html   a theme's stories, newest first, with a weekly chart
     web/<lang>/search.html              full-text search (Pagefind, :mod:`digest.render.search`),
-                                        merging the archive's bundles, one a year
+                                        merging the archive's bundles (a year, a month)
 
 Everything comes from the outbox's manifests, never from the clock: the same
 outbox gives the same bytes. A theme has a page in a language when some edition

@@ -1,4 +1,4 @@
-"""Full-text search of the web archive as static files, indexed by Pagefind, a bundle a year.
+"""Full-text search of the web archive as static files, indexed by Pagefind in bundles.
 
 `Pagefind <https://pagefind.app>`_ (the ``pagefind[extended]`` package ships its
 binary) indexes the editions' pages once they are written, one index per language (from
