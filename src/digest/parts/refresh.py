@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
-from digest.cluster import traits as traits_of
 from digest.cluster.signature import warm as warm_traits
 from digest.model import Item, Period
 from digest.parts import Refreshed, span, table
@@ -144,19 +143,17 @@ def _compute(
 ) -> tuple[dict[str, Any], ItemParts]:
     """The ``wanted`` parts of ``item``, and its row of ``item_parts`` (other parts kept)."""
     row: dict[str, Any] = {"item_id": item.id, "content": content_key(item)}
-    point = matched = traits = None
-    if "points" in wanted:
-        point = analyser.point(item)
-        row["points"] = analyser.write_point(point)
-    if "themes" in wanted:
-        matched = analyser.matched(item)
-        row["themes"] = analyser.write_matched(item.language, matched)
-    if "traits" in wanted:
-        traits = traits_of([item])[0]
-        row["traits"] = analyser.write_traits(traits)
+    # One pass over the item's words serves its theme matches and traits.
+    found = analyser.item_parts(item, wanted)
+    if found.point is not None:
+        row["points"] = analyser.write_point(found.point)
+    if found.matched is not None:
+        row["themes"] = analyser.write_matched(item.language, found.matched)
+    if found.traits is not None:
+        row["traits"] = analyser.write_traits(found.traits)
     for name in wanted:
         row[f"{name}_version"] = getattr(current, name) if row[name] is not None else None
-    return row, ItemParts(point, matched, traits)
+    return row, found
 
 
 def _computed(

@@ -15,9 +15,11 @@ from digest.model import Taxonomy
 
 _PACKAGE = Path(__file__).resolve().parent.parent
 #: Files whose code makes each part (folders: every ``.py`` and ``.json`` in them).
-_POINTS_CODE = ("summarise.py", "rank", "compress", "clean.py", "normalise.py", "parts")
-_THEMES_CODE = ("themes", "rank/text.py", "taxonomy.py", "clean.py", "normalise.py", "parts")
-_TRAITS_CODE = ("cluster/signature.py", "rank/text.py", "clean.py", "normalise.py", "parts")
+#: What every part is made with: text cleaning, lemmas (``lemmata.py``) and the parts' code.
+_COMMON_CODE = ("lemmata.py", "clean.py", "normalise.py", "parts")
+_POINTS_CODE = ("summarise.py", "rank", "compress", *_COMMON_CODE)
+_THEMES_CODE = ("themes", "rank/text.py", "taxonomy.py", *_COMMON_CODE)
+_TRAITS_CODE = ("cluster/signature.py", "rank/text.py", *_COMMON_CODE)
 #: Libraries whose version changes what a part holds.
 _POINTS_LIBRARIES = ("simplemma",)
 _THEMES_LIBRARIES = ("simplemma",)
