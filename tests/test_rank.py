@@ -22,7 +22,7 @@ from digest.rank.choose import (
     choose,
     count_words,
 )
-from digest.rank.features import FEATURES, MONOTONE, document_features
+from digest.rank.features import FEATURES, MONOTONE, _tokenise, document_features
 from digest.rank.model import (
     CANDIDATE_FEATURES,
     CANDIDATE_MONOTONE,
@@ -32,7 +32,7 @@ from digest.rank.model import (
     Selection,
     load_model,
 )
-from digest.rank.text import lemmas_of_words, split_paragraphs
+from digest.rank.text import clear_lemma_cache, lemma_cache, lemmas_of_words, split_paragraphs
 from digest.summarise import DEFAULT_WEIGHTS, key_point_text, key_sentences
 
 TEXTS = {
@@ -112,6 +112,32 @@ def test_surface_features_as_their_definitions_say(title: str, text: str) -> Non
         assert named["title_bigrams"][index] == pairs
         quoted = any(mark in '«»“”"„' for mark in sentence)
         assert named["quotes"][index] == float(quoted)
+
+
+@pytest.mark.parametrize(
+    "sentences",
+    [
+        ["L'État a dit « non »… (AFP).", "Le 3,5 % d'Emmanuel-Macron/RN: oui!", "—Fin_de+partie"],
+        ["À İSTANBUL, la ΟΔΟΣ'Β et ΑΣ.", "Deux."],
+        ["Une phrase\navec un saut de ligne.", "x  y\u00a0z\u202fw", ""],
+        ["m² 10 ² ½ ① ⅷ #tag @nom [1] {2} 3°C €5"],
+    ],
+)
+def test_sentences_are_tokenised_as_their_word_runs(sentences: list[str]) -> None:
+    # The whole document is tokenised at once (marks replaced by spaces, one split per
+    # sentence, lower-cased text split alike): the same tokens as the plain definition.
+    tokens, lowered = _tokenise(sentences, "\n".join(sentences))
+    assert tokens == [re.findall(r"\w+", sentence) for sentence in sentences]
+    assert lowered == [[word.lower() for word in words] for words in tokens]
+
+
+def test_the_lemma_cache_lemmatises_new_words_on_lookup() -> None:
+    words = ["les", "chevaux", "étaient", "3", "x", "rapidement", "chevaux"]
+    expected = lemmas_of_words(words, "fr")
+    clear_lemma_cache()
+    cache = lemma_cache("fr")
+    assert [lemma for lemma in map(cache.__getitem__, words) if lemma] == expected
+    assert lemmas_of_words(words, "fr") == expected
 
 
 def test_empty_and_title_only_documents() -> None:

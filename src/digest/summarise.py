@@ -259,12 +259,27 @@ def key_sentences(
     the sentences are chosen together (:func:`digest.rank.choose.choose`); with the
     hand-set ``weights`` (the default), one at a time (:func:`select`).
     """
+    return _key_sentences(title, text, language, limit, weights, model)[0]
+
+
+def _key_sentences(
+    title: str,
+    text: str,
+    language: str,
+    limit: int,
+    weights: Weights | None = None,
+    model: LinearModel | None = None,
+) -> tuple[list[Sentence], Sequence[str]]:
+    """:func:`key_sentences` and every sentence of ``text`` (:func:`split_sentences`), so
+    that :func:`key_point` need not split the text again.
+    """
     model = _model(weights, model)
     if model is None:
-        return select(rank_sentences(title, text, language, weights or DEFAULT_WEIGHTS), limit)
+        ranked = rank_sentences(title, text, language, weights or DEFAULT_WEIGHTS)
+        return select(ranked, limit), [s.text for s in ranked]
     document = document_features(title, split_paragraphs(text, language), language)
     picks = choose(document, model.scores(document), limit, model.selection)
-    return [Sentence(p.index, p.text, p.score) for p in picks]
+    return [Sentence(p.index, p.text, p.score) for p in picks], document.sentences
 
 
 def summary_text(sentences: Sequence[Sentence]) -> str:
@@ -318,16 +333,15 @@ def key_point(
     the first sentence (or the title, and then no sentence) trimmed at a word boundary
     when no sentence fits the budgets. Deterministic.
     """
-    chosen = key_sentences(title, text, language, limit)
+    chosen, split = _key_sentences(title, text, language, limit)
     if chosen:
         whole = [s.text for s in chosen]
         if any(s.text.endswith("…") for s in chosen):  # trimmed at a clause
-            split = split_sentences(text, language)
             whole = [split[s.index] if s.index < len(split) else s.text for s in chosen]
         shown, removed = _shown(chosen, language, compression)
         score = max(s.score for s in chosen)
         return Point(shown, score, tuple(chosen), tuple(whole), removed)
-    first = next(iter(split_sentences(text, language)), "")
+    first = split[0] if split else ""
     point = first or title
     words = point.split()
     if len(words) > MAX_SENTENCE_WORDS:

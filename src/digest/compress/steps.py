@@ -5,6 +5,7 @@ shorter text and what went, or None; :func:`~digest.compress.compress` checks ea
 
 from __future__ import annotations
 
+import functools
 import re
 
 from digest.compress.rules import (
@@ -43,22 +44,39 @@ def drop_dateline(text: str, language: str) -> tuple[str, str] | None:
     return text[match.end() :], match.group()
 
 
+@functools.cache
+def _connectives(language: str) -> tuple[re.Pattern[str] | None, ...]:
+    """The language's leading connectives followed by a comma, bare, and followed by the
+    verb (V2 languages), compiled once (a pattern built per call costs its hashing).
+    """
+    comma, bare, v2 = (
+        CONNECTIVES_COMMA.get(language),
+        CONNECTIVES_BARE.get(language),
+        CONNECTIVES_V2.get(language),
+    )
+    return (
+        re.compile(rf"(?:{_alternatives(comma)}),\s+", re.IGNORECASE) if comma else None,
+        re.compile(rf"(?:{bare})\s+(?=\w)", re.IGNORECASE) if bare else None,
+        re.compile(rf"(?:{_alternatives(v2)})\s+", re.IGNORECASE) if v2 else None,
+    )
+
+
+def _alternatives(words: str) -> str:
+    return "|".join(w.strip() for w in words.split("|"))
+
+
 def drop_connective(text: str, language: str) -> tuple[str, str] | None:
-    comma = CONNECTIVES_COMMA.get(language)
+    comma, bare, v2 = _connectives(language)
     if comma:
-        words = "|".join(w.strip() for w in comma.split("|"))
-        match = re.match(rf"(?:{words}),\s+", text, re.IGNORECASE)
+        match = comma.match(text)
         if match:
             return text[match.end() :], match.group()
-    bare = CONNECTIVES_BARE.get(language)
     if bare:
-        match = re.match(rf"(?:{bare})\s+(?=\w)", text, re.IGNORECASE)
+        match = bare.match(text)
         if match and not text[match.end() :].lower().startswith(("que ", "qu'", "so ")):
             return text[match.end() :], match.group()
-    v2 = CONNECTIVES_V2.get(language)
     if v2:
-        words = "|".join(w.strip() for w in v2.split("|"))
-        match = re.match(rf"(?:{words})\s+", text, re.IGNORECASE)
+        match = v2.match(text)
         if match:
             return _reorder(text, match.end(), language)
     return None

@@ -90,7 +90,8 @@ def candidates(document: Document, scores: Sequence[float], pool: int = POOL) ->
     first; ties go to the earlier sentence.
     """
     picks: list[Pick] = []
-    for index in sorted(range(len(scores)), key=lambda i: (-scores[i], i)):
+    # A stable sort, reversed: equal scores stay in document order.
+    for index in sorted(range(len(scores)), key=scores.__getitem__, reverse=True):
         text, words = document.sentences[index], document.words[index]
         trimmed = False
         if words > MAX_SENTENCE_WORDS:
@@ -139,62 +140,174 @@ def _parts(document: Document, pool: Sequence[Pick], limit: int) -> list[_Parts]
     """The candidates of :func:`candidate_rows`, in its order, in parts."""
     if not pool:
         return []
-    title, bags = document.title, document.bags
-    share = 1 / len(title) if title else 0.0
-    covered = {p.index: title & bags[p.index] for p in pool}
-    out: list[_Parts] = []
-    for rank, pick in enumerate(pool):
-        index, words = pick.index, pick.words / MAX_POINT_WORDS
-        prior, place = 1 / (1 + index), 1 / (1 + rank)
-        own = (
-            pick.score,
-            0.0,
-            0.0,
-            0.0,
-            len(covered[index]) * share,
-            words,
-            words * words,
-            min(pick.words, 30) / 30,
-            prior,
-            float(index == 0),
-            float(index <= 1),
-            0.0,
-            float(pick.trimmed),
-            float(rank == 0),
-            0.0,
-        )
-        out.append(((pick,), own, (index,), (prior, place, place, pick.score)))
+    share, covered = _coverage(document, pool)
+    out = [_single(pick, rank, covered, share) for rank, pick in enumerate(pool)]
     if limit < 2:
         return out
+    bags = document.bags
     for (rank_a, a), (rank_b, b) in itertools.combinations(enumerate(pool), 2):
-        if a.words + b.words > MAX_POINT_WORDS:
+        if a.words + b.words <= MAX_POINT_WORDS:
+            out.append(_pair(a, b, rank_a, rank_b, bags, covered, share))
+    return out
+
+
+def _coverage(document: Document, pool: Sequence[Pick]) -> tuple[float, list[frozenset[str]]]:
+    """What one title lemma is worth, and the title lemmas each sentence of ``pool``
+    holds (in pool order).
+    """
+    title, bags = document.title, document.bags
+    return (1 / len(title) if title else 0.0), [title & bags[p.index] for p in pool]
+
+
+def _single(pick: Pick, rank: int, covered: Sequence[frozenset[str]], share: float) -> _Parts:
+    """A single sentence of the pool (``rank``: its place in it) in parts."""
+    index, words = pick.index, pick.words / MAX_POINT_WORDS
+    prior, place = 1 / (1 + index), 1 / (1 + rank)
+    own = (
+        pick.score,
+        0.0,
+        0.0,
+        0.0,
+        len(covered[rank]) * share,
+        words,
+        words * words,
+        min(pick.words, 30) / 30,
+        prior,
+        float(index == 0),
+        float(index <= 1),
+        0.0,
+        float(pick.trimmed),
+        float(rank == 0),
+        0.0,
+    )
+    return ((pick,), own, (index,), (prior, place, place, pick.score))
+
+
+def _pair(
+    a: Pick,
+    b: Pick,
+    rank_a: int,
+    rank_b: int,
+    bags: Sequence[frozenset[str]],
+    covered: Sequence[frozenset[str]],
+    share: float,
+) -> _Parts:
+    """The pair of ``a`` and ``b`` (the better-scored first, ``rank_a`` < ``rank_b``:
+    their places in the pool) in parts.
+    """
+    bag_a, bag_b = bags[a.index], bags[b.index]
+    # Sizes of unions from those of intersections: one set fewer to build.
+    common = len(bag_a & bag_b)
+    union = len(bag_a) + len(bag_b) - common
+    cover_a, cover_b = covered[rank_a], covered[rank_b]
+    first, second = (a, b) if a.index < b.index else (b, a)
+    words = (a.words + b.words) / MAX_POINT_WORDS
+    own = (
+        a.score,
+        b.score,
+        1.0,
+        common / union if union else 0.0,
+        (len(cover_a) + len(cover_b) - len(cover_a & cover_b)) * share,
+        words,
+        words * words,
+        min(a.words + b.words, 30) / 30,
+        1 / (1 + first.index),
+        float(first.index == 0),
+        float(first.index <= 1),
+        float(second.index == first.index + 1),
+        float(a.trimmed or b.trimmed),
+        float(rank_a == 0),
+        float(rank_a == 0 and rank_b == 1),
+    )
+    where = (1 / (1 + second.index), 1 / (1 + rank_a), 1 / (1 + rank_b), b.score)
+    return (first, second), own, (a.index, b.index), where
+
+
+def _estimates(
+    document: Document,
+    pool: Sequence[Pick],
+    limit: int,
+    weights: Sequence[float],
+    covered: Sequence[frozenset[str]],
+    share: float,
+) -> list[tuple[float, int, int]]:
+    """Each candidate of :func:`_parts`, in its order, as its estimated value and the
+    places in ``pool`` of its sentences (-1 for the second of a single sentence).
+
+    The estimate is the dot product of the candidate's row with ``weights``, its terms
+    grouped otherwise: what depends on one sentence alone is weighed once per sentence
+    (its summed features, its score, its place), so that a pair costs a few additions.
+    It differs from the row's value by float rounding only.
+    """
+    rows, bags = document.rows, document.bags
+    (
+        w_best, w_other, w_pair, w_overlap, w_cover, w_words, w_squared, w_short,
+        w_lead, w_first, w_lead_2, w_adjacent, w_trimmed, w_top, w_runner_up,
+    ) = weights[:_OWN]  # fmt: skip
+    w_later, w_rank_best, w_rank_worst, w_worst = weights[_OWN + len(FEATURES) :]
+    summed = weights[_OWN : _OWN + len(FEATURES)]
+    weighed = [sum(map(operator.mul, summed, rows[p.index])) for p in pool]
+    # Where a sentence stands, weighed: as the earlier sentence of a candidate, and as
+    # the later one.
+    earlier = [
+        w_lead / (1 + p.index) + w_first * (p.index == 0) + w_lead_2 * (p.index <= 1) for p in pool
+    ]
+    later = [w_later / (1 + p.index) for p in pool]
+    out = []
+    for rank, pick in enumerate(pool):
+        words = pick.words / MAX_POINT_WORDS
+        place = 1 / (1 + rank)
+        estimate = (
+            (w_best + w_worst) * pick.score
+            + w_cover * len(covered[rank]) * share
+            + w_words * words
+            + w_squared * words * words
+            + w_short * min(pick.words, 30) / 30
+            + earlier[rank]
+            + later[rank]
+            + w_trimmed * pick.trimmed
+            + w_top * (rank == 0)
+            + weighed[rank]
+            + (w_rank_best + w_rank_worst) * place
+        )
+        out.append((estimate, rank, -1))
+    if limit < 2:
+        return out
+    # What a sentence brings as the better-scored of a pair, and as the worse one.
+    better = [
+        w_best * p.score + weighed[rank] + w_rank_best / (1 + rank) for rank, p in enumerate(pool)
+    ]
+    worse = [
+        (w_other + w_worst) * p.score + weighed[rank] + w_rank_worst / (1 + rank)
+        for rank, p in enumerate(pool)
+    ]
+    for (rank_a, a), (rank_b, b) in itertools.combinations(enumerate(pool), 2):
+        together = a.words + b.words
+        if together > MAX_POINT_WORDS:
             continue
         bag_a, bag_b = bags[a.index], bags[b.index]
-        # Sizes of unions from those of intersections: one set fewer to build.
         common = len(bag_a & bag_b)
         union = len(bag_a) + len(bag_b) - common
-        cover_a, cover_b = covered[a.index], covered[b.index]
-        first, second = (a, b) if a.index < b.index else (b, a)
-        words = (a.words + b.words) / MAX_POINT_WORDS
-        own = (
-            a.score,
-            b.score,
-            1.0,
-            common / union if union else 0.0,
-            (len(cover_a) + len(cover_b) - len(cover_a & cover_b)) * share,
-            words,
-            words * words,
-            min(a.words + b.words, 30) / 30,
-            1 / (1 + first.index),
-            float(first.index == 0),
-            float(first.index <= 1),
-            float(second.index == first.index + 1),
-            float(a.trimmed or b.trimmed),
-            float(rank_a == 0),
-            float(rank_a == 0 and rank_b == 1),
+        cover_a, cover_b = covered[rank_a], covered[rank_b]
+        words = together / MAX_POINT_WORDS
+        first, second = (rank_a, rank_b) if a.index < b.index else (rank_b, rank_a)
+        estimate = (
+            better[rank_a]
+            + worse[rank_b]
+            + w_pair
+            + (w_overlap * common / union if union else 0.0)
+            + w_cover * (len(cover_a) + len(cover_b) - len(cover_a & cover_b)) * share
+            + w_words * words
+            + w_squared * words * words
+            + w_short * min(together, 30) / 30
+            + earlier[first]
+            + later[second]
+            + w_adjacent * (pool[second].index == pool[first].index + 1)
+            + w_trimmed * (a.trimmed or b.trimmed)
+            + w_top * (rank_a == 0)
+            + w_runner_up * (rank_a == 0 and rank_b == 1)
         )
-        where = (1 / (1 + second.index), 1 / (1 + rank_a), 1 / (1 + rank_b), b.score)
-        out.append(((first, second), own, (a.index, b.index), where))
+        out.append((estimate, rank_a, rank_b))
     return out
 
 
@@ -206,37 +319,34 @@ def choose(
 
     The same choice as valuing each row of :func:`candidate_rows` (the dot product with
     the weights, summed left to right) and keeping the first best, for less: each
-    candidate is first valued with its sentences' summed features weighed sentence by
-    sentence (one dot product per sentence instead of one per pair), which differs from
-    the row's value by float rounding only, and only the candidates within
-    :data:`_MARGIN` of the best such value are valued exactly.
+    candidate is first valued by an estimate (:func:`_estimates`: the same terms grouped
+    sentence by sentence), which differs from the row's value by float rounding only,
+    and only the candidates within :data:`_MARGIN` of the best estimate are valued
+    exactly.
     """
     weights = selection.weights_for(limit)
     pool = candidates(document, scores)
-    parts = _parts(document, pool, limit)
-    if not parts:
+    if not pool:
         return []
-    rows = document.rows
-    own_weights = weights[:_OWN]
-    summed_weights = weights[_OWN : _OWN + len(FEATURES)]
-    where_weights = weights[_OWN + len(FEATURES) :]
-    weighed = {p.index: sum(map(operator.mul, summed_weights, rows[p.index])) for p in pool}
-    estimates = [
-        sum(map(operator.mul, own_weights, own))
-        + sum(map(weighed.__getitem__, indices))
-        + sum(map(operator.mul, where_weights, where))
-        for _, own, indices, where in parts
-    ]
+    share, covered = _coverage(document, pool)
+    estimates = _estimates(document, pool, limit, weights, covered, share)
     # Every feature lies in [0, 1] (a sum of two in [0, 2]) but the scores, so the terms
     # of a value add up to at most ``scale`` in magnitude; the rounding of 50 float
     # additions and products is below 1e-14 times that, far within the margin.
     scale = sum(map(abs, weights)) * max(2.0, max(abs(p.score) for p in pool))
-    floor = max(estimates) - _MARGIN * (1.0 + scale)
+    floor = max(estimate for estimate, _, _ in estimates) - _MARGIN * (1.0 + scale)
+    rows, bags = document.rows, document.bags
     best: tuple[Pick, ...] = ()
     best_value = float("-inf")
-    for (picks, own, indices, where), estimate in zip(parts, estimates, strict=True):
+    for estimate, rank_a, rank_b in estimates:
         if estimate < floor:
             continue
+        if rank_b < 0:
+            picks, own, indices, where = _single(pool[rank_a], rank_a, covered, share)
+        else:
+            picks, own, indices, where = _pair(
+                pool[rank_a], pool[rank_b], rank_a, rank_b, bags, covered, share
+            )
         value = sum(map(operator.mul, weights, (*own, *_summed(rows, indices), *where)))
         if value > best_value:
             best, best_value = picks, value

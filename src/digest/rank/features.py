@@ -12,15 +12,16 @@ importances.
 
 from __future__ import annotations
 
+import collections
 import itertools
 import math
 import operator
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from digest.rank.text import lemmas, lemmas_of_words
+from digest.rank.text import lemma_cache, lemmas
 
 #: Feature names, in the order of :attr:`Document.rows`.
 FEATURES: tuple[str, ...] = (
@@ -69,6 +70,12 @@ LONG_WORDS = 40
 _WORD = re.compile(r"\w+")
 # Clause boundaries: punctuation then a space, or a dash between spaces.
 _CLAUSE_MARKS = (", ", "; ", ": ", " – ", " — ", " - ")
+# Marks that glue to words ("mardi,", "l'État", "(AFP)"), none of them a word character:
+# replaced by spaces, they leave the ``\w+`` tokens between white space.
+_GLUE = ",.'’:;!?\"«»()-–—…/%"
+# The characters whose lower case is not one character whatever their neighbours: İ
+# (two characters) and Σ (σ or final ς).
+_CONTEXTUAL = "İΣ"
 _QUOTES = frozenset('«»“”"„')
 # Surface forms (lower case) that attribute words to someone, in the four languages; a
 # quotation with its attribution is colour, rarely the gist.
@@ -107,10 +114,20 @@ def document_features(title: str, paragraphs: Sequence[Sequence[str]], language:
     title_pairs = set(itertools.pairwise(_WORD.findall(title.lower())))
     if not count:
         return Document((), (), (), (), title_words)
-    # One tokenisation per sentence: "\w+" runs, and the same runs lower-cased.
-    tokenised = list(map(_tokens, sentences))
-    lowered = [list(map(str.lower, tokens)) for tokens in tokenised]
-    bags = [Counter(lemmas_of_words(words, language)) for words in lowered]
+    # One tokenisation per sentence: "\w+" runs, and the same runs lower-cased. No mark
+    # this module seeks spans two sentences, so the joined text tells which are there.
+    joined = "\n".join(sentences)
+    tokenised, lowered = _tokenise(sentences, joined)
+    # Each sentence's lemma counts, in the order of its words (as
+    # ``Counter(lemmas_of_words(words))``): the cache lemmatises a word new to it.
+    lemma_of = lemma_cache(language).__getitem__
+    bags: list[dict[str, int]] = []
+    for words in lowered:
+        bag: dict[str, int] = {}
+        _count(bag, filter(None, map(lemma_of, words)))
+        bags.append(bag)
+    clause_marks = [mark for mark in _CLAUSE_MARKS if mark in joined]
+    quotes = _quoted(joined)
     centrality, shared = _centrality(bags)
     top = max(centrality) or 1.0
     others = max(1, count - 1)
@@ -136,32 +153,42 @@ def document_features(title: str, paragraphs: Sequence[Sequence[str]], language:
             stripped = text.rstrip(" …»”\"')")
             central = centrality[index] / top
             prior = 1 / (1 + index)
+            numbers = sum(map(str.isdigit, tokens))
+            clauses = sum(map(text.count, clause_marks))
+            # Conditional expressions rather than float(bool) and min(): the same values,
+            # without a call each.
             rows.append(
                 (
                     prior,
-                    float(index < 1),
-                    float(index < 2),
+                    1.0 if index < 1 else 0.0,
+                    1.0 if index < 2 else 0.0,
                     1 - index / others,
                     paragraph_prior,
-                    float(place == 0),
-                    min(1.0, length / INFORMATIVE_WORDS),
-                    min(1.0, max(0, length - INFORMATIVE_WORDS) / INFORMATIVE_WORDS),
-                    float(length > LONG_WORDS),
+                    1.0 if place == 0 else 0.0,
+                    length / INFORMATIVE_WORDS if length < INFORMATIVE_WORDS else 1.0,
+                    (
+                        0.0
+                        if length <= INFORMATIVE_WORDS
+                        else (length - INFORMATIVE_WORDS) / INFORMATIVE_WORDS
+                        if length < 2 * INFORMATIVE_WORDS
+                        else 1.0
+                    ),
+                    1.0 if length > LONG_WORDS else 0.0,
                     central,
                     centrality[index] / others,
                     recall,
                     common / distinct if distinct else 0.0,
                     shared[index] / distinct if distinct else 0.0,
-                    min(1.0, sum(map(str.isdigit, tokens)) / 3),
+                    numbers / 3 if numbers < 3 else 1.0,
                     names / length if length else 0.0,
-                    float(text[:1] in _QUOTES),
-                    float(_quoted(text)),
-                    float(not _ATTRIBUTION.isdisjoint(lower)),
-                    float(not _FIRST_PERSON.isdisjoint(lower)),
-                    min(1.0, sum(map(text.count, _CLAUSE_MARKS)) / 4),
-                    float(stripped.endswith(("?", "!"))),
-                    float(stripped.endswith(":")),
-                    float(index < 3),
+                    1.0 if quotes and text[:1] in _QUOTES else 0.0,
+                    1.0 if quotes and _quoted(text) else 0.0,
+                    0.0 if _ATTRIBUTION.isdisjoint(lower) else 1.0,
+                    0.0 if _FIRST_PERSON.isdisjoint(lower) else 1.0,
+                    clauses / 4 if clauses < 4 else 1.0,
+                    1.0 if stripped.endswith(("?", "!")) else 0.0,
+                    1.0 if stripped.endswith(":") else 0.0,
+                    1.0 if index < 3 else 0.0,
                     central / (1 + index),
                     recall / (1 + index),
                     len(title_pairs.intersection(itertools.pairwise(lower))) / len(title_pairs)
@@ -187,6 +214,40 @@ def _quoted(text: str) -> bool:
     return "«" in text or "»" in text or '"' in text or "“" in text or "”" in text or "„" in text
 
 
+def _tokenise(sentences: Sequence[str], joined: str) -> tuple[list[list[str]], list[list[str]]]:
+    """The :func:`_tokens` of each of ``sentences`` and the same tokens lower-cased
+    (``joined``: the sentences joined by line breaks).
+
+    The sentences are scanned together: the marks that glue to words (:data:`_GLUE`) are
+    replaced by spaces in the whole text at once, so that most sentences split into their
+    ``\\w+`` tokens with one ``str.split()`` and the lower-cased text splits into their
+    lower-cased tokens (lower-casing maps each character to one, and white space to white
+    space, but for the two exceptions of :data:`_CONTEXTUAL`). A sentence whose chunks are
+    not all alphanumeric is tokenised by :func:`_tokens`.
+    """
+    spaced = joined
+    for mark in _GLUE:
+        if mark in spaced:
+            spaced = spaced.replace(mark, " ")
+    lines = spaced.split("\n")
+    contextual = any(mark in joined for mark in _CONTEXTUAL)
+    if len(lines) != len(sentences) or contextual:
+        tokenised = list(map(_tokens, sentences))
+        return tokenised, [list(map(str.lower, tokens)) for tokens in tokenised]
+    tokenised, lowered = [], []
+    lower_lines = spaced.lower().split("\n")
+    for line, lower_line, sentence in zip(lines, lower_lines, sentences, strict=True):
+        chunks = line.split()
+        if all(map(str.isalnum, chunks)):
+            tokenised.append(chunks)
+            lowered.append(lower_line.split())
+        else:
+            tokens = _tokens(sentence)
+            tokenised.append(tokens)
+            lowered.append(list(map(str.lower, tokens)))
+    return tokenised, lowered
+
+
 def _tokens(text: str) -> list[str]:
     """``_WORD.findall(text)``, found quicker: most words stand between spaces without
     punctuation, and a run of white space never holds a word character.
@@ -200,7 +261,20 @@ def _tokens(text: str) -> list[str]:
     return tokens
 
 
-def _centrality(bags: Sequence[Counter[str]]) -> tuple[list[float], list[int]]:
+def _count_in(counts: dict[str, int], items: Iterable[str]) -> None:
+    """Add one to ``counts`` for each of ``items`` (``Counter.update``'s pure Python way)."""
+    for item in items:
+        counts[item] = counts.get(item, 0) + 1
+
+
+# Counter's own C helper when the interpreter has it: a Counter's constructor costs more
+# than counting a sentence's lemmas.
+_count: Callable[[dict[str, int], Iterable[str]], None] = getattr(
+    collections, "_count_elements", _count_in
+)
+
+
+def _centrality(bags: Sequence[Mapping[str, int]]) -> tuple[list[float], list[int]]:
     """Each sentence's mean cosine to the others (lemma TF-IDF vectors, each sentence a
     "document" for IDF) and how many of its lemmas the others also have.
     """
@@ -220,9 +294,11 @@ def _centrality(bags: Sequence[Counter[str]]) -> tuple[list[float], list[int]]:
     weights_of = []
     for bag, repeats in zip(bags, shared_of, strict=True):
         norm = math.hypot(*map(operator.mul, bag.values(), map(idf.__getitem__, bag))) or 1.0
-        weights = [bag[w] * idf[w] / norm for w in repeats]
-        for w, weight in zip(repeats, weights, strict=True):
+        weights = []
+        for w in repeats:
+            weight = bag[w] * idf[w] / norm
             centroid[w] += weight
+            weights.append(weight)
         weights_of.append(weights)
     # The mean cosine to the other sentences: the sentence's unit vector against the sum
     # of all unit vectors minus its own, linear in the text's length. Rounded and

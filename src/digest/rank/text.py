@@ -226,7 +226,7 @@ def _is_abbreviation(
 # it from the start). Key points see the same few thousand words again and again, so a
 # dict lookup replaces simplemma's work. A long-running scheduler would grow it with every
 # new word, hence the cap.
-_LEMMA_CACHE: dict[str, dict[str, str]] = {}
+_LEMMA_CACHE: dict[str, LemmaCache] = {}
 _LEMMA_CACHE_SIZE = 500_000
 # A direct lookup in simplemma's dictionary per language (digest.lemmata: the trie cached
 # on disk), None for a language without one.
@@ -246,9 +246,7 @@ def lemmas(text: str, language: str) -> list[str]:
 
 def lemmas_of_words(words: Sequence[str], language: str) -> list[str]:
     """:func:`lemmas` of ``words``, lower-case ``\\w+`` tokens already found."""
-    cache = _LEMMA_CACHE.get(language)
-    if cache is None or len(cache) > _LEMMA_CACHE_SIZE:
-        cache = _LEMMA_CACHE[language] = dict.fromkeys(_STOP.get(language, ()), "")
+    cache = lemma_cache(language)
     # A plain loop: map() over cache.__getitem__ or __contains__ goes through slot
     # wrappers and is slower than calling cache.get.
     get = cache.get
@@ -260,6 +258,30 @@ def lemmas_of_words(words: Sequence[str], language: str) -> list[str]:
         if lemma:
             out.append(lemma)
     return out
+
+
+class LemmaCache(dict[str, str]):
+    """One language's lemma cache: word -> lemma, or "" for a word left out. A word it
+    does not hold yet is lemmatised and kept when it is looked up as ``cache[word]``, so
+    that ``map(cache.__getitem__, words)`` gives :func:`lemmas_of_words`'s lemmas, ""
+    included, without a Python loop over the words it knows.
+    """
+
+    def __init__(self, language: str) -> None:
+        super().__init__(dict.fromkeys(_STOP.get(language, ()), ""))
+        self.language = language
+
+    def __missing__(self, word: str) -> str:
+        lemma = self[word] = _lemmas_of_new_word(word, self.language)
+        return lemma
+
+
+def lemma_cache(language: str) -> LemmaCache:
+    """The lemma cache of ``language`` (a new one when it has grown past its cap)."""
+    cache = _LEMMA_CACHE.get(language)
+    if cache is None or len(cache) > _LEMMA_CACHE_SIZE:
+        cache = _LEMMA_CACHE[language] = LemmaCache(language)
+    return cache
 
 
 def _lemmas_of_new_word(word: str, language: str) -> str:
