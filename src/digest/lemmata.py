@@ -10,9 +10,9 @@ a language); every later process loads the file in about a millisecond. The trie
 same words and lemmas, and the lemmatiser runs simplemma's default strategies over it, so
 the lemmas are those of ``simplemma.lemmatize``.
 
-Where: the folder ``DIGEST_CACHE_DIR`` if set, else the user's cache folder
-(``~/.cache/digest`` on Linux), in a subfolder per simplemma version. A folder that cannot
-be made or written, an unreadable cache file or a missing ``marisa_trie`` is no error: the
+Where: digest's cache folder (:func:`digest.caches.cache_root`: ``DIGEST_CACHE_DIR``, else
+the user's cache folder), in a subfolder per simplemma version. A folder that cannot be made
+or written, an unreadable cache file or a missing ``marisa_trie`` is no error: the
 dictionary is then built in memory for this process, as it always was. A damaged cache file
 is built again.
 """
@@ -40,8 +40,7 @@ from simplemma.strategies.dictionaries.trie_dictionary_factory import (
     TrieWrapDict,
 )
 
-#: Environment variable naming digest's cache folder.
-CACHE_DIR_VARIABLE = "DIGEST_CACHE_DIR"
+from digest.caches import cache_root
 
 logger = logging.getLogger(__name__)
 
@@ -51,12 +50,7 @@ Lookup = Callable[[str], str | None]
 
 def cache_folder() -> Path:
     """Where the tries of this simplemma version are kept."""
-    base = os.environ.get(CACHE_DIR_VARIABLE)
-    if not base:
-        from platformdirs import user_cache_dir
-
-        base = user_cache_dir("digest")
-    return Path(base) / f"simplemma-{simplemma.__version__}"
+    return cache_root() / f"simplemma-{simplemma.__version__}"
 
 
 class CachedTrieFactory(TrieDictionaryFactory):
