@@ -4,13 +4,14 @@ shortcuts that must not change what it finds."""
 from __future__ import annotations
 
 import json
+import random
 import re
 import sys
 from pathlib import Path
 
 import pytest
 
-from digest.rank import text
+from digest.rank import quotes, text
 from digest.rank.quotes import QUOTE_WORDS, marks, unbalanced
 from digest.rank.text import split_paragraphs
 
@@ -122,3 +123,20 @@ def test_real_texts_have_balanced_sentences() -> None:
         for paragraph in split_paragraphs(article, language):
             for sentence in paragraph:
                 assert not unbalanced(sentence, language), sentence
+
+
+@pytest.mark.parametrize("language", ["fr", "de", "en", "nl"])
+def test_quotations_paired_within_sentences_take_the_short_way_to_the_same_result(
+    language: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # balance() returns the sentences as they are when the paragraph's marks open and
+    # close in turn within sentences; the full reading must find the same sentences.
+    rng = random.Random(14)
+    pieces = ["Le", "mot", "Oui", "«", "»", " « ", " » ", '"', ' "', '" ', "“", "”", "„"]
+    pieces += ["‘", "’", "‚", ".", " ", ". ", "! ", "? ", ", ", "a-t-il", "(", ")", "Il"]
+    paragraphs = [
+        "".join(rng.choice(pieces) for _ in range(rng.randint(3, 40))) for _ in range(3000)
+    ]
+    short = [split_paragraphs(paragraph, language) for paragraph in paragraphs]
+    monkeypatch.setattr(quotes, "_paired_within", lambda *_: False)
+    assert short == [split_paragraphs(paragraph, language) for paragraph in paragraphs]

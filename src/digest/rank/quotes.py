@@ -93,7 +93,7 @@ def balance(paragraph: str, spans: Sequence[tuple[int, int]], language: str) -> 
     """
     table = marks(language)
     found = _marks_in(paragraph, table)
-    if not found:
+    if not found or _paired_within(paragraph, found, spans, table):
         return [paragraph[start:stop].strip() for start, stop in spans]
     events = _events(paragraph, found, table)
     if events and events[0][:2] == (0, _NEVER_CLOSED):
@@ -154,6 +154,31 @@ def balance(paragraph: str, spans: Sequence[tuple[int, int]], language: str) -> 
         carried = [mark for mark, never in stack if not never]
         index = end
     return out
+
+
+def _paired_within(
+    text: str, found: Sequence[tuple[int, str]], spans: Sequence[tuple[int, int]], table: Marks
+) -> bool:
+    """Whether the marks ``found`` in ``text`` open and close quotations in turn, each
+    quotation within one sentence: then :func:`_events` reads them as open, close, open,
+    close..., no quotation is open between sentences, and every sentence stays as it is.
+    The conditions are :func:`_events`'s own for an empty stack (the mark opens) and for
+    a stack of one (it closes that quotation); single quotes (perhaps apostrophes) are
+    left to the full reading.
+    """
+    if len(found) % 2:
+        return False
+    both, pairs = table.both, table.pairs
+    for (at, opening), (after, closing) in zip(found[::2], found[1::2], strict=True):
+        if opening in _SINGLE or closing in _SINGLE:
+            return False
+        closers = pairs.get(opening)
+        if closers is None or (opening in both and _closes(text, at)):
+            return False  # not an opening mark, or one read as closing
+        if closing not in closers or (closing in both and _opens(text, after)):
+            return False  # it does not close the quotation, or opens another
+    positions = [at for at, _ in found]
+    return all(bisect.bisect_left(positions, stop) % 2 == 0 for _, stop in spans)
 
 
 def _mend_alone(text: str, table: Marks) -> str:
