@@ -4,14 +4,19 @@ hashing and lemmatising its items again."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib
+import json
+import os
 import re
+import tempfile
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from digest.model import Item
@@ -152,8 +157,16 @@ def warm() -> None:
 @cache
 def _permutations() -> tuple[_Words, _Words] | None:
     """The parameters of datasketch's permutations, when its MinHash is of the scheme
-    :func:`_signatures` computes (None: another version's, computed by datasketch)."""
+    :func:`_signatures` computes (None: another version's, computed by datasketch).
+
+    They are kept in digest's cache folder (:mod:`digest.caches`) per datasketch version:
+    importing datasketch imports scipy (about a second), paid otherwise by every process
+    that computes traits."""
     import numpy as np
+
+    cached = _cached_permutations()
+    if cached is not None:
+        return cached
     from datasketch import MinHash
     from datasketch.hashfunc import sha1_hash32
 
@@ -161,7 +174,58 @@ def _permutations() -> tuple[_Words, _Words] | None:
     if getattr(sketch, "scheme", None) != "affine32" or sketch.hashfunc is not sha1_hash32:
         return None
     a, b = (np.asarray(p, dtype=np.uint32) for p in sketch.permutations)
+    _keep_permutations(a, b)
     return a, b
+
+
+def _permutations_file() -> Path | None:
+    """Where datasketch's permutations of this version are kept (None: no cache folder)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from digest.caches import cache_root
+
+    try:
+        folder = cache_root() / f"datasketch-{version('datasketch')}"
+    except (ImportError, PackageNotFoundError):
+        return None
+    return folder / f"affine32-{PERMUTATIONS}.json"
+
+
+def _cached_permutations() -> tuple[_Words, _Words] | None:
+    import numpy as np
+
+    path = _permutations_file()
+    if path is None:
+        return None
+    try:
+        found = json.loads(path.read_bytes())
+        a, b = (np.asarray(found[key], dtype=np.uint32) for key in ("a", "b"))
+    except (OSError, ValueError, TypeError, KeyError, OverflowError):
+        return None  # none yet, or damaged: made again by datasketch
+    if a.shape != (PERMUTATIONS,) or b.shape != (PERMUTATIONS,) or not all(a & 1):
+        return None
+    return a, b
+
+
+def _keep_permutations(a: _Words, b: _Words) -> None:
+    """Write the permutations down (a temporary file renamed over the target: another
+    process never reads half of it); a folder that cannot be written is no error."""
+    path = _permutations_file()
+    if path is None:
+        return
+    data = json.dumps({"a": a.tolist(), "b": b.tolist()}).encode()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, name = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    except OSError:
+        return
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(name, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(name)
 
 
 def _fmix32(values: _Words) -> _Words:
