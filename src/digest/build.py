@@ -6,7 +6,6 @@ arguments and shows what :func:`build` reports.
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -20,9 +19,9 @@ from digest.incremental import InputKeys, import_if_changed
 from digest.ingest import ingest_sources
 from digest.model import Edition, Period, PeriodKind, Problem
 from digest.outbox import Outbox
-from digest.parts import PeriodItems, Refreshed, Versions, span
+from digest.parts import PeriodItems, Refreshed, Versions
 from digest.parts import versions as part_versions
-from digest.parts.table import with_parts
+from digest.parts.reads import RecentReads
 from digest.periods import edition_id as period_edition_id
 from digest.periods import periods_between, utc_bounds
 from digest.source_state import FileLog
@@ -192,8 +191,6 @@ class Publisher:
         self.learned = self._taxonomy.learned
         self.themes = self._taxonomy.themes
         self.outbox = Outbox(settings.paths.outbox)
-        #: The last items read (:meth:`items`), for the next period's.
-        self._recent: _Read | None = None
         # Another writer of this outbox is waited for; what killed writers left goes.
         self.outbox.open(wait=settings.outbox_wait)
         try:
@@ -201,6 +198,8 @@ class Publisher:
         except BaseException:
             self.outbox.close()
             raise
+        #: The last items read (:meth:`items`), for the next period's.
+        self._reads = RecentReads(self.store.engine, settings.zone)
 
     # What only building an edition uses is made when a first one is built: a build with
     # every edition unchanged spends nothing on it (compiling the themes' rules alone
@@ -289,7 +288,7 @@ class Publisher:
         (:mod:`digest.sources.unchanged`, :mod:`digest.incremental`).
         """
         settings = self.settings
-        self._recent = None  # the store's items change
+        self._reads.forget()  # the store's items change
         stored = ingest_sources(settings, self.store, self._feeds, self._collect)
         reviewed = settings.paths.sources / REVIEWED_FOLDER
         import_if_changed(
@@ -314,23 +313,9 @@ class Publisher:
 
         The items the last period read that this one reads too (a backfill's next week
         reads the last days of the week before, the clustering window) are taken from
-        that read; only the rest is read from the store.
+        that read (:class:`digest.parts.reads.RecentReads`).
         """
-        start, end = span(period, self.settings.zone)
-        recent = self._recent
-        if recent is None or not recent.start <= start < recent.end <= end:
-            found = with_parts(self.store.engine, start, end)
-            self._recent = _Read(start, end, found)
-            return found
-        # Read by date then id: those from ``start`` on are a tail of the last read, and
-        # all of them come before what is read now.
-        first = bisect.bisect_left(recent.dates, start)
-        kept = recent.found.items[first:]
-        newer = with_parts(self.store.engine, recent.end, end)
-        found = PeriodItems(kept + newer.items, recent.found.rows[first:] + newer.rows)
-        parsed = {i.id: recent.parts[i.id] for i in kept if i.id in recent.parts}
-        self._recent = _Read(start, end, found, parsed)
-        return found
+        return self._reads.items(period)
 
     def parts(self, found: PeriodItems) -> dict[str, ItemParts]:
         """The parts of ``found``'s items, those missing or out of date computed and stored.
@@ -339,25 +324,9 @@ class Publisher:
         """
         from digest.parts.refresh import parse
 
-        recent = self._recent
-        known = recent.parts if recent is not None and recent.found is found else {}
-        # An item's row is the object read with it: one read again is parsed again.
-        todo = [
-            (item, row)
-            for item, row in zip(found.items, found.rows, strict=True)
-            if (kept := known.get(item.id)) is None or kept[0] is not row
-        ]
-        if todo:
-            fresh = PeriodItems(tuple(i for i, _ in todo), tuple(r for _, r in todo))
-            parsed = parse(self.store.engine, self.analyser, self.part_versions, fresh)
-            for item, row in todo:
-                known[item.id] = (row, parsed[item.id])
-        parts = {item.id: known[item.id][1] for item in found.items}
-        # Parts computed here (the item had none stored) are read from the store next time.
-        known = {i: each for i, each in known.items() if each[0] is not None}
-        if recent is not None and recent.found is found:
-            recent.parts = {i: known[i] for i in parts if i in known}
-        return parts
+        return self._reads.parts(
+            found, lambda some: parse(self.store.engine, self.analyser, self.part_versions, some)
+        )
 
     def edition(
         self,
@@ -450,18 +419,3 @@ class Publisher:
         publish_web_indexes(self.web, self.outbox, manifests, self._collect, states)
         states.write()
         return feeds_changed
-
-
-@dataclass
-class _Read:
-    """Items read for a period (:meth:`Publisher.items`): those published in ``[start,
-    end)``, and the parts parsed of them, each with the row it was parsed from."""
-
-    start: datetime
-    end: datetime
-    found: PeriodItems
-    parts: dict[str, tuple[Any, ItemParts]] = field(default_factory=dict)
-
-    @cached_property
-    def dates(self) -> list[datetime]:
-        return [item.published for item in self.found.items]
