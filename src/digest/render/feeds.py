@@ -139,12 +139,18 @@ def entry_keys(manifest: dict[str, Any], lang: str) -> list[str]:
     edition = manifest["edition"]
     shown = (view["title"], view["period_label"])
     return [
-        _key("edition", lang, edition, published, view),
+        _edition_key(manifest, lang),
         *(
             _key("story", lang, edition, published, theme, label, story_id, point, shown)
             for theme, label, story_id, point in _story_points(manifest, view, lang)
         ),
     ]
+
+
+def _edition_key(manifest: dict[str, Any], lang: str) -> str:
+    """The key of an edition's entry in the editions feed of ``lang``."""
+    published = _published(manifest).isoformat()
+    return _key("edition", lang, manifest["edition"], published, manifest["views"][lang])
 
 
 class _Keys:
@@ -153,6 +159,13 @@ class _Keys:
     def __init__(self, kept: EntryKeys | None) -> None:
         self._kept = kept
         self._found: dict[tuple[int, str], list[str]] = {}
+
+    def edition(self, manifest: dict[str, Any], lang: str) -> str:
+        """The key of the edition's entry in the editions feed (without a cache, only
+        it is worked out: the editions feed alone reads no story)."""
+        if self._kept is None and (id(manifest), lang) not in self._found:
+            return _edition_key(manifest, lang)
+        return self.of(manifest, lang)[0]
 
     def of(self, manifest: dict[str, Any], lang: str) -> list[str]:
         found = self._found.get((id(manifest), lang))
@@ -227,7 +240,7 @@ def _editions_plan(
         for manifest in _newest_first(manifests, lang):
             published = _published(manifest)
             # The date is the entry's too: an edition published again keeps its content.
-            key = keys.of(manifest, lang)[0]
+            key = keys.edition(manifest, lang)
             make = partial(_edition_entry, settings, template, lang, manifest, views)
             pending.append(Pending(key, published, make))
     feed = Feed(
