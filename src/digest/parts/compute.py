@@ -23,14 +23,12 @@ from typing import Any
 
 from digest.cluster import PERMUTATIONS, Traits, traits
 from digest.model import Item
+from digest.parts.table import PARTS
 from digest.parts.words import ItemWords, item_words
 from digest.summarise import key_point, lemmas
 from digest.themes import Classifier, Matched, item_text
 from digest.themes.classifier import Where
 from digest.themes.matching import Rule
-
-#: The names of the parts (:data:`digest.parts.table.PARTS`).
-_PARTS = ("points", "themes", "traits")
 
 
 @dataclass(frozen=True)
@@ -101,7 +99,7 @@ class Analyser:
         """Every part of each of ``items`` (:meth:`item_parts`)."""
         return [self.item_parts(item) for item in items]
 
-    def item_parts(self, item: Item, wanted: Collection[str] = _PARTS) -> ItemParts:
+    def item_parts(self, item: Item, wanted: Collection[str] = PARTS) -> ItemParts:
         """The ``wanted`` parts of ``item`` (of ``"points"``, ``"themes"``, ``"traits"``,
         as :data:`digest.parts.table.PARTS` names them; the others None), its words found
         once when its theme matches and traits are both wanted."""
