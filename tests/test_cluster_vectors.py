@@ -250,3 +250,25 @@ def test_clustering_with_known_traits_lemmatises_nothing() -> None:
     groups = story_groups(items, known)
     assert not _LEMMA_CACHE
     assert ["a/1", "e/1", "b/1"] in [[item.id for item in group] for group in groups]
+
+
+@pytest.mark.parametrize("rows", [1, 5, 1000])
+def test_cosines_within_groups_are_those_among_all_items(rows: int) -> None:
+    """Products made within each language (the only pairs rule 5 asks for) give each
+    pair the cosine it has among all the items; a pair of two groups is refused."""
+    items = events()
+    vectors = Vectors(traits(items))
+    first, second = all_pairs(len(items))
+    groups = np.unique([item.language for item in items], return_inverse=True)[1]
+    within = groups[first] == groups[second]
+    a, b = first[within], second[within]
+    cells = rows * len(items)
+    expected = reference_vectors(items)
+    found = vectors.cosines(a, b, cells=cells, groups=groups)
+    assert np.array_equal(found, vectors.cosines(a, b, cells=cells))
+    for k, (i, j) in enumerate(zip(a.tolist(), b.tolist(), strict=True)):
+        exact = reference_cosine(expected, i, j)
+        assert math.isclose(found[k], exact, rel_tol=0, abs_tol=1e-12)
+        assert vectors.at_least(a, b, exact, cells=cells, groups=groups)[k]
+    with pytest.raises(ValueError, match="two groups"):
+        vectors.cosines(first, second, groups=groups)

@@ -60,10 +60,18 @@ def near_duplicates(items: Sequence[Item], each: Sequence[Traits]) -> Iterable[t
     signatures = np.array([t.signature for t in each], dtype=np.uint64)
     groups = []
     for start, end in bands():
-        _, band = np.unique(signatures[:, start:end], axis=0, return_inverse=True)
-        order = np.argsort(band.ravel(), kind="stable")
-        bounds = np.flatnonzero(np.diff(band.ravel()[order])) + 1
-        groups += [g for g in np.split(order, bounds) if len(g) > 1]
+        # Each item's values in the band as one string of bytes: equal bytes, equal values.
+        band = np.ascontiguousarray(signatures[:, start:end])
+        rows = band.view(np.dtype((np.void, band.itemsize * (end - start)))).ravel()
+        # Stable: the items of each group in increasing order.
+        order = np.argsort(rows, kind="stable")
+        ordered = rows[order]
+        bounds = np.flatnonzero(ordered[1:] != ordered[:-1]) + 1
+        starts = np.concatenate(([0], bounds))
+        ends = np.concatenate((bounds, [len(order)]))
+        groups += [
+            order[s:e] for s, e in zip(starts.tolist(), ends.tolist(), strict=True) if e - s > 1
+        ]
     first, second, _ = _candidates(groups, len(items))
     keep = _close_pairs(items, first, second)
     first, second = first[keep], second[keep]
@@ -116,7 +124,8 @@ def same_event(items: Sequence[Item], each: Sequence[Traits]) -> Iterable[tuple[
     if told.any():
         # Vectors only then: most periods have no candidate pair in one language.
         a, b = first[told], second[told]
-        similar = Vectors(each).at_least(a, b, SAME_EVENT_TEXT)
+        # Products within each language only: no pair of two languages is asked for.
+        similar = Vectors(each).at_least(a, b, SAME_EVENT_TEXT, groups=language)
         for i, j in zip(a[similar].tolist(), b[similar].tolist(), strict=True):
             yield items[i], items[j]
     named = near & ~one_language & (rare_shared >= MIN_SHARED_ANCHORS)

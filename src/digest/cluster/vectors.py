@@ -6,7 +6,7 @@ import itertools
 from collections import Counter
 from collections.abc import Sequence
 from math import log
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from digest.cluster.signature import Traits
 
@@ -48,14 +48,17 @@ class Vectors:
 
         # Each word once in an item's words: their count over all items is the number
         # of items holding each.
-        frequency = Counter(word for found in each for word in found.words)
+        every = list(itertools.chain.from_iterable(found.words for found in each))
+        frequency = Counter(every)
         count = len(each)
         words = sorted(frequency)
         column = {word: n for n, word in enumerate(words)}
         idf = np.array([log(1 + count / frequency[w]) for w in words], dtype=np.float64)
-        columns = np.array([column[w] for found in each for w in found.words], dtype=np.int64)
+        columns = np.fromiter(map(column.__getitem__, every), dtype=np.int64, count=len(every))
         counts, where = np.unique(
-            np.array([tf for found in each for tf in found.counts], dtype=np.int64),
+            np.fromiter(
+                itertools.chain.from_iterable(found.counts for found in each), dtype=np.int64
+            ),
             return_inverse=True,
         )
         scale = np.array([1 + log(tf) for tf in counts.tolist()], dtype=np.float64)
@@ -80,32 +83,72 @@ class Vectors:
         columns, values = self._matrix.indices[start:end], self._matrix.data[start:end]
         return dict(zip(columns.tolist(), values.tolist(), strict=True))
 
-    def cosines(self, first: _Ints, second: _Ints, *, cells: int = _BLOCK_CELLS) -> _Floats:
+    def cosines(
+        self,
+        first: _Ints,
+        second: _Ints,
+        *,
+        cells: int = _BLOCK_CELLS,
+        groups: _Ints | None = None,
+    ) -> _Floats:
         """The cosine of each pair ``(first[k], second[k])`` by sparse matrix products
-        (``first`` in increasing order), in blocks of rows of ``cells`` cosines at most."""
+        (``first`` in increasing order), in blocks of rows of ``cells`` cosines at most.
+
+        ``groups``: a number for each item, the same for both items of every pair (their
+        language): the products are made within each group only, a fraction of the cells.
+        """
         import numpy as np
 
-        matrix = self._matrix
-        transposed = matrix.T.tocsr()
-        rows = matrix.shape[0]
         found = np.zeros(len(first), dtype=np.float64)
-        block = max(1, cells // max(1, rows))
-        for start in range(0, rows, block):
-            low, high = np.searchsorted(first, [start, start + block])
-            if low < high:
-                product = (matrix[start : start + block] @ transposed).toarray()
-                found[low:high] = product[first[low:high] - start, second[low:high]]
+        count = self._matrix.shape[0]
+        if groups is None:
+            groups = np.zeros(count, dtype=np.int64)
+        if not np.array_equal(groups[first], groups[second]):
+            raise ValueError("a pair of items of two groups")
+        for group in np.unique(groups[first]).tolist():
+            rows = np.flatnonzero(groups == group)
+            chosen = np.flatnonzero(groups[first] == group)
+            # Positions among the group's rows: in the same order as among all the rows.
+            position = np.full(count, -1, dtype=np.int64)
+            position[rows] = np.arange(len(rows), dtype=np.int64)
+            matrix = self._matrix[rows] if len(rows) < count else self._matrix
+            a, b = position[first[chosen]], position[second[chosen]]
+            found[chosen] = _products(matrix, a, b, cells)
         return found
 
     def at_least(
-        self, first: _Ints, second: _Ints, threshold: float, *, cells: int = _BLOCK_CELLS
+        self,
+        first: _Ints,
+        second: _Ints,
+        threshold: float,
+        *,
+        cells: int = _BLOCK_CELLS,
+        groups: _Ints | None = None,
     ) -> _Bools:
         """Whether the cosine of each pair ``(first[k], second[k])`` is at least
-        ``threshold``, as :meth:`cosine` decides (``first`` in increasing order)."""
+        ``threshold``, as :meth:`cosine` decides (``first`` in increasing order; ``groups``
+        as :meth:`cosines` takes them)."""
         import numpy as np
 
-        found = self.cosines(first, second, cells=cells)
+        found = self.cosines(first, second, cells=cells, groups=groups)
         for k in np.flatnonzero(np.abs(found - threshold) <= _DOUBT).tolist():
             found[k] = self.cosine(int(first[k]), int(second[k]))
         at_least: _Bools = found >= threshold
         return at_least
+
+
+def _products(matrix: Any, first: _Ints, second: _Ints, cells: int) -> _Floats:
+    """The products of the rows ``first[k]`` and ``second[k]`` of ``matrix`` (``first``
+    in increasing order), in blocks of rows of ``cells`` products at most."""
+    import numpy as np
+
+    transposed = matrix.T.tocsr()
+    rows = matrix.shape[0]
+    found = np.zeros(len(first), dtype=np.float64)
+    block = max(1, cells // max(1, rows))
+    for start in range(0, rows, block):
+        low, high = np.searchsorted(first, [start, start + block])
+        if low < high:
+            product = (matrix[start : start + block] @ transposed).toarray()
+            found[low:high] = product[first[low:high] - start, second[low:high]]
+    return found
