@@ -10,9 +10,10 @@ A cut only removes stories, so a view within the budget stays within it.
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Collection, Sequence
-from dataclasses import asdict, replace
+from dataclasses import fields, is_dataclass, replace
 from typing import Any
 
 from digest.errors import RenderError
@@ -34,8 +35,30 @@ def view_name(variant: str) -> str:
 
 def view_json(view: EmailView) -> bytes:
     """``view`` as JSON: the same view gives the same bytes."""
-    text = json.dumps(asdict(view), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    text = json.dumps(_plain(view), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return (text + "\n").encode("utf-8")
+
+
+#: The field names of each dataclass :func:`_plain` met.
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _plain(value: Any) -> Any:
+    """What ``dataclasses.asdict`` makes of ``value``, as JSON writes it, without its
+    deep copies (a fifth of an edition's email time at 100,000 items)."""
+    kind = type(value)
+    if kind is str or kind is int or kind is float or kind is bool or value is None:
+        return value
+    if kind is tuple or kind is list:
+        return [_plain(each) for each in value]
+    if kind is dict:
+        return {_plain(key): _plain(each) for key, each in value.items()}
+    names = _FIELDS.get(kind)
+    if names is None:
+        if not is_dataclass(value):
+            return copy.deepcopy(value)  # as asdict leaves it
+        names = _FIELDS[kind] = tuple(f.name for f in fields(value))
+    return {name: _plain(getattr(value, name)) for name in names}
 
 
 def view_from_json(data: bytes) -> EmailView:
