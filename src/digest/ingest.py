@@ -154,7 +154,7 @@ def ingest(
     written: set[str] = set()
     total = StoreCounts(0, 0, 0)
     read = functools.partial(read_source, now=now, states=states)
-    batches = read_all(adapters, read, worker_count(workers, len(adapters)))
+    batches = read_all(adapters, read, worker_count(workers, len(adapters)), _settled)
     for adapter, batch in zip(adapters, batches, strict=True):
         for state in batch.states:
             store.save_feed_state(state)
@@ -173,6 +173,13 @@ def ingest(
             kinds = problem_kinds(batch) + problem_kinds(SourceBatch((), left_out.lines(), ()))
             store.save_feed_problems(adapter.id, kinds)
     return total
+
+
+def _settled(adapter: SourceAdapter) -> bool:
+    """Whether ``adapter`` says reading it now yields nothing (a local feed file unchanged
+    since the last build: ``FeedSource.settled``); adapters that cannot tell, no."""
+    check = getattr(adapter, "settled", None)
+    return bool(check()) if callable(check) else False
 
 
 def ingest_sources(

@@ -28,10 +28,21 @@ _JOB: tuple[Sequence[SourceAdapter], Callable[[SourceAdapter], Any]] | None = No
 
 
 def read_all(
-    adapters: Sequence[SourceAdapter], read: Callable[[SourceAdapter], B], workers: int
+    adapters: Sequence[SourceAdapter],
+    read: Callable[[SourceAdapter], B],
+    workers: int,
+    settled: Callable[[SourceAdapter], bool] | None = None,
 ) -> Iterator[B]:
-    """``read`` of each adapter, in their order, by ``workers`` processes at once."""
-    if workers == 1 or not _can_fork():
+    """``read`` of each adapter, in their order, by ``workers`` processes at once.
+
+    ``settled``: whether an adapter is cheap to read here (a local file unchanged since
+    the last build yields nothing). Those are read in this process, in their turn; the
+    pool reads the others, and is not started for fewer than two (starting it costs more
+    than reading one source here: a build with nothing changed starts none).
+    """
+    pooled = [i for i, adapter in enumerate(adapters) if settled is None or not settled(adapter)]
+    workers = min(workers, len(pooled))
+    if workers <= 1 or not _can_fork():
         for adapter in adapters:
             yield read(adapter)
         return
@@ -49,13 +60,17 @@ def read_all(
             # sources ahead of the one the caller is storing: pool.map would queue every
             # read batch in this process meanwhile (at 100,000 items, most of the store's
             # text at once).
-            waiting: deque[Future[B]] = deque()
-            for index in range(len(adapters)):
-                waiting.append(pool.submit(_read_in_worker, index))
-                if len(waiting) > workers * _AHEAD:
-                    yield waiting.popleft().result()
-            while waiting:
-                yield waiting.popleft().result()
+            waiting: deque[tuple[int, Future[B]]] = deque()
+            following = 0  # the next of ``pooled`` to submit
+            for index, adapter in enumerate(adapters):
+                while following < len(pooled) and len(waiting) <= workers * _AHEAD:
+                    ahead = pooled[following]
+                    waiting.append((ahead, pool.submit(_read_in_worker, ahead)))
+                    following += 1
+                if waiting and waiting[0][0] == index:
+                    yield waiting.popleft()[1].result()
+                else:
+                    yield read(adapter)
     finally:
         _JOB = None
 

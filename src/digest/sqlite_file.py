@@ -39,6 +39,12 @@ _DAMAGED_HINT = "restore it from a backup, or move it away to start a new store"
 #: same modification time as before the change (coarse file system clocks): as git does
 #: for its index ("racy" entries), such a stamp is not trusted and the file is checked.
 _RACY_NS = 2_000_000_000
+#: The same on a file system whose times have digits below the millisecond (ext4, XFS,
+#: Btrfs, tmpfs: the kernel's clock tick, 1 to 10 ms): the window it needs is a few ticks.
+_FINE_RACY_NS = 100_000_000
+#: Times a closing process waits out the window before writing its stamp (each wait is
+#: the rest of the window: once is enough unless the clock is stepped).
+_STAMP_TRIES = 3
 
 
 def reason(exc: BaseException) -> str:
@@ -171,7 +177,14 @@ def known_sound(path: Path) -> bool:
         signature, modified = _signature(path)
     except (OSError, UnicodeDecodeError):
         return False
-    return recorded == signature and written - modified >= _RACY_NS
+    return recorded == signature and written - modified >= _racy_window(written, modified)
+
+
+def _racy_window(*times_ns: int) -> int:
+    """How long after a change of the store file its stamp must be written to be trusted:
+    short when the file system's times tell milliseconds apart (none of them a whole
+    millisecond), else the coarsest clock's two seconds."""
+    return _FINE_RACY_NS if all(t % 1_000_000 for t in times_ns) else _RACY_NS
 
 
 def record_sound(path: Path) -> None:
@@ -179,14 +192,28 @@ def record_sound(path: Path) -> None:
 
     Not written when the stamp already says so, so that a run that changed nothing writes
     nothing. A stamp that cannot be written is no error: the next open checks the file.
+
+    A process that wrote the store changed the file a moment ago (closing it checkpoints
+    the write-ahead log): a stamp written at once would be "racy", not trusted, and the
+    next command would check every page (about a second per gigabyte). On a file system
+    with fine times the window is short (:data:`_FINE_RACY_NS`): it is waited out here,
+    then the file is looked at again and the stamp written, so that a build leaves the
+    check done. The file's signature is taken after the wait, as when no wait was
+    needed: a change after it moves the file's time past the one stamped.
     """
     if _wal_in_use(path) or known_sound(path):
         return
     stamp = _stamp(path)
     temporary = stamp.with_name(f"{stamp.name}.{os.getpid()}.new")
     try:
-        signature, _ = _signature(path)
-        temporary.write_text(signature, encoding="ascii")
+        for _ in range(_STAMP_TRIES):
+            signature, modified = _signature(path)
+            temporary.write_text(signature, encoding="ascii")
+            written = temporary.stat().st_mtime_ns
+            window = _racy_window(written, modified)
+            if window != _FINE_RACY_NS or written - modified >= window:
+                break  # trusted as it is, or a coarse clock's window: not waited for
+            time.sleep(min(window, window - (written - modified)) / 1e9 + 0.002)
         os.replace(temporary, stamp)
     except OSError:
         temporary.unlink(missing_ok=True)

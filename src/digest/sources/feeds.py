@@ -162,6 +162,21 @@ class FeedSource:
         self._record(seen_now)
         yield from self._entries(parsed, base, report)
 
+    def settled(self) -> bool:
+        """Whether :meth:`read` would, as things are now, yield nothing: a local feed
+        file of the size and modification time recorded when it was last read well (one
+        ``stat``, nothing read). Only a hint for where to read it (:mod:`digest.ingest`):
+        :meth:`read` looks at the file again itself."""
+        if self.files is None or _is_http(self.location):
+            return False
+        known = self.files.file_state(self.id, self.location)
+        if known is None:
+            return False
+        try:
+            return known.seen_as(self.reader, os.stat(self.location))
+        except OSError:
+            return False
+
     def _look(self) -> Look | None:
         """A local feed file, looked at (None: over HTTP, not recorded, or outside the
         sources folder, which :meth:`_read_file` refuses)."""
