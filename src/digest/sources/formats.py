@@ -135,7 +135,7 @@ def split_front_matter(text: str) -> tuple[dict[Any, Any] | None, str]:
     import yaml
 
     try:
-        meta = yaml.safe_load(header)
+        meta = _yaml(header)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 2})" if mark is not None else ""
@@ -148,6 +148,25 @@ def split_front_matter(text: str) -> tuple[dict[Any, Any] | None, str]:
     if not isinstance(meta, dict):
         raise BadArticle("front matter is not a mapping of keys to values")
     return meta, body
+
+
+def _yaml(header: str) -> Any:
+    """``yaml.safe_load`` of a front matter, by libyaml's parser when PyYAML has it (ten
+    times faster: a tenth of an incremental build's reading went to the pure-Python one).
+
+    Its constructors and resolver are the same, so are the values. A header libyaml
+    refuses is loaded again by the pure-Python parser: what it accepts is read as before,
+    and what it refuses is reported with its message and line, as before.
+    """
+    import yaml
+
+    fast = getattr(yaml, "CSafeLoader", None)
+    if fast is not None:
+        try:
+            return yaml.load(header, Loader=fast)  # the safe loader, in C
+        except Exception:  # whatever it is, the pure-Python parser decides
+            pass
+    return yaml.safe_load(header)
 
 
 def _from_front_matter(
