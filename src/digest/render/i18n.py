@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,8 @@ class Catalogs:
 
     def __init__(self, locale_dir: Path, languages: Iterable[str], domain: str = DOMAIN) -> None:
         self._translations: dict[str, NullTranslations] = {}
+        #: The texts :meth:`t` and :meth:`tn` made, before their values are filled in.
+        self._texts: dict[tuple[Any, ...], str] = {}
         for lang in languages:
             po = locale_dir / lang / "LC_MESSAGES" / f"{domain}.po"
             if not po.is_file():
@@ -55,15 +58,24 @@ class Catalogs:
 
     def t(self, lang: str, message: str, **values: Any) -> str:
         """``message`` translated into ``lang``, with ``%(name)s`` values filled in."""
-        text = spaced(lang, self._translations[lang].gettext(message))
+        # Each message is translated and spaced once: a page asks for some thousands.
+        key = (lang, message)
+        text = self._texts.get(key)
+        if text is None:
+            text = self._texts[key] = spaced(lang, self._translations[lang].gettext(message))
         return text % values if values else text
 
     def tn(self, lang: str, singular: str, plural: str, n: int, **values: Any) -> str:
         """The plural form for ``n`` in ``lang``; ``%(n)s`` is available."""
-        text = spaced(lang, self._translations[lang].ngettext(singular, plural, n))
+        key = (lang, singular, plural, n)
+        text = self._texts.get(key)
+        if text is None:
+            found = self._translations[lang].ngettext(singular, plural, n)
+            text = self._texts[key] = spaced(lang, found)
         return text % {"n": format_number(lang, n), **values}
 
 
+@lru_cache(maxsize=4096, typed=True)
 def format_number(lang: str, n: int) -> str:
     """``n`` written as the locale writes numbers."""
     from babel.numbers import format_decimal
@@ -71,6 +83,7 @@ def format_number(lang: str, n: int) -> str:
     return format_decimal(n, locale=lang)
 
 
+@lru_cache(maxsize=256)
 def language_name(lang: str, in_lang: str | None = None, *, capitalise: bool = True) -> str:
     """Name of ``lang`` in ``in_lang`` (default: itself), capitalised or as the locale has it."""
     name = Locale.parse(lang).get_display_name(in_lang or lang) or lang
