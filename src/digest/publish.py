@@ -30,7 +30,7 @@ from digest.render.search import (
     remove_index,
     web_pages,
 )
-from digest.render.web import WEB, WebRenderer, page_path
+from digest.render.web import WEB, ThemeLink, WebRenderer, page_path, theme_list
 
 
 @dataclass(frozen=True)
@@ -298,10 +298,14 @@ def publish_web_indexes(
     def published(lang: str, edition_id: str) -> bool:
         return page_path(lang, edition_id) in existing
 
-    pages = web.index_pages(manifests, published)
-    pages |= theme_pages(web, manifests)
+    # Each language's themes, worked out once for its index, theme and search pages.
+    themes: dict[str, tuple[ThemeLink, ...]] = {
+        lang: theme_list(manifests, lang) for lang in web.settings.languages
+    }
+    pages = web.index_pages(manifests, published, themes)
+    pages |= theme_pages(web, manifests, themes)
     found = bundles(manifests, existing)
-    pages |= search_pages(web, manifests, found)
+    pages |= search_pages(web, manifests, found, themes=themes)
     pages[(START,)] = start_page(web)
     pages[(WEB, SEARCH_SCRIPT)] = (
         web.email.env.get_template(f"web/{SEARCH_SCRIPT}").render().encode()
@@ -316,7 +320,7 @@ def publish_web_indexes(
     try:
         return changed + index_archive(outbox, found, states)
     except RenderError as error:
-        unavailable = search_pages(web, manifests, (), available=False)
+        unavailable = search_pages(web, manifests, (), available=False, themes=themes)
         changed += sum(
             outbox.write_file(data, *parts) for parts, data in sorted(unavailable.items())
         )

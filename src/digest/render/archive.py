@@ -35,6 +35,7 @@ from digest.render.web import (
     THEMES,
     WEB,
     FeedLink,
+    ThemeLink,
     WebRenderer,
     page_name,
     theme_list,
@@ -96,9 +97,15 @@ class Choice:
 
 
 def theme_pages(
-    web: WebRenderer, manifests: Sequence[Mapping[str, Any]]
+    web: WebRenderer,
+    manifests: Sequence[Mapping[str, Any]],
+    themes: Mapping[str, tuple[ThemeLink, ...]] | None = None,
 ) -> dict[tuple[str, ...], bytes]:
-    """Every theme's page in every configured language: outbox path parts -> bytes."""
+    """Every theme's page in every configured language: outbox path parts -> bytes.
+
+    ``themes``: :func:`digest.render.web.theme_list` of ``manifests`` in each language,
+    when known.
+    """
     pages: dict[tuple[str, ...], bytes] = {}
     languages = web.settings.languages
     for lang in languages:
@@ -106,7 +113,7 @@ def theme_pages(
         axis = _axis(chosen)
         labels = [period_label(web.catalogs, lang, p, "web") for p in axis]
         by_theme = _stories(chosen, lang)
-        for link in theme_list(manifests, lang):
+        for link in themes[lang] if themes is not None else theme_list(manifests, lang):
             theme = link.theme_id
             editions, counts = by_theme.get(theme, ((), {}))
             name = f"{THEMES}/{theme}.html"
@@ -134,6 +141,7 @@ def search_pages(
     found: Sequence[Bundle],
     *,
     available: bool = True,
+    themes: Mapping[str, tuple[ThemeLink, ...]] | None = None,
 ) -> dict[tuple[str, ...], bytes]:
     """The search page of every configured language: outbox path parts -> bytes.
 
@@ -152,7 +160,7 @@ def search_pages(
         pages[(WEB, lang, SEARCH)] = web.render_page(
             "web/search.html.j2",
             chrome,
-            themes=theme_list(manifests, lang),
+            themes=themes[lang] if themes is not None else theme_list(manifests, lang),
             bundles=paths,
             unavailable=not (available and paths),
         )

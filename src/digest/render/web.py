@@ -205,6 +205,7 @@ class WebRenderer:
         self,
         manifests: Sequence[Mapping[str, Any]],
         published: Callable[[str, str], bool] = lambda lang, edition_id: True,
+        themes: Mapping[str, tuple[ThemeLink, ...]] | None = None,
     ) -> dict[tuple[str, ...], bytes]:
         """The index of each configured language: outbox path parts -> bytes.
 
@@ -212,6 +213,7 @@ class WebRenderer:
             manifests: the outbox's edition manifests (see :meth:`Outbox.manifests`).
             published: whether an edition (language, id) has its page; others are left
                 out, so the index never links to a page that is not there.
+            themes: :func:`theme_list` of ``manifests`` in each language, when known.
         """
         pages: dict[tuple[str, ...], bytes] = {}
         settings = self.settings
@@ -237,7 +239,10 @@ class WebRenderer:
             title = f"{archive} · {settings.title[lang]}"
             chrome = self.chrome(languages, lang, INDEX, title)
             pages[(WEB, lang, INDEX)] = self.render_page(
-                "web/index.html.j2", chrome, entries=entries, themes=theme_list(manifests, lang)
+                "web/index.html.j2",
+                chrome,
+                entries=entries,
+                themes=themes[lang] if themes is not None else theme_list(manifests, lang),
             )
         return pages
 
