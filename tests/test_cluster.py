@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from digest.cluster import anchors, story_groups
 from digest.model import Item
 
@@ -209,3 +211,31 @@ def test_a_sources_follow_up_in_its_language_stays_a_story_of_its_own() -> None:
     told = item("a", "nl", "UWV test AI-samenvattingen", UWV_PILOT)
     follow_up = item("b", "nl", "Artsen krijgen AI-samenvatting", UWV_PILOT_RETOLD, days=1)
     assert ids(story_groups([told, follow_up])) == [["s/a"], ["s/b"]]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://news.example/fr/article-1",
+        "https://news.example/article-fr",
+        "https://news.example/news/fr?id=3",
+        "https://news.example/news/nl#top",
+        "https://news.example/news/de;v=1",
+        "https://news.example/a.en",
+        "https://news.example/a/f\tr/b",
+        "https://news.example/a/fr\n",
+        "https://fr.news.example/",
+        "https://news.example/?lang=fr",
+        "https://news.example/french/",
+    ],
+)
+def test_a_link_split_for_its_language_segment_is_one_the_quick_check_keeps(url: str) -> None:
+    """Links are split (urlsplit) only when the quick check on the whole link allows a
+    language segment in their path: every link whose path holds one passes it."""
+    from urllib.parse import urlsplit
+
+    from digest.cluster import _LANGUAGE_SEGMENT, _MAY_NAME_LANGUAGE
+
+    path = urlsplit(url).path
+    if _LANGUAGE_SEGMENT.search(path):
+        assert _MAY_NAME_LANGUAGE.search(url)

@@ -66,6 +66,9 @@ __all__ = [
 ]
 
 _LANGUAGE_SEGMENT = re.compile(r"(?<=[/_.-])(fr|nl|en|de)(?=[/_.-]|$)")
+#: Whether a whole link may hold a language segment in its path: a segment at the path's
+#: end is followed by its query or fragment; urlsplit drops tabs and line breaks first.
+_MAY_NAME_LANGUAGE = re.compile(r"(?<=[/_.-])(fr|nl|en|de)(?=[/_.?#-]|$)|[\t\r\n]")
 
 
 def story_groups(
@@ -103,12 +106,16 @@ def _url_variants(items: Sequence[Item]) -> Iterable[tuple[Item, Item]]:
     same: dict[str, list[Item]] = defaultdict(list)
     for item in items:
         if item.url:
-            parts = urlsplit(item.url)
             same[item.url].append(item)
+            if not _MAY_NAME_LANGUAGE.search(item.url):
+                continue  # no language segment in its path: not split (most links)
+            parts = urlsplit(item.url)
             path = _LANGUAGE_SEGMENT.sub("*", parts.path)
             if path != parts.path:
                 buckets[f"{parts.netloc}{path}?{parts.query}"].append(item)
     for bucket in same.values():
+        if len(bucket) < 2:
+            continue
         # One link read from several sources, once each: each item joined to the next (in
         # date order), which joins them all without comparing every pair. A link a source
         # gives several of its items (its home page) names no one article.
