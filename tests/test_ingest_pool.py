@@ -89,3 +89,10 @@ def test_a_local_feed_is_settled_while_its_file_is_as_last_read(tmp_path: Path) 
     assert list(feed.read(lambda problem: None)) == []
     feed_file.write_text(feed_file.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     assert not feed.settled()  # changed: read again
+
+
+@pytest.mark.parametrize(("quiet", "forks"), [("rqr", 1), ("qrq", 0), ("qqq", 0)])
+def test_what_workers_share_is_loaded_once_when_the_pool_starts(quiet: str, forks: int) -> None:
+    loaded: list[int] = []
+    list(read_all(_sources(quiet), _read, 2, _settled, lambda: loaded.append(os.getpid())))
+    assert loaded == [os.getpid()] * forks

@@ -154,7 +154,8 @@ def ingest(
     written: set[str] = set()
     total = StoreCounts(0, 0, 0)
     read = functools.partial(read_source, now=now, states=states)
-    batches = read_all(adapters, read, worker_count(workers, len(adapters)), _settled)
+    count = worker_count(workers, len(adapters))
+    batches = read_all(adapters, read, count, _settled, _load_normaliser)
     for adapter, batch in zip(adapters, batches, strict=True):
         for state in batch.states:
             store.save_feed_state(state)
@@ -173,6 +174,14 @@ def ingest(
             kinds = problem_kinds(batch) + problem_kinds(SourceBatch((), left_out.lines(), ()))
             store.save_feed_problems(adapter.id, kinds)
     return total
+
+
+def _load_normaliser() -> None:
+    """Load the normaliser and its language model in this process (about a second of CPU),
+    before the pool forks: its workers inherit them instead of each loading its own."""
+    from digest.normalise import detect_language
+
+    detect_language("")
 
 
 def _settled(adapter: SourceAdapter) -> bool:

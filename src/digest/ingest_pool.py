@@ -32,6 +32,7 @@ def read_all(
     read: Callable[[SourceAdapter], B],
     workers: int,
     settled: Callable[[SourceAdapter], bool] | None = None,
+    before_fork: Callable[[], object] | None = None,
 ) -> Iterator[B]:
     """``read`` of each adapter, in their order, by ``workers`` processes at once.
 
@@ -39,6 +40,8 @@ def read_all(
     the last build yields nothing). Those are read in this process, in their turn; the
     pool reads the others, and is not started for fewer than two (starting it costs more
     than reading one source here: a build with nothing changed starts none).
+    ``before_fork``: called when the pool is about to start, to load here once what every
+    worker would load for itself.
     """
     pooled = [i for i, adapter in enumerate(adapters) if settled is None or not settled(adapter)]
     workers = min(workers, len(pooled))
@@ -46,6 +49,8 @@ def read_all(
         for adapter in adapters:
             yield read(adapter)
         return
+    if before_fork is not None:
+        before_fork()
     global _JOB
     _JOB = (adapters, read)
     try:
