@@ -5,11 +5,7 @@ an edition reads (:func:`parse`). See :mod:`digest.parts`.
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-import sys
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,19 +14,13 @@ from sqlalchemy import Engine
 
 from digest.cluster.signature import warm as warm_traits
 from digest.model import Item, Period
-from digest.parts import Refreshed, span, table
+from digest.parts import Refreshed, pool, span, table
 from digest.parts.compute import Analyser, ItemParts, content_key
-from digest.parts.table import PeriodItems
+from digest.parts.table import PeriodItems, Stale
 from digest.parts.versions import REASONS, Versions
 
-#: Items computed per task of a worker process.
-_CHUNK = 100
-#: Items read from the store at a time while refreshing.
-_READ = 2000
 #: Fewest stale items worth starting worker processes for.
 _POOL_AT_LEAST = 400
-#: Most worker processes when their number is left to the machine.
-_MAX_AUTO_WORKERS = 4
 
 
 def refresh(
@@ -45,16 +35,15 @@ def refresh(
     ``[start, end)``, and store them.
 
     ``analyser``: makes the analyser, when some part is to be computed. ``workers``:
-    processes computing them (0: one per core, at most four); one computes them in this
-    process.
+    processes computing them (0: one per core, at most four; this one is one of them);
+    one computes them in this process alone.
     """
     found = table.stale(engine, start, end, current)
     changed = {name for entry in found for name in entry.changed}
     reasons = tuple(REASONS[name] for name in table.PARTS if name in changed)
     recomputed = sum(1 for entry in found if entry.changed)
     if found:
-        by_id = {entry.item_id: entry.parts for entry in found}
-        for rows in _computed(engine, analyser(), current, by_id, workers):
+        for rows in _computed(engine, analyser(), current, found, workers):
             table.write(engine, rows)
     return Refreshed(len(found), recomputed, reasons)
 
@@ -160,52 +149,30 @@ def _computed(
     engine: Engine,
     analyser: Analyser,
     current: Versions,
-    by_id: dict[str, tuple[str, ...]],
+    found: Sequence[Stale],
     workers: int,
 ) -> Iterator[list[dict[str, Any]]]:
-    """Rows of the stale items' parts, a batch at a time."""
-    ids = list(by_id)
-    count = _workers(workers) if len(ids) >= _POOL_AT_LEAST else 1
-    global _JOB
-    _JOB = (analyser, current)
-    pool = None
-    if count > 1:
-        context = multiprocessing.get_context("fork")
-        pool = ProcessPoolExecutor(max_workers=count, mp_context=context)
-    try:
-        for start in range(0, len(ids), _READ):
-            items = table.items_by_id(engine, ids[start : start + _READ])
-            jobs = [
-                [(item, by_id[item.id]) for item in items[n : n + _CHUNK]]
-                for n in range(0, len(items), _CHUNK)
-            ]
-            if pool is not None and start == 0:
-                # The workers fork at the first map: the languages' rules and lemma
-                # dictionaries made here first are shared, not made again in each child,
-                # and so is what the items' traits are computed with.
-                analyser.classifier.warm({item.language for item in items})
-                warm_traits()
-            results = pool.map(_job, jobs) if pool is not None else map(_job, jobs)
-            yield [row for rows in results for row in rows]
-    finally:
-        _JOB = None
-        if pool is not None:
-            pool.shutdown()
+    """Rows of the stale items' parts, in order, a batch at a time (:mod:`digest.parts.pool`)."""
+    count = pool.processes(workers) if len(found) >= _POOL_AT_LEAST else 1
+    languages = {entry.language for entry in found}
 
+    def warm(first: Sequence[Item]) -> None:
+        # Before the workers fork: the languages' rules and lemma dictionaries, and what
+        # the traits are computed with, are made once here and shared; so is whatever
+        # else computing an item's parts sets up on first use (an item of each language
+        # of the first ones is computed for it, and left).
+        analyser.classifier.warm(languages)
+        warm_traits()
+        for item in {item.language: item for item in reversed(first)}.values():
+            analyser.item_parts(item)
 
-def _workers(workers: int) -> int:
-    if sys.platform != "linux" or "fork" not in multiprocessing.get_all_start_methods():
-        return 1
-    if workers == 0:
-        return min(os.cpu_count() or 1, _MAX_AUTO_WORKERS)
-    return max(1, workers)
+    def compute(item: Item, wanted: tuple[str, ...]) -> dict[str, Any]:
+        return _compute(analyser, current, item, wanted)[0]
 
-
-# What the forked workers compute with, set by the parent just before the pool starts.
-_JOB: tuple[Analyser, Versions] | None = None
-
-
-def _job(chunk: Sequence[tuple[Item, tuple[str, ...]]]) -> list[dict[str, Any]]:
-    assert _JOB is not None, "the pool forked before the job was set"
-    analyser, current = _JOB
-    return [_compute(analyser, current, item, wanted)[0] for item, wanted in chunk]
+    return pool.computed(
+        lambda ids: table.items_by_id(engine, ids),
+        [(entry.item_id, entry.parts) for entry in found],
+        compute,
+        count,
+        warm=warm,
+    )

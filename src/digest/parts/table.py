@@ -29,13 +29,15 @@ class Stale:
     parts: tuple[str, ...]
     #: Parts computed before under another version (not only missing).
     changed: tuple[str, ...]
+    #: The item's language.
+    language: str = ""
 
 
 def stale(engine: Engine, start: datetime, end: datetime, current: Versions) -> list[Stale]:
     """The items published in ``[start, end)`` with a part missing or of another version."""
     columns = [item_parts_table.c[f"{name}_version"] for name in PARTS]
     query = (
-        select(items_table.c.id, *columns)
+        select(items_table.c.id, items_table.c.language, *columns)
         .select_from(items_table.outerjoin(item_parts_table, _JOIN))
         .where(items_table.c.published >= naive_utc(start))
         .where(items_table.c.published < naive_utc(end))
@@ -45,13 +47,13 @@ def stale(engine: Engine, start: datetime, end: datetime, current: Versions) -> 
     with engine.connect() as conn:
         for row in conn.execute(query):
             parts, changed = [], []
-            for name, version in zip(PARTS, row[1:], strict=True):
+            for name, version in zip(PARTS, row[2:], strict=True):
                 if version != getattr(current, name):
                     parts.append(name)
                     if version is not None:
                         changed.append(name)
             if parts:
-                found.append(Stale(row[0], tuple(parts), tuple(changed)))
+                found.append(Stale(row[0], tuple(parts), tuple(changed), row[1]))
     return found
 
 
