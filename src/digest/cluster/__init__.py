@@ -19,8 +19,8 @@ published at most :data:`WINDOW` apart (except explicit ``translation_of``):
 
 Only which pairs are joined matters, not the order they are found in: the groups are the
 connected components, each named by its smallest id. Rules 4 and 5 decide all the
-candidate pairs at once (numpy arrays; one sparse matrix product for the cosines), with
-the decisions of comparing the pairs one by one (see
+candidate pairs at once (numpy arrays; sparse matrix products for the cosines, within each
+language), with the decisions of comparing the pairs one by one (see
 :class:`digest.cluster.vectors.Vectors`).
 
 What each item gives on its own (its signature, anchors and lemma counts) is its
