@@ -177,11 +177,11 @@ def ingest(
 
 
 def _load_normaliser() -> None:
-    """Load the normaliser and its language model in this process (about a second of CPU),
-    before the pool forks: its workers inherit them instead of each loading its own."""
-    from digest.normalise import detect_language
-
-    detect_language("")
+    """Import the normaliser here before the pool forks (its workers inherit it instead
+    of each importing it; this process reads stored items through it later). Its
+    language model is not loaded: most entries declare their language, and a worker
+    that meets one that does not loads it then."""
+    import digest.normalise  # noqa: F401
 
 
 def _settled(adapter: SourceAdapter) -> bool:
