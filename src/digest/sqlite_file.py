@@ -45,6 +45,9 @@ _FINE_RACY_NS = 100_000_000
 #: Times a closing process waits out the window before writing its stamp (each wait is
 #: the rest of the window: once is enough unless the clock is stepped).
 _STAMP_TRIES = 3
+#: Store files from this size on are worth that wait: the check it spares reads about a
+#: gigabyte a second, so a smaller file is checked in less time than the wait takes.
+WAIT_FROM_BYTES = 64 * 1024 * 1024
 
 
 def reason(exc: BaseException) -> str:
@@ -196,10 +199,11 @@ def record_sound(path: Path) -> None:
     A process that wrote the store changed the file a moment ago (closing it checkpoints
     the write-ahead log): a stamp written at once would be "racy", not trusted, and the
     next command would check every page (about a second per gigabyte). On a file system
-    with fine times the window is short (:data:`_FINE_RACY_NS`): it is waited out here,
-    then the file is looked at again and the stamp written, so that a build leaves the
-    check done. The file's signature is taken after the wait, as when no wait was
-    needed: a change after it moves the file's time past the one stamped.
+    with fine times the window is short (:data:`_FINE_RACY_NS`): for a file large enough
+    (:data:`WAIT_FROM_BYTES`) it is waited out here, then the file is looked at again and
+    the stamp written, so that a build leaves the check done. The file's signature is
+    taken after the wait, as when no wait was needed: a change after it moves the file's
+    time past the one stamped.
     """
     if _wal_in_use(path) or known_sound(path):
         return
@@ -213,6 +217,8 @@ def record_sound(path: Path) -> None:
             window = _racy_window(written, modified)
             if window != _FINE_RACY_NS or written - modified >= window:
                 break  # trusted as it is, or a coarse clock's window: not waited for
+            if int(signature.split()[2]) < WAIT_FROM_BYTES:
+                break  # checked at the next open in less time than the wait
             time.sleep(min(window, window - (written - modified)) / 1e9 + 0.002)
         os.replace(temporary, stamp)
     except OSError:
