@@ -12,6 +12,7 @@ point.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import operator
 import re
@@ -223,6 +224,19 @@ def _pair(
     return (first, second), own, (a.index, b.index), where
 
 
+@functools.lru_cache(maxsize=8)
+def _length_terms(w_words: float, w_squared: float, w_short: float, most: int) -> list[float]:
+    """The length terms of a candidate's value (weighed) for each number of words up to
+    ``most``, computed once per set of weights.
+    """
+    return [
+        w_words * (words / MAX_POINT_WORDS)
+        + w_squared * (words / MAX_POINT_WORDS) ** 2
+        + w_short * min(words, 30) / 30
+        for words in range(most + 1)
+    ]
+
+
 def _estimates(
     document: Document,
     pool: Sequence[Pick],
@@ -247,6 +261,11 @@ def _estimates(
     w_later, w_rank_best, w_rank_worst, w_worst = weights[_OWN + len(FEATURES) :]
     summed = weights[_OWN : _OWN + len(FEATURES)]
     weighed = [sum(map(operator.mul, summed, rows[p.index])) for p in pool]
+    # The length terms of a candidate of so many words, and what one title lemma covered
+    # is worth.
+    most = max(MAX_POINT_WORDS, *(p.words for p in pool))  # MAX_POINT_WORDS: picks fit
+    length = _length_terms(w_words, w_squared, w_short, most)
+    cover = w_cover * share
     # Where a sentence stands, weighed: as the earlier sentence of a candidate, and as
     # the later one.
     earlier = [
@@ -255,59 +274,59 @@ def _estimates(
     later = [w_later / (1 + p.index) for p in pool]
     out = []
     for rank, pick in enumerate(pool):
-        words = pick.words / MAX_POINT_WORDS
-        place = 1 / (1 + rank)
         estimate = (
             (w_best + w_worst) * pick.score
-            + w_cover * len(covered[rank]) * share
-            + w_words * words
-            + w_squared * words * words
-            + w_short * min(pick.words, 30) / 30
+            + cover * len(covered[rank])
+            + length[pick.words]
             + earlier[rank]
             + later[rank]
             + w_trimmed * pick.trimmed
             + w_top * (rank == 0)
             + weighed[rank]
-            + (w_rank_best + w_rank_worst) * place
+            + (w_rank_best + w_rank_worst) / (1 + rank)
         )
         out.append((estimate, rank, -1))
     if limit < 2:
         return out
-    # What a sentence brings as the better-scored of a pair, and as the worse one.
+    # What a sentence brings as the better-scored of a pair (with the pair's own weight,
+    # and the top one's), and as the worse one.
     better = [
-        w_best * p.score + weighed[rank] + w_rank_best / (1 + rank) for rank, p in enumerate(pool)
+        w_best * p.score + weighed[rank] + w_rank_best / (1 + rank) + w_pair + w_top * (rank == 0)
+        for rank, p in enumerate(pool)
     ]
     worse = [
         (w_other + w_worst) * p.score + weighed[rank] + w_rank_worst / (1 + rank)
         for rank, p in enumerate(pool)
     ]
-    for (rank_a, a), (rank_b, b) in itertools.combinations(enumerate(pool), 2):
-        together = a.words + b.words
-        if together > MAX_POINT_WORDS:
-            continue
-        bag_a, bag_b = bags[a.index], bags[b.index]
-        common = len(bag_a & bag_b)
-        union = len(bag_a) + len(bag_b) - common
-        cover_a, cover_b = covered[rank_a], covered[rank_b]
-        words = together / MAX_POINT_WORDS
-        first, second = (rank_a, rank_b) if a.index < b.index else (rank_b, rank_a)
-        estimate = (
-            better[rank_a]
-            + worse[rank_b]
-            + w_pair
-            + (w_overlap * common / union if union else 0.0)
-            + w_cover * (len(cover_a) + len(cover_b) - len(cover_a & cover_b)) * share
-            + w_words * words
-            + w_squared * words * words
-            + w_short * min(together, 30) / 30
-            + earlier[first]
-            + later[second]
-            + w_adjacent * (pool[second].index == pool[first].index + 1)
-            + w_trimmed * (a.trimmed or b.trimmed)
-            + w_top * (rank_a == 0)
-            + w_runner_up * (rank_a == 0 and rank_b == 1)
-        )
-        out.append((estimate, rank_a, rank_b))
+    indices = [p.index for p in pool]
+    sizes = [p.words for p in pool]
+    pool_bags = [bags[index] for index in indices]
+    for rank_a, (index_a, words_a, bag_a, cover_a) in enumerate(
+        zip(indices, sizes, pool_bags, covered, strict=True)
+    ):
+        trimmed_a, better_a = pool[rank_a].trimmed, better[rank_a]
+        for rank_b in range(rank_a + 1, len(pool)):
+            together = words_a + sizes[rank_b]
+            if together > MAX_POINT_WORDS:
+                continue
+            bag_b, cover_b, index_b = pool_bags[rank_b], covered[rank_b], indices[rank_b]
+            common = len(bag_a & bag_b)
+            union = len(bag_a) + len(bag_b) - common
+            if index_a < index_b:
+                place = earlier[rank_a] + later[rank_b] + w_adjacent * (index_b == index_a + 1)
+            else:
+                place = earlier[rank_b] + later[rank_a] + w_adjacent * (index_a == index_b + 1)
+            estimate = (
+                better_a
+                + worse[rank_b]
+                + (w_overlap * common / union if union else 0.0)
+                + cover * (len(cover_a) + len(cover_b) - len(cover_a & cover_b))
+                + length[together]
+                + place
+                + (w_trimmed if trimmed_a or pool[rank_b].trimmed else 0.0)
+                + (w_runner_up if rank_a == 0 and rank_b == 1 else 0.0)
+            )
+            out.append((estimate, rank_a, rank_b))
     return out
 
 

@@ -17,11 +17,10 @@ import itertools
 import math
 import operator
 import re
-from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from digest.rank.text import lemma_cache, lemmas
+from digest.rank.text import lemma_cache, lemmas_of_words
 
 #: Feature names, in the order of :attr:`Document.rows`.
 FEATURES: tuple[str, ...] = (
@@ -110,8 +109,9 @@ def document_features(title: str, paragraphs: Sequence[Sequence[str]], language:
     """The features of every sentence of ``paragraphs`` (as :func:`split_paragraphs` gives)."""
     sentences = [sentence for paragraph in paragraphs for sentence in paragraph]
     count = len(sentences)
-    title_words = frozenset(lemmas(title, language))
-    title_pairs = set(itertools.pairwise(_WORD.findall(title.lower())))
+    title_tokens = _WORD.findall(title.lower())
+    title_words = frozenset(lemmas_of_words(title_tokens, language))
+    title_pairs = set(itertools.pairwise(title_tokens))
     if not count:
         return Document((), (), (), (), title_words)
     # One tokenisation per sentence: "\w+" runs, and the same runs lower-cased. No mark
@@ -279,7 +279,8 @@ def _centrality(bags: Sequence[Mapping[str, int]]) -> tuple[list[float], list[in
     "document" for IDF) and how many of its lemmas the others also have.
     """
     count = len(bags)
-    document_frequency = Counter(itertools.chain.from_iterable(bags))
+    document_frequency: dict[str, int] = {}
+    _count(document_frequency, itertools.chain.from_iterable(bags))
     logs = [0.0] + [math.log(1 + count / df) for df in range(1, count + 1)]
     idf = dict(
         zip(document_frequency, map(logs.__getitem__, document_frequency.values()), strict=True)
@@ -308,5 +309,6 @@ def _centrality(bags: Sequence[Mapping[str, int]]) -> tuple[list[float], list[in
         dot = 0.0
         for w, weight in zip(repeats, weights, strict=True):
             dot += weight * (centroid[w] - weight)
-        centrality.append(max(0.0, round(dot, 12)))
+        # round() is dear (a decimal conversion): none for what would come out 0.
+        centrality.append(round(dot, 12) if dot > 0.0 else 0.0)
     return centrality, list(map(len, shared_of))

@@ -254,7 +254,7 @@ def lemmas_of_words(words: Sequence[str], language: str) -> list[str]:
     for word in words:
         lemma = get(word)
         if lemma is None:
-            lemma = cache[word] = _lemmas_of_new_word(word, language)
+            lemma = cache[word]  # lemmatised by LemmaCache.__missing__
         if lemma:
             out.append(lemma)
     return out
@@ -270,9 +270,32 @@ class LemmaCache(dict[str, str]):
     def __init__(self, language: str) -> None:
         super().__init__(dict.fromkeys(_STOP.get(language, ()), ""))
         self.language = language
+        self.stop = _STOP.get(language, _NO_STOP)
+        self.lookup = _dictionary(language)
 
     def __missing__(self, word: str) -> str:
-        lemma = self[word] = _lemmas_of_new_word(word, self.language)
+        """The lemma of a lower-case word new to the cache, kept ("" when it is left out).
+
+        A fifth of the words of a day's news are new to a cold cache, and most of them
+        are in simplemma's dictionary: a direct lookup gives simplemma's own answer
+        without its strategy pipeline, which only the others go through.
+        """
+        stop = self.stop
+        if len(word) < 2 or word.isdigit() or word in stop:
+            lemma = ""
+        else:
+            lookup = self.lookup
+            found = lookup(word) if lookup is not None else None
+            if found is not None:
+                lemma = found.lower()
+            else:
+                try:
+                    lemma = lemmata.lemmatize(word, self.language).lower()
+                except ValueError:  # a language simplemma has no data for
+                    lemma = word
+            if lemma in stop:
+                lemma = ""
+        self[word] = lemma
         return lemma
 
 
@@ -282,21 +305,6 @@ def lemma_cache(language: str) -> LemmaCache:
     if cache is None or len(cache) > _LEMMA_CACHE_SIZE:
         cache = _LEMMA_CACHE[language] = LemmaCache(language)
     return cache
-
-
-def _lemmas_of_new_word(word: str, language: str) -> str:
-    """:func:`_lemma` of a word the cache does not hold: most are found in simplemma's
-    dictionary, looked up here without :func:`_lemma`'s calls (a fifth of the words of a
-    day's news are new to a cold cache).
-    """
-    lookup = _DICTIONARIES.get(language)
-    stop = _STOP.get(language, _NO_STOP)
-    if lookup is not None and len(word) > 1 and not word.isdigit() and word not in stop:
-        found = lookup(word)
-        if found is not None:
-            lemma = found.lower()
-            return "" if lemma in stop else lemma
-    return _lemma(word, language)
 
 
 def _dictionary(language: str) -> lemmata.Lookup | None:
@@ -314,22 +322,3 @@ def clear_lemma_cache() -> None:
     """
     _LEMMA_CACHE.clear()
     lemmata.forget_lemmas()
-
-
-def _lemma(word: str, language: str) -> str:
-    """The lemma of one lower-case word, "" when it is left out."""
-    stop = _STOP.get(language, _NO_STOP)
-    if len(word) < 2 or word.isdigit() or word in stop:
-        return ""
-    lookup = _dictionary(language)
-    # A lower-case word without an apostrophe that the dictionary knows gets simplemma's
-    # own answer from a direct lookup, without its strategy pipeline.
-    lemma = lookup(word) if lookup is not None else None
-    if lemma is not None:
-        lemma = lemma.lower()
-    else:
-        try:
-            lemma = lemmata.lemmatize(word, language).lower()
-        except ValueError:  # a language simplemma has no data for
-            lemma = word
-    return "" if lemma in stop else lemma
