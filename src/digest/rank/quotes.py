@@ -19,6 +19,7 @@ so is ’ unless it closes a ‘ (We’re, ’s nachts).
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -72,6 +73,9 @@ _OPEN = 0  # opens a quotation closed later
 _CLOSE = 1  # closes the innermost open quotation
 _NEVER_CLOSED = 2  # opens a quotation that is never closed
 _NEVER_OPENED = 3  # closes a quotation that was never opened
+# What each kind of event adds to the quotations open, and to the marks never matched.
+_DEPTH_STEP = (1, -1, 0, 0)
+_STRAY_STEP = (0, 0, 1, 1)
 
 #: A mark found in a paragraph: where, what it does, which mark.
 Event = tuple[int, int, str]
@@ -105,11 +109,9 @@ def balance(paragraph: str, spans: Sequence[tuple[int, int]], language: str) -> 
     # sentence that starts and ends with none open and has no such mark stays as it is.
     positions = [at for at, _, _ in events]
     cuts = [0, *(bisect.bisect_left(positions, stop) for _, stop in spans)]
-    per_sentence = [events[cuts[i] : cuts[i + 1]] for i in range(len(spans))]
-    depth, strays = [0], [0]
-    for _, kind, _ in events:
-        depth.append(depth[-1] + (kind == _OPEN) - (kind == _CLOSE))
-        strays.append(strays[-1] + (kind >= _NEVER_CLOSED))
+    kinds = [kind for _, kind, _ in events]
+    depth = [0, *itertools.accumulate(map(_DEPTH_STEP.__getitem__, kinds))]
+    strays = [0, *itertools.accumulate(map(_STRAY_STEP.__getitem__, kinds))]
     counted: dict[int, int] = {}
 
     def count(sentence: int) -> int:
@@ -128,7 +130,7 @@ def balance(paragraph: str, spans: Sequence[tuple[int, int]], language: str) -> 
             out.append(paragraph[spans[index][0] : spans[index][1]].strip())
             index += 1
             continue
-        stack, unopened = _replay(per_sentence[index], [(m, False) for m in carried])
+        stack, unopened = _replay(events[first:last], [(m, False) for m in carried])
         end = index + 1
         if _still_open(stack):
             # Keep a short quotation whole: take the next sentences until it is closed.
@@ -138,7 +140,7 @@ def balance(paragraph: str, spans: Sequence[tuple[int, int]], language: str) -> 
                 words += count(end)
                 if words > QUOTE_WORDS:
                     break
-                merged, later = _replay(per_sentence[end], merged)
+                merged, later = _replay(events[cuts[end] : cuts[end + 1]], merged)
                 more += later
                 end += 1
             if _still_open(merged):
