@@ -28,6 +28,7 @@ see bench/README.md.
 from __future__ import annotations
 
 import argparse
+import gc
 import itertools
 import json
 import re
@@ -223,7 +224,14 @@ def words(outputs: Sequence[Sequence[str]]) -> tuple[float, float]:
 
 
 def cold_run(method: Method, articles: Sequence[Article]) -> float:
-    """Seconds for one pass of ``method`` over ``articles`` with a cold lemma cache."""
+    """Seconds for one pass of ``method`` over ``articles`` with a cold lemma cache.
+
+    The garbage left by what ran before (the ROUGE tables, the other methods) is
+    collected first, untimed: a full collection of this process's heap takes about 0.2 s,
+    a third of a digest pass, and would otherwise fall on whichever run happens to
+    trigger it.
+    """
+    gc.collect()
     clear_lemma_cache()
     start = time.perf_counter()
     for article in articles:
@@ -241,6 +249,7 @@ def breakdown(articles: Sequence[Article], rounds: int) -> dict[str, float]:
     if model is None:
         return {}
     for _ in range(rounds):
+        gc.collect()
         clear_lemma_cache()
         clock = time.process_time
         started = clock()
