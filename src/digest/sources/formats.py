@@ -16,9 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
-from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urljoin, urlsplit
+
+from digest.sources.page_head import PageHead, drop_title_heading, strip_document
 
 # The readers' libraries (trafilatura, htmldate, PyYAML, markdown-it: a second or more
 # to import) are imported by the reader that needs them: a build whose article files
@@ -240,7 +240,7 @@ def read_html(text: str, name: str, note: Note) -> list[Article]:
 
     from digest.sources.page_dates import declared_date
 
-    page = _PageHead()
+    page = PageHead()
     page.feed(text)
     page.close()
     metadata = trafilatura.extract_metadata(text, extensive=False)
@@ -272,7 +272,7 @@ def read_html(text: str, name: str, note: Note) -> list[Article]:
         Article(
             title=title,
             published=published,
-            html=_drop_title_heading(_strip_document(body), title),
+            html=drop_title_heading(strip_document(body), title),
             url=page.url(),
             language=_clean(page.lang or page.meta.get("og:locale")),
             source=_clean(page.meta.get("og:site_name") or sitename),
@@ -280,57 +280,6 @@ def read_html(text: str, name: str, note: Note) -> list[Article]:
             tags=tuple(t for t in map(_clean, page.tags) if t),
         )
     ]
-
-
-class _PageHead(HTMLParser):
-    # The standard parser suffices for a handful of attributes, and unlike trafilatura's
-    # metadata it keeps the canonical link apart from og:url and reads <html lang>.
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.lang: str | None = None
-        self.canonical: str | None = None
-        self.meta: dict[str, str] = {}
-        self.tags: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = {k.lower(): v for k, v in attrs if v is not None}
-        if tag == "html" and self.lang is None:
-            self.lang = values.get("lang") or values.get("xml:lang")
-        elif tag == "link" and "canonical" in values.get("rel", "").lower().split():
-            self.canonical = self.canonical or values.get("href")
-        elif tag == "meta":
-            key = (values.get("property") or values.get("name") or "").lower()
-            content = values.get("content")
-            if key and content:
-                if key == "article:tag":
-                    self.tags.append(content)
-                self.meta.setdefault(key, content)
-
-    def url(self) -> str | None:
-        """The canonical link, else og:url; absolute http(s) only."""
-        og_url = self.meta.get("og:url")
-        for candidate in (self.canonical, og_url):
-            if candidate:
-                try:
-                    absolute = urljoin(og_url or "", candidate.strip())
-                    if urlsplit(absolute).scheme in ("http", "https"):
-                        return absolute
-                except ValueError:  # "http://[x": not a URL; the next candidate may be
-                    continue
-        return None
-
-
-def _strip_document(markup: str) -> str:
-    markup = re.sub(r"^\s*<html>\s*<body>\s*", "", markup)
-    return re.sub(r"\s*</body>\s*</html>\s*$", "", markup)
-
-
-def _drop_title_heading(markup: str, title: str) -> str:
-    # trafilatura keeps the page's <h1>; it is the title, shown apart, not body text.
-    heading = re.match(r"\s*<h1>(.*?)</h1>\s*", markup, re.DOTALL)
-    if heading and " ".join(html_lib.unescape(heading.group(1)).split()) == " ".join(title.split()):
-        return markup[heading.end() :]
-    return markup
 
 
 # --- JSON ----------------------------------------------------------------------------------
