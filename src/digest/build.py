@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from digest.config import Settings
 from digest.errors import InputError, RenderError
 from digest.from_store import edition_for, explain, only_themes
-from digest.incremental import InputKeys, import_if_changed
+from digest.incremental import InputKeys
 from digest.ingest import ingest_sources
 from digest.model import Edition, Period, PeriodKind, Problem
 from digest.outbox import Outbox
@@ -24,6 +24,7 @@ from digest.parts import versions as part_versions
 from digest.parts.reads import RecentReads
 from digest.periods import edition_id as period_edition_id
 from digest.periods import periods_between, utc_bounds
+from digest.reviewed_files import import_if_changed
 from digest.source_state import FileLog
 from digest.sources import Report, read_feed_list
 from digest.store import Store, StoreCounts

@@ -1,5 +1,5 @@
-"""Skipping what did not change: editions whose inputs are those they were built from,
-and reviewed translation files that are those last imported.
+"""Skipping what did not change: editions whose inputs are those they were built from
+(the reviewed translation files: :mod:`digest.reviewed_files`).
 
 An edition's inputs are keyed (SHA-256) before anything of it is built:
 
@@ -35,7 +35,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
@@ -50,14 +50,10 @@ from digest.periods import edition_id as period_edition_id
 from digest.render.packaged import PACKAGED_TEMPLATES
 from digest.schema import fields_hash, items_table, naive_utc, translations_table
 from digest.source_state import (
-    FileState,
     code_fingerprint,
     edition_inputs,
-    file_states,
     forget_edition_inputs,
-    reader_key,
     save_edition_inputs,
-    save_file_states,
 )
 from digest.sources.files import visible_files
 from digest.store import batches
@@ -67,8 +63,6 @@ from digest.store import batches
 NOT_IN_OUTPUT = {"ingest_workers", "outbox_wait", "smtp", "warn_example_values"}
 #: The manifest hash recorded for a period that had nothing to publish.
 NOTHING = "-"
-#: The source id the reviewed translation files are recorded under.
-REVIEWED_SOURCE = "reviewed-translations"
 #: An edition id whose folder needs no more checks than being no symlink.
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,200}")
 #: The row of ``edition_inputs`` that records the outbox as the feeds and indexes left it
@@ -336,53 +330,6 @@ def _translations_digest(engine: Engine) -> str:
         for row in conn.execute(query):
             digest.update(repr(tuple(row)).encode() + b"\0")
     return digest.hexdigest()
-
-
-def import_if_changed(
-    engine: Engine,
-    folder: Path,
-    run: Callable[[], object],
-    problems: Callable[[], int],
-) -> bool:
-    """Run ``run`` (the import of the reviewed translations folder) only when a file of
-    ``folder`` was added, removed or changed (size, modification time) since the last
-    import that met no problem; ``problems`` counts the problems reported so far.
-
-    Returns:
-        Whether the import ran.
-    """
-    reader = reader_key("reviewed")
-    paths = visible_files(folder) if folder.is_dir() else []
-    now: dict[str, tuple[int, int]] = {}
-    for path in paths:
-        try:
-            stat = path.stat()
-        except OSError:
-            now[str(path)] = (-1, -1)  # unreadable: the import reports it
-            continue
-        now[str(path)] = (stat.st_size, stat.st_mtime_ns)
-    known = {s.path: s for s in file_states(engine, [REVIEWED_SOURCE])}
-    seen = {path: (s.size, s.mtime_ns) for path, s in known.items() if s.reader == reader}
-    if seen == now:
-        return False
-    before = problems()
-    run()
-    if problems() != before:
-        # A bad file is named again at every run, as before: nothing recorded.
-        save_file_states(engine, [_gone(path) for path in known])
-        return True
-    states = [_gone(path) for path in known if path not in now]
-    states += [
-        FileState(REVIEWED_SOURCE, path, size, mtime_ns, "", reader)
-        for path, (size, mtime_ns) in now.items()
-        if seen.get(path) != (size, mtime_ns)
-    ]
-    save_file_states(engine, states)
-    return True
-
-
-def _gone(path: str) -> FileState:
-    return FileState(REVIEWED_SOURCE, path, 0, 0, "", "", forget=True)
 
 
 def _listed_files(manifest: bytes) -> Any:

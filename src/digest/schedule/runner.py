@@ -21,9 +21,9 @@ from digest.build import Publisher
 from digest.config import ScheduleSettings, Settings
 from digest.edition import GENERAL
 from digest.errors import ConfigError, DigestError
-from digest.incremental import import_if_changed
 from digest.locks import new_owner
 from digest.model import Period, Problem, Theme
+from digest.reviewed_files import import_if_changed
 from digest.schedule import cron
 from digest.schedule.ids import edition_id_for
 from digest.schedule.policy import ended_before, periods_to_build
