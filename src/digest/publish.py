@@ -20,10 +20,10 @@ from digest.render.archive import search_pages, start_page, theme_pages
 from digest.render.email import BlockView, EmailRenderer
 from digest.render.eml import build_message
 from digest.render.feed_cache import FeedCache, cache_version, cached_feed_files
+from digest.render.pagefind_run import SEARCH_ERROR
 from digest.render.personal import view_json, view_name
 from digest.render.search import (
     BUNDLE,
-    SEARCH_ERROR,
     FileStates,
     bundles,
     index_archive,

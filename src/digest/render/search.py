@@ -35,14 +35,9 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import os
-import re
-import subprocess
-import tempfile
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -50,13 +45,12 @@ from pagefind.service import get_executable
 
 from digest.errors import RenderError
 from digest.outbox import Outbox
+from digest.render.pagefind_run import SEARCH_ERROR, binary_version, run_pagefind
 from digest.render.web import WEB, page_path
 from digest.source_state import FileState
 
 #: The folder of the bundles under ``web/``.
 BUNDLE = "pagefind"
-#: The file naming the index of each language.
-ENTRY = "pagefind-entry.json"
 #: The file of a bundle saying what it was made from.
 KEY = "pages.key"
 #: Pagefind's interface files: kept once, in ``web/pagefind/``, not in every bundle.
@@ -73,20 +67,11 @@ UI_FILES = frozenset(
 )
 #: Changes when bundles must be made again whatever their pages (a new layout).
 _LAYOUT = b"digest bundles 1\n"
-_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-#: Longest line of Pagefind's output a warning quotes.
-_SAID = 200
-#: How this module's errors begin.
-SEARCH_ERROR = "search index: "
-#: Longest a Pagefind run may take, in seconds (the sample takes about two).
-TIMEOUT = 600
 #: The source id the states of the pages and bundle files are recorded under (with a
 #: ":", unlike the adapters' ids; their paths, under ``web/``, are no source file's either).
 FILES_SOURCE = ":search-index"
 #: The ``reader`` of those states: a page's hash depends on nothing but its bytes.
 _READER = "bytes"
-#: The distributions that ship a Pagefind binary (``pagefind[extended]``, ``pagefind[bin]``).
-_BINARY_PACKAGES = ("pagefind_bin_extended", "pagefind_bin")
 
 
 class FileStates(Protocol):
@@ -178,7 +163,7 @@ def index_archive(outbox: Outbox, found: Sequence[Bundle], states: FileStates | 
     if binary is None:
         raise RenderError(f"{SEARCH_ERROR}no pagefind binary (pip install 'pagefind[extended]')")
     try:
-        tool = hashlib.sha256(_LAYOUT + _version(binary)).digest()
+        tool = hashlib.sha256(_LAYOUT + binary_version(binary)).digest()
     except OSError as error:
         raise RenderError(f"{SEARCH_ERROR}pagefind did not run: {error}") from error
     bundle = outbox.path(WEB, BUNDLE)
@@ -200,7 +185,7 @@ def index_archive(outbox: Outbox, found: Sequence[Bundle], states: FileStates | 
         pages = {parts: outbox.root.joinpath(*parts).read_bytes() for parts in each.pages}
         # Keyed by the bytes indexed (a page rewritten since it was hashed above).
         key = _key(tool, {parts: hashlib.sha256(data).digest() for parts, data in pages.items()})
-        files = _pagefind(binary, pages)
+        files = run_pagefind(binary, pages)
         listed = []
         for parts, data in files.items():
             if len(parts) == 1 and parts[0] in UI_FILES:
@@ -219,26 +204,6 @@ def index_archive(outbox: Outbox, found: Sequence[Bundle], states: FileStates | 
         ui_missing = False
     hashes.forget_others()
     return changed + remove_index(outbox, keep=keep)
-
-
-def _version(binary: Path | str) -> bytes:
-    """What makes a Pagefind binary's output: the name and version of the installed
-    package that ships it (its RECORD lists it), else its bytes (a binary named by
-    ``PAGEFIND_BINARY_PATH`` or found on the ``PATH``).
-
-    Raises:
-        OSError: a binary of no package cannot be read.
-    """
-    where = os.path.realpath(binary)
-    for name in _BINARY_PACKAGES:
-        try:
-            shipped = distribution(name)
-        except PackageNotFoundError:
-            continue
-        for file in shipped.files or ():
-            if os.path.realpath(str(shipped.locate_file(file))) == where:
-                return f"{name} {shipped.version}\n".encode()
-    return hashlib.sha256(Path(binary).read_bytes()).digest()
 
 
 class _Hashes:
@@ -355,59 +320,3 @@ def _made(hashes: _Hashes, folder: tuple[str, ...], key: bytes) -> list[tuple[st
             return None
         files.append(parts)
     return files if len(files) > 1 else None
-
-
-def _pagefind(
-    binary: Path | str, pages: Mapping[tuple[str, ...], bytes]
-) -> dict[tuple[str, ...], bytes]:
-    """Pagefind over ``pages`` (outbox parts under ``web/``): the bundle's files by parts.
-
-    Raises:
-        RenderError: Pagefind did not run or failed (its last line of output).
-    """
-    with tempfile.TemporaryDirectory(prefix="digest-pagefind-") as tmp:
-        site, out = Path(tmp, "site"), Path(tmp, "bundle")
-        for parts, data in pages.items():
-            # As under web/: the results link the pages where they are published.
-            path = site.joinpath(*parts[1:])
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
-        try:
-            run = subprocess.run(
-                [str(binary), "--site", str(site), "--output-path", str(out), "--silent"],
-                capture_output=True,
-                text=True,
-                timeout=TIMEOUT,
-                check=False,
-            )
-        except (OSError, subprocess.TimeoutExpired) as error:
-            raise RenderError(f"{SEARCH_ERROR}pagefind did not run: {error}") from error
-        if run.returncode != 0:
-            said = (run.stderr or run.stdout).strip().splitlines() or ["no output"]
-            raise RenderError(
-                f"{SEARCH_ERROR}pagefind failed ({run.returncode}): {_printable(said[-1])}"
-            )
-        files = {
-            path.relative_to(out).parts: path.read_bytes()
-            for path in sorted(out.rglob("*"))
-            if path.is_file()
-        }
-    if (ENTRY,) in files:
-        files[(ENTRY,)] = _sorted_entry(files[(ENTRY,)])
-    return files
-
-
-def _sorted_entry(data: bytes) -> bytes:
-    """``pagefind-entry.json`` with its languages in a fixed order (else the bytes as they are)."""
-    try:
-        entry = json.loads(data)
-        entry["languages"] = dict(sorted(entry["languages"].items()))
-    except (ValueError, KeyError, TypeError, AttributeError):
-        return data
-    return json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
-def _printable(line: str) -> str:
-    """Pagefind's line as one warning may show it: colour codes and controls out, short."""
-    plain = "".join(c for c in _ANSI.sub("", line) if c.isprintable()).strip()
-    return plain if len(plain) <= _SAID else plain[: _SAID - 1] + "…"
