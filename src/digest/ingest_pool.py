@@ -45,7 +45,7 @@ def read_all(
     """
     pooled = [i for i, adapter in enumerate(adapters) if settled is None or not settled(adapter)]
     workers = min(workers, len(pooled))
-    if workers <= 1 or not _can_fork():
+    if workers <= 1 or not can_fork():
         for adapter in adapters:
             yield read(adapter)
         return
@@ -108,7 +108,8 @@ def _read_in_worker(index: int) -> Any:
     return read(adapters[index])
 
 
-def _can_fork() -> bool:
+def can_fork() -> bool:
+    """Whether worker processes can be forked here (Linux)."""
     # fork shares the adapters and the loaded models without pickling them; on macOS
     # forking a process that has threads is unsafe, and Windows has no fork.
     return sys.platform == "linux" and "fork" in multiprocessing.get_all_start_methods()

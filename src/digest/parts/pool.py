@@ -19,7 +19,6 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
-import sys
 from collections import deque
 from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -27,6 +26,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from digest.errors import DigestError
+from digest.ingest_pool import can_fork
 from digest.model import Item
 
 #: An item's row of ``item_parts``, computed from it and the names of the parts wanted.
@@ -59,7 +59,7 @@ class PartsWorkerError(DigestError):
 def processes(workers: int) -> int:
     """The processes that compute parts for ``workers`` (0: one per core, at most four);
     one where processes cannot be forked."""
-    if sys.platform != "linux" or "fork" not in multiprocessing.get_all_start_methods():
+    if not can_fork():
         return 1
     if workers == 0:
         return min(os.cpu_count() or 1, _MAX_AUTO_PROCESSES)
