@@ -61,17 +61,54 @@ def _trim(text: str, limit: int) -> tuple[str, int] | None:
     """:func:`trim_to_clause` and the number of words it keeps."""
     best = None
     words = kept = start = 0
-    for match in _CLAUSE_BREAK.finditer(text):
-        # The words between two breaks, counted by a scan (a break starts with punctuation
-        # or a space, so no word straddles one).
-        stop = match.start()
-        words += len(_WORD.findall(text, start, stop))
+    for stop in _clause_breaks(text):
+        # The words between two breaks (a break starts with punctuation or a space, so no
+        # word straddles one).
+        words += _count_words(text[start:stop])
         start = stop
         if words > limit:
             break
         if words >= MIN_TRIMMED_WORDS:
             best, kept = text[:stop].rstrip(), words
     return (f"{best} …", kept) if best else None
+
+
+def _clause_breaks(text: str) -> list[int]:
+    """Where ``_CLAUSE_BREAK.finditer(text)`` finds its matches, found quicker: each mark
+    by ``str.find`` (a regex scan tries both alternatives at every character), then the
+    white space checked around it, overlapping matches left out as ``finditer`` does.
+    """
+    found: list[tuple[int, int]] = []  # (start, end) of each match, unordered
+    for mark in ",;:":
+        at = text.find(mark)
+        while at >= 0:
+            if text[at + 1 : at + 2].isspace():
+                found.append((at, at + 2))
+            at = text.find(mark, at + 1)
+    for mark in "–—-":
+        at = text.find(mark, 1)
+        while at >= 0:
+            if text[at - 1].isspace() and text[at + 1 : at + 2].isspace():
+                found.append((at - 1, at + 2))
+            at = text.find(mark, at + 1)
+    found.sort()
+    starts: list[int] = []
+    end = 0
+    for at, stop in found:
+        if at >= end:
+            starts.append(at)
+            end = stop
+    return starts
+
+
+def _count_words(text: str) -> int:
+    """``len(_WORD.findall(text))``, counted quicker: most words stand between spaces, and
+    an alphanumeric chunk is exactly one ``\\w+`` run.
+    """
+    count = 0
+    for chunk in text.split():
+        count += 1 if chunk.isalnum() else len(_WORD.findall(chunk))
+    return count
 
 
 @dataclass(frozen=True)
