@@ -19,7 +19,7 @@ from digest.outbox import Outbox
 from digest.render import feeds
 from digest.render.email import EmailRenderer
 from digest.render.feed_cache import CACHE, FeedCache, cache_version, cached_feed_files
-from digest.render.feeds import EXTENSIONS, FeedFile, _key, feed_files
+from digest.render.feeds import EXTENSIONS, _key, feed_files
 
 
 def _tree(built_sample_tree: Path, tmp_path: Path) -> tuple[Settings, Outbox]:
@@ -31,20 +31,31 @@ def _tree(built_sample_tree: Path, tmp_path: Path) -> tuple[Settings, Outbox]:
 
 def _write(
     settings: Settings, outbox: Outbox, manifests: list[dict[str, Any]]
-) -> tuple[list[FeedFile], FeedCache]:
-    """The feeds made from the cache, written with the cache, as a build does."""
+) -> tuple[dict[tuple[str, ...], bytes], FeedCache]:
+    """The feeds made from the cache, written with the cache, as a build does; every feed
+    file of the outbox then (the archives left as they were among them)."""
     renderer = EmailRenderer(settings)
     cache = FeedCache(outbox, cache_version(settings, renderer.env))
     files = cached_feed_files(settings, renderer.catalogs, renderer.env, manifests, cache)
     for file in files:
         outbox.write_file(file.data, *file.parts)
     cache.save()
-    return files, cache
+    return _on_disk(outbox), cache
 
 
-def _whole(settings: Settings, manifests: list[dict[str, Any]]) -> list[FeedFile]:
+def _on_disk(outbox: Outbox) -> dict[tuple[str, ...], bytes]:
+    folder = outbox.root / "feeds"
+    return {
+        path.relative_to(outbox.root).parts: path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+def _whole(settings: Settings, manifests: list[dict[str, Any]]) -> dict[tuple[str, ...], bytes]:
     renderer = EmailRenderer(settings)
-    return feed_files(settings, renderer.catalogs, renderer.env, manifests)
+    made = feed_files(settings, renderer.catalogs, renderer.env, manifests)
+    return {file.parts: file.data for file in made}
 
 
 def test_feeds_from_the_cache_are_the_feeds_made_whole(
@@ -61,10 +72,10 @@ def test_feeds_from_the_cache_are_the_feeds_made_whole(
     renderer = EmailRenderer(settings)
     cache = FeedCache(outbox, cache_version(settings, renderer.env))
     reused = [
-        bool(cache.entries(file.parts, fmt))
-        for file in first
+        bool(cache.entries(parts, fmt))
+        for parts in first
         for fmt in EXTENSIONS
-        if file.parts[-1].endswith(EXTENSIONS[fmt])
+        if parts[-1].endswith(EXTENSIONS[fmt])
     ]
     assert reused and all(reused)
     then, _ = _write(settings, outbox, every)
@@ -90,23 +101,23 @@ def test_a_feed_edited_by_hand_or_new_settings_make_it_whole_again(
     settings, outbox = _tree(built_sample_tree, tmp_path)
     every = outbox.manifests()
     files, _ = _write(settings, outbox, every)
-    edited = outbox.path(*files[0].parts)
+    parts = ("feeds", "editions.fr.xml")
+    edited = outbox.path(*parts)
     edited.write_bytes(edited.read_bytes().replace(b"<title>", b"<title>Edited ", 1))
     renderer = EmailRenderer(settings)
     cache = FeedCache(outbox, cache_version(settings, renderer.env))
     # The file is no longer the one written: none of its entries is taken from it.
-    assert not cache.entries(files[0].parts, "rss")
-    assert not cache.entries(files[0].parts, "atom")
+    assert not cache.entries(parts, "rss")
     again, _ = _write(settings, outbox, every)
     assert again == _whole(settings, every) == files
-    assert outbox.path(*files[0].parts).read_bytes() == files[0].data
+    assert outbox.path(*parts).read_bytes() == files[parts]
 
     moved = settings.model_copy(update={"base_url": "https://elsewhere.example/digest/"})
     cache = FeedCache(outbox, cache_version(moved, EmailRenderer(moved).env))
     assert not cache.known
     elsewhere, _ = _write(moved, outbox, every)
     assert elsewhere == _whole(moved, every)
-    assert b"https://elsewhere.example/digest/" in elsewhere[0].data
+    assert b"https://elsewhere.example/digest/" in elsewhere[parts]
 
 
 def test_entry_keys_tell_apart_what_json_would() -> None:

@@ -38,7 +38,9 @@ RFC_822 = re.compile(
     r"\d{4} \d{2}:\d{2}:\d{2} (GMT|[+-]\d{4})$"
 )
 RFC_3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
-FEED_NAME = re.compile(r"^(?P<stem>[a-z0-9-]+)\.(?P<lang>[a-z]{2})\.(?P<ext>xml|atom)$")
+FEED_NAME = re.compile(
+    r"^(?P<stem>[a-z0-9-]+)\.(?P<lang>[a-z]{2})(\.(?P<month>\d{4}-\d{2}))?\.(?P<ext>xml|atom)$"
+)
 
 
 @dataclass(frozen=True)
@@ -292,7 +294,12 @@ def expected_files(built: Built) -> set[str]:
 
 def test_a_build_writes_editions_and_theme_feeds_in_both_formats(demo: Built) -> None:
     written = set(demo.feeds())
-    assert written == expected_files(demo)
+    # The subscription documents, at their usual paths; their archives under feeds/archive/.
+    assert {f for f in written if not f.startswith("feeds/archive/")} == expected_files(demo)
+    archives = {f for f in written if f.startswith("feeds/archive/")}
+    assert archives
+    of = {re.sub(r"\.\d{4}-\d{2}\.", ".", f.replace("archive/", "")) for f in archives}
+    assert of == expected_files(demo)
     assert demo.report.feeds_changed == len(written)
     assert {"feeds/editions.fr.xml", "feeds/editions.nl.atom"} <= written
     assert len([f for f in written if f.startswith("feeds/themes/")]) >= 4 * 5  # 5+ themes
@@ -312,7 +319,7 @@ def test_edition_items_link_to_the_web_pages_with_the_editions_dates(demo: Built
     base = demo.settings.base_url
     for lang in demo.settings.languages:
         for ext in ("xml", "atom"):
-            parsed = feedparser.parse(demo.feeds()[f"feeds/editions.{lang}.{ext}"])
+            parsed = logical(demo, f"feeds/editions.{lang}.{ext}")
             assert parsed.feed.link == f"{base}web/{lang}/index.html"
             assert parsed.feed.language == lang
             assert parsed.feed.subtitle  # the channel description, from the catalog
@@ -334,6 +341,24 @@ def test_edition_items_link_to_the_web_pages_with_the_editions_dates(demo: Built
                 ]
 
 
+def logical(built: Built, path: str) -> Any:
+    """The feed at ``path`` whole (RFC 5005, 4.2): its subscription document's entries, then
+    those of each archive its ``prev-archive`` links lead to, each entry once (the newest
+    document's), newest first."""
+    feeds = built.feeds()
+    parsed = feedparser.parse(feeds[path])
+    seen = {entry.id for entry in parsed.entries}
+    document = parsed
+    while previous := [link.href for link in document.feed.links if link.rel == "prev-archive"]:
+        document = feedparser.parse(feeds[previous[0].removeprefix(built.settings.base_url)])
+        for entry in document.entries:
+            if entry.id not in seen:
+                seen.add(entry.id)
+                parsed.entries.append(entry)
+    parsed.entries.sort(key=lambda entry: entry.published_parsed, reverse=True)
+    return parsed
+
+
 def parsed_date(entry: Any) -> datetime:
     struct = entry.published_parsed
     from calendar import timegm
@@ -343,7 +368,6 @@ def parsed_date(entry: Any) -> datetime:
 
 
 def test_theme_feeds_hold_each_story_once_under_its_label(demo: Built) -> None:
-    feeds = demo.feeds()
     for lang in demo.settings.languages:
         expected: dict[str, list[tuple[str, str]]] = {}
         labels = {}
@@ -355,14 +379,14 @@ def test_theme_feeds_hold_each_story_once_under_its_label(demo: Built) -> None:
                 for story_id, point in zip(ids, section["points"], strict=True):
                     expected.setdefault(section["theme"], []).append((story_id, point["title"]))
         for theme, stories in expected.items():
-            parsed = feedparser.parse(feeds[f"feeds/themes/{theme}.{lang}.xml"])
+            parsed = logical(demo, f"feeds/themes/{theme}.{lang}.xml")
             assert labels[theme] in parsed.feed.title
             assert len(parsed.entries) == len({story_id for story_id, _ in stories})
             assert {e.title for e in parsed.entries} == {title for _, title in stories}
             for entry in parsed.entries:
                 assert [tag.term for tag in entry.tags] == [labels[theme]]
                 assert absolute(entry.link)
-            atom = feedparser.parse(feeds[f"feeds/themes/{theme}.{lang}.atom"])
+            atom = logical(demo, f"feeds/themes/{theme}.{lang}.atom")
             assert [e.id for e in atom.entries] == [e.id for e in parsed.entries]
             assert [e.link for e in atom.entries] == [e.link for e in parsed.entries]
 
@@ -453,12 +477,12 @@ def test_hostile_manifest_values_are_dropped(tmp_path: Path) -> None:
 # --- the checks catch what they are for -----------------------------------------------------
 
 BREAKAGES = {
-    "relative link in the HTML": ("feeds/editions.fr.xml", b'href="https://www.logistiek', b'href="/www.logistiek'),
+    "relative link in the HTML": ("feeds/archive/editions.fr.2025-09.xml", b'href="https://www.logistiek', b'href="/www.logistiek'),
     "date without a 4-digit year": ("feeds/editions.fr.xml", b" 2025 ", b" 25 "),
     "self link elsewhere": ("feeds/editions.fr.atom", b"editions.fr.atom", b"editions.nl.atom"),
-    "Atom date in RFC 822": ("feeds/editions.nl.atom", b"<updated>2025-09-16T09:00:00+00:00", b"<updated>Tue, 16 Sep 2025 09:00:00 +0000"),
+    "Atom date in RFC 822": ("feeds/archive/editions.nl.2025-09.atom", b"<updated>2025-09-16T09:00:00+00:00", b"<updated>Tue, 16 Sep 2025 09:00:00 +0000"),
     "no language": ("feeds/editions.nl.xml", b"<language>nl</language>", b""),
-    "repeated guid": ("feeds/editions.fr.xml", b"weekly-2025-W32#fr", b"weekly-2025-W38#fr"),
+    "repeated guid": ("feeds/editions.fr.xml", b"weekly-2025-W50#fr", b"weekly-2025-W51#fr"),
     "script in the content": ("feeds/editions.fr.atom", b"&lt;/ul&gt;", b"&lt;script&gt;x()&lt;/script&gt;&lt;/ul&gt;"),
 }  # fmt: skip
 

@@ -16,6 +16,12 @@ keys of each edition's entries are kept too, by the SHA-256 of its manifest file
 :meth:`digest.outbox.Outbox.manifests` read it), and worked out again only for a manifest
 not seen before.
 
+An archive document (:mod:`digest.render.feed_archive`) whose entries' keys and head are
+those recorded, and whose file is still there with the size written, is left as it is: it
+is neither read, nor made, nor written again (:meth:`FeedCache.kept`). An archive that is
+made takes its entries from its file, else from the subscription document's, where a
+month's entries were before its archive was written.
+
 The cache holds what its entries depend on beyond the manifests (the settings the feeds
 show, the feed templates, the versions of the libraries that write them): when one changes,
 every feed is made whole again. A cache that cannot be read or written is no cache.
@@ -36,7 +42,8 @@ import jinja2
 
 from digest.config import Settings
 from digest.outbox import Outbox
-from digest.render.feed_doc import EPOCH, EXTENSIONS, Feed, FeedFile, Format, render
+from digest.render.feed_archive import documents
+from digest.render.feed_doc import EPOCH, EXTENSIONS, Feed, FeedFile, Format, parts_of, render
 from digest.render.feeds import Pending, made, manifest_errors, plans
 from digest.render.i18n import Catalogs
 
@@ -46,7 +53,7 @@ CACHE = ".feeds-cache.json"
 _ENTRY: dict[Format, bytes] = {"atom": b"  <entry>\n", "rss": b"    <item>\n"}
 _END: dict[Format, bytes] = {"atom": b"</feed>\n", "rss": b"  </channel>\n</rss>\n"}
 #: Changes when the way feeds are cut or made changes.
-_FORMAT = 2
+_FORMAT = 3
 _TEMPLATES = ("feeds/edition.html.j2", "feeds/story.html.j2")
 
 
@@ -57,6 +64,10 @@ class Written:
     sha256: str
     #: The key of each entry, in the file's order.
     keys: tuple[str, ...]
+    #: What its head was made from (:func:`head_key`).
+    head: str = ""
+    #: Its size in bytes.
+    size: int = -1
 
 
 class FeedCache:
@@ -75,7 +86,12 @@ class FeedCache:
             data = json.loads(self.path.read_bytes())
             if data["version"] == version:
                 self.known = {
-                    name: Written(str(feed["sha256"]), tuple(str(k) for k in feed["keys"]))
+                    name: Written(
+                        str(feed["sha256"]),
+                        tuple(str(k) for k in feed["keys"]),
+                        str(feed["head"]),
+                        int(feed["size"]),
+                    )
                     for name, feed in data["feeds"].items()
                 }
                 self.known_keys = {
@@ -115,16 +131,36 @@ class FeedCache:
         self.used_keys[(sha, lang)] = keys
         return keys
 
-    def record(self, parts: tuple[str, ...], data: bytes, keys: Sequence[str]) -> None:
-        """Remember that the file at ``parts`` is ``data``, with entries made from ``keys``."""
-        self.written["/".join(parts)] = Written(hashlib.sha256(data).hexdigest(), tuple(keys))
+    def record(
+        self, parts: tuple[str, ...], data: bytes, keys: Sequence[str], head: str = ""
+    ) -> None:
+        """Remember that the file at ``parts`` is ``data``, with entries made from ``keys``
+        and a head from ``head``."""
+        sha = hashlib.sha256(data).hexdigest()
+        self.written["/".join(parts)] = Written(sha, tuple(keys), head, len(data))
+
+    def kept(self, parts: tuple[str, ...], keys: Sequence[str], head: str) -> bool:
+        """Whether the file at ``parts`` was written from ``keys`` and ``head`` and is still
+        there, of the size written: then it is taken as it is, neither read nor made again
+        (an archive document), and remembered as written."""
+        name = "/".join(parts)
+        known = self.known.get(name)
+        if known is None or known.keys != tuple(keys) or known.head != head:
+            return False
+        try:
+            if self.outbox.path(*parts).stat().st_size != known.size:
+                return False
+        except OSError:
+            return False
+        self.written[name] = known
+        return True
 
     def save(self) -> None:
         """Write what :meth:`record` was told and the entry keys used (only them: feeds and
         editions that are gone are forgotten)."""
         feeds = {
-            name: {"sha256": feed.sha256, "keys": list(feed.keys)}
-            for name, feed in sorted(self.written.items())
+            name: {"sha256": f.sha256, "keys": list(f.keys), "head": f.head, "size": f.size}
+            for name, f in sorted(self.written.items())
         }
         editions: dict[str, dict[str, list[str]]] = {}
         for (sha, lang), keys in sorted(self.used_keys.items()):
@@ -162,19 +198,39 @@ def cached_feed_files(
     cache: FeedCache,
 ) -> list[FeedFile]:
     """What :func:`digest.render.feeds.feed_files` makes, making only the entries ``cache``
-    does not hold; ``cache`` records each file.
+    does not hold, but without the archive documents that are as ``cache`` recorded them:
+    they are left as they are. ``cache`` records each file.
+
+    An archive's entries are taken from its file, else from the subscription document's
+    (where a month's entries were before their month's archive was written).
 
     Raises:
         RenderError: a feed template is missing or broken, or a manifest lacks a field.
     """
     files = []
-    for feed, pending in plans(settings, catalogs, env, manifests, cache):
+    for docs in documents(plans(settings, catalogs, env, manifests, cache)):
         for fmt in EXTENSIONS:
-            parts = (*feed.stem[:-1], f"{feed.stem[-1]}.{EXTENSIONS[fmt]}")
-            data = _feed(settings, feed, pending, fmt, cache.entries(parts, fmt))
-            cache.record(parts, data, [entry.key for entry in pending])
-            files.append(FeedFile(parts, data))
+            current: dict[str, bytes] = {}
+            for feed, pending in docs:
+                parts = parts_of(feed, fmt)
+                keys, head = [entry.key for entry in pending], head_key(feed)
+                if feed.archive and cache.kept(parts, keys, head):
+                    continue
+                known = cache.entries(parts, fmt)
+                if not feed.archive:
+                    current = known
+                elif current:
+                    known = {**current, **known}
+                data = _feed(settings, feed, pending, fmt, known)
+                cache.record(parts, data, keys, head)
+                files.append(FeedFile(parts, data))
     return files
+
+
+def head_key(feed: Feed) -> str:
+    """What the head of a document of ``feed`` is made from, bar its date (that of its
+    newest entry, which the entries' keys cover): its path, texts and links."""
+    return hashlib.sha256(repr(replace(feed, entries=())).encode("utf-8")).hexdigest()[:32]
 
 
 def _feed(

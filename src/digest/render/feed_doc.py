@@ -8,12 +8,16 @@ manifests, :mod:`digest.render.feed_cache` writes them making only their new ent
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Literal
+from functools import partial
+from typing import Any, Literal
 from urllib.parse import quote
 
+from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
+from feedgen.util import xml_elem
 
 from digest.config import Settings
 
@@ -21,6 +25,9 @@ Format = Literal["rss", "atom"]
 #: File extension of each format (RSS keeps ``.xml``, its historical name).
 EXTENSIONS: dict[Format, str] = {"rss": "xml", "atom": "atom"}
 _MEDIA_TYPES: dict[Format, str] = {"rss": "application/rss+xml", "atom": "application/atom+xml"}
+#: RFC 5005's namespace (``fh:archive``) and Atom's, whose ``link`` RSS documents borrow.
+FH = "http://purl.org/syndication/history/1.0"
+_ATOM = "http://www.w3.org/2005/Atom"
 #: The date of a feed with no item: any fixed date keeps an empty feed byte-stable.
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -46,6 +53,15 @@ class Entry:
 
 
 @dataclass(frozen=True)
+class Pending:
+    """An entry still to make: what it is made from (``key``), its date, and how."""
+
+    key: str
+    published: datetime
+    make: Callable[[], Entry]
+
+
+@dataclass(frozen=True)
 class Feed:
     """One feed in one language, before it is written in a format."""
 
@@ -61,6 +77,11 @@ class Feed:
     home: str
     #: Newest first.
     entries: tuple[Entry, ...] = field(default=())
+    #: RFC 5005 links to the feed's other documents: ``(rel, stem)``, rel being
+    #: ``current``, ``prev-archive`` or ``next-archive`` (:mod:`digest.render.feed_archive`).
+    links: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    #: An archive document (``<fh:archive/>``): its entries are those of one past period.
+    archive: bool = False
 
 
 @dataclass(frozen=True)
@@ -105,6 +126,10 @@ def render(
         updated = max((entry.published for entry in feed.entries), default=EPOCH)
     generator.updated(updated)
     generator.pubDate(updated)
+    if feed.links or feed.archive:
+        history = partial(_History, [(rel, _url(settings, stem, fmt)) for rel, stem in feed.links])
+        generator.register_extension("history", history, BaseEntryExtension)
+        generator.history.archive = feed.archive
     for entry in feed.entries:
         item = generator.add_entry(order="append")
         # Ids are URL-shaped but no page answers at them: never a permalink.
@@ -131,6 +156,37 @@ def parts_of(feed: Feed, fmt: Format) -> tuple[str, ...]:
     """The outbox path parts of ``feed`` written in ``fmt``."""
     *folders, stem = feed.stem
     return (*folders, f"{stem}.{EXTENSIONS[fmt]}")
+
+
+def _url(settings: Settings, stem: tuple[str, ...], fmt: Format) -> str:
+    *folders, last = stem
+    return public_url(settings, *folders, f"{last}.{EXTENSIONS[fmt]}")
+
+
+class _History(BaseExtension):  # type: ignore[misc]
+    """feedgen extension writing RFC 5005's links and ``<fh:archive/>`` after a feed's head:
+    Atom links in an Atom feed, ``atom:link`` in an RSS channel (RFC 5005, appendix B)."""
+
+    def __init__(self, links: list[tuple[str, str]]) -> None:
+        self.links = links
+        self.archive = False
+
+    def extend_ns(self) -> dict[str, str]:
+        return {"fh": FH}
+
+    def extend_atom(self, feed: Any) -> Any:
+        self._extend(feed, f"{{{_ATOM}}}link", "application/atom+xml")
+        return feed
+
+    def extend_rss(self, feed: Any) -> Any:
+        self._extend(feed[0], f"{{{_ATOM}}}link", "application/rss+xml")
+        return feed
+
+    def _extend(self, parent: Any, link: str, media_type: str) -> None:
+        if self.archive:
+            xml_elem(f"{{{FH}}}archive", parent)
+        for rel, href in self.links:
+            xml_elem(link, parent, href=href, rel=rel, type=media_type)
 
 
 def text(value: str) -> str:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any, Protocol
@@ -33,27 +33,20 @@ import jinja2
 
 from digest.config import Settings
 from digest.errors import RenderError
+from digest.render.feed_archive import documents
 from digest.render.feed_doc import EPOCH as EPOCH
 from digest.render.feed_doc import EXTENSIONS as EXTENSIONS
 from digest.render.feed_doc import Entry as Entry
 from digest.render.feed_doc import Feed as Feed
 from digest.render.feed_doc import FeedFile as FeedFile
 from digest.render.feed_doc import Format as Format
+from digest.render.feed_doc import Pending as Pending
 from digest.render.feed_doc import feed_url as feed_url
 from digest.render.feed_doc import parts_of, public_url
 from digest.render.feed_doc import render as render
 from digest.render.feed_text import PlainViews, plain, plain_view, sanitise
 from digest.render.i18n import Catalogs
 from digest.render.web import page_path
-
-
-@dataclass(frozen=True)
-class Pending:
-    """An entry still to make: what it is made from (``key``), its date, and how."""
-
-    key: str
-    published: datetime
-    make: Callable[[], Entry]
 
 
 class EntryKeys(Protocol):
@@ -85,7 +78,8 @@ def feed_files(
     env: jinja2.Environment,
     manifests: Sequence[dict[str, Any]],
 ) -> list[FeedFile]:
-    """Every feed file of the outbox: editions and themes, per language, RSS and Atom.
+    """Every feed file of the outbox: editions and themes, per language, RSS and Atom, each
+    a subscription document and its archives (:mod:`digest.render.feed_archive`).
 
     A theme gets feeds only in the languages where some edition shows it.
     :mod:`digest.render.feed_cache` makes the same files, making only the new entries.
@@ -95,7 +89,8 @@ def feed_files(
     """
     return [
         FeedFile(parts_of(feed, fmt), render(settings, made(feed, pending), fmt))
-        for feed, pending in plans(settings, catalogs, env, manifests)
+        for docs in documents(plans(settings, catalogs, env, manifests))
+        for feed, pending in docs
         for fmt in EXTENSIONS
     ]
 
