@@ -36,13 +36,14 @@ PAGES = [
     "web/fr/index.html",
     "web/nl/index.html",
     # The archive a reader browses: the start page, the richest edition (27 stories, the
-    # size budget's week), a theme page with its chart, a search page (the results are
-    # checked in tests/test_archive.py, served over HTTP).
+    # size budget's week), a theme page with its chart and an older year of a theme, a
+    # search page (the results are checked in tests/test_archive.py, served over HTTP).
     "index.html",
     f"web/fr/{RICHEST}.html",
     f"web/nl/{RICHEST}.html",
     "web/fr/themes/ethics.html",
     "web/nl/themes/public-sector.html",
+    "web/nl/themes/public-sector/2024.html",
     "web/fr/search.html",
 ]
 

@@ -7,6 +7,7 @@ edition again changes no byte (:class:`~digest.outbox.Outbox` then writes nothin
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -16,10 +17,11 @@ from digest.config import Settings
 from digest.errors import RenderError
 from digest.model import Edition, Problem
 from digest.outbox import Outbox
-from digest.render.archive import search_pages, start_page, theme_pages
+from digest.render.archive import search_pages, start_page
 from digest.render.email import BlockView, EmailRenderer
 from digest.render.eml import build_message
 from digest.render.feed_cache import FeedCache, cache_version, cached_feed_files
+from digest.render.page_cache import PageCache, page_version
 from digest.render.pagefind_run import SEARCH_ERROR
 from digest.render.personal import view_json, view_name
 from digest.render.search import (
@@ -30,6 +32,7 @@ from digest.render.search import (
     remove_index,
     web_pages,
 )
+from digest.render.theme_pages import TEMPLATES, theme_pages
 from digest.render.web import WEB, ThemeLink, WebRenderer, page_path, theme_list
 
 
@@ -285,6 +288,8 @@ def publish_web_indexes(
 
     Each language's index, theme pages and search page, the start page at the outbox
     root (``index.html``) and a logo file of the templates folder (:mod:`digest.render.logo`);
+    a theme's older years only when what they show changed (:mod:`digest.render.theme_pages`),
+    and those no longer shown are removed;
     then Pagefind indexes the editions' pages, a bundle a year (a month in the newest
     year), those whose pages changed (:mod:`digest.render.search`). A logo file that cannot
     be used is no logo, and ``report`` is told.
@@ -303,7 +308,8 @@ def publish_web_indexes(
         lang: theme_list(manifests, lang) for lang in web.settings.languages
     }
     pages = web.index_pages(manifests, published, themes)
-    pages |= theme_pages(web, manifests, themes)
+    cache = PageCache(outbox, page_version(web.settings, web.email.env, TEMPLATES))
+    pages |= theme_pages(web, manifests, themes, cache)
     found = bundles(manifests, existing)
     pages |= search_pages(web, manifests, found, themes=themes)
     pages[(START,)] = start_page(web)
@@ -317,6 +323,13 @@ def publish_web_indexes(
     elif logo.problem and report is not None:
         report(Problem(web.settings.paths.templates.as_posix(), logo.problem, "no logo shown"))
     changed = sum(outbox.write_file(data, *parts) for parts, data in sorted(pages.items()))
+    for parts in cache.gone():
+        with contextlib.suppress(FileNotFoundError, RenderError):
+            outbox.path(*parts).unlink()
+            changed += 1
+        with contextlib.suppress(OSError, RenderError):  # a theme's folder of years, once empty
+            outbox.path(*parts[:-1]).rmdir()
+    cache.save(pages)
     try:
         return changed + index_archive(outbox, found, states)
     except RenderError as error:

@@ -275,14 +275,19 @@ def remove_index(outbox: Outbox, keep: Collection[tuple[str, ...]] = ()) -> int:
     if not bundle.is_dir():
         return 0
     removed = 0
-    for old in sorted(bundle.rglob("*"), reverse=True):
-        if old.is_file() and old.relative_to(bundle).parts not in keep:
-            old.unlink()
-            removed += 1
-        elif old.is_dir() and not any(old.iterdir()):
-            old.rmdir()
-    if not any(bundle.iterdir()):
-        bundle.rmdir()
+    root = str(bundle)
+    # One walk of plain names (a bundle is thousands of files): the deepest folders first.
+    for folder, _, files in os.walk(root, topdown=False):
+        under = os.path.relpath(folder, root)
+        prefix = () if under == "." else tuple(under.split(os.sep))
+        for name in files:
+            if (*prefix, name) not in keep:
+                os.unlink(os.path.join(folder, name))
+                removed += 1
+        if prefix and not os.listdir(folder):
+            os.rmdir(folder)
+    if not os.listdir(root):
+        os.rmdir(root)
     return removed
 
 
