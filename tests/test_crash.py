@@ -28,6 +28,7 @@ import pytest
 
 from digest.outbox import LOCK, MANIFEST, Outbox
 from digest.render.feed_cache import CACHE
+from digest.render.page_cache import CACHE as PAGE_CACHE
 from tests.conftest import copy_sample_tree
 
 KILLS = 20
@@ -79,14 +80,15 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 def hidden(folder: Path) -> list[str]:
     """Paths of the outbox under a hidden name (temporary files and folders).
 
-    The writers' lock file (:data:`digest.outbox.LOCK`) and the feeds' entry cache
-    (:data:`digest.render.feed_cache.CACHE`) are no leftovers: they stay.
+    The writers' lock file (:data:`digest.outbox.LOCK`), the feeds' entry cache
+    (:data:`digest.render.feed_cache.CACHE`) and the web pages' cache
+    (:data:`digest.render.page_cache.CACHE`) are no leftovers: they stay.
     """
     return sorted(
         str(p.relative_to(folder))
         for p in folder.rglob("*")
         if any(part.startswith(".") for part in p.relative_to(folder).parts)
-        and p.relative_to(folder).parts not in ((LOCK,), (CACHE,))
+        and p.relative_to(folder).parts not in ((LOCK,), (CACHE,), (PAGE_CACHE,))
     )
 
 

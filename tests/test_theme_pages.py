@@ -116,10 +116,13 @@ def test_older_years_are_made_once_and_again_only_when_they_change(
     (outbox.root / CACHE).unlink()
     first = _cached(settings, outbox, manifests)
     assert first == whole == _on_disk(outbox)
-    # Nothing changed: only each theme's newest year is made.
+    # Nothing changed: only each theme's newest year is made; the cache file stays as it was.
+    cache = (outbox.root / CACHE).stat()
     again = _cached(settings, outbox, outbox.manifests())
     assert set(again) == mains
     assert _on_disk(outbox) == whole
+    after = (outbox.root / CACHE).stat()
+    assert (after.st_ino, after.st_mtime_ns) == (cache.st_ino, cache.st_mtime_ns)
 
     # A story of an older edition says something else: its year's page is made again.
     older = next(

@@ -3,9 +3,9 @@
 A theme's older years (:mod:`digest.render.theme_pages`) stay as they were from one build to
 the next, yet rendering them is thousands of stories. So each such page is written with a
 key of what it is made from (the manifests it shows, by their SHA-256, and the page's
-place among its neighbours), kept in the outbox's ``.web-cache.json`` with the SHA-256,
-size and modification time of the file written. At the next build a page with the same key,
-whose file is still the one written, is left alone.
+place among its neighbours), kept in the outbox's ``.web-cache.json`` with the SHA-256 of
+the file written (nothing else: the same outbox, the same cache file). At the next build a
+page with the same key, whose file still has that SHA-256, is left alone.
 
 The cache's ``version`` holds what every page depends on beyond its key (the code and the
 packaged templates, the configured templates and catalogs, the settings the pages show): when
@@ -43,8 +43,6 @@ class Made:
     #: What it was made from ("": nothing known, never taken as the same).
     key: str
     sha256: str
-    size: int
-    mtime_ns: int
 
 
 class PageCache:
@@ -57,12 +55,14 @@ class PageCache:
         self.known: dict[str, Made] = {}
         self.kept: dict[str, Made] = {}
         self.pending: dict[str, str] = {}
+        #: The cache file as read (not written again when the same).
+        self.read = b""
         with contextlib.suppress(OSError, ValueError, TypeError, KeyError, AttributeError):
-            data = json.loads(self.path.read_bytes())
+            self.read = self.path.read_bytes()
+            data = json.loads(self.read)
             if data["version"] == version:
                 self.known = {
-                    str(name): Made(str(k), str(sha), int(size), int(mtime))
-                    for name, (k, sha, size, mtime) in data["pages"].items()
+                    str(name): Made(str(k), str(sha)) for name, (k, sha) in data["pages"].items()
                 }
 
     def holds(self, parts: tuple[str, ...], key: str) -> bool:
@@ -75,16 +75,11 @@ class PageCache:
         if any(part in ("", ".", "..") or "/" in part for part in parts):
             return False
         try:
-            # Only looked at, never written here: a plain join, not Outbox.path's checks
-            # (a path resolved for each of a hundred pages is most of the time this takes).
-            path = os.path.join(self.outbox.root, *parts)
-            stat = os.stat(path)
-            if (stat.st_size, stat.st_mtime_ns) != (made.size, made.mtime_ns):
-                with open(path, "rb") as file:
-                    same = hashlib.sha256(file.read()).hexdigest() == made.sha256
-                if not same:
+            # Only read here, never written: a plain join, not Outbox.path's checks (a path
+            # resolved for each of a hundred pages was most of the time this took).
+            with open(os.path.join(self.outbox.root, *parts), "rb") as file:
+                if hashlib.sha256(file.read()).hexdigest() != made.sha256:
                     return False
-                made = Made(made.key, made.sha256, stat.st_size, stat.st_mtime_ns)
         except OSError:
             return False
         self.kept[name] = made
@@ -105,19 +100,12 @@ class PageCache:
         they are written; the others are forgotten."""
         for name, key in self.pending.items():
             page = pages.get(tuple(name.split("/")))
-            if page is None:
-                continue
-            mtime_ns = 0
-            with contextlib.suppress(OSError):
-                stat = os.stat(self.outbox.path(*name.split("/")))
-                if stat.st_size == len(page):
-                    mtime_ns = stat.st_mtime_ns
-            self.kept[name] = Made(key, hashlib.sha256(page).hexdigest(), len(page), mtime_ns)
-        records = {
-            name: [made.key, made.sha256, made.size, made.mtime_ns]
-            for name, made in sorted(self.kept.items())
-        }
+            if page is not None:
+                self.kept[name] = Made(key, hashlib.sha256(page).hexdigest())
+        records = {name: [made.key, made.sha256] for name, made in sorted(self.kept.items())}
         text = json.dumps({"version": self.version, "pages": records}, separators=(",", ":"))
+        if text.encode("utf-8") == self.read:
+            return
         temporary = self.path.with_name(f"{CACHE}.{os.getpid()}.tmp")
         try:
             temporary.write_bytes(text.encode("utf-8"))
