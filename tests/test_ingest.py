@@ -7,12 +7,13 @@ import shutil
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from digest.errors import SourceError
+from digest.errors import SourceError, StoreError
 from digest.ingest import StateLog, ingest, worker_count
 from digest.model import FeedState, Item, Problem
 from digest.sources import SourceAdapter, adapters_for, read_feed_list
@@ -153,3 +154,54 @@ def test_automatic_worker_count_is_one_per_core_at_most(monkeypatch: pytest.Monk
 def test_source_error_crosses_a_process_boundary_whole() -> None:
     error = pickle.loads(pickle.dumps(SourceError("feeds/a.xml", "cannot read")))
     assert (error.location, str(error)) == ("feeds/a.xml", "feeds/a.xml: cannot read")
+
+
+class _FailingOnce(Store):
+    """A store whose first write of items fails (a fault injected at that point)."""
+
+    failed = False
+
+    def put_in(self, *args: Any, **kwargs: Any) -> StoreCounts:
+        if not self.failed:
+            self.failed = True
+            raise StoreError("injected: cannot write items")
+        return super().put_in(*args, **kwargs)
+
+
+def test_a_feed_state_is_kept_only_with_the_items_read_with_it(
+    httpserver: HTTPServer, tmp_path: Path
+) -> None:
+    """A source's feed state, items, problems and file states are one transaction: when
+    its items cannot be stored, the new ETag is not kept either, so the next run reads
+    the feed whole again (not "not modified" and its items lost)."""
+    body = (DATA / "rss2.xml").read_bytes()
+
+    def handler(request: Request) -> Response:
+        if request.headers.get("If-None-Match") == '"v1"':
+            return Response(status=304)
+        return Response(body, headers={"ETag": '"v1"'})
+
+    httpserver.expect_request("/a.xml").respond_with_handler(handler)
+    store = _FailingOnce(f"sqlite:///{tmp_path}/store.sqlite3")
+    fetcher = HttpFetcher(sleep=lambda _: None)
+    try:
+
+        def once() -> StoreCounts:
+            states = StateLog(store.feed_states())
+            source = FeedSource(
+                "a", httpserver.url_for("/a.xml"), timezone="UTC", states=states, fetcher=fetcher
+            )
+            return ingest([source], store, lambda _: None, states=states)
+
+        with pytest.raises(StoreError, match="injected"):
+            once()
+        assert store.feed_states() == [] and store.count() == 0
+        again = once()
+        state = {s.id: s for s in store.feed_states()}
+        stored = store.count()
+    finally:
+        fetcher.close()
+        store.close()
+    assert again.added > 0 and stored == again.added
+    assert state["a"].etag == '"v1"'
+    assert [request.headers.get("If-None-Match") for request, _ in httpserver.log] == [None, None]

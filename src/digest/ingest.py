@@ -28,13 +28,15 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from sqlalchemy import Connection
+
 from digest.config import Limits, Settings
 from digest.identity import Incoming, keys_for
 from digest.ingest_pool import read_all
 from digest.model import FeedState, Problem, RawEntry
-from digest.source_state import FileState, file_states, save_file_states
+from digest.source_state import FileState, file_states, write_file_states
 from digest.sources import Report, SourceAdapter, adapters_for
-from digest.store import Store, StoreCounts
+from digest.store import Store, StoreCounts, write_feed_problems, write_feed_state
 
 # The normaliser (its language model, a good part of a second) is imported when an entry
 # is read: a build whose sources are all unchanged never loads it.
@@ -157,23 +159,48 @@ def ingest(
     count = worker_count(workers, len(adapters))
     batches = read_all(adapters, read, count, _settled, _load_normaliser)
     for adapter, batch in zip(adapters, batches, strict=True):
-        for state in batch.states:
-            store.save_feed_state(state)
         _report_some(adapter, batch, report, warnings_per_source)
+        if batch.incoming or batch.states or batch.files or batch.problems or batch.more_problems:
+            counts, left_out = _store_batch(store, adapter, batch, written)
+            total += counts
+            for problem in left_out:
+                report(problem)
+    return total
+
+
+def _store_batch(
+    store: Store, adapter: SourceAdapter, batch: SourceBatch, written: set[str]
+) -> tuple[StoreCounts, tuple[Problem, ...]]:
+    """Write what reading one source gave, in one transaction: its feed states, its items
+    (``written``: the ids written earlier in the run, added to once it commits), its
+    files' states (a file is skipped next time only if its items are stored) and its
+    problems by kind; the entries left out as the same item as an earlier one are the
+    problems returned."""
+
+    def write(conn: Connection) -> tuple[StoreCounts, set[str], tuple[Problem, ...]]:
+        for state in batch.states:
+            write_feed_state(conn, state)
+        taken = set(written)
+        skipped: list[tuple[Incoming, str]] = []
+        counts = StoreCounts(0, 0, 0)
+        if batch.incoming:
+            counts = store.put_in(conn, batch.incoming, taken, skipped)
         left_out = _ProblemLog()
-        note = functools.partial(_left_out, left_out, adapter.location)
-        if batch.incoming:  # an unchanged source gives none: no transaction for it
-            total += store.put(batch.incoming, written=written, left_out=note)
-        for problem in left_out.lines():
-            report(problem)
-        # Recorded once the items are stored: a file is skipped only if they are.
-        save_file_states(store.engine, batch.files)
+        for entry, item_id in skipped:
+            _left_out(left_out, adapter.location, entry, item_id)
+        write_file_states(conn, batch.files)
         if batch.incoming or batch.problems or batch.more_problems:
             # A feed that gave nothing at all (not modified since the last read) keeps the
             # problems of the run that last read it.
             kinds = problem_kinds(batch) + problem_kinds(SourceBatch((), left_out.lines(), ()))
-            store.save_feed_problems(adapter.id, kinds)
-    return total
+            write_feed_problems(conn, adapter.id, kinds)
+        return counts, taken, left_out.lines()
+
+    counts, taken, left_out = store.transaction(
+        write, f"the items and state of source {adapter.id!r}"
+    )
+    written.update(taken)
+    return counts, left_out
 
 
 def _load_normaliser() -> None:

@@ -29,7 +29,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Text, bindparam, cast, select
+from sqlalchemy import Connection, Engine, Text, bindparam, cast, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from digest import sqlite_file
@@ -166,23 +166,30 @@ def save_file_states(engine: Engine, states: Sequence[FileState]) -> None:
     with ``forget`` removes its file's row."""
     if not states:
         return
+    try:
+        with engine.begin() as conn:
+            write_file_states(conn, states)
+    except SQLAlchemyError as exc:
+        raise StoreError(f"cannot record source files: {sqlite_file.reason(exc)}") from exc
+
+
+def write_file_states(conn: Connection, states: Sequence[FileState]) -> None:
+    """:func:`save_file_states` in the transaction of ``conn``."""
+    if not states:
+        return
     table = source_files_table
     # The last state of each file wins, as if each were written in turn: one statement
     # for all the deletions, one for all the rows (a search index remade saves hundreds).
     last = {(state.source_id, state.path): state for state in states}
     rows = [_state_to_row(state) for state in last.values() if not state.forget]
-    try:
-        with engine.begin() as conn:
-            conn.execute(
-                table.delete()
-                .where(table.c.source_id == bindparam("old_source"))
-                .where(table.c.path == bindparam("old_path")),
-                [{"old_source": source, "old_path": path} for source, path in last],
-            )
-            if rows:
-                conn.execute(table.insert(), rows)
-    except SQLAlchemyError as exc:
-        raise StoreError(f"cannot record source files: {sqlite_file.reason(exc)}") from exc
+    conn.execute(
+        table.delete()
+        .where(table.c.source_id == bindparam("old_source"))
+        .where(table.c.path == bindparam("old_path")),
+        [{"old_source": source, "old_path": path} for source, path in last],
+    )
+    if rows:
+        conn.execute(table.insert(), rows)
 
 
 def edition_inputs(engine: Engine) -> dict[str, tuple[str, str]]:

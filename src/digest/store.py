@@ -148,55 +148,73 @@ class Store:
         """
         entries = list(entries)
         written = set() if written is None else written
-
         skipped: list[tuple[Incoming, str]] = []
 
-        def attempt() -> StoreCounts:
+        def attempt(conn: Connection) -> tuple[StoreCounts, set[str]]:
             # Ids count as written only once their transaction commits.
             taken = set(written)
             skipped.clear()
-            counts = self._put(entries, taken, skipped)
-            written.update(taken)
-            return counts
+            return self.put_in(conn, entries, taken, skipped), taken
 
-        try:
-            counts = raced(attempt)
-        except SQLAlchemyError as exc:
-            raise StoreError(f"cannot write items: {sqlite_file.reason(exc)}") from exc
+        counts, taken = self.transaction(attempt, "items")
+        written.update(taken)
         if left_out is not None:
             for entry, item_id in skipped:
                 left_out(entry, item_id)
         return counts
 
-    def _put(
-        self, entries: Sequence[Incoming], written: set[str], skipped: list[tuple[Incoming, str]]
+    def transaction(self, work: Callable[[Connection], R], what: str) -> R:
+        """``work`` done in one transaction, done again from a fresh read when another
+        process raced it (:func:`raced`): ``work`` must only write through its connection
+        and keep nothing of an attempt that rolled back.
+
+        Raises:
+            StoreError: it cannot be written (``what`` names what, in the message).
+        """
+
+        def attempt() -> R:
+            with self.engine.begin() as conn:
+                return work(conn)
+
+        try:
+            return raced(attempt)
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot write {what}: {sqlite_file.reason(exc)}") from exc
+
+    def put_in(
+        self,
+        conn: Connection,
+        entries: Sequence[Incoming],
+        written: set[str],
+        skipped: list[tuple[Incoming, str]],
     ) -> StoreCounts:
+        """:meth:`put` within the transaction of ``conn``: ``written`` gets the ids
+        written, ``skipped`` the entries left out with the ids they resolved to."""
         total = StoreCounts(0, 0, 0)
-        with self.engine.begin() as conn:
-            for batch in batches(entries):
-                keys = [k for entry in batch for k in entry.keys.present()]
-                known = self._known_keys(conn, keys)
-                stored_keys = set(known)
-                resolved: list[Incoming] = []
-                bindings: dict[str, str] = {}
-                for entry in batch:
-                    item_id = resolve(entry.item, entry.keys, known)
-                    for key in entry.keys.present():
-                        bound = known.get(key)
-                        if bound is not None and not owns(entry.item.source_id, bound):
-                            continue  # another source's URL stays theirs
-                        if bound != item_id:
-                            bindings[key] = item_id
-                            known[key] = item_id
-                    if item_id in written:
-                        skipped.append((entry, item_id))
-                        continue
-                    written.add(item_id)
-                    if item_id != entry.item.id:
-                        entry = replace(entry, item=replace(entry.item, id=item_id))
-                    resolved.append(entry)
-                self._bind(conn, bindings, stored_keys)
-                total += self._write(conn, resolved)
+        for batch in batches(entries):
+            keys = [k for entry in batch for k in entry.keys.present()]
+            known = self._known_keys(conn, keys)
+            stored_keys = set(known)
+            resolved: list[Incoming] = []
+            bindings: dict[str, str] = {}
+            for entry in batch:
+                item_id = resolve(entry.item, entry.keys, known)
+                for key in entry.keys.present():
+                    bound = known.get(key)
+                    if bound is not None and not owns(entry.item.source_id, bound):
+                        continue  # another source's URL stays theirs
+                    if bound != item_id:
+                        bindings[key] = item_id
+                        known[key] = item_id
+                if item_id in written:
+                    skipped.append((entry, item_id))
+                    continue
+                written.add(item_id)
+                if item_id != entry.item.id:
+                    entry = replace(entry, item=replace(entry.item, id=item_id))
+                resolved.append(entry)
+            self._bind(conn, bindings, stored_keys)
+            total += self._write(conn, resolved)
         return total
 
     def _known_keys(self, conn: Connection, keys: Sequence[str]) -> dict[str, str]:
@@ -248,37 +266,16 @@ class Store:
 
     def save_feed_state(self, state: FeedState) -> None:
         """Insert or replace a feed's state."""
-        values = asdict(state)
-        for name in ("last_success", "last_error_at"):
-            if values[name] is not None:
-                values[name] = naive_utc(values[name])
-        values["problems"] = [list(kind) for kind in state.problems]
-        try:
-            with self.engine.begin() as conn:
-                conn.execute(feeds_table.delete().where(feeds_table.c.id == state.id))
-                conn.execute(feeds_table.insert().values(**values))
-        except SQLAlchemyError as exc:
-            raise StoreError(
-                f"cannot write feed state of {state.id}: {sqlite_file.reason(exc)}"
-            ) from exc
+        self.transaction(lambda conn: write_feed_state(conn, state), f"feed state of {state.id}")
 
     def save_feed_problems(self, feed_id: str, problems: Sequence[tuple[str, int]]) -> None:
         """Keep ``problems`` (kind, count) as the last run's of feed ``feed_id``.
 
         Nothing is kept for a source that has no feed state (the article folder).
         """
-        query = (
-            feeds_table.update()
-            .where(feeds_table.c.id == feed_id)
-            .values(problems=[[kind, count] for kind, count in problems])
+        self.transaction(
+            lambda conn: write_feed_problems(conn, feed_id, problems), f"feed state of {feed_id}"
         )
-        try:
-            with self.engine.begin() as conn:
-                conn.execute(query)
-        except SQLAlchemyError as exc:
-            raise StoreError(
-                f"cannot write feed state of {feed_id}: {sqlite_file.reason(exc)}"
-            ) from exc
 
     def feed_states(self) -> list[FeedState]:
         """Every remembered feed state, by feed id."""
@@ -319,6 +316,27 @@ class Store:
         """How many items are stored."""
         with self.engine.connect() as conn:
             return int(conn.execute(select(func.count()).select_from(items_table)).scalar_one())
+
+
+def write_feed_state(conn: Connection, state: FeedState) -> None:
+    """Insert or replace a feed's state, in the transaction of ``conn``."""
+    values = asdict(state)
+    for name in ("last_success", "last_error_at"):
+        if values[name] is not None:
+            values[name] = naive_utc(values[name])
+    values["problems"] = [list(kind) for kind in state.problems]
+    conn.execute(feeds_table.delete().where(feeds_table.c.id == state.id))
+    conn.execute(feeds_table.insert().values(**values))
+
+
+def write_feed_problems(
+    conn: Connection, feed_id: str, problems: Sequence[tuple[str, int]]
+) -> None:
+    """:meth:`Store.save_feed_problems` in the transaction of ``conn``."""
+    problems_now = [[kind, count] for kind, count in problems]
+    conn.execute(
+        feeds_table.update().where(feeds_table.c.id == feed_id).values(problems=problems_now)
+    )
 
 
 #: How many times a transaction is tried when other processes race it.

@@ -7,25 +7,43 @@ exit status 1; input problems met during a run are one line each.
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 import click
-from sqlalchemy.exc import SQLAlchemyError
 
 from digest import __version__
-from digest.cli._common import _fail
-from digest.cli.editions import build_command, explain_command, preview_command, sources_command
-from digest.cli.init import init_command
-from digest.cli.keypoints import keypoints_command
-from digest.cli.schedule import schedule_group
-from digest.cli.send import release_command, send_command
-from digest.cli.serve import serve_command
-from digest.cli.store import store_group
-from digest.cli.subscribers import deliveries_command, subscribers_group
-from digest.cli.themes import themes_group
-from digest.cli.translate import translate_group
-from digest.cli.worker import worker_group
-from digest.sqlite_file import reason
+
+#: Every command, by name: the module that defines it and its name there. A command's
+#: module (and what it imports: the store, the renderers, the scheduler...) is imported
+#: when that command runs, or when ``--help`` lists them all: ``digest build`` loads no
+#: other command's code.
+COMMANDS = {
+    "init": "init:init_command",
+    "build": "editions:build_command",
+    "explain": "editions:explain_command",
+    "sources": "editions:sources_command",
+    "preview": "editions:preview_command",
+    "send": "send:send_command",
+    "release": "send:release_command",
+    "serve": "serve:serve_command",
+    "subscribers": "subscribers:subscribers_group",
+    "deliveries": "subscribers:deliveries_command",
+    "schedule": "schedule:schedule_group",
+    "themes": "themes:themes_group",
+    "translate": "translate:translate_group",
+    "keypoints": "keypoints:keypoints_command",
+    "store": "store:store_group",
+    "worker": "worker:worker_group",
+}
+
+
+def command(name: str) -> click.Command:
+    """The command ``name`` of :data:`COMMANDS`, its module imported."""
+    module, _, attribute = COMMANDS[name].partition(":")
+    found = getattr(importlib.import_module(f"digest.cli.{module}"), attribute)
+    assert isinstance(found, click.Command)
+    return found
 
 
 class _Commands(click.Group):
@@ -35,10 +53,26 @@ class _Commands(click.Group):
     system error that still slips through is one line too, not a traceback.
     """
 
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            self.add_command(command(cmd_name), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
     def invoke(self, ctx: click.Context) -> Any:
+        # Imported when a command runs (the help needs none of it); every command that
+        # can raise it has imported SQLAlchemy anyway.
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from digest.cli._common import _fail
+
         try:
             return super().invoke(ctx)
         except SQLAlchemyError as exc:
+            from digest.sqlite_file import reason
+
             _fail(f"store error: {reason(exc)}")
         except OSError as exc:
             where = f"{exc.filename}: " if exc.filename else ""
@@ -49,24 +83,3 @@ class _Commands(click.Group):
 @click.version_option(__version__, prog_name="digest")
 def main() -> None:
     """Bilingual newsletters and feeds from article files and RSS/Atom feeds."""
-
-
-for command in (
-    init_command,
-    build_command,
-    explain_command,
-    sources_command,
-    preview_command,
-    send_command,
-    release_command,
-    serve_command,
-    subscribers_group,
-    deliveries_command,
-    schedule_group,
-    themes_group,
-    translate_group,
-    keypoints_command,
-    store_group,
-    worker_group,
-):
-    main.add_command(command)

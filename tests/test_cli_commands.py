@@ -1,0 +1,37 @@
+"""The command table: every command loaded only when it runs, under the name it has."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from digest.cli import COMMANDS, command, main
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_each_command_is_found_under_its_own_name(name: str) -> None:
+    found = command(name)
+    assert isinstance(found, click.Command)
+    assert found.name == name
+
+
+def test_help_lists_every_command() -> None:
+    shown = CliRunner().invoke(main, ["--help"]).output
+    listed = shown.split("Commands:", 1)[1]
+    assert [line.split()[0] for line in listed.strip().splitlines()] == sorted(COMMANDS)
+
+
+def test_loading_the_command_group_loads_no_command() -> None:
+    """``digest build`` loads the build's code, not the scheduler's or the server's."""
+    code = (
+        "import sys, digest.cli; "
+        "print(sorted(m for m in sys.modules if m.startswith(('digest.cli.', 'sqlalchemy'))))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert loaded.strip() == "[]"
