@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from digest.build import BuildReport, build, explain, parse_day
 from digest.cli._common import (
@@ -237,25 +236,32 @@ class _ProgressBar:
     """A rich progress bar on stderr, drawn only on a terminal."""
 
     def __init__(self) -> None:
-        self._bar = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            console=err,
-            transient=True,
-            disable=not err.is_terminal,
-        )
+        self._bar: Any = None
+        if err.is_terminal:
+            # Imported only then: a build run by a scheduler or a script draws no bar.
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+            self._bar = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                console=err,
+                transient=True,
+            )
         self._task: Any = None
 
     def __enter__(self) -> _ProgressBar:
-        self._bar.start()
+        if self._bar is not None:
+            self._bar.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._bar.stop()
+        if self._bar is not None:
+            self._bar.stop()
 
     def start(self, total: int, what: str) -> None:
-        self._task = self._bar.add_task(what, total=total)
+        if self._bar is not None:
+            self._task = self._bar.add_task(what, total=total)
 
     def advance(self) -> None:
         if self._task is not None:
