@@ -65,8 +65,11 @@ def split(feed: Feed, pending: tuple[Pending, ...], newest: datetime | None) -> 
     )
     current = month(newest)
     months: dict[str, list[Pending]] = {}
+    of: dict[datetime, str] = {}  # an edition's entries share its date
     for entry in pending:
-        key = month(entry.published)
+        key = of.get(entry.published)
+        if key is None:
+            key = of[entry.published] = month(entry.published)
         if key < current:
             months.setdefault(key, []).append(entry)
     keys = sorted(months, reverse=True)

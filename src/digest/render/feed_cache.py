@@ -53,7 +53,7 @@ CACHE = ".feeds-cache.json"
 _ENTRY: dict[Format, bytes] = {"atom": b"  <entry>\n", "rss": b"    <item>\n"}
 _END: dict[Format, bytes] = {"atom": b"</feed>\n", "rss": b"  </channel>\n</rss>\n"}
 #: Changes when the way feeds are cut or made changes.
-_FORMAT = 3
+_FORMAT = 4
 _TEMPLATES = ("feeds/edition.html.j2", "feeds/story.html.j2")
 
 
@@ -148,7 +148,8 @@ class FeedCache:
         if known is None or known.keys != tuple(keys) or known.head != head:
             return False
         try:
-            if self.outbox.path(*parts).stat().st_size != known.size:
+            # Joined, not resolved (:meth:`Outbox.path`): thousands of archives are looked at.
+            if os.stat(os.path.join(self.outbox.root, *parts)).st_size != known.size:
                 return False
         except OSError:
             return False
@@ -209,11 +210,14 @@ def cached_feed_files(
     """
     files = []
     for docs in documents(plans(settings, catalogs, env, manifests, cache)):
+        made = [
+            (feed, pending, [entry.key for entry in pending], head_key(feed))
+            for feed, pending in docs
+        ]
         for fmt in EXTENSIONS:
             current: dict[str, bytes] = {}
-            for feed, pending in docs:
+            for feed, pending, keys, head in made:
                 parts = parts_of(feed, fmt)
-                keys, head = [entry.key for entry in pending], head_key(feed)
                 if feed.archive and cache.kept(parts, keys, head):
                     continue
                 known = cache.entries(parts, fmt)
@@ -230,7 +234,8 @@ def cached_feed_files(
 def head_key(feed: Feed) -> str:
     """What the head of a document of ``feed`` is made from, bar its date (that of its
     newest entry, which the entries' keys cover): its path, texts and links."""
-    return hashlib.sha256(repr(replace(feed, entries=())).encode("utf-8")).hexdigest()[:32]
+    bare = replace(feed, entries=()) if feed.entries else feed
+    return hashlib.sha256(repr(bare).encode("utf-8")).hexdigest()[:32]
 
 
 def _feed(

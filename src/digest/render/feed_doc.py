@@ -175,7 +175,8 @@ class _History(BaseExtension):  # type: ignore[misc]
         return {"fh": FH}
 
     def extend_atom(self, feed: Any) -> Any:
-        self._extend(feed, f"{{{_ATOM}}}link", "application/atom+xml")
+        # feedgen's Atom elements have no namespace of their own (the root's xmlns gives it).
+        self._extend(feed, "link", "application/atom+xml")
         return feed
 
     def extend_rss(self, feed: Any) -> Any:

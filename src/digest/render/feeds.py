@@ -286,13 +286,14 @@ def _theme_plans(
         for manifest in _newest_first(manifests, lang):
             view = manifest["views"][lang]
             published = _published(manifest)
+            # The edition's entry first, then its key points'.
+            made = keys.of(manifest, lang)
             for at, (theme, label, story_id, _) in enumerate(_story_points(manifest, view, lang)):
                 labels.setdefault(theme, label)  # the newest edition has the current label
                 if story_id in seen:
                     continue
                 seen.add(story_id)
-                # The edition's entry first, then its key points'.
-                key = keys.of(manifest, lang)[1 + at]
+                key = made[1 + at]
                 make = partial(_story_entry, settings, template, lang, manifest, views, at)
                 pending.setdefault(theme, []).append(Pending(key, published, make))
     title = settings.title[lang]  # type: ignore[index]
