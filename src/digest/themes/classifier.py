@@ -226,7 +226,7 @@ class Classifier:
             # rule matches it cancelled).
             counts: dict[Rule, int] = {}
             for rule, _start, _end in kept:
-                counted = rule.counted
+                counted = rule.head or rule  # rule.counted, without a property's call
                 counts[counted] = counts.get(counted, 0) + 1
             slots.extend((rule, language, where, n, 0) for rule, n in counts.items())
             if vetoes:

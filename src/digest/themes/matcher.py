@@ -53,12 +53,19 @@ class _Start:
     """The rules a word starts, and per word after it those that go on (made when a text
     first has that pair of words)."""
 
-    __slots__ = ("after", "alone", "rules")
+    __slots__ = ("after", "alone", "rules", "single")
 
     def __init__(self, rules: tuple[_Entry, ...]) -> None:
         self.rules = rules
         #: The rules of one word, for the last word of a text.
         self.alone = tuple(entry for entry in rules if entry[1] == 1)
+        #: When every rule it starts is of one word (most): each with what it is, found
+        #: whatever word follows.
+        self.single = (
+            tuple((rule, kind) for rule, _size, _tail, kind in rules)
+            if len(self.alone) == len(rules)
+            else None
+        )
         self.after: dict[str, tuple[_Entry, ...]] = {}
 
     def following(self, language: str, word: str) -> tuple[_Entry, ...]:
@@ -98,9 +105,9 @@ class Matcher:
         self.rules = tuple(rules)
         self._exact: dict[str, list[Rule]] = {}
         self._prefixed: list[Rule] = []
-        # The places in ``_prefixed`` of the ``*`` rules starting with each stem, and the
-        # stems' lengths: a word's candidates are found by looking up its keys' beginnings,
-        # not by trying every ``*`` rule on every new word.
+        # The places in ``_prefixed`` of the ``*`` rules starting with each stem: a word's
+        # candidates are found by looking up its keys' beginnings (:attr:`_heads`), not by
+        # trying every ``*`` rule on every new word.
         self._stems: dict[str, list[int]] = {}
         memos: dict[Word, dict[str, bool]] = {}
         self._tails: dict[Rule, _Tail] = {}
@@ -117,7 +124,13 @@ class Matcher:
             self._tails[rule] = tuple((memos.setdefault(w, {}), w) for w in rule.words[1:])
             if rule.near or rule.unless:
                 self._terms[rule] = (_terms(terms, rule.near), _terms(terms, rule.unless))
-        self._stem_lengths = sorted({len(stem) for stem in self._stems})
+        # The stems by their first letters, as many as the shortest stem has: a key's
+        # first letters name the few stems it may start with (most keys: none).
+        self._head = min(map(len, self._stems), default=0)
+        heads: dict[str, list[tuple[str, tuple[int, ...]]]] = {}
+        for stem, places in self._stems.items():
+            heads.setdefault(stem[: self._head], []).append((stem, tuple(places)))
+        self._heads = {head: tuple(stems) for head, stems in heads.items()}
         self._memos = tuple(memos.values())
         # Every word seen, and what it starts (None: no rule, as most words).
         self._starts: dict[str, _Start | None] = {}
@@ -142,11 +155,11 @@ class Matcher:
             for rule in self._exact.get(key, ()):
                 chosen[id(rule)] = rule
         places: set[int] = set()
+        head = self._head
         for key in keys:
-            for length in self._stem_lengths:
-                if length > len(key):
-                    break
-                places.update(self._stems.get(key[:length], ()))
+            for stem, at in self._heads.get(key[:head], ()) if len(key) >= head else ():
+                if key.startswith(stem):
+                    places.update(at)
         for place in sorted(places):
             rule = self._prefixed[place]
             if rule.words[0].matches(keys):
@@ -180,6 +193,12 @@ class Matcher:
             if node is _UNSEEN:
                 node = self._starting(words[start])
             if node is None:
+                continue
+            single = node.single
+            if single is not None:  # one-word rules alone: whatever word follows
+                end = start + 1
+                for rule, kind in single:
+                    add[kind]((rule, start, end))
                 continue
             if start < last:
                 following = words[start + 1]

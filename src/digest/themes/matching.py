@@ -30,6 +30,8 @@ _WORD = re.compile(r"\w+")
 
 def fold(text: str) -> str:
     """Lower case without accents: how words and rules are compared."""
+    if text.isascii():
+        return text.lower()  # what follows gives the same: no accent to take off
     decomposed = unicodedata.normalize("NFD", text.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
