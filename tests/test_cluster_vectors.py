@@ -188,6 +188,21 @@ def test_vectorised_cosines_are_the_word_by_word_sums() -> None:
 
 
 @pytest.mark.parametrize("rows", [1, 5, 1000])
+def test_pairs_of_a_row_and_a_later_one_sum_as_every_two_rows(rows: int) -> None:
+    """Made in blocks of rows, each times the rows from the block's first on, each pair's
+    cosine is the very number the products of every two rows give."""
+    items = events()
+    vectors = Vectors(traits(items))
+    first, second = all_pairs(len(items))
+    upper = vectors.cosines(first, second, cells=rows * len(items))
+    # One pair the other way round: the products of every two rows are made.
+    whole = vectors.cosines(
+        np.append(first, len(items) - 1), np.append(second, 0), cells=rows * len(items)
+    )
+    assert np.array_equal(upper, whole[:-1])
+
+
+@pytest.mark.parametrize("rows", [1, 5, 1000])
 def test_each_pair_at_its_own_cosine_is_decided_as_pair_by_pair(rows: int) -> None:
     """At the very threshold, the last bits decide: a pair whose cosine is the threshold
     is in, one ulp less and it is out, however the products rounded (made here in

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
 #: Most cells of the dense block of cosines computed at once (32 MiB of floats).
 _BLOCK_CELLS = 1 << 22
+#: Fewest blocks of rows the products of pairs of a row and a later one are made in.
+_UPPER_BLOCKS = 3
 #: Cosines this close to a threshold are computed again one word at a time.
 _DOUBT = 1e-9
 
@@ -139,16 +141,29 @@ class Vectors:
 
 def _products(matrix: Any, first: _Ints, second: _Ints, cells: int) -> _Floats:
     """The products of the rows ``first[k]`` and ``second[k]`` of ``matrix`` (``first``
-    in increasing order), in blocks of rows of ``cells`` products at most."""
+    in increasing order), in blocks of rows of ``cells`` products at most.
+
+    When every ``second[k]`` comes after its ``first[k]`` (clustering's pairs), a block of
+    rows is multiplied by the rows from its first one on only, and there are at least
+    :data:`_UPPER_BLOCKS` blocks: about half the products of every two rows. Each product
+    is summed as in the whole one (the same terms in the same order)."""
     import numpy as np
 
-    transposed = matrix.T.tocsr()
     rows = matrix.shape[0]
     found = np.zeros(len(first), dtype=np.float64)
     block = max(1, cells // max(1, rows))
+    upper = bool(np.all(second > first))
+    if upper:
+        block = min(block, max(1, -(-rows // _UPPER_BLOCKS)))
+    transposed = None if upper else matrix.T.tocsr()
     for start in range(0, rows, block):
         low, high = np.searchsorted(first, [start, start + block])
         if low < high:
-            product = (matrix[start : start + block] @ transposed).toarray()
-            found[low:high] = product[first[low:high] - start, second[low:high]]
+            if upper:
+                # The seconds of these pairs are all from ``start`` on.
+                product = (matrix[start : start + block] @ matrix[start:].T.tocsr()).toarray()
+                found[low:high] = product[first[low:high] - start, second[low:high] - start]
+            else:
+                product = (matrix[start : start + block] @ transposed).toarray()
+                found[low:high] = product[first[low:high] - start, second[low:high]]
     return found

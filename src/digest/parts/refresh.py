@@ -7,17 +7,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
+from digest.cluster.signature import Traits, traits
 from digest.cluster.signature import warm as warm_traits
 from digest.model import Item, Period
 from digest.parts import Refreshed, pool, span, table
-from digest.parts.compute import Analyser, ItemParts, content_key
+from digest.parts.compute import Analyser, ItemParts, Point, content_key
 from digest.parts.table import PeriodItems, Stale
 from digest.parts.versions import REASONS, Versions
+from digest.themes import Matched
 
 #: Fewest stale items worth starting worker processes for.
 _POOL_AT_LEAST = 400
@@ -82,7 +85,9 @@ def parse(
     """The parts of the items read with their parts (:func:`digest.parts.read`), by item id.
 
     A part stored for another version, or for the item as it was before a change, is
-    computed again and stored.
+    computed again and stored. A part stored for the current version is read back when
+    first asked for (:class:`StoredParts`): an edition asks for the key points of the
+    stories it shows, and for the theme matches of its own period's items only.
     """
     parts: dict[str, ItemParts] = {}
     todo: dict[str, tuple[str, ...]] = {}
@@ -101,26 +106,74 @@ def parse(
     return parts
 
 
+class StoredParts(ItemParts):
+    """An item's parts as stored for the current versions, each read back (decoded) when
+    first asked for; a part stored for another version is None. The same values as
+    :class:`ItemParts` read at once; a stored part that cannot be read (written by other
+    code under the same version) is computed when asked for, and not stored."""
+
+    _analyser: Analyser
+    _item: Item
+    _row: Any
+    _usable: tuple[bool, bool, bool]
+
+    def __init__(
+        self, analyser: Analyser, item: Item, row: Any, usable: tuple[bool, bool, bool]
+    ) -> None:
+        # Not ItemParts.__init__: its fields are the properties below.
+        object.__setattr__(self, "_analyser", analyser)
+        object.__setattr__(self, "_item", item)
+        object.__setattr__(self, "_row", row)
+        object.__setattr__(self, "_usable", usable)
+
+    def __eq__(self, other: object) -> bool:
+        # Equal to the ItemParts of the same values, as those read at once.
+        if not isinstance(other, ItemParts):
+            return NotImplemented
+        return (self.point, self.matched, self.traits) == (
+            other.point,
+            other.matched,
+            other.traits,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.point, self.matched, self.traits))
+
+    @cached_property
+    def point(self) -> Point | None:
+        if not self._usable[0]:
+            return None
+        return self._analyser.read_point(self._row["points"])
+
+    @cached_property
+    def matched(self) -> Matched | None:
+        if not self._usable[1]:
+            return None
+        found = self._analyser.read_matched(self._item.language, self._row["themes"])
+        return found if found is not None else self._analyser.matched(self._item)
+
+    @cached_property
+    def traits(self) -> Traits | None:
+        if not self._usable[2]:
+            return None
+        found = self._analyser.read_traits(self._row["traits"])
+        return found if found is not None else traits([self._item])[0]
+
+
 def _parsed(
     analyser: Analyser, current: Versions, item: Item, row: Any
 ) -> tuple[ItemParts, tuple[str, ...]]:
-    """The usable parts of a stored row, and the names of those to compute."""
+    """The usable parts of a stored row (read when asked for), and the names of those to
+    compute."""
     if row is None or row["content"] != content_key(item):
         return ItemParts(), table.PARTS
-    point = matched = traits = None
-    if row["points_version"] == current.points and row["points"] is not None:
-        point = analyser.read_point(row["points"])
-    if row["themes_version"] == current.themes and row["themes"] is not None:
-        matched = analyser.read_matched(item.language, row["themes"])
-    if row["traits_version"] == current.traits and row["traits"] is not None:
-        traits = analyser.read_traits(row["traits"])
-    found = ItemParts(point, matched, traits)
-    missing = tuple(
-        name
-        for name, part in zip(table.PARTS, (point, matched, traits), strict=True)
-        if part is None
+    usable = (
+        row["points_version"] == current.points and row["points"] is not None,
+        row["themes_version"] == current.themes and row["themes"] is not None,
+        row["traits_version"] == current.traits and row["traits"] is not None,
     )
-    return found, missing
+    missing = tuple(name for name, ok in zip(table.PARTS, usable, strict=True) if not ok)
+    return StoredParts(analyser, item, row, usable), missing
 
 
 def _merged(old: ItemParts, new: ItemParts) -> ItemParts:
