@@ -11,7 +11,9 @@ import random
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.policy import SMTP
+from email.utils import format_datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -22,13 +24,36 @@ from digest.render.eml import build_message, quoted_printable
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def by_the_email_package(settings: Settings, text: str, html: str, when: datetime) -> bytes:
-    """:func:`build_message` as it was written before: the email package sets the bodies."""
-    message = eml._message(settings, "k.fr", "Sujet : é", when, ("fr",), None)
+def by_the_email_package(
+    settings: Settings,
+    text: str,
+    html: str,
+    when: datetime,
+    *,
+    subject: str = "Sujet : é",
+    key: str = "k.fr",
+    languages: tuple[str, ...] = ("fr",),
+) -> bytes:
+    """:func:`build_message` as it was written before: the email package writes every
+    header and body of the message."""
+    domain = urlsplit(settings.base_url).hostname or "localhost"
+    message = EmailMessage(policy=SMTP)
+    message["Subject"] = eml.header_text(subject, eml.SUBJECT_CHARS)
+    message["From"] = eml._sender(settings.sender)
+    message["To"] = "undisclosed-recipients:;"
+    message["Date"] = format_datetime(when.astimezone(settings.zone))
+    message["Message-ID"] = f"<{key}@{domain}>"
+    message["List-Unsubscribe"] = (
+        f"<mailto:{settings.unsubscribe_address}?subject=unsubscribe>, "
+        f"<{settings.base_url}unsubscribe>"
+    )
+    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
     message.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
+    message["Content-Language"] = ", ".join(languages)
     digest = hashlib.sha256((text + html).encode("utf-8")).hexdigest()[:32]
-    return eml._finished(message, ("fr",), digest)
+    message.set_boundary(f"=_digest_{digest}")
+    return message.as_bytes()
 
 
 def body_by_the_email_package(text: str) -> bytes:
@@ -89,7 +114,79 @@ def test_a_stand_in_found_in_the_headers_is_not_replaced() -> None:
         text=text,
         html=html,
     )
-    message = eml._message(settings, "k.fr", subject, when, ("fr",), None)
-    message.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
-    message.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
-    assert made == eml._finished(message, ("fr",), digest)
+    assert made == by_the_email_package(settings, text, html, when, subject=subject)
+
+
+SUBJECTS = [
+    "",
+    "Semaine 10 · Benelux IA",
+    "=?utf-8?q?=41?= encoded",
+    "a" * 400,
+    "é" * 300,
+    "line\r\nBcc: someone@example.org",
+    f"{eml._SKELETON_DIGEST}-0-{eml._STAND_IN}",
+    "s",
+    "Mon, 01 Jan 2001 00:00:00 +0000",
+]
+SENDERS = [
+    "Élodie « La lettre » <lettre@example.org>",
+    "N" * 150 + " <a@example.org>",
+    "plain@example.org",
+    f"=_digest_{eml._SKELETON_DIGEST} <q@example.org>",
+]
+
+
+def test_each_header_is_the_email_packages() -> None:
+    """The message is written from a skeleton of the sender's messages, each message's
+    own headers folded alone: the same bytes as the email package writes, whatever the
+    subject, sender, key or languages (a stand-in in them leaves it to the package)."""
+    base = load_settings(ROOT / "digest.toml")
+    chosen = random.Random(3)
+    letters = "ab c=\t\néàü€😀<>\"',;:@?_-" + "x" * 10
+    for sender in [base.sender, *SENDERS]:
+        settings = base.model_copy(update={"sender": sender})
+        for n in range(40):
+            subject = SUBJECTS[n] if n < len(SUBJECTS) else ""
+            subject = subject or "".join(chosen.choice(letters) for _ in range(n * 3))
+            key = chosen.choice(["weekly-2024-W10.fr-nl", "x" * n, "k"])
+            languages = chosen.choice([("fr", "nl"), ("fr",), ("en", "de")])
+            when = datetime(2000 + n, 1 + n % 12, 1 + n % 28, n % 24, tzinfo=UTC)
+            text = "".join(chosen.choice(letters) for _ in range(n * 5))
+            html = f"<p>{text[::-1]}</p>"
+            try:
+                expected = by_the_email_package(
+                    settings, text, html, when, subject=subject, key=key, languages=languages
+                )
+            except Exception as error:  # the package refuses: so does build_message
+                with pytest.raises(type(error)):
+                    build_message(
+                        settings,
+                        message_key=key,
+                        subject=subject,
+                        date=when,
+                        languages=languages,
+                        text=text,
+                        html=html,
+                    )
+                continue
+            made = build_message(
+                settings,
+                message_key=key,
+                subject=subject,
+                date=when,
+                languages=languages,
+                text=text,
+                html=html,
+            )
+            assert made == expected, (sender, subject, key)
+
+
+def test_the_skeleton_is_used_for_a_plain_sender() -> None:
+    """The messages of the sample's sender are written from their skeleton, not by
+    the email package each time."""
+    settings = load_settings(ROOT / "digest.toml")
+    unsubscribe = f"{settings.base_url}unsubscribe"
+    skeleton = eml._skeleton(settings.sender, settings.unsubscribe_address, unsubscribe, ("fr",))
+    assert skeleton is not None
+    headers = {"Subject": "Sujet", "Date": "Fri, 12 Feb 2021 09:00:00 +0100", "Message-ID": "<k@x>"}
+    assert skeleton.filled(headers, "a" * 32) is not None

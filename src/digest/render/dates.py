@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Literal
 
 from babel.dates import format_date
@@ -70,6 +71,12 @@ def style(lang: str, medium: Medium = "email") -> DateStyle:
 def format_day(lang: str, moment: date | datetime, medium: Medium = "email") -> str:
     """``17 novembre 2025``: a date (a datetime's own date, in its zone)."""
     day = moment.date() if isinstance(moment, datetime) else moment
+    return _format_day(lang, day, medium)
+
+
+@lru_cache(maxsize=4096)
+def _format_day(lang: str, day: date, medium: Medium) -> str:
+    # Each key point shows its day: an edition's few days, written once each.
     return format_date(day, style(lang, medium).full, locale=lang)
 
 

@@ -11,10 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache, lru_cache
 
-from babel import Locale
-from babel.numbers import format_decimal, parse_pattern
+from babel.numbers import format_decimal
 
 from digest.edition import MMR_LAMBDA, RECENCY_BONUS, SOURCE_BONUS
 from digest.model import Edition, KeyPoint, Story, StoryScore, Theme
@@ -22,7 +20,8 @@ from digest.render.blocks import full_of
 from digest.render.email import N_
 from digest.render.full import FullView, anchor
 from digest.render.i18n import Catalogs, language_name
-from digest.themes import MIN_SCORE, RELATIVE_SCORE, STRONG_SCORE, TITLE_WEIGHT
+from digest.render.numbers import number as number
+from digest.themes import MIN_SCORE, RELATIVE_SCORE, STRONG_SCORE, TITLE_WEIGHT, RuleHit
 
 _WHERE = {"title": N_("in the title"), "body": N_("in the text")}
 _TRANSLATION = {
@@ -166,6 +165,8 @@ class HowPage:
         self.themes = {theme.id: theme for theme in themes}
         #: ``in the title`` and ``in the text`` by language (a rule line each says one).
         self._where: dict[tuple[str, str], str] = {}
+        #: The rule lines made (:meth:`_rule`).
+        self._rules: dict[tuple[str, RuleHit], RuleLine] = {}
 
     def formula(self, lang: str) -> dict[str, str]:
         """The numbers of the ranking and theme rules, written for ``lang``."""
@@ -230,19 +231,7 @@ class HowPage:
                 )
                 for theme_id, score in scores
             )
-            lines = [
-                RuleLine(
-                    theme=self._theme(hit.theme_id, lang),
-                    term=hit.term,
-                    lang=hit.language,
-                    where=self._where_in(lang, hit.where),
-                    count=hit.count,
-                    weight=number(lang, hit.weight),
-                    points=number(lang, hit.points),
-                    support=hit.support,
-                )
-                for hit in explanation.hits
-            ]
+            lines = [self._rule(hit, lang) for hit in explanation.hits]
             # Hits come sorted by theme (taxonomy order): group the runs.
             groups: dict[str, list[RuleLine]] = {}
             for line in lines:
@@ -280,6 +269,26 @@ class HowPage:
             anchor=anchor(story),
             full=full_of(story, lang),
         )
+
+    def _rule(self, hit: RuleHit, lang: str) -> RuleLine:
+        """The line of a rule that fired: the same rule hits many stories (its line made
+        once while :data:`_RULES_KEPT` lines are kept)."""
+        key = (lang, hit)
+        found = self._rules.get(key)
+        if found is None:
+            if len(self._rules) >= _RULES_KEPT:
+                self._rules.clear()
+            found = self._rules[key] = RuleLine(
+                theme=self._theme(hit.theme_id, lang),
+                term=hit.term,
+                lang=hit.language,
+                where=self._where_in(lang, hit.where),
+                count=hit.count,
+                weight=number(lang, hit.weight),
+                points=number(lang, hit.points),
+                support=hit.support,
+            )
+        return found
 
     def _where_in(self, lang: str, where: str) -> str:
         found = self._where.get((lang, where))
@@ -331,26 +340,8 @@ class HowPage:
         )
 
 
-def number(lang: str, value: float) -> str:
-    """``value`` with at most two decimals, as ``lang`` writes numbers (``1,5``)."""
-    # Babel's format_decimal(rounded, format=..., locale=lang) reads a float as the
-    # Decimal of its str(): keyed by that string, the same text comes back (a how page
-    # writes thousands of numbers, most of them again and again).
-    return _number(lang, str(round(value, 2)))
-
-
-#: The pattern of :func:`number`, parsed once.
-_PATTERN = parse_pattern("#,##0.##")
-
-
-@cache
-def _locale(lang: str) -> Locale:
-    return Locale.parse(lang)
-
-
-@lru_cache(maxsize=8192)
-def _number(lang: str, value: str) -> str:
-    return str(_PATTERN.apply(value, _locale(lang)))
+#: How many rule lines a :class:`HowPage` keeps (:meth:`HowPage._rule`).
+_RULES_KEPT = 20000
 
 
 def _calculation(lang: str, score: float, parts: StoryScore) -> str:

@@ -28,8 +28,9 @@ from typing import Any
 from digest.config import Settings
 from digest.model import Edition, Theme
 from digest.render.email import N_, EmailRenderer
-from digest.render.how import HowPage, number
+from digest.render.how import HowPage
 from digest.render.i18n import language_name
+from digest.render.numbers import number
 
 #: Outbox folder of the web archive.
 WEB = "web"
