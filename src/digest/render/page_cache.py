@@ -7,20 +7,25 @@ place among its neighbours), kept in the outbox's ``.web-cache.json`` with the S
 the file written (nothing else: the same outbox, the same cache file). At the next build a
 page with the same key, whose file still has that SHA-256, is left alone.
 
-The cache's ``version`` holds what every page depends on beyond its key (the code and the
-packaged templates, the configured templates and catalogs, the settings the pages show): when
-it changes, every page is made again. A cache that cannot be read or written is no cache; a
-page the cache wrote that is no longer made is removed (:meth:`PageCache.gone`).
+The cache's ``version`` holds what every page depends on beyond its key (the code that
+renders the pages, the versions of Jinja2, MarkupSafe and Babel, the templates and catalogs,
+the settings the pages show): when it changes, every page is made again. Other code is not
+in it, so the same outbox gives the same cache file whatever else changed. A cache that
+cannot be read or written is no cache; a page the cache wrote that is no longer made is
+removed (:meth:`PageCache.gone`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib
 import json
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from importlib.metadata import version as installed
+from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -28,12 +33,15 @@ import jinja2
 from digest.config import Settings
 from digest.outbox import Outbox
 from digest.render.templating import locale_folder
-from digest.source_state import code_fingerprint
 
 #: The cache file, in the outbox's root (hidden: not published).
 CACHE = ".web-cache.json"
 #: Changes when the way pages are keyed changes.
 _FORMAT = 1
+#: The modules that render a cached page (``digest.render.<name>``): their source is in the
+#: version.
+_CODE = ("page_cache", "theme_pages", "web", "email", "i18n", "typography", "templating")
+_LIBRARIES = ("jinja2", "markupsafe", "babel")
 
 
 @dataclass(frozen=True)
@@ -116,12 +124,13 @@ class PageCache:
 
 
 def page_version(settings: Settings, env: jinja2.Environment, templates: Iterable[str]) -> str:
-    """What every cached page depends on beyond its key: the code (packaged templates and
-    catalogs, library versions), ``templates`` as the environment finds them, the configured
-    catalogs, and the settings the pages' frame shows."""
+    """What every cached page depends on beyond its key: the code that renders it and the
+    libraries' versions, ``templates`` as the environment finds them, the catalogs, and the
+    settings the pages' frame shows."""
     parts: list[Any] = [
         _FORMAT,
-        code_fingerprint(),
+        [_source(name) for name in _CODE],
+        [installed(library) for library in _LIBRARIES],
         settings.base_url,
         dict(settings.title),
         list(settings.languages),
@@ -140,3 +149,12 @@ def page_version(settings: Settings, env: jinja2.Environment, templates: Iterabl
             parts.append(None)
     data = json.dumps(parts, ensure_ascii=False, sort_keys=True, default=str)
     return hashlib.sha256(data.encode("utf-8")).hexdigest()
+
+
+def _source(name: str) -> str:
+    """The SHA-256 of the source of ``digest.render.<name>``."""
+    module = importlib.import_module(f"digest.render.{name}")
+    try:
+        return hashlib.sha256(Path(str(module.__file__)).read_bytes()).hexdigest()
+    except OSError:
+        return ""
