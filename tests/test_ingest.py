@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pickle
 import shutil
+import subprocess
+import sys
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -205,3 +207,22 @@ def test_a_feed_state_is_kept_only_with_the_items_read_with_it(
     assert again.added > 0 and stored == again.added
     assert state["a"].etag == '"v1"'
     assert [request.headers.get("If-None-Match") for request, _ in httpserver.log] == [None, None]
+
+
+def test_what_reading_needs_is_imported_before_the_workers_fork(tmp_path: Path) -> None:
+    """The pool's workers inherit the parsers instead of each importing them."""
+    code = f"""
+import sys
+from pathlib import Path
+from digest.ingest import _before_fork
+from digest.sources.feeds import FeedSource
+from digest.sources.files import ArticleFiles
+before = {{"feedparser", "markdown_it", "ftfy", "yaml"}} & set(sys.modules)
+_before_fork([FeedSource("a", "a.xml", timezone="UTC"), ArticleFiles(Path({str(tmp_path)!r}),
+    timezone="UTC")])
+print(sorted(before), sorted({{"feedparser", "markdown_it", "ftfy", "yaml"}} & set(sys.modules)))
+"""
+    shown = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert shown.split() == ["[]", "['feedparser',", "'ftfy',", "'markdown_it',", "'yaml']"]

@@ -157,7 +157,7 @@ def ingest(
     total = StoreCounts(0, 0, 0)
     read = functools.partial(read_source, now=now, states=states)
     count = worker_count(workers, len(adapters))
-    batches = read_all(adapters, read, count, _settled, _load_normaliser)
+    batches = read_all(adapters, read, count, _settled, functools.partial(_before_fork, adapters))
     for adapter, batch in zip(adapters, batches, strict=True):
         _report_some(adapter, batch, report, warnings_per_source)
         if batch.incoming or batch.states or batch.files or batch.problems or batch.more_problems:
@@ -203,12 +203,18 @@ def _store_batch(
     return counts, left_out
 
 
-def _load_normaliser() -> None:
-    """Import the normaliser here before the pool forks (its workers inherit it instead
-    of each importing it; this process reads stored items through it later). Its
-    language model is not loaded: most entries declare their language, and a worker
-    that meets one that does not loads it then."""
+def _before_fork(adapters: Sequence[SourceAdapter]) -> None:
+    """Import here, before the pool forks, what its workers would each import for
+    themselves: the normaliser (this process reads stored items through it later) and
+    what reading the sources to be read needs (``preload``: feedparser, markdown-it...).
+    The normaliser's language model is not loaded: most entries declare their language,
+    and a worker that meets one that does not loads it then."""
     import digest.normalise  # noqa: F401
+
+    for adapter in adapters:
+        preload = getattr(adapter, "preload", None)
+        if callable(preload) and not _settled(adapter):
+            preload()
 
 
 def _settled(adapter: SourceAdapter) -> bool:

@@ -162,6 +162,12 @@ class FeedSource:
         self._record(seen_now)
         yield from self._entries(parsed, base, report)
 
+    def preload(self) -> None:
+        """Import what reading a feed needs (feedparser): called before worker processes
+        are forked to read sources (:mod:`digest.ingest`), so that they inherit it."""
+        import digest.sources.entry_keys
+        import digest.sources.parsing  # noqa: F401
+
     def settled(self) -> bool:
         """Whether :meth:`read` would, as things are now, yield nothing: a local feed
         file of the size and modification time recorded when it was last read well (one

@@ -78,6 +78,18 @@ class ArticleFiles:
         #: What shapes the reading of a file besides its bytes.
         self.reader = reader_key("articles", self.id, timezone, self.limits.model_dump_json())
 
+    def preload(self) -> None:
+        """Import what reading article files needs (markdown-it, PyYAML, ftfy): called
+        before worker processes are forked to read sources (:mod:`digest.ingest`), so
+        that they inherit it."""
+        import ftfy  # noqa: F401
+        import yaml  # noqa: F401
+
+        import digest.sources.decoding  # noqa: F401
+        from digest.sources.formats import markdown
+
+        markdown()
+
     def read(self, report: Report) -> Iterator[RawEntry]:
         """Yield one entry per article read (several for a JSON list); report and skip the rest.
 

@@ -31,7 +31,7 @@ Note = Callable[[str, str], None]
 
 
 @cache
-def _markdown() -> MarkdownIt:
+def markdown() -> MarkdownIt:
     from markdown_it import MarkdownIt
 
     # Raw HTML in Markdown is turned off: article bodies are text, not markup to trust.
@@ -79,7 +79,7 @@ def read_markdown(text: str, name: str, note: Note) -> list[Article]:
     meta, body = split_front_matter(text)
     if meta is None:
         raise BadArticle("no YAML front matter (the file must start with a '---' line)")
-    return [_from_front_matter(meta, html=_markdown().render(body))]
+    return [_from_front_matter(meta, html=markdown().render(body))]
 
 
 def read_text(text: str, name: str, note: Note) -> list[Article]:
@@ -354,7 +354,7 @@ def _from_json(item: dict[str, Any], index: int | None, where: str, note: Note) 
     if body_html is not None and texts["body"] is not None:
         note(f"{where}both 'body' and 'html'", "used 'html'")
     if body_html is None:
-        body_html = _markdown().render(texts["body"] or "")
+        body_html = markdown().render(texts["body"] or "")
     return Article(
         title=title.strip(),
         published=published,
