@@ -32,7 +32,6 @@ from pydantic_settings import (
 
 from digest.errors import ConfigError, InputError
 from digest.model import PeriodKind
-from digest.schedule import cron
 from digest.settings_tables import (
     BrandSettings,
     Limits,
@@ -132,6 +131,8 @@ class ScheduleSettings(BaseModel):
     @classmethod
     def _shorthand_period(cls, data: Any) -> Any:
         if isinstance(data, dict) and data.get("period") is None:
+            from digest.schedule import cron  # APScheduler: only when schedules are set
+
             shorthand = str(data.get("cron", "")).strip().lower().lstrip("@")
             if shorthand in cron.SHORTHANDS:
                 return {**data, "period": shorthand}
@@ -153,6 +154,8 @@ class ScheduleSettings(BaseModel):
             zone = ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"{where}: unknown timezone {self.timezone!r}") from None
+        from digest.schedule import cron  # APScheduler: only when schedules are set
+
         try:
             cron.trigger(self.cron, zone)
         except ValueError as exc:
