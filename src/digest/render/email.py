@@ -11,6 +11,7 @@ under the size budget.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -49,6 +50,10 @@ __all__ = [
     "locale_folder",
     "template_environment",
 ]
+
+#: How many renders :meth:`EmailRenderer.fit` makes at most to find the best cut
+#: (the whole edition's included); a cut within the budget is then always found.
+FIT_RENDERS = 8
 
 #: The email's colours (the templates take them from here too): text, secondary text, links.
 INK = "#1f2933"
@@ -216,6 +221,21 @@ class EmailRenderer:
         out (lowest score first, whichever theme they are in) and the email says how
         many more the web edition holds. At least one story always stays.
 
+        How many are left out: a few cuts are rendered, each guessed from those already
+        rendered, and the one showing the most stories among those within the budget is
+        kept. The first cut assumes every story costs the whole email's size divided by
+        its stories. The next ones take the bytes a story costs from the two nearest
+        cuts rendered (the largest found too large and the smallest within the budget,
+        else the two largest cuts): three quarters of the stories that estimate says
+        to leave out while no cut fits yet (stories left out later tend to cost more),
+        all of them once one does; always strictly between those two cuts, so that once a cut
+        fits, the one showing a story more is rendered too unless known to be too large.
+        The search stops when those two are neighbours, or after :data:`FIT_RENDERS`
+        renders in all (the best within the budget is kept). When none of those fit,
+        cuts of one story more are rendered until one does, down to a single story,
+        which is kept even over the budget. The same edition and settings always give
+        the same cuts, hence the same email.
+
         Args:
             view: the whole edition's view in ``languages``, when the caller has it.
 
@@ -231,16 +251,46 @@ class EmailRenderer:
             (story for section in edition.sections for story in section.stories),
             key=lambda story: (story.score, story.id),
         )
-        left_out = 0
-        while size > budget and left_out < len(ranked) - 1:
-            shown = len(ranked) - left_out
-            # Jump close to the answer (stories cost about the same), then step one by one.
-            step = max(1, int((size - budget) / max(size / shown, 1)) - 1)
-            left_out = min(left_out + step, len(ranked) - 1)
+        most = len(ranked) - 1  # at least one story stays
+        if size <= budget or most <= 0:
+            return view, html, 0
+        tried: dict[int, tuple[EmailView, str, int]] = {0: (view, html, size)}
+
+        def cut(left_out: int) -> int:
             dropped = {story.id for story in ranked[:left_out]}
-            view = self.view(without(edition, dropped), languages, left_out=left_out)
-            html = self.html(view)
-            size = len(html.encode("utf-8"))
+            shown = self.view(without(edition, dropped), languages, left_out=left_out)
+            page = self.html(shown)
+            tried[left_out] = (shown, page, len(page.encode("utf-8")))
+            return tried[left_out][2]
+
+        # The first guess: every story costs the same share of the whole email.
+        cut(min(most, max(1, math.ceil((size - budget) / (size / len(ranked))))))
+        while len(tried) < FIT_RENDERS:
+            over = max(k for k, (_v, _h, s) in tried.items() if s > budget)
+            fits = [k for k, (_v, _h, s) in tried.items() if s <= budget and k > over]
+            if fits and min(fits) == over + 1:
+                break
+            if over == most:
+                break
+            upper = min(fits) if fits else most + 1
+            # The nearest rendered cut on each side of the guess (or the two last).
+            a = over
+            b = upper if fits else max((k for k in tried if k < over), default=0)
+            slope = (tried[a][2] - tried[b][2]) / (b - a) if b != a else 0.0
+            step = (tried[a][2] - budget) / slope if slope > 0 else 1.0
+            # Not yet a cut within the budget: three quarters of the way, as the stories
+            # left out first tend to cost less than those the next cuts leave out.
+            guess = a + math.ceil(step if fits else 0.75 * step)
+            if fits and guess >= upper:
+                guess = upper - 1  # the neighbour of the best cut within the budget
+            cut(min(max(guess, over + 1), upper - 1, most))
+        best = [k for k, (_v, _h, s) in tried.items() if s <= budget]
+        left_out = min(best) if best else max(tried)
+        while tried[left_out][2] > budget and left_out < most:
+            left_out += 1
+            if left_out not in tried:
+                cut(left_out)
+        view, html, _size = tried[left_out]
         return view, html, left_out
 
     def text(self, view: EmailView) -> str:
