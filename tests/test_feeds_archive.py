@@ -15,6 +15,7 @@ import feedparser
 
 from digest.config import Settings, load_settings
 from digest.outbox import Outbox
+from digest.publish import publish_feeds
 from digest.render.email import EmailRenderer
 from digest.render.feed_archive import AT_LEAST, WINDOW, documents, month, split
 from digest.render.feed_cache import FeedCache, cache_version, cached_feed_files
@@ -218,3 +219,22 @@ def test_an_older_edition_changed_rewrites_only_its_months_archives(
     assert {p for p in _archives(set(after)) if after[p] != times.get(p)} == {
         p for p in made if b"Un titre chang" in outbox.root.joinpath(p).read_bytes()
     }
+
+
+def test_an_archive_month_no_longer_made_is_removed(
+    built_sample_tree: Path, tmp_path: Path
+) -> None:
+    settings, outbox = _tree(built_sample_tree, tmp_path)
+    renderer = EmailRenderer(settings)
+    every = outbox.manifests()
+    publish_feeds(settings, renderer, outbox, every)
+    before = _archives(set(_times(outbox)))
+    # The editions of the oldest month are gone (their entries now nowhere): that month's
+    # archives go too, every other file stays, and a subscription document is never removed.
+    first = min(month(_published(m)) for m in every)
+    publish_feeds(settings, renderer, outbox, [m for m in every if month(_published(m)) != first])
+    after = set(_times(outbox))
+    gone = before - after
+    assert gone and {path.rsplit(".", 2)[-2] for path in gone} == {first}
+    assert _archives(after) == before - gone
+    assert (outbox.root / "feeds" / "editions.fr.xml").is_file()

@@ -222,13 +222,19 @@ def publish_feeds(
     outbox: Outbox,
     manifests: Sequence[dict[str, Any]],
 ) -> int:
-    """Write every feed (editions and themes, RSS and Atom, per language); count the changed.
+    """Write every feed (editions and themes, RSS and Atom, per language): the subscription
+    documents, and the archives that changed (:mod:`digest.render.feed_archive`); remove the
+    archives no longer made; count the files changed.
 
     Only their new entries are made (:mod:`digest.render.feed_cache`).
     """
     cache = FeedCache(outbox, cache_version(settings, renderer.env))
     files = cached_feed_files(settings, renderer.catalogs, renderer.env, manifests, cache)
     changed = sum(outbox.write_file(file.data, *file.parts) for file in files)
+    for parts in cache.gone():  # an archive month whose entries all moved to a newer one
+        with contextlib.suppress(FileNotFoundError, RenderError):
+            outbox.path(*parts).unlink()
+            changed += 1
     cache.save()
     return changed
 

@@ -34,6 +34,8 @@ from digest.render.feed_doc import Feed, Pending
 WINDOW = timedelta(weeks=8)
 #: The fewest entries a subscription document holds (all of them, when it has fewer).
 AT_LEAST = 10
+#: The folder of the archive documents, under the feeds' own.
+FOLDER = "archive"
 
 #: A feed document and the entries it holds, newest first.
 Document = tuple[Feed, tuple[Pending, ...]]
@@ -96,4 +98,4 @@ def archive_stem(stem: tuple[str, ...], key: str) -> tuple[str, ...]:
     """Where the archive of month ``key`` of the feed at ``stem`` is: ``feeds/archive/``,
     then the feed's path with the month before the extension."""
     first, *folders, last = stem
-    return (first, "archive", *folders, f"{last}.{key}")
+    return (first, FOLDER, *folders, f"{last}.{key}")

@@ -42,7 +42,7 @@ import jinja2
 
 from digest.config import Settings
 from digest.outbox import Outbox
-from digest.render.feed_archive import documents
+from digest.render.feed_archive import FOLDER, documents
 from digest.render.feed_doc import EPOCH, EXTENSIONS, Feed, FeedFile, Format, parts_of, render
 from digest.render.feeds import Pending, made, manifest_errors, plans
 from digest.render.i18n import Catalogs
@@ -155,6 +155,13 @@ class FeedCache:
             return False
         self.written[name] = known
         return True
+
+    def gone(self) -> list[tuple[str, ...]]:
+        """The archive documents this cache had written that are no longer made (a month
+        whose entries all moved to a newer one): to remove. Subscription documents are
+        never in it: a subscriber's URL keeps answering."""
+        gone = (tuple(name.split("/")) for name in sorted(set(self.known) - set(self.written)))
+        return [parts for parts in gone if len(parts) > 2 and parts[1] == FOLDER]
 
     def save(self) -> None:
         """Write what :meth:`record` was told and the entry keys used (only them: feeds and
