@@ -38,6 +38,7 @@ from digest.deliver.transport import Reply
 from digest.locks import FileLock
 from digest.outbox import LOCK, SENT
 from digest.render.feed_cache import CACHE
+from digest.render.page_cache import CACHE as PAGE_CACHE
 from digest.schedule.daemon import create_job_table
 from digest.sqlite_file import HEADER
 from digest.store import Store
@@ -148,11 +149,11 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 
 def hidden(outbox: Path) -> list[str]:
     """Names under the outbox that start with a dot, besides the writers' lock and records
-    and the feeds' entry cache."""
+    and the feeds' and web pages' caches."""
     return sorted(
         str(p.relative_to(outbox))
         for p in outbox.rglob(".*")
-        if p.relative_to(outbox).parts[0] not in (LOCK, SENT, CACHE)
+        if p.relative_to(outbox).parts[0] not in (LOCK, SENT, CACHE, PAGE_CACHE)
     )
 
 
