@@ -250,6 +250,14 @@ class Outbox:
             raise
         return True
 
+    def remove_file(self, *parts: str) -> bool:
+        """Remove a file no longer made (named by a cache of this outbox); False when it was
+        not there or its name is not one of the outbox's."""
+        with contextlib.suppress(FileNotFoundError, RenderError):
+            self.path(*parts).unlink()
+            return True
+        return False
+
     def mark_sent(self, edition_id: str) -> None:
         """Record, durably, that sending ``edition_id`` began (``.sent/<edition-id>``).
 

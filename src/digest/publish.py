@@ -231,10 +231,8 @@ def publish_feeds(
     cache = FeedCache(outbox, cache_version(settings, renderer.env))
     files = cached_feed_files(settings, renderer.catalogs, renderer.env, manifests, cache)
     changed = sum(outbox.write_file(file.data, *file.parts) for file in files)
-    for parts in cache.gone():  # an archive month whose entries all moved to a newer one
-        with contextlib.suppress(FileNotFoundError, RenderError):
-            outbox.path(*parts).unlink()
-            changed += 1
+    # An archive month whose entries all moved to a newer one, or went.
+    changed += sum(outbox.remove_file(*parts) for parts in cache.gone())
     cache.save()
     return changed
 
@@ -330,9 +328,7 @@ def publish_web_indexes(
         report(Problem(web.settings.paths.templates.as_posix(), logo.problem, "no logo shown"))
     changed = sum(outbox.write_file(data, *parts) for parts, data in sorted(pages.items()))
     for parts in cache.gone():
-        with contextlib.suppress(FileNotFoundError, RenderError):
-            outbox.path(*parts).unlink()
-            changed += 1
+        changed += outbox.remove_file(*parts)
         with contextlib.suppress(OSError, RenderError):  # a theme's folder of years, once empty
             outbox.path(*parts[:-1]).rmdir()
     cache.save(pages)
