@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from digest.clean import CLEANING_VERSION
 from digest.config import load_settings
 from digest.model import Edition, KeyPoint, Problem, Section, Story, Theme
 from digest.periods import period_of_edition
@@ -140,7 +141,8 @@ def test_a_store_written_before_the_cleaning_is_cleaned_as_it_is_read(
     (tree / "sources" / "articles" / "2025-10-crlf.md").unlink()
     with sqlite3.connect(tree / "digest.sqlite3") as db:
         changed = db.execute(
-            "UPDATE items SET title = ?, url = ?, fields_hash = NULL WHERE id = ?",
+            "UPDATE items SET title = ?, url = ?, fields_hash = NULL, cleaned = NULL, "
+            "content_key = NULL WHERE id = ?",
             ("Old\x1b title\x01\x00", "javascript:alert(1)", "articles/2025-10-crlf"),
         ).rowcount
     assert changed == 1
@@ -155,6 +157,13 @@ def test_a_store_written_before_the_cleaning_is_cleaned_as_it_is_read(
     )
     assert "Old title" in written
     assert "javascript:" not in written and "\x1b" not in written
+    # The build stored it cleaned, and said so (digest.recleaning).
+    assert "1 stored items held what the cleaning rules now remove" in rebuilt.stderr
+    with sqlite3.connect(tree / "digest.sqlite3") as db:
+        stored = db.execute(
+            "SELECT title, url, cleaned FROM items WHERE id = ?", ("articles/2025-10-crlf",)
+        ).fetchall()
+    assert stored == [("Old title", "", CLEANING_VERSION)]
 
 
 def test_a_story_that_cannot_render_is_left_out_with_a_line(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ import logging
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -22,8 +23,11 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, select, text
 
 from digest import migrations
+from digest.clean import CLEANING_VERSION
 from digest.errors import StoreError
 from digest.model import FeedState
+from digest.parts.compute import content_key
+from digest.recleaning import Recleaned, reclean_stored
 from digest.schema import items_table, metadata
 from digest.store import Store
 from digest.store_admin import copy_store, store_status
@@ -172,6 +176,39 @@ def test_the_upgrade_hashes_each_stored_item_as_storing_it_does(store_url: str) 
     for row in found:
         # The row as digest.store writes the item it reads back (without cleaning it).
         assert row.fields_hash == item_row(raw_item_from_row(row._mapping))["fields_hash"]
+
+
+def test_the_items_of_an_upgraded_store_are_cleaned_again_once(store_url: str) -> None:
+    """Rows from before revision 0005 carry no cleaning version: read, they are cleaned
+    again; the next build's :func:`reclean_stored` stores them with the version (and the
+    one the rules change, changed), after which they are read as stored."""
+    load_previous_release(store_url)
+    store = Store(store_url)
+    try:
+        read = {item.id: item for item in store.all_items()}
+        with store.engine.begin() as conn:
+            dirty = items_table.c.id == "ai-observatory/7f3a"
+            conn.execute(items_table.update().where(dirty).values(title="Old\x1b title\x01"))
+            assert conn.execute(select(items_table.c.cleaned)).scalars().all() == [None] * 3
+        read["ai-observatory/7f3a"] = replace(read["ai-observatory/7f3a"], title="Old title")
+        assert {item.id: item for item in store.all_items()} == read
+        assert reclean_stored(store) == Recleaned(3, ("ai-observatory/7f3a",))
+        assert reclean_stored(store) == Recleaned(0, ())
+        with store.engine.connect() as conn:
+            found = conn.execute(select(items_table).order_by(items_table.c.id)).all()
+        assert [row.id for row in found] == sorted(read)
+        for row in found:
+            item = raw_item_from_row(row._mapping)
+            assert item == read[row.id]
+            assert row.cleaned == CLEANING_VERSION
+            assert row.content_key == content_key(item)  # the parts' key of the item
+            assert row.fields_hash == item_row(item)["fields_hash"]
+        # Read as stored from now on: a row of the current version is not cleaned again.
+        with store.engine.begin() as conn:
+            conn.execute(items_table.update().where(dirty).values(title="Kept\x01"))
+        assert {i.id: i.title for i in store.all_items()}["ai-observatory/7f3a"] == "Kept\x01"
+    finally:
+        store.close()
 
 
 def test_a_store_from_before_the_problems_column_is_brought_to_head(store_url: str) -> None:

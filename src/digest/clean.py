@@ -25,6 +25,13 @@ from urllib.parse import quote, urlsplit
 
 import nh3
 
+#: The version of the cleaning rules: of this module's functions and of what
+#: :func:`digest.normalise.recleaned` does with them. A stored item carries the version it
+#: was cleaned by, and one cleaned by this version is not cleaned again when read; any
+#: change of what the rules make of some text must bump it (``tests/test_cleaning_version.py``
+#: fails until it is), so that items stored before are cleaned again.
+CLEANING_VERSION = 1
+
 # Every character that is not surely carried: C0 but tab, line feed and carriage return;
 # DEL and C1; noncharacters; lone surrogates; and every character beyond the BMP, of which
 # only the noncharacters (U+1FFFE, U+1FFFF, ...) are not carried (:func:`_uncarried`).

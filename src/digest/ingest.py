@@ -34,6 +34,7 @@ from digest.config import Limits, Settings
 from digest.identity import Incoming, keys_for
 from digest.ingest_pool import read_all
 from digest.model import FeedState, Problem, RawEntry
+from digest.recleaning import reclean_stored
 from digest.source_state import FileState, file_states, write_file_states
 from digest.sources import Report, SourceAdapter, adapters_for
 from digest.store import Store, StoreCounts, write_feed_problems, write_feed_state
@@ -232,7 +233,19 @@ def ingest_sources(
 ) -> StoreCounts:
     """:func:`ingest` every source of the settings' sources folder: its articles, then
     each of ``feeds`` (the feed list), those over HTTP with one client. A local file
-    unchanged since the last build is not read again (:mod:`digest.sources.unchanged`)."""
+    unchanged since the last build is not read again (:mod:`digest.sources.unchanged`).
+    Stored items an older version of the cleaning rules cleaned are first cleaned again
+    (:mod:`digest.recleaning`); those it changed are reported."""
+    recleaned = reclean_stored(store)
+    if recleaned.changed:
+        report(
+            Problem(
+                store.name,
+                f"{len(recleaned.changed)} stored items held what the cleaning rules now "
+                f"remove (first: {recleaned.changed[0]})",
+                "stored cleaned; their editions are built again",
+            )
+        )
     states = StateLog(store.feed_states(), file_states(store.engine))
     limits = settings.limits
     fetcher = None

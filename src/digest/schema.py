@@ -63,8 +63,17 @@ items_table = Table(
     # changes it, so editions key their items without reading them (digest.incremental).
     # Added by revision 0004 (which fills it); NULL only in a row written by other means.
     Column("fields_hash", String(32), nullable=True),
+    # The version of the cleaning rules the row's fields were cleaned by
+    # (digest.clean.CLEANING_VERSION): a row of an older version (NULL: written before
+    # revision 0005) is cleaned again when read, and rewritten by digest.recleaning.
+    Column("cleaned", Integer, nullable=True),
+    # content_key() of the row's fields, written with them (NULL: not known, computed when
+    # needed): what the item's parts (item_parts.content) were made from. Revision 0005.
+    Column("content_key", String(32), nullable=True),
     # By date, with what keys an edition's items: one index-only range scan.
     Index("ix_items_published_fields", "published", "id", "fields_hash"),
+    # The rows of an older cleaning version, found without reading the table.
+    Index("ix_items_cleaned", "cleaned"),
 )
 
 #: The columns of ``items`` that :func:`fields_hash` covers, in its order.
@@ -91,6 +100,13 @@ def fields_hash(row: Mapping[Any, Any]) -> str:
     values[ITEM_FIELDS.index("published")] = row["published"].isoformat()
     text = json.dumps(values, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def content_key(language: str, title: str, text: str) -> str:
+    """Hash of what an item's parts are made from: its language, title and text (the
+    ``content`` of its row of ``item_parts``, :func:`digest.parts.compute.content_key`)."""
+    data = json.dumps([language, title, text], ensure_ascii=False)
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()[:32]
 
 
 keys_table = Table(

@@ -6,18 +6,23 @@ from dataclasses import fields
 from datetime import UTC
 from typing import Any
 
+from digest.clean import CLEANING_VERSION
 from digest.model import FeedState, Item
-from digest.schema import aware_utc, fields_hash, naive_utc
+from digest.schema import aware_utc, content_key, fields_hash, naive_utc
 
 
 def item_row(item: Item) -> dict[str, Any]:
-    """The row of ``items`` that stores ``item`` (its fields hash included)."""
+    """The row of ``items`` that stores ``item`` (its fields hash and content key included),
+    an item cleaned by the current rules (:data:`~digest.clean.CLEANING_VERSION`): one
+    normalised now, or read back (:func:`item_from_row` cleans it again if need be)."""
     # Shallow on purpose: dataclasses.asdict deep-copies and was a fifth of ingest time.
     row = {f.name: getattr(item, f.name) for f in _ITEM_FIELDS}
     row["published"] = naive_utc(item.published)
     row["authors"] = list(item.authors)
     row["tags"] = list(item.tags)
     row["fields_hash"] = fields_hash(row)
+    row["cleaned"] = CLEANING_VERSION
+    row["content_key"] = content_key(item.language, item.title, item.text)
     return row
 
 
@@ -25,13 +30,30 @@ _ITEM_FIELDS = fields(Item)
 
 
 def item_from_row(row: Any) -> Item:
-    """The item of a row of ``items``, cleaned again as it is read."""
-    # Cleaned again as it is read: a store written before a cleaning rule existed holds
-    # items that rule would have changed (a control character in a title). Imported
-    # here: the normaliser's language model is not loaded by a build that reads no item.
+    """The item of a row of ``items``, cleaned again if an older version of the cleaning
+    rules cleaned it."""
+    item = raw_item_from_row(row)
+    if is_clean(row):
+        return item
+    # A store written before a cleaning rule existed holds items that rule would have
+    # changed (a control character in a title). Imported here: the normaliser's language
+    # model is not loaded by a build that reads no such item.
     from digest.normalise import recleaned
 
-    return recleaned(raw_item_from_row(row))
+    return recleaned(item)
+
+
+def is_clean(row: Any) -> bool:
+    """Whether a row of ``items`` was cleaned by the current cleaning rules (a row of
+    another version, or read without the ``cleaned`` column, is not known to be)."""
+    return bool(row.get("cleaned") == CLEANING_VERSION)
+
+
+def stored_content_key(row: Any) -> str | None:
+    """The content key stored with a row of ``items`` cleaned by the current rules (that of
+    the item :func:`item_from_row` gives), else None: computed when needed."""
+    key = row.get("content_key") if is_clean(row) else None
+    return str(key) if key is not None else None
 
 
 def raw_item_from_row(row: Any) -> Item:

@@ -58,7 +58,7 @@ COMPANION_PREFIXES = ("procrastinate_",)
 BASELINE = "0001"
 #: The head revision, known without loading the revisions (a test checks that it is
 #: :func:`head`): a store whose version table names it is opened without Alembic.
-HEAD = "0004"
+HEAD = "0005"
 #: Key of the PostgreSQL advisory lock held while a store is created or upgraded.
 _LOCK_KEY = 0x6469676573740001  # "digest" + 1
 
