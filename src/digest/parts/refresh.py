@@ -20,6 +20,7 @@ from digest.parts import Refreshed, pool, span, table
 from digest.parts.compute import Analyser, ItemParts, Point, content_key
 from digest.parts.table import PeriodItems, Stale
 from digest.parts.versions import REASONS, Versions
+from digest.store_rows import stored_content_key
 from digest.themes import Matched
 
 #: Fewest stale items worth starting worker processes for.
@@ -165,7 +166,9 @@ def _parsed(
 ) -> tuple[ItemParts, tuple[str, ...]]:
     """The usable parts of a stored row (read when asked for), and the names of those to
     compute."""
-    if row is None or row["content"] != content_key(item):
+    # The key stored with the item's own row, if it was cleaned by the current rules (the
+    # row read here joins it): computed only for an item read from an older row.
+    if row is None or row["content"] != (stored_content_key(row) or content_key(item)):
         return ItemParts(), table.PARTS
     usable = (
         row["points_version"] == current.points and row["points"] is not None,
