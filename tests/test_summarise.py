@@ -175,6 +175,16 @@ def test_lemmas_are_lower_case_content_words() -> None:
     assert lemmas("", "nl") == []
 
 
+def test_a_word_the_dictionary_lacks_is_its_own_lemma_unless_capitalised() -> None:
+    # Looked up as written, then capitalised (German nouns, proper adjectives); simplemma's
+    # further strategies are not run, so an unknown word is kept as it is.
+    assert lemmas("Die Häuser und Straßen", "de") == ["haus", "straße"]
+    assert lemmas("L'eglise et l'etat", "fr") == ["église", "état"]
+    assert lemmas("De Rotterdamse haven", "nl") == ["rotterdams", "haven"]
+    assert lemmas("Les zorglubiennes zorglubaient", "fr") == ["zorglubiennes", "zorglubaient"]
+    assert lemmas("De zorglubse fietsen", "nl") == ["zorglubse", "fiets"]
+
+
 def test_lemmas_cope_with_a_language_without_data() -> None:
     assert lemmas("Zażółć gęślą jaźń", "xx") == ["zażółć", "gęślą", "jaźń"]
 

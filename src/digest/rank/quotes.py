@@ -170,6 +170,11 @@ def _paired_within(
     """
     if len(found) % 2:
         return False
+    # First whether each sentence holds whole pairs of marks: a quotation over several
+    # sentences (most paragraphs that fail) fails here, before the marks are read.
+    positions = [at for at, _ in found]
+    if any(bisect.bisect_left(positions, stop) % 2 for _, stop in spans):
+        return False
     both, pairs = table.both, table.pairs
     for (at, opening), (after, closing) in zip(found[::2], found[1::2], strict=True):
         if opening in _SINGLE or closing in _SINGLE:
@@ -179,8 +184,7 @@ def _paired_within(
             return False  # not an opening mark, or one read as closing
         if closing not in closers or (closing in both and _opens(text, after)):
             return False  # it does not close the quotation, or opens another
-    positions = [at for at, _ in found]
-    return all(bisect.bisect_left(positions, stop) % 2 == 0 for _, stop in spans)
+    return True
 
 
 def _mend_alone(text: str, table: Marks) -> str:

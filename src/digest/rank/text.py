@@ -276,23 +276,27 @@ class LemmaCache(dict[str, str]):
     def __missing__(self, word: str) -> str:
         """The lemma of a lower-case word new to the cache, kept ("" when it is left out).
 
-        A fifth of the words of a day's news are new to a cold cache, and most of them
-        are in simplemma's dictionary: a direct lookup gives simplemma's own answer
-        without its strategy pipeline, which only the others go through.
+        The word is looked up in simplemma's dictionary as it is, then capitalised (a
+        German noun: "häuser" as "Häuser"), which is the first step of simplemma's own
+        lookup; a word the dictionary lacks either way is its own lemma. simplemma's
+        further strategies (clitics, hyphens, suffix rules, compounds) are left out: on
+        a cold cache they cost more than the dictionary lookups of all the other words,
+        and after the capitalised lookup they change almost none of the words the
+        dictionary lacks (none of 2,897 in 300 French articles, of 164 Dutch and 108
+        English ones; 1 of 287 German ones).
         """
         stop = self.stop
         if len(word) < 2 or word.isdigit() or word in stop:
             lemma = ""
         else:
             lookup = self.lookup
-            found = lookup(word) if lookup is not None else None
-            if found is not None:
-                lemma = found.lower()
+            if lookup is None:  # a language simplemma has no data for
+                lemma = word
             else:
-                try:
-                    lemma = lemmata.lemmatize(word, self.language).lower()
-                except ValueError:  # a language simplemma has no data for
-                    lemma = word
+                found = lookup(word)
+                if found is None:
+                    found = lookup(word.capitalize())
+                lemma = found.lower() if found is not None else word
             if lemma in stop:
                 lemma = ""
         self[word] = lemma
