@@ -3,6 +3,7 @@ editions built from them the same as without them."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -15,7 +16,7 @@ from digest.cluster import traits
 from digest.config import Settings, load_settings
 from digest.model import Item
 from digest.parts import read, span
-from digest.parts.compute import Analyser
+from digest.parts.compute import Analyser, content_key
 from digest.parts.refresh import parse
 from digest.parts.table import with_parts
 from digest.periods import periods_between
@@ -111,21 +112,23 @@ def test_a_changed_item_has_its_parts_computed_again(sample_tree: Path) -> None:
     assert len(changed) <= 1
 
 
+_ITEM = Item(
+    id="s/1",
+    source_id="s",
+    source_name="S",
+    url="https://s.example/1",
+    title="Le Parlement adopte la loi",
+    published=datetime(2025, 10, 1, 8, tzinfo=UTC),
+    language="fr",
+    text="Le Parlement flamand a adopté la loi, 14 000 votes à Gand. La loi, la loi.",
+)
+
+
 def test_traits_are_read_back_as_written() -> None:
     """The signature (32-bit values packed as such, wider ones as 64-bit), anchors and
     lemma counts; a row written before the lemma counts were kept is computed again."""
     analyser = Analyser(Classifier([]), 2, True)
-    item = Item(
-        id="s/1",
-        source_id="s",
-        source_name="S",
-        url="https://s.example/1",
-        title="Le Parlement adopte la loi",
-        published=datetime(2025, 10, 1, 8, tzinfo=UTC),
-        language="fr",
-        text="Le Parlement flamand a adopté la loi, 14 000 votes à Gand. La loi, la loi.",
-    )
-    found = traits([item])[0]
+    found = traits([_ITEM])[0]
     assert found.words and max(found.counts) > 1
     assert analyser.read_traits(analyser.write_traits(found)) == found
     wide = replace(found, signature=(1 << 40, *found.signature[1:]))
@@ -135,3 +138,17 @@ def test_traits_are_read_back_as_written() -> None:
         assert analyser.read_traits(analyser.write_traits(other)) == other
     old = json.dumps([json.loads(analyser.write_traits(found))[0], sorted(found.anchors)])
     assert analyser.read_traits(old) is None
+
+
+def test_the_content_key_hashes_the_json_of_the_language_title_and_text() -> None:
+    texts = [
+        "",
+        'quotes " and \\ back',
+        "line\nbreak\ttab\x01\x7f",
+        "é ß 中文 \u2028 😀",
+        "a" * 3000,
+    ]
+    for text in texts:
+        item = replace(_ITEM, title=text[::-1], text=text)
+        data = json.dumps([item.language, item.title, item.text], ensure_ascii=False)
+        assert content_key(item) == hashlib.sha256(data.encode()).hexdigest()[:32]

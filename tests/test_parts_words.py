@@ -108,6 +108,10 @@ ANCHOR_TEXTS = [
     ("Bruxelles", "Le ministre De Croo à Bruxelles. De nombreux Belges. ×3 et 5×3, Éric."),
     ("The EU", "In the EU, the eu-wide rules of Apple's and APPLE. Le «Sénat» et (Conseil)."),
     ("", "Nieuw: 14 000 en 14\u202f000\u202f000, 2026, 14 miljoen, 1.000,5 en 3,5."),
+    # A name's lower case found inside words, overlapping itself, beside "_" and digits,
+    # then as a word (Ada) or never (Anna, Ola).
+    ("Anna et Ada", "Une savanna, annanna, adada et _ada ada2 Ola; puis ada. Anna dit: Ola."),
+    ("Ελένη", "Η Ελένη και η ελένηη, ΕΛΈΝΗ. Στην Αθήνα, αθήνα_."),
 ]
 
 

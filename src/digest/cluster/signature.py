@@ -38,7 +38,6 @@ if TYPE_CHECKING:
 PERMUTATIONS = 64
 
 _WORD = re.compile(r"\w+")
-_WORD_CHARACTER = re.compile(r"\w")
 # A number: digits with decimal or thousands marks ("5.000", "3,5", "1,000.5"), or groups
 # of three digits after a space or a (narrow) no-break space ("14 000"); a comma or a space
 # followed by anything else ends it ("en 2026, 14 millions" is two numbers).
@@ -114,9 +113,11 @@ def _signatures(shingles: Sequence[Sequence[bytes]]) -> list[tuple[int, ...]]:
 
     a, b = permutations
     found = []
-    sha1 = _sha1_of()
+    sha1, digest = _sha1_of()
     for each in shingles:
-        digests = b"".join([sha1(s).digest() for s in each])
+        # map() of the constructor and of the unbound digest method: no Python frame per
+        # shingle (a list comprehension's loop costs about a tenth of the hashing).
+        digests = b"".join(map(digest, map(sha1, each)))
         # A SHA-1 digest is five 32-bit words; datasketch's sha1_hash32 is the first,
         # read little-endian. (One set at a time: the arrays of several, 64 values per
         # shingle, would outgrow the processor's caches and take longer.)
@@ -127,15 +128,15 @@ def _signatures(shingles: Sequence[Sequence[bytes]]) -> list[tuple[int, ...]]:
 
 
 @cache
-def _sha1_of() -> Callable[[bytes], Any]:
-    """SHA-1 for many short strings: CPython's own implementation (module ``_sha1``) when
-    it is built in, which sets up in less time per string than OpenSSL's (the same
-    digests)."""
+def _sha1_of() -> tuple[Callable[[bytes], Any], Callable[[Any], bytes]]:
+    """SHA-1 for many short strings, and the digest method of its hash objects: CPython's
+    own implementation (module ``_sha1``) when it is built in, which sets up in less time
+    per string than OpenSSL's (the same digests)."""
     try:
-        builtin = importlib.import_module("_sha1")
+        sha1 = cast("Callable[[bytes], Any]", importlib.import_module("_sha1").sha1)
     except ImportError:
-        return hashlib.sha1
-    return cast("Callable[[bytes], Any]", builtin.sha1)
+        sha1 = hashlib.sha1
+    return sha1, cast("Callable[[Any], bytes]", type(sha1(b"")).digest)
 
 
 def signatures_by_datasketch(shingles: Sequence[Sequence[bytes]]) -> list[tuple[int, ...]]:
@@ -253,16 +254,17 @@ def anchors(item: Item) -> set[str]:
     numbers: set[str] = set()
     names: set[str] = set()
     mid_sentence: set[str] = set()
+    known, add_name, openers, ends = seen.get, names.add, _OPENERS, _SENTENCE_ENDS
     for text in (item.title, item.text):
         for match in _ANCHOR.finditer(text):
-            token = match.group(1)
+            token = match[0]  # the whole match (group 1: the lookahead and \b are empty)
             if token[0].isdigit():
                 # Only digits, spaces and marks: the marks and spaces taken off.
                 digits = token.translate(_NUMBER_MARKS)
                 if len(digits) >= 2:
                     numbers.add(digits)
                 continue
-            name = seen.get(token)
+            name = known(token)
             if name is None:
                 # The token holds no line break: "$" is its end.
                 name = token[:-2] if token.endswith(("'s", "’s")) else token
@@ -271,15 +273,15 @@ def anchors(item: Item) -> set[str]:
                 seen[token] = name
             if not name:
                 continue
-            names.add(name)
+            add_name(name)
             if name in mid_sentence:
                 continue
             # Mid-sentence: the text before it, without spaces, quotes and brackets,
             # ends with no sentence end (and is not empty).
             at = match.start() - 1
-            while at >= 0 and text[at] in _OPENERS:
+            while at >= 0 and text[at] in openers:
                 at -= 1
-            if at >= 0 and text[at] not in _SENTENCE_ENDS:
+            if at >= 0 and text[at] not in ends:
                 mid_sentence.add(name)
     return numbers | {_fold(name) for name in names & mid_sentence}
 
@@ -290,13 +292,18 @@ def _is_word(word: str, text: str) -> bool:
     at = text.find(word)
     if at < 0 or _WORD.fullmatch(word) is None:
         return False
+    size, last = len(word), len(text)
     while at >= 0:
-        end = at + len(word)
-        if (at == 0 or _WORD_CHARACTER.match(text, at - 1) is None) and (
-            end == len(text) or _WORD_CHARACTER.match(text, end) is None
+        end = at + size
+        # A character is a \w one when it is alphanumeric (str.isalnum(), as the regex
+        # module's Unicode word class) or "_": tested without a regex call.
+        if (at == 0 or not ((c := text[at - 1]).isalnum() or c == "_")) and (
+            end == last or not ((c := text[end]).isalnum() or c == "_")
         ):
             return True
-        at = text.find(word, at + 1)
+        # A match overlapping this one starts after one of its own (word) characters: the
+        # next candidate is past its end.
+        at = text.find(word, end)
     return False
 
 
