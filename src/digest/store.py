@@ -141,6 +141,8 @@ class Store:
         run; this call adds to it) is left out, so the first source read wins.
         Every key is bound to its item. ``left_out`` is told of each entry left out
         that way, with the id it resolved to, once the transaction has committed.
+        Items are taken as cleaned by the current cleaning rules (normalised now): they
+        are stored with that version, and read back without being cleaned again.
 
         Another process storing the same items at the same moment (two schedulers
         on one store) can bind a key between this transaction's read and its write;
