@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from math import log
 from typing import TYPE_CHECKING, Any
 
@@ -55,16 +55,17 @@ class Vectors:
         count = len(each)
         words = sorted(frequency)
         column = {word: n for n, word in enumerate(words)}
-        idf = np.array([log(1 + count / frequency[w]) for w in words], dtype=np.float64)
+        # Each factor worked out once per value it can take (a word is in 1 to ``count``
+        # items; an item holds it a few times), by the same expression as per word.
+        held = np.fromiter(map(frequency.__getitem__, words), dtype=np.int64, count=len(words))
+        idf = _table(lambda n: log(1 + count / n), held)[held]
         columns = np.fromiter(map(column.__getitem__, every), dtype=np.int64, count=len(every))
-        counts, where = np.unique(
-            np.fromiter(
-                itertools.chain.from_iterable(found.counts for found in each), dtype=np.int64
-            ),
-            return_inverse=True,
+        counts = np.fromiter(
+            itertools.chain.from_iterable(found.counts for found in each),
+            dtype=np.int64,
+            count=len(every),
         )
-        scale = np.array([1 + log(tf) for tf in counts.tolist()], dtype=np.float64)
-        values = scale[where] * idf[columns]
+        values = _table(lambda tf: 1 + log(tf), counts)[counts] * idf[columns]
         ends = np.cumsum([len(found.words) for found in each], dtype=np.int64)
         squares = (values * values).tolist()
         starts = [0, *ends.tolist()]
@@ -137,6 +138,18 @@ class Vectors:
             found[k] = self.cosine(int(first[k]), int(second[k]))
         at_least: _Bools = found >= threshold
         return at_least
+
+
+def _table(factor: Callable[[int], float], found: _Ints) -> _Floats:
+    """``factor`` of each number from 0 to the largest of ``found`` (those not in it, 0),
+    to be looked up by number."""
+    import numpy as np
+
+    present = np.bincount(found)
+    table = np.zeros(len(present), dtype=np.float64)
+    for n in np.flatnonzero(present).tolist():
+        table[n] = factor(n)
+    return table
 
 
 def _products(matrix: Any, first: _Ints, second: _Ints, cells: int) -> _Floats:
