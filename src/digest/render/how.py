@@ -10,9 +10,10 @@ whether its text is the source's own, a reviewed or a machine translation.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from babel.numbers import format_decimal
+from markupsafe import Markup, escape
 
 from digest.edition import MMR_LAMBDA, RECENCY_BONUS, SOURCE_BONUS
 from digest.model import Edition, KeyPoint, Story, StoryScore, Theme
@@ -23,6 +24,8 @@ from digest.render.i18n import Catalogs, language_name
 from digest.render.numbers import number as number
 from digest.themes import MIN_SCORE, RELATIVE_SCORE, STRONG_SCORE, TITLE_WEIGHT, RuleHit
 
+#: No row of the how page's table (:class:`RuleLine`, :class:`RuleGroup`).
+_NO_ROWS = Markup()
 _WHERE = {"title": N_("in the title"), "body": N_("in the text")}
 _TRANSLATION = {
     "machine": N_("Machine translation from %(language)s"),
@@ -44,6 +47,9 @@ class RuleLine:
     weight: str
     points: str
     support: bool
+    #: The line as a row of the how page's table (escaped HTML, a line break and the
+    #: template's indent before it): made once per rule line, not at every page.
+    row: Markup = _NO_ROWS
 
 
 @dataclass(frozen=True)
@@ -52,6 +58,8 @@ class RuleGroup:
 
     theme: str
     rules: tuple[RuleLine, ...]
+    #: Their rows, one after the other (:attr:`RuleLine.row`).
+    rows: Markup = _NO_ROWS
 
 
 @dataclass(frozen=True)
@@ -236,7 +244,10 @@ class HowPage:
             groups: dict[str, list[RuleLine]] = {}
             for line in lines:
                 groups.setdefault(line.theme, []).append(line)
-            rules = tuple(RuleGroup(theme, tuple(group)) for theme, group in groups.items())
+            rules = tuple(
+                RuleGroup(theme, tuple(group), Markup("".join(line.row for line in group)))
+                for theme, group in groups.items()
+            )
             exclusions = tuple(
                 ExclusionLine(
                     theme=self._theme(veto.theme_id, lang),
@@ -278,7 +289,7 @@ class HowPage:
         if found is None:
             if len(self._rules) >= _RULES_KEPT:
                 self._rules.clear()
-            found = self._rules[key] = RuleLine(
+            line = RuleLine(
                 theme=self._theme(hit.theme_id, lang),
                 term=hit.term,
                 lang=hit.language,
@@ -288,7 +299,20 @@ class HowPage:
                 points=number(lang, hit.points),
                 support=hit.support,
             )
+            found = self._rules[key] = replace(line, row=self._row(line, lang))
         return found
+
+    def _row(self, line: RuleLine, lang: str) -> Markup:
+        """The table row of ``line``, as ``web/how.html.j2`` wrote it from its fields
+        (each escaped as Jinja's autoescape does)."""
+        e = escape
+        support = f", {e(self.catalogs.t(lang, 'support rule'))}" if line.support else ""
+        return Markup(
+            f'\n            <tr><td><span lang="{e(line.lang)}">{e(line.term)}</span>'
+            f' ({e(line.lang.upper())}) <span class="where">{e(line.where)}{support}</span></td>'
+            f'<td class="num">{e(line.count)}</td><td class="num">{e(line.weight)}</td>'
+            f'<td class="num">{e(line.points)}</td></tr>'
+        )
 
     def _where_in(self, lang: str, where: str) -> str:
         found = self._where.get((lang, where))
