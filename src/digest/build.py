@@ -7,14 +7,12 @@ arguments and shows what :func:`build` reports.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from digest.build_report import BuildReport, Progress, Silent, parse_day
 from digest.config import Settings
-from digest.edition_pool import Rendered, published
 from digest.errors import InputError, RenderError
 from digest.from_store import edition_for, explain, only_themes
 from digest.incremental import InputKeys
@@ -38,7 +36,7 @@ from digest.translate import REVIEWED_FOLDER, import_reviewed, open_chain, trans
 # with every edition unchanged never loads it, and starts in a fraction of the time.
 if TYPE_CHECKING:
     from digest.parts.compute import Analyser, ItemParts
-    from digest.publish import EditionFiles, EditionResult
+    from digest.publish import EditionResult
     from digest.render.email import EmailRenderer
     from digest.render.web import WebRenderer
     from digest.themes import Classifier
@@ -46,6 +44,52 @@ if TYPE_CHECKING:
 
 
 __all__ = ["BuildReport", "Progress", "Publisher", "build", "edition_for", "explain", "parse_day"]
+
+
+class Progress(Protocol):
+    """Told how far a build has gone (the CLI draws a bar with it)."""
+
+    def start(self, total: int, what: str) -> None:
+        """A stage of ``total`` steps begins."""
+
+    def advance(self) -> None:
+        """One step of the current stage is done."""
+
+
+class _Silent:
+    def start(self, total: int, what: str) -> None:
+        pass
+
+    def advance(self) -> None:
+        pass
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """The outcome of :func:`build`."""
+
+    stored: StoreCounts
+    editions: tuple[EditionResult, ...]
+    feeds_changed: int
+    problems: tuple[Problem, ...] = field(default=())
+    #: Periods not built again: their inputs are those their published edition (or
+    #: their finding that there was nothing to publish) was built from.
+    skipped: int = 0
+    #: Items' parts computed again because their code or settings changed, and why
+    #: (``recomputing 5,000 items' parts: taxonomy changed``); None when none was.
+    recomputed: str | None = None
+
+
+def parse_day(value: str, option: str) -> date:
+    """A ``YYYY-MM-DD`` date given on the command line.
+
+    Raises:
+        InputError: naming the option and the expected format.
+    """
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"{option}: {value!r} is not a date (expected YYYY-MM-DD)") from None
 
 
 def build(
@@ -76,7 +120,7 @@ def build(
         InputError: ``since`` is after ``until``.
         DigestError: the sources folder, the store, the themes or a template is unusable.
     """
-    progress = progress or Silent()
+    progress = progress or _Silent()
     kind: PeriodKind = period or settings.period
     if since is not None and until is not None and since > until:
         raise InputError(f"--since {since} is after --until {until}")
@@ -98,11 +142,12 @@ def build(
                 todo.append((each, edition_id, key))
         refreshed = publisher.prepare([each for each, _, _ in todo])
         results = []
-        done = published(publisher, [each for each, _, _ in todo], publisher.processes)
-        for (_, edition_id, key), made in zip(todo, done, strict=True):
-            if made.result is not None:
-                results.append(made.result)
-            keys.record(edition_id, key, made.result is not None, made.problems)
+        for each, edition_id, key in todo:
+            before = len(publisher.problems)
+            edition = publisher.edition(each)
+            if edition is not None:
+                results.append(publisher.publish(edition))
+            keys.record(edition_id, key, edition is not None, publisher.problems[before:])
             progress.advance()
         feeds_changed = 0
         if not keys.outbox_unchanged():
@@ -198,7 +243,7 @@ class Publisher:
 
     @cached_property
     def _chain(self) -> Chain:
-        return open_chain(self.settings, self.store, self.collect)
+        return open_chain(self.settings, self.store, self._collect)
 
     def prepare(self, periods: Sequence[Period]) -> Refreshed:
         """Compute the parts missing or out of date of the items these periods' editions
@@ -231,29 +276,10 @@ class Publisher:
             self.store.close()
             self.outbox.close()
 
-    def collect(self, problem: Problem) -> None:
-        """Note an input problem, and report it."""
+    def _collect(self, problem: Problem) -> None:
         self.problems.append(problem)
         if self._report is not None:
             self._report(problem)
-
-    @property
-    def processes(self) -> int:
-        """The processes that build editions (:mod:`digest.edition_pool`)."""
-        from digest.parts.pool import processes
-
-        return processes(self.settings.ingest_workers)
-
-    def warm(self) -> None:
-        """Make now what building and publishing any edition uses (before forking)."""
-        for made in (self.classifier, self.analyser, self.renderer, self.web, self._chain):
-            assert made is not None
-
-    def forked(self) -> None:
-        """In a forked process building editions for this one: its own store connections,
-        and its problems reported by this one only (:mod:`digest.edition_pool`)."""
-        self.store.engine.dispose(close=False)
-        self._report = None
 
     def refresh(self) -> StoreCounts:
         """Read every source into the store, then the reviewed translations.
@@ -264,12 +290,12 @@ class Publisher:
         """
         settings = self.settings
         self._reads.forget()  # the store's items change
-        stored = ingest_sources(settings, self.store, self._feeds, self.collect)
+        stored = ingest_sources(settings, self.store, self._feeds, self._collect)
         reviewed = settings.paths.sources / REVIEWED_FOLDER
         import_if_changed(
             self.store.engine,
             reviewed,
-            lambda: import_reviewed(self.store, reviewed, self.collect),
+            lambda: import_reviewed(self.store, reviewed, self._collect),
             lambda: len(self.problems),
         )
         return stored
@@ -359,28 +385,7 @@ class Publisher:
         a schedule published keeps its version numbering and its ``schedule`` entry when
         ``digest build`` publishes it again, so the same content changes no byte.
         """
-        from digest.publish import publish_both
-
-        return publish_both(self._files(edition, versioned, extra), self.web, self.outbox)
-
-    def render(self, edition: Edition) -> Rendered:
-        """The files and web pages :meth:`publish` writes (as ``digest build`` publishes
-        it), rendered and not written (:meth:`write` writes them)."""
-        made = self._files(edition, False, None)
-        return Rendered(made, self.web.edition_pages(made.edition))
-
-    def write(self, rendered: Rendered) -> EditionResult:
-        """Write what :meth:`render` made, as :meth:`publish` does."""
-        from digest.publish import write_web
-
-        made = rendered.files
-        changed = self.outbox.write_edition(made.edition.id, made.files, made.manifest)
-        return write_web(rendered.pages, self.outbox, made.result(changed))
-
-    def _files(
-        self, edition: Edition, versioned: bool, extra: Mapping[str, Any] | None
-    ) -> EditionFiles:
-        from digest.publish import edition_files
+        from digest.publish import edition_files, publish_both
         from digest.render.guard import without_unrenderable
 
         previous = self.outbox.manifest(edition.id) or {}
@@ -388,14 +393,15 @@ class Publisher:
         if extra is None and "schedule" in previous:
             extra = {"schedule": previous["schedule"]}
         try:
-            return edition_files(
+            made = edition_files(
                 edition, self.renderer, self.outbox, versioned=versioned, extra=extra
             )
         except RenderError:
-            edition = without_unrenderable(edition, self.renderer, self.collect)
-            return edition_files(
+            edition = without_unrenderable(edition, self.renderer, self._collect)
+            made = edition_files(
                 edition, self.renderer, self.outbox, versioned=versioned, extra=extra
             )
+        return publish_both(made, self.web, self.outbox)
 
     def finish(self) -> int:
         """Merge what older versions built twice, then rewrite the feeds and the web
@@ -404,13 +410,13 @@ class Publisher:
         from digest.render.search import FILES_SOURCE
         from digest.schedule.merge import merge_editions
 
-        for merge in merge_editions(self.ids, self.outbox, self.store.engine, self.collect):
-            self.collect(Problem(merge.merged, "an edition of an older version", merge.line()))
+        for merge in merge_editions(self.ids, self.outbox, self.store.engine, self._collect):
+            self._collect(Problem(merge.merged, "an edition of an older version", merge.line()))
         # Writing feeds never touches a manifest: one read serves both.
         manifests = self.outbox.manifests()
         feeds_changed = publish_feeds(self.settings, self.renderer, self.outbox, manifests)
         # The search index's pages and files not changed since the last build are not read.
         states = FileLog(self.store.engine, FILES_SOURCE)
-        publish_web_indexes(self.web, self.outbox, manifests, self.collect, states)
+        publish_web_indexes(self.web, self.outbox, manifests, self._collect, states)
         states.write()
         return feeds_changed
