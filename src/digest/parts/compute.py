@@ -12,20 +12,19 @@ same parts.
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import struct
 import zlib
 from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from json.encoder import encode_basestring as _quoted
 from typing import Any
 
 from digest.cluster import PERMUTATIONS, Traits, traits
 from digest.model import Item
 from digest.parts.table import PARTS
 from digest.parts.words import ItemWords, item_words
+from digest.schema import content_key as schema_content_key
 from digest.summarise import key_point, lemmas
 from digest.themes import Classifier, Matched, item_text
 from digest.themes.classifier import Where
@@ -58,11 +57,9 @@ class ItemParts:
 
 
 def content_key(item: Item) -> str:
-    """Hash of what the parts are made from: the item's language, title and text."""
-    # json.dumps([language, title, text], ensure_ascii=False), the same characters without
-    # the encoder's set-up per call: each string quoted by the encoder's own function.
-    data = f"[{', '.join(map(_quoted, (item.language, item.title, item.text)))}]"
-    return hashlib.sha256(data.encode("utf-8")).hexdigest()[:32]
+    """Hash of what the parts are made from: the item's language, title and text (the key
+    stored with its row of ``items``, :func:`digest.schema.content_key`)."""
+    return schema_content_key(item.language, item.title, item.text)
 
 
 def bag_of(title: str, text: str, language: str) -> tuple[tuple[str, int], ...]:
