@@ -22,7 +22,13 @@ from digest.rank.choose import (
     choose,
     count_words,
 )
-from digest.rank.features import FEATURES, MONOTONE, _tokenise, document_features
+from digest.rank.features import (
+    FEATURES,
+    MONOTONE,
+    SCORER_LEFT_OUT,
+    _tokenise,
+    document_features,
+)
 from digest.rank.model import (
     CANDIDATE_FEATURES,
     CANDIDATE_MONOTONE,
@@ -73,10 +79,10 @@ def test_features_in_four_languages(language: str) -> None:
         assert len(row) == len(FEATURES)
         assert all(0.0 <= value <= 1.0 for value in row)
     named = dict(zip(FEATURES, zip(*document.rows, strict=True), strict=True))
-    assert named["lead_1"][0] == 1.0 and named["paragraph_first"][0] == 1.0
-    # Position features never grow further into the text (the paragraph ones restart
-    # with each paragraph; the products with centrality or title words vary with those).
-    for name in ("position_prior", "lead_1", "lead_2", "lead_3", "earliness"):
+    assert named["position_prior"][0] == 1.0 and named["paragraph_prior"][0] == 1.0
+    # Position features never grow further into the text (paragraph_prior restarts with
+    # each paragraph).
+    for name in ("position_prior", "earliness"):
         assert name in MONOTONE
         assert list(named[name]) == sorted(named[name], reverse=True), name
     assert max(named["numbers"]) > 0 and max(named["title_recall"]) > 0
@@ -303,8 +309,9 @@ def test_training_is_deterministic_and_loads(tmp_path: Path) -> None:
     assert problem is None and loaded == model
     # The first sentence carries the gist in two articles of three: position must count.
     weights = dict(zip(FEATURES, model.weights, strict=True))
-    assert weights["position_prior"] > 0 or weights["lead_1"] > 0
+    assert any(weights[name] > 0 for name in MONOTONE)
     assert all(weights[name] >= 0 for name in MONOTONE)
+    assert SCORER_LEFT_OUT and all(weights[name] == 0 for name in SCORER_LEFT_OUT)
     for weights_of_candidates in (model.selection.weights, model.selection.single):
         selection = dict(zip(CANDIDATE_FEATURES, weights_of_candidates, strict=True))
         assert all(selection[name] >= 0 for name in CANDIDATE_MONOTONE)
@@ -392,10 +399,23 @@ def test_key_points_fall_back_to_the_hand_set_weights(
     assert summarise.learned_model() is None
 
 
+def test_every_feature_of_the_shipped_model_counts_somewhere() -> None:
+    # A feature every weight leaves at 0 only costs (row width, dot products): drop it.
+    model, problem = load_model(SHIPPED)
+    assert model is not None and problem is None
+    selection = model.selection
+    for k, name in enumerate(FEATURES):
+        own = CANDIDATE_FEATURES.index(f"sum_{name}")
+        weights = (model.weights[k], selection.weights[own], selection.single[own])
+        assert any(weights), name
+    for k, name in enumerate(CANDIDATE_FEATURES):
+        assert selection.weights[k] or selection.single[k] or name.startswith("sum_"), name
+
+
 def test_a_linear_model_scores_by_its_weights() -> None:
     model = LinearModel(
-        tuple(1.0 if name == "lead_1" else 0.0 for name in FEATURES), 0.5, Selection()
+        tuple(1.0 if name == "position_prior" else 0.0 for name in FEATURES), 0.5, Selection()
     )
     title, text = TEXTS["en"]
     document = document_features(title, split_paragraphs(text, "en"), "en")
-    assert model.scores(document)[:2] == [1.5, 0.5]
+    assert model.scores(document)[:3] == [1.5, 1.0, 0.833333333]

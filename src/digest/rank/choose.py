@@ -211,8 +211,6 @@ def _single(pick: Pick, rank: int, covered: Sequence[frozenset[str]], share: flo
         words * words,
         min(pick.words, 30) / 30,
         prior,
-        float(index == 0),
-        float(index <= 1),
         0.0,
         float(pick.trimmed),
         float(rank == 0),
@@ -250,8 +248,6 @@ def _pair(
         words * words,
         min(a.words + b.words, 30) / 30,
         1 / (1 + first.index),
-        float(first.index == 0),
-        float(first.index <= 1),
         float(second.index == first.index + 1),
         float(a.trimmed or b.trimmed),
         float(rank_a == 0),
@@ -293,7 +289,7 @@ def _estimates(
     rows, bags = document.rows, document.bags
     (
         w_best, w_other, w_pair, w_overlap, w_cover, w_words, w_squared, w_short,
-        w_lead, w_first, w_lead_2, w_adjacent, w_trimmed, w_top, w_runner_up,
+        w_lead, w_adjacent, w_trimmed, w_top, w_runner_up,
     ) = weights[:_OWN]  # fmt: skip
     w_later, w_rank_best, w_rank_worst, w_worst = weights[_OWN + len(FEATURES) :]
     summed = weights[_OWN : _OWN + len(FEATURES)]
@@ -305,9 +301,7 @@ def _estimates(
     cover = w_cover * share
     # Where a sentence stands, weighed: as the earlier sentence of a candidate, and as
     # the later one.
-    earlier = [
-        w_lead / (1 + p.index) + w_first * (p.index == 0) + w_lead_2 * (p.index <= 1) for p in pool
-    ]
+    earlier = [w_lead / (1 + p.index) for p in pool]
     later = [w_later / (1 + p.index) for p in pool]
     out = []
     for rank, pick in enumerate(pool):

@@ -25,11 +25,8 @@ from digest.rank.text import lemma_cache, lemmas_of_words
 #: Feature names, in the order of :attr:`Document.rows`.
 FEATURES: tuple[str, ...] = (
     "position_prior",
-    "lead_1",
-    "lead_2",
     "earliness",
     "paragraph_prior",
-    "paragraph_first",
     "words_short",
     "words_long",
     "overlong",
@@ -47,9 +44,6 @@ FEATURES: tuple[str, ...] = (
     "clauses",
     "question",
     "colon_end",
-    "lead_3",
-    "centrality_early",
-    "title_early",
     "title_bigrams",
     "centrality_rank",
 )
@@ -57,10 +51,11 @@ FEATURES: tuple[str, ...] = (
 #: weights non-negative, so that of two sentences alike in all else the earlier one never
 #: scores lower. OrangeSum's first sentence is often a teaser, and a free fit ranks it
 #: below the second; news in other languages puts its gist first.
-MONOTONE: frozenset[str] = frozenset(
-    """position_prior lead_1 lead_2 lead_3 earliness paragraph_prior paragraph_first
-    centrality_early title_early""".split()
-)
+MONOTONE: frozenset[str] = frozenset({"position_prior", "earliness", "paragraph_prior"})
+#: Features the sentence model leaves at 0, kept for the candidates' sums: ``earliness``
+#: orders sentences as ``position_prior`` does, and the sentence fit that clamped the lead
+#: features at 0 clamped it too (it went negative beside them).
+SCORER_LEFT_OUT: frozenset[str] = frozenset({"earliness"})
 #: A sentence this long (``\w+`` tokens) earns the whole ``words_short`` feature.
 INFORMATIVE_WORDS = 20
 #: Longer sentences must be trimmed to become key points.
@@ -141,7 +136,7 @@ def document_features(title: str, paragraphs: Sequence[Sequence[str]], language:
     index = 0
     for in_paragraph, paragraph in enumerate(paragraphs):
         paragraph_prior = 1 / (1 + in_paragraph)
-        for place, text in enumerate(paragraph):
+        for text in paragraph:
             tokens, lower, bag = tokenised[index], lowered[index], bags[index]
             length, distinct = len(tokens), len(bag)
             # keys() first: ``frozenset & keys()`` gives a set, not the frozenset its type
@@ -160,11 +155,8 @@ def document_features(title: str, paragraphs: Sequence[Sequence[str]], language:
             rows.append(
                 (
                     prior,
-                    1.0 if index < 1 else 0.0,
-                    1.0 if index < 2 else 0.0,
                     1 - index / others,
                     paragraph_prior,
-                    1.0 if place == 0 else 0.0,
                     length / INFORMATIVE_WORDS if length < INFORMATIVE_WORDS else 1.0,
                     (
                         0.0
@@ -188,9 +180,6 @@ def document_features(title: str, paragraphs: Sequence[Sequence[str]], language:
                     clauses / 4 if clauses < 4 else 1.0,
                     1.0 if stripped.endswith(("?", "!")) else 0.0,
                     1.0 if stripped.endswith(":") else 0.0,
-                    1.0 if index < 3 else 0.0,
-                    central / (1 + index),
-                    recall / (1 + index),
                     len(title_pairs.intersection(itertools.pairwise(lower))) / len(title_pairs)
                     if title_pairs and not pair_starts.isdisjoint(lower)
                     else 0.0,

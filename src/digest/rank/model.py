@@ -42,8 +42,6 @@ CANDIDATE_FEATURES: tuple[str, ...] = (
     "words_squared",  # its square: ROUGE F1 peaks near the abstract's length
     "words_short",  # min(words, 30) / 30
     "lead_prior",  # 1 / (1 + position of the earlier sentence)
-    "has_first",  # the document's first sentence is in it
-    "has_lead_2",  # the first or the second sentence is in it
     "adjacent",  # two consecutive sentences
     "trimmed",  # a sentence was cut at a clause boundary
     "has_top",  # the best-scored sentence is in it
@@ -66,7 +64,7 @@ PAIR_ONLY: frozenset[str] = frozenset(
 #: Candidate features kept non-negative by training, as the sentence model's position
 #: features (:data:`~digest.rank.features.MONOTONE`): an earlier start never costs.
 CANDIDATE_MONOTONE: frozenset[str] = frozenset(
-    {"lead_prior", "has_first", "has_lead_2", "later_prior"} | {f"sum_{name}" for name in MONOTONE}
+    {"lead_prior", "later_prior"} | {f"sum_{name}" for name in MONOTONE}
 )
 
 

@@ -6,7 +6,8 @@ form, so the same corpus always gives the same weights):
 
 1. the sentence model, on each sentence's own ROUGE against the abstract (the mean of its
    ROUGE-1 and ROUGE-2 F1, lower-case ``\\w+`` tokens), the weights of the position
-   features (:data:`~digest.rank.features.MONOTONE`) kept non-negative;
+   features (:data:`~digest.rank.features.MONOTONE`) kept non-negative and those of
+   :data:`~digest.rank.features.SCORER_LEFT_OUT` 0;
 2. the candidate model (:class:`~digest.rank.model.Selection`), on the same ROUGE of each
    single sentence and each pair :func:`~digest.rank.choose.choose` would weigh, centred
    per article (only the order within an article matters), so that the choice optimises
@@ -38,7 +39,13 @@ from pathlib import Path
 from typing import Any
 
 from digest.rank.choose import candidate_rows, candidates, choose, count_words
-from digest.rank.features import FEATURES, MONOTONE, Document, document_features
+from digest.rank.features import (
+    FEATURES,
+    MONOTONE,
+    SCORER_LEFT_OUT,
+    Document,
+    document_features,
+)
 from digest.rank.model import (
     CANDIDATE_FEATURES,
     CANDIDATE_MONOTONE,
@@ -153,7 +160,9 @@ def fit_sentences(examples: Sequence[Example]) -> tuple[tuple[float, ...], float
         for sentence, row in zip(example.document.sentences, example.document.rows, strict=True):
             rows.append(row)
             targets.append(rouge12(tokens(sentence), reference))
-    weights, intercept = _monotone_ridge(np.array(rows), np.array(targets), FEATURES, MONOTONE)
+    weights, intercept = _monotone_ridge(
+        np.array(rows), np.array(targets), FEATURES, MONOTONE, SCORER_LEFT_OUT
+    )
     return tuple(round(w, 6) for w in weights), round(intercept, 6)
 
 
