@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import create_engine, select
@@ -14,7 +14,6 @@ from sqlalchemy import create_engine, select
 from digest.build import Publisher, build, edition_for
 from digest.cluster import traits
 from digest.config import Settings, load_settings
-from digest.model import Item
 from digest.parts import read, span
 from digest.parts.compute import Analyser, content_key
 from digest.parts.refresh import parse
@@ -22,6 +21,7 @@ from digest.parts.table import with_parts
 from digest.periods import periods_between
 from digest.schema import item_parts_table
 from digest.themes import Classifier
+from tests.test_parts_stored import _item as _stored_item
 
 SINCE, UNTIL = date(2025, 9, 1), date(2025, 11, 30)
 
@@ -112,16 +112,8 @@ def test_a_changed_item_has_its_parts_computed_again(sample_tree: Path) -> None:
     assert len(changed) <= 1
 
 
-_ITEM = Item(
-    id="s/1",
-    source_id="s",
-    source_name="S",
-    url="https://s.example/1",
-    title="Le Parlement adopte la loi",
-    published=datetime(2025, 10, 1, 8, tzinfo=UTC),
-    language="fr",
-    text="Le Parlement flamand a adopté la loi, 14 000 votes à Gand. La loi, la loi.",
-)
+# The item of the stored-parts tests.
+_ITEM = _stored_item()
 
 
 def test_traits_are_read_back_as_written() -> None:
