@@ -3,8 +3,10 @@ editions built from them the same as without them."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
+import struct
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -12,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, select
 
 from digest.build import Publisher, build, edition_for
-from digest.cluster import traits
+from digest.cluster import Traits, traits
 from digest.config import Settings, load_settings
 from digest.parts import read, span
 from digest.parts.compute import Analyser, content_key
@@ -118,18 +120,55 @@ _ITEM = _stored_item()
 
 def test_traits_are_read_back_as_written() -> None:
     """The signature (32-bit values packed as such, wider ones as 64-bit), anchors and
-    lemma counts; a row written before the lemma counts were kept is computed again."""
+    lemma counts (one byte each, wider when one is above 255); a row written before the
+    lemma counts were kept, or damaged, is computed again."""
     analyser = Analyser(Classifier([]), 2, True)
     found = traits([_ITEM])[0]
     assert found.words and max(found.counts) > 1
-    assert analyser.read_traits(analyser.write_traits(found)) == found
+    assert found.anchors
+    written = analyser.write_traits(found)
+    assert not written.startswith("[")  # fields, not JSON
+    assert analyser.read_traits(written) == found
     wide = replace(found, signature=(1 << 40, *found.signature[1:]))
     assert analyser.read_traits(analyser.write_traits(wide)) == wide
-    for words, counts in [((), ()), (("a\nb", "c"), (1, 2))]:
-        other = replace(found, words=words, counts=counts)
+    others = [
+        ((), (), frozenset()),
+        (("",), (2,), frozenset({"x"})),
+        (("a", "", "b"), (1, 300, 2), found.anchors),
+        # Words and anchors a line cannot hold: written as JSON.
+        (("a\nb", "c"), (1, 2), found.anchors),
+        (("a\tb",), (1,), found.anchors),
+        (("a",), (1,), frozenset({"x\ty"})),
+        (("a",), (1,), frozenset({"x\ny", "z"})),
+        (("a",), (1,), frozenset({""})),
+    ]
+    for words, counts, anchors in others:
+        other = replace(found, words=words, counts=counts, anchors=anchors)
         assert analyser.read_traits(analyser.write_traits(other)) == other
-    old = json.dumps([json.loads(analyser.write_traits(found))[0], sorted(found.anchors)])
+    signature = analyser.write_traits(found).split("\t")[0]
+    old = json.dumps([signature, sorted(found.anchors)])
     assert analyser.read_traits(old) is None
+    fields = written.split("\t")
+    damaged = [
+        "[1, 2]",
+        "",
+        "\t".join(fields[:3]),
+        "\t".join(["AAAA", *fields[1:]]),  # a signature of the wrong length
+        "\t".join([fields[0], "!", *fields[2:]]),
+        "\t".join([*fields[:3], "one\ntoo many\n" + fields[3]]),
+    ]
+    for text in damaged:
+        assert analyser.read_traits(text) is None, text
+
+
+def test_traits_of_the_version_before_are_read() -> None:
+    """As the version before wrote them: JSON, the lemma counts compressed."""
+    analyser = Analyser(Classifier([]), 2, True)
+    signature = base64.b64encode(struct.pack("<64I", *range(7, 71))).decode()
+    old = json.dumps([signature, ["14000", "gand"], "eNpjYmBgYAZiRiDOyc/kKkgsyknNTc0rAQAi/AUd"])
+    assert analyser.read_traits(old) == Traits(
+        tuple(range(7, 71)), frozenset({"gand", "14000"}), ("loi", "parlement"), (3, 1)
+    )
 
 
 def test_the_content_key_hashes_the_json_of_the_language_title_and_text() -> None:

@@ -5,8 +5,8 @@ settings named by its version (:mod:`digest.parts.versions`): its key point (wit
 lemma bag that measures its redundancy), what the taxonomy's rules found in it
 (:meth:`digest.themes.Classifier.matched`) and its clustering traits
 (:class:`digest.cluster.Traits`, with the lemma counts of its title and text that the
-same-event vectors are made of). The written form is compact JSON, the same bytes for the
-same parts.
+same-event vectors are made of). The written form is compact JSON (the traits: fields
+separated by tabs, quicker to read), the same bytes for the same parts.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import base64
 import json
 import struct
 import zlib
+from binascii import a2b_base64, b2a_base64
 from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
@@ -143,25 +144,37 @@ class Analyser:
         return Matched(int(words), tuple(found))
 
     def write_traits(self, found: Traits) -> str:
-        # The signature's values are 32-bit (datasketch's default scheme).
-        wide = any(value >> 32 for value in found.signature)
-        packed = struct.pack(f"<{len(found.signature)}{'Q' if wide else 'I'}", *found.signature)
-        return _json([_b64(packed), sorted(found.anchors), _write_bag(found)])
+        """The traits as four fields separated by tabs (:func:`_traits_fields`), or as
+        JSON when a word or anchor holds a tab or line break."""
+        fields = _traits_fields(found)
+        if fields is not None:
+            return "\t".join(fields)
+        return _json([_b64(_signature_bytes(found)), sorted(found.anchors), _json_bag(found)])
 
     def read_traits(self, text: str) -> Traits | None:
-        found = json.loads(text)
-        if len(found) != 3:
-            return None  # written by an older version
-        signature, anchors, bag = found
-        raw = base64.b64decode(signature)
-        if len(raw) not in (4 * PERMUTATIONS, 8 * PERMUTATIONS):
+        """The traits written by :meth:`write_traits` (None: written in another form, or
+        damaged; they are then computed when needed)."""
+        try:
+            if text.startswith("["):
+                return _json_traits(text)
+            fields = text.split("\t")
+            if len(fields) != 4:
+                return None
+            signature, counts, anchors, words = fields
+            values = _signature_values(a2b_base64(signature, strict_mode=True))
+            if counts.startswith("*"):
+                raw = a2b_base64(counts[1:], strict_mode=True)
+                number = len(raw) // 4
+                counted: tuple[int, ...] = struct.unpack(f"<{number}I", raw[: 4 * number])
+            else:
+                counted = tuple(a2b_base64(counts, strict_mode=True))
+        except (ValueError, TypeError, struct.error, zlib.error):
             return None
-        form = "I" if len(raw) == 4 * PERMUTATIONS else "Q"
-        words, counts = _read_bag(bag)
-        if len(words) != len(counts):
+        # A field of n lines holds n values: an empty field, none, or one empty line.
+        found = tuple(words.split("\n")) if counted else ()
+        if values is None or len(found) != len(counted):
             return None
-        values = struct.unpack(f"<{PERMUTATIONS}{form}", raw)
-        return Traits(values, frozenset(anchors), words, counts)
+        return Traits(values, frozenset(anchors.split("\n") if anchors else ()), found, counted)
 
     def _index(self, language: str) -> tuple[Sequence[Rule], dict[Rule, int]]:
         found = self._rules.get(language)
@@ -174,21 +187,75 @@ class Analyser:
 _WHERE: tuple[Where, Where] = ("title", "body")
 
 
-def _write_bag(found: Traits) -> str | list[Any]:
-    """The lemma counts that clustering's vectors read instead of lemmatising the item,
-    compressed (about 600 bytes for 2,700 of text): their number, the counts as 32-bit
-    values, the words one a line (JSON when a word holds a line break)."""
-    if any("\n" in word for word in found.words):
-        return [found.words, found.counts]
-    count = len(found.counts)
-    data = struct.pack(f"<I{count}I", count, *found.counts) + "\n".join(found.words).encode()
-    return _b64(zlib.compress(data, 9))
+def _traits_fields(found: Traits) -> tuple[str, str, str, str] | None:
+    """The written form of traits, cheaper to read than JSON (an edition reads the traits
+    of every item of its period and window): the signature packed little-endian in
+    base64; the lemma counts, one byte each in base64 (``*`` and 32-bit values when one
+    is above 255); the anchors, sorted, one a line; the lemmas one a line, in order.
+    None when a word or anchor holds a tab or a line break, or an anchor is empty
+    (a line could not tell it apart)."""
+    anchors = sorted(found.anchors)
+    lines = "\n".join(anchors)
+    words = "\n".join(found.words)
+    if (
+        "\t" in lines
+        or "\t" in words
+        or lines.count("\n") != max(len(anchors) - 1, 0)
+        or words.count("\n") != max(len(found.words) - 1, 0)
+        or "" in found.anchors
+    ):
+        return None
+    try:
+        counts = _b64(bytes(found.counts))
+    except ValueError:  # a count above 255
+        counts = "*" + _b64(struct.pack(f"<{len(found.counts)}I", *found.counts))
+    return _b64(_signature_bytes(found)), counts, lines, words
+
+
+def _signature_bytes(found: Traits) -> bytes:
+    # The signature's values are 32-bit (datasketch's default scheme).
+    if any(value >> 32 for value in found.signature):
+        return struct.pack(f"<{len(found.signature)}Q", *found.signature)
+    return _SIGNATURE.pack(*found.signature)
+
+
+def _signature_values(raw: bytes) -> tuple[int, ...] | None:
+    if len(raw) == 4 * PERMUTATIONS:
+        values: tuple[int, ...] = _SIGNATURE.unpack(raw)
+        return values
+    if len(raw) == 8 * PERMUTATIONS:
+        return struct.unpack(f"<{PERMUTATIONS}Q", raw)
+    return None
+
+
+_SIGNATURE = struct.Struct(f"<{PERMUTATIONS}I")
+
+
+def _json_bag(found: Traits) -> list[Any]:
+    return [list(found.words), list(found.counts)]
+
+
+def _json_traits(text: str) -> Traits | None:
+    """Traits written as JSON: those :meth:`Analyser.write_traits` cannot write in fields,
+    and those of the version before (their lemma counts compressed)."""
+    found = json.loads(text)
+    if len(found) != 3:
+        return None  # written by an older version
+    signature, anchors, bag = found
+    values = _signature_values(base64.b64decode(signature))
+    if values is None:
+        return None
+    words, counts = _read_bag(bag)
+    if len(words) != len(counts):
+        return None
+    return Traits(values, frozenset(anchors), words, counts)
 
 
 def _read_bag(bag: str | list[Any]) -> tuple[tuple[str, ...], tuple[int, ...]]:
-    # Splitting lines reads several times faster than parsing a JSON list of words.
     if isinstance(bag, list):
-        return tuple(bag[0]), tuple(bag[1])
+        return tuple(bag[0]), tuple(int(n) for n in bag[1])
+    # The version before wrote the counts compressed: their number, the counts as
+    # 32-bit values, the words one a line.
     data = zlib.decompress(base64.b64decode(bag))
     (count,) = struct.unpack_from("<I", data)
     counts = struct.unpack_from(f"<{count}I", data, 4)
@@ -197,7 +264,7 @@ def _read_bag(bag: str | list[Any]) -> tuple[tuple[str, ...], tuple[int, ...]]:
 
 
 def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
+    return b2a_base64(data, newline=False).decode("ascii")
 
 
 #: What json.dumps(value, ensure_ascii=False, separators=(",", ":")) makes an encoder for
