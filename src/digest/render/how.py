@@ -127,6 +127,9 @@ class StoryHow:
     #: the key point shortens them (:mod:`digest.render.full`).
     anchor: str = ""
     full: FullView | None = None
+    #: :attr:`sources` as the rows of the page's list (escaped HTML, each a line break and
+    #: the template's indent before it): a story of many sources is most of the page.
+    source_rows: Markup = _NO_ROWS
 
 
 @dataclass(frozen=True)
@@ -224,6 +227,7 @@ class HowPage:
         point = story.point_in(lang) or story.original
         parts = story.parts
         explanation = story.explanation
+        sources = tuple(self._source(p, lang) for p in story.points)
         themes: tuple[ThemeLine, ...] = ()
         rules: tuple[RuleGroup, ...] = ()
         exclusions: tuple[ExclusionLine, ...] = ()
@@ -276,9 +280,10 @@ class HowPage:
             threshold=threshold,
             rules=rules,
             exclusions=exclusions,
-            sources=tuple(self._source(p, lang) for p in story.points),
+            sources=sources,
             anchor=anchor(story),
             full=full_of(story, lang),
+            source_rows=Markup("".join(_source_row(line) for line in sources)),
         )
 
     def _rule(self, hit: RuleHit, lang: str) -> RuleLine:
@@ -362,6 +367,18 @@ class HowPage:
             title=point.title,
             translation=translation,
         )
+
+
+def _source_row(line: SourceLine) -> str:
+    """The list item of ``line``, as ``web/how.html.j2`` wrote it from its fields (each
+    escaped as Jinja's autoescape does)."""
+    e = escape
+    if line.url:
+        title = f'<a href="{e(line.url)}" lang="{e(line.lang)}">{e(line.title)}</a>'
+    else:
+        title = f'<span lang="{e(line.lang)}">{e(line.title)}</span>'
+    translation = f" · {e(line.translation)}" if line.translation else ""
+    return f"\n          <li>{title} · {e(line.name)} ({e(line.language)}){translation}</li>"
 
 
 #: How many rule lines a :class:`HowPage` keeps (:meth:`HowPage._rule`).

@@ -7,6 +7,9 @@ The same view feeds the HTML and plain-text templates, the web edition and the f
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
+
+from markupsafe import Markup, escape
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,36 @@ class PointView:
     read_more: str = ""
     #: Language of the linked article (``hreflang``).
     url_lang: str = ""
+
+    # The lists of sources as the templates write them, made once per key point: a story
+    # of many sources is most of an email's template work, and an edition's email is
+    # rendered several times (each language variant, and its cuts to the size budget).
+    # Not fields: the view's JSON (digest send) stays the same.
+
+    @cached_property
+    def sources_email(self) -> Markup:
+        """:attr:`sources` as the email's HTML lists them (``email/digest.mjml.j2``)."""
+        return sources_markup(self.sources, " &#183;")
+
+    @cached_property
+    def sources_web(self) -> Markup:
+        """:attr:`sources` as an edition's web page lists them (``web/edition.html.j2``)."""
+        return sources_markup(self.sources, " ·")
+
+
+def sources_markup(sources: tuple[SourceView, ...], separator: str) -> Markup:
+    """Each source as `` <a href="url">name</a> (LANG)`` (the name alone without a link),
+    ``separator`` between them: what a template's loop over them wrote, each value
+    escaped as Jinja's autoescape does."""
+    last = len(sources) - 1
+    return Markup(
+        "".join(
+            (f' <a href="{escape(s.url)}">{escape(s.name)}</a>' if s.url else f" {escape(s.name)}")
+            + f" ({escape(s.lang)})"
+            + (separator if n < last else "")
+            for n, s in enumerate(sources)
+        )
+    )
 
 
 @dataclass(frozen=True)
