@@ -146,12 +146,16 @@ def _candidates(lists: Iterable[Collection[int]], count: int) -> tuple[_Ints, _I
     lists holding both."""
     import numpy as np
 
-    keys = [np.zeros(0, dtype=np.int64)]
+    # The lists of each length as the rows of one array: their pairs made at once.
+    by_length: dict[int, list[Collection[int]]] = defaultdict(list)
     for ids in lists:
         if len(ids) > 1:
-            positions = np.array(ids, dtype=np.int64)
-            upper, lower = _triangle(len(ids))
-            keys.append(positions[upper] * count + positions[lower])
+            by_length[len(ids)].append(ids)
+    keys = [np.zeros(0, dtype=np.int64)]
+    for length, some in by_length.items():
+        positions = np.array(some, dtype=np.int64)
+        upper, lower = _triangle(length)
+        keys.append((positions[:, upper] * count + positions[:, lower]).ravel())
     pairs, found = np.unique(np.concatenate(keys), return_counts=True)
     return pairs // count, pairs % count, found.astype(np.int64)
 

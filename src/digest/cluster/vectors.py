@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-from collections import Counter
 from collections.abc import Callable, Sequence
 from math import log
 from typing import TYPE_CHECKING, Any
@@ -51,15 +50,19 @@ class Vectors:
         # Each word once in an item's words: their count over all items is the number
         # of items holding each.
         every = list(itertools.chain.from_iterable(found.words for found in each))
-        frequency = Counter(every)
         count = len(each)
-        words = sorted(frequency)
-        column = {word: n for n, word in enumerate(words)}
+        # The words in the order first found, then each one's column: its place in word
+        # order (a dict of the distinct words, not a Counter of them all).
+        found_first = list(dict.fromkeys(every))
+        order = sorted(range(len(found_first)), key=found_first.__getitem__)
+        place = np.empty(len(order), dtype=np.int64)
+        place[order] = np.arange(len(order), dtype=np.int64)
+        column = dict(zip(found_first, place.tolist(), strict=True))
+        columns = np.fromiter(map(column.__getitem__, every), dtype=np.int64, count=len(every))
+        held = np.bincount(columns, minlength=len(order))
         # Each factor worked out once per value it can take (a word is in 1 to ``count``
         # items; an item holds it a few times), by the same expression as per word.
-        held = np.fromiter(map(frequency.__getitem__, words), dtype=np.int64, count=len(words))
         idf = _table(lambda n: log(1 + count / n), held)[held]
-        columns = np.fromiter(map(column.__getitem__, every), dtype=np.int64, count=len(every))
         counts = np.fromiter(
             itertools.chain.from_iterable(found.counts for found in each),
             dtype=np.int64,
@@ -71,7 +74,7 @@ class Vectors:
         starts = [0, *ends.tolist()]
         norms = [sum(squares[s:e]) ** 0.5 or 1.0 for s, e in itertools.pairwise(starts)]
         values /= np.repeat(np.array(norms, dtype=np.float64), np.diff(starts))
-        shape = (count, len(words))
+        shape = (count, len(order))
         self._matrix = csr_array((values, columns, np.array(starts, dtype=np.int64)), shape=shape)
         self._matrix.sort_indices()
 
