@@ -7,7 +7,9 @@ from __future__ import annotations
 import jinja2
 import pytest
 
-from digest.render.how import SourceLine, _source_row
+from digest.compress.marks import Mark
+from digest.render.how import SourceLine
+from digest.render.how_html import full_runs, source_rows
 from digest.render.views import SourceView, sources_markup
 
 #: The loops the templates had (email/digest.mjml.j2, web/edition.html.j2, web/how.html.j2).
@@ -22,6 +24,18 @@ HOW_LOOP = """<ul class="plain">
           <li>{% if source.url %}<a href="{{ source.url }}" lang="{{ source.lang }}">{{ source.title }}</a>{% else %}<span lang="{{ source.lang }}">{{ source.title }}</span>{% endif %} · {{ source.name }} ({{ source.language }}){% if source.translation %} · {{ source.translation }}{% endif %}</li>
           {%- endfor %}
         </ul>"""
+
+FULL_LOOP = """<p>
+            {%- for run in runs -%}
+            {%- if run.kind == "removed" -%}
+            <del><span class="visually-hidden" lang="{{ lang }}">[{{ left_out_label }} </span>{{ run.text }}<span class="visually-hidden">]</span></del>
+            {%- elif run.kind == "added" -%}
+            <ins><span class="visually-hidden" lang="{{ lang }}">[{{ added_label }} </span>{{ run.text | trim }}<span class="visually-hidden">]</span></ins>{{ " " if run.text.endswith(" ") else "" }}
+            {%- else -%}
+            {{ run.text }}
+            {%- endif -%}
+            {%- endfor -%}
+          </p>"""
 
 HOSTILE = [
     "",
@@ -74,7 +88,7 @@ def test_how_sources_as_the_loop_wrote_them() -> None:
     ]
     for some in ([], lines[:1], lines[:3], lines):
         expected = template.render(sources=some)
-        rows = "".join(_source_row(line) for line in some)
+        rows = source_rows(tuple(some))
         assert f'<ul class="plain">{rows}\n        </ul>' == expected
 
 
@@ -84,3 +98,16 @@ def test_point_view_lists_its_sources_once() -> None:
     point = PointView("fr", "t", "u", "x", "m", sources=(SourceView("a", "", "FR"),))
     assert point.sources_email is point.sources_email
     assert point.sources_web == " a (FR)"
+
+
+def test_full_runs_as_the_loop_wrote_them() -> None:
+    template = _environment().from_string(FULL_LOOP)
+    kinds = ["kept", "removed", "added", "added", "kept", "removed"]
+    texts = [*HOSTILE, " lead", "tail ", " both ", "  ", " … "]
+    runs = tuple(Mark(text, kind) for text, kind in zip(texts, kinds * 3, strict=False))  # type: ignore[arg-type]
+    for some in ((), runs[:1], runs[:4], runs, runs[::-1]):
+        for lang, left_out, added in (("fr", "omis :", "ajouté :"), ('<"&>', "<b>", "&amp;")):
+            expected = template.render(
+                runs=some, lang=lang, left_out_label=left_out, added_label=added
+            )
+            assert f"<p>{full_runs(some, lang, left_out, added)}</p>" == expected

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from digest.compress.marks import Mark, marks
 from digest.model import Story
@@ -51,8 +52,13 @@ def full_view(story: Story, lang: str) -> FullView | None:
     if not source.full_sentences:
         return None
     full = " ".join(source.full_sentences)
+    return FullView(source.language, _runs(full, source.text), len(source.full_sentences))
+
+
+@lru_cache(maxsize=1024)
+def _runs(full: str, text: str) -> tuple[Mark, ...]:
+    """The runs of ``full`` that ``text`` keeps, removes or adds: the same in every
+    language's how page and email that shows the same original (most stories have no
+    translation), so made once."""
     # A trim's " …" adds no words: the removed run after it says enough.
-    runs = tuple(
-        m for m in marks(full, source.text) if m.kind != "added" or re.search(r"\w", m.text)
-    )
-    return FullView(source.language, runs, len(source.full_sentences))
+    return tuple(m for m in marks(full, text) if m.kind != "added" or re.search(r"\w", m.text))

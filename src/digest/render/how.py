@@ -20,6 +20,7 @@ from digest.model import Edition, KeyPoint, Story, StoryScore, Theme
 from digest.render.blocks import full_of
 from digest.render.email import N_
 from digest.render.full import FullView, anchor
+from digest.render.how_html import full_runs, source_rows
 from digest.render.i18n import Catalogs, language_name
 from digest.render.numbers import number as number
 from digest.themes import MIN_SCORE, RELATIVE_SCORE, STRONG_SCORE, TITLE_WEIGHT, RuleHit
@@ -130,6 +131,8 @@ class StoryHow:
     #: :attr:`sources` as the rows of the page's list (escaped HTML, each a line break and
     #: the template's indent before it): a story of many sources is most of the page.
     source_rows: Markup = _NO_ROWS
+    #: :attr:`full`'s runs as the page marks them (escaped HTML; empty without ``full``).
+    full_html: Markup = _NO_ROWS
 
 
 @dataclass(frozen=True)
@@ -228,6 +231,7 @@ class HowPage:
         parts = story.parts
         explanation = story.explanation
         sources = tuple(self._source(p, lang) for p in story.points)
+        full = full_of(story, lang)
         themes: tuple[ThemeLine, ...] = ()
         rules: tuple[RuleGroup, ...] = ()
         exclusions: tuple[ExclusionLine, ...] = ()
@@ -282,9 +286,14 @@ class HowPage:
             exclusions=exclusions,
             sources=sources,
             anchor=anchor(story),
-            full=full_of(story, lang),
-            source_rows=Markup("".join(_source_row(line) for line in sources)),
+            full=full,
+            source_rows=source_rows(sources),
+            full_html=self._full_html(full, lang) if full is not None else _NO_ROWS,
         )
+
+    def _full_html(self, full: FullView, lang: str) -> Markup:
+        t = self.catalogs.t
+        return full_runs(full.runs, lang, t(lang, "left out:"), t(lang, "added:"))
 
     def _rule(self, hit: RuleHit, lang: str) -> RuleLine:
         """The line of a rule that fired: the same rule hits many stories (its line made
@@ -367,18 +376,6 @@ class HowPage:
             title=point.title,
             translation=translation,
         )
-
-
-def _source_row(line: SourceLine) -> str:
-    """The list item of ``line``, as ``web/how.html.j2`` wrote it from its fields (each
-    escaped as Jinja's autoescape does)."""
-    e = escape
-    if line.url:
-        title = f'<a href="{e(line.url)}" lang="{e(line.lang)}">{e(line.title)}</a>'
-    else:
-        title = f'<span lang="{e(line.lang)}">{e(line.title)}</span>'
-    translation = f" · {e(line.translation)}" if line.translation else ""
-    return f"\n          <li>{title} · {e(line.name)} ({e(line.language)}){translation}</li>"
 
 
 #: How many rule lines a :class:`HowPage` keeps (:meth:`HowPage._rule`).
