@@ -19,8 +19,8 @@ from digest.cluster import anchors, traits
 from digest.config import load_settings
 from digest.model import Item
 from digest.parts.compute import Analyser
-from digest.parts.words import item_words
-from digest.rank.text import lemmas
+from digest.parts.words import item_words, lemma_counts
+from digest.rank.text import lemmas, lemmas_of_words
 from digest.taxonomy import load_taxonomy
 from digest.themes import Classifier, item_text
 from digest.themes.matching import words_of
@@ -60,7 +60,20 @@ def test_the_words_are_those_each_part_finds(title: str, text: str, language: st
     assert list(found.title) == words_of(title)
     assert list(found.body) == words_of(text)
     assert list(found.words) == words_of(f"{title} {text}")
-    assert list(found.lemmas) == lemmas(f"{title} {text}", language)
+    bag = Counter(lemmas(f"{title} {text}", language))
+    assert (found.lemmas, found.counts) == (tuple(bag), tuple(bag.values()))
+
+
+@pytest.mark.parametrize("language", ["fr", "de", "xx"])
+def test_lemmas_are_counted_as_found_with_words_new_to_the_cache(language: str) -> None:
+    """Words the lemma cache does not hold yet (lemmatised first), words left out (stop
+    words, digits, one letter) and several words of one lemma: counted in the order of
+    their first words."""
+    words = "les maisons 12 la maison der häuser haus grzlbq a grzlbq maisons qqxvy zz".split()
+    for _ in range(2):  # new to the cache, then held by it
+        found = lemma_counts(words, language)
+        expected = Counter(lemmas_of_words(words, language))
+        assert list(found.items()) == list(expected.items())
 
 
 _WORD = re.compile(r"\w+")

@@ -2,11 +2,12 @@
 
 Its theme matches read the words of its title and of its text as
 :func:`digest.themes.matching.words_of` gives them (case-folded ``\\w+`` runs), its
-clustering traits the same words of both together (their shingles) and the lemmas of
-both (:func:`digest.rank.text.lemmas`, which lower-cases instead of case-folding). Each
-of them used to split the text again: :func:`item_words` splits it once, and a second
-time only for a text whose lower case differs from its case folding ("ß", ligatures,
-some Greek and Cherokee letters), and lemmatises it once.
+clustering traits the same words of both together (their shingles) and how many times
+each lemma of both is found (:func:`digest.rank.text.lemmas`, which lower-cases instead
+of case-folding). Each of them used to split the text again: :func:`item_words` splits
+it once, and a second time only for a text whose lower case differs from its case
+folding ("ß", ligatures, some Greek and Cherokee letters), and counts its lemmas without
+a Python step per word.
 
 A pure function of the item's title, text and language: what it gives is the same as
 the separate functions give, word for word (tests check it).
@@ -15,7 +16,11 @@ the separate functions give, word for word (tests check it).
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import filterfalse
+from typing import cast
 
 from digest.model import Item
 
@@ -31,8 +36,11 @@ class ItemWords:
     words: tuple[str, ...]
     #: How many of :attr:`words` are its title's.
     in_title: int
-    #: ``lemmas(f"{title} {text}", language)``: the lemmas of its content words, in order.
+    #: The lemmas of ``lemmas(f"{title} {text}", language)`` (its content words), each
+    #: once, in the order first found...
     lemmas: tuple[str, ...]
+    #: ... and how many times each is found.
+    counts: tuple[int, ...]
 
     @property
     def title(self) -> tuple[str, ...]:
@@ -52,8 +60,6 @@ def item_words(item: Item) -> ItemWords:
 
 def words_of_text(title: str, text: str, language: str) -> ItemWords:
     """:class:`ItemWords` of a title and text in ``language``."""
-    from digest.rank.text import lemmas_of_words
-
     both = f"{title} {text}"
     folded = both.casefold()
     words = _WORD.findall(folded)
@@ -64,4 +70,23 @@ def words_of_text(title: str, text: str, language: str) -> ItemWords:
     # The lemmas are of the lower-case words: those same words, unless lower case and
     # case folding differ somewhere in the text.
     lower = words if lowered == folded else _WORD.findall(lowered)
-    return ItemWords(tuple(words), in_title, tuple(lemmas_of_words(lower, language)))
+    bag = lemma_counts(lower, language)
+    return ItemWords(tuple(words), in_title, tuple(bag), tuple(bag.values()))
+
+
+def lemma_counts(words: Sequence[str], language: str) -> Counter[str]:
+    """``Counter(lemmas_of_words(words, language))`` (:mod:`digest.rank.text`): each
+    word's lemma looked up and counted in C (``map`` of the lemma cache's ``get``, counted
+    by :class:`Counter`), the words the cache does not hold yet lemmatised first. A
+    Counter keeps its keys in the order first counted: the lemmas' order is the one of
+    their first words; the words left out (lemma "") are taken out after."""
+    from digest.rank.text import lemma_cache
+
+    cache = lemma_cache(language)
+    found: Counter[str | None] = Counter(map(cache.get, words))
+    if None in found:
+        for word in set(filterfalse(cache.__contains__, words)):
+            cache[word]  # lemmatised and kept by the cache's __missing__
+        found = Counter(map(cache.get, words))
+    found.pop("", None)
+    return cast("Counter[str]", found)
