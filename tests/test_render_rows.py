@@ -100,6 +100,15 @@ def test_point_view_lists_its_sources_once() -> None:
     assert point.sources_web == " a (FR)"
 
 
+def test_web_sources_as_the_loop_wrote_them() -> None:
+    from digest.render.views import PointView
+
+    template = _environment().from_string(WEB_LOOP)
+    for sources in _source_views():
+        point = PointView("fr", "t", "u", "x", "m", sources=tuple(sources))
+        assert str(point.sources_web) == template.render(sources=sources)
+
+
 def test_full_runs_as_the_loop_wrote_them() -> None:
     template = _environment().from_string(FULL_LOOP)
     kinds = ["kept", "removed", "added", "added", "kept", "removed"]

@@ -71,7 +71,9 @@ class PointView:
     @cached_property
     def sources_web(self) -> Markup:
         """:attr:`sources` as an edition's web page lists them (``web/edition.html.j2``)."""
-        return sources_markup(self.sources, " ·")
+        # The email's list with the other separator: an escaped value holds no "&#183;"
+        # (its "&" is written "&amp;"), so each one found is a separator.
+        return Markup(str(self.sources_email).replace(" &#183;", " ·"))
 
 
 def sources_markup(sources: tuple[SourceView, ...], separator: str) -> Markup:
