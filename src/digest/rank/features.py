@@ -224,7 +224,7 @@ def _tokenise(sentences: Sequence[str], joined: str) -> tuple[list[list[str]], l
         tokenised = list(map(_tokens, sentences))
         return tokenised, [list(map(str.lower, tokens)) for tokens in tokenised]
     tokenised, lowered = [], []
-    lower_lines = spaced.lower().split("\n")
+    lower_lines = lower_case(spaced).split("\n")
     for line, lower_line, sentence in zip(lines, lower_lines, sentences, strict=True):
         chunks = line.split()
         if all(map(str.isalnum, chunks)):
@@ -235,6 +235,26 @@ def _tokenise(sentences: Sequence[str], joined: str) -> tuple[list[list[str]], l
             tokenised.append(tokens)
             lowered.append(list(map(str.lower, tokens)))
     return tokenised, lowered
+
+
+# str.lower() of each Latin-1 character, as a byte table; building it checks that each
+# lowers to one Latin-1 character (no str.lower() here makes two characters of one, or
+# one beyond Latin-1: bytes() would refuse it).
+_LATIN_1_LOWER = bytes(ord(chr(code).lower()) for code in range(256))
+
+
+def lower_case(text: str) -> str:
+    """``text.lower()``, quicker for text in Latin-1 (most French, Dutch, German and
+    English news once the marks of :data:`_GLUE` are gone): str.lower() looks up each
+    character's full case mapping, a byte table does the same for these 256 characters
+    at a third of the cost. Lower-casing is per character in Latin-1 (the one
+    context-dependent mapping, Σ, lies beyond it).
+    """
+    try:
+        data = text.encode("latin-1")
+    except UnicodeEncodeError:
+        return text.lower()
+    return data.translate(_LATIN_1_LOWER).decode("latin-1")
 
 
 def _tokens(text: str) -> list[str]:
