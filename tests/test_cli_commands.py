@@ -35,3 +35,25 @@ def test_loading_the_command_group_loads_no_command() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert loaded.strip() == "[]"
+
+
+def test_the_program_leaves_its_objects_out_of_the_last_collections() -> None:
+    """Run as the program, the command freezes what is alive as it ends: the shutdown's
+    garbage collections skip it (half a second after an incremental build). Tests call
+    ``main.main`` (as CliRunner does) and keep their collections as they were."""
+    code = (
+        "import gc, sys\n"
+        "from digest.cli import main\n"
+        "try:\n"
+        "    main(['--version'])\n"
+        "except SystemExit as exc:\n"
+        "    print(exc.code, gc.get_freeze_count() > 0)\n"
+    )
+    shown = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert shown.split()[-2:] == ["0", "True"]
+    assert CliRunner().invoke(main, ["--version"]).exit_code == 0
+    import gc
+
+    assert gc.get_freeze_count() == 0
