@@ -1,7 +1,8 @@
 """Same story, several items: translations, near-duplicates, the same event in other languages.
 
-Items are joined (union-find) when any of these holds, and only between items
-published at most :data:`WINDOW` apart (except explicit ``translation_of``):
+Items are joined (a story: a connected component of the joined pairs) when any of these
+holds, and only between items published at most :data:`WINDOW` apart (except explicit
+``translation_of``):
 
 1. ``translation_of`` names the other item;
 2. they have the same link (two sources, each with its own item), or their
@@ -35,6 +36,7 @@ import itertools
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 from urllib.parse import urlsplit
 
 from digest.cluster.pairs import (
@@ -45,8 +47,8 @@ from digest.cluster.pairs import (
     SAME_EVENT_TEXT,
     WINDOW,
     close,
-    near_duplicates,
-    same_event,
+    near_duplicate_positions,
+    same_event_positions,
 )
 from digest.cluster.signature import PERMUTATIONS, Traits, anchors, traits
 from digest.model import Item
@@ -84,21 +86,60 @@ def story_groups(
     missing = [item for item in ordered if item.id not in known]
     found = {**known, **{i.id: t for i, t in zip(missing, traits(missing), strict=True)}}
     each = [found[item.id] for item in ordered]
-    joined = _UnionFind(item.id for item in ordered)
-    by_id = {item.id: item for item in ordered}
-    for item in ordered:
-        if item.translation_of in by_id:
-            joined.join(item.id, item.translation_of)
+    # Items are joined by their positions; items of one id are one (as by id before).
+    position: dict[str, int] = {}
+    firsts: list[int] = []
+    seconds: list[int] = []
+    for k, item in enumerate(ordered):
+        first = position.setdefault(item.id, k)
+        if first != k:
+            firsts.append(first)
+            seconds.append(k)
+    for k, item in enumerate(ordered):
+        if item.translation_of in position:
+            firsts.append(k)
+            seconds.append(position[item.translation_of])
     for a, b in _url_variants(ordered):
-        joined.join(a.id, b.id)
-    for a, b in near_duplicates(ordered, each):
-        joined.join(a.id, b.id)
-    for a, b in same_event(ordered, each):
-        joined.join(a.id, b.id)
-    groups: dict[str, list[Item]] = {}
-    for item in ordered:
-        groups.setdefault(joined.root(item.id), []).append(item)
+        firsts.append(position[a.id])
+        seconds.append(position[b.id])
+    import numpy as np
+
+    near = near_duplicate_positions(ordered, each)
+    same = same_event_positions(ordered, each)
+    listed = np.array(firsts, dtype=np.int64), np.array(seconds, dtype=np.int64)
+    label = _components(
+        len(ordered),
+        np.concatenate((listed[0], near[0], same[0])),
+        np.concatenate((listed[1], near[1], same[1])),
+    )
+    groups: dict[int, list[Item]] = {}
+    for item, found_label in zip(ordered, label.tolist(), strict=True):
+        groups.setdefault(found_label, []).append(item)
     return list(groups.values())
+
+
+def _components(count: int, first: Any, second: Any) -> Any:
+    """A label for each of ``count`` nodes, the same for the nodes of one connected
+    component of the edges ``(first[k], second[k])`` (numpy arrays), another for each
+    component: each node's label is its component's smallest node.
+
+    Each round gives each node the smallest label among its own and its neighbours', then
+    the label of its label (a node's label is always a node of its component); it stops
+    when a round changes nothing.
+    """
+    import numpy as np
+
+    label = np.arange(count, dtype=np.int64)
+    while len(first):
+        low = np.minimum(label[first], label[second])
+        new = label.copy()
+        np.minimum.at(new, first, low)
+        np.minimum.at(new, second, low)
+        new = new[new]
+        if np.array_equal(new, label):
+            break
+        label = new
+    return label
 
 
 def _url_variants(items: Sequence[Item]) -> Iterable[tuple[Item, Item]]:
@@ -129,20 +170,3 @@ def _url_variants(items: Sequence[Item]) -> Iterable[tuple[Item, Item]]:
             for b in bucket[i + 1 :]:
                 if a.language != b.language and close(a, b):
                     yield a, b
-
-
-class _UnionFind:
-    def __init__(self, ids: Iterable[str]) -> None:
-        self.parent = {i: i for i in ids}
-
-    def root(self, item_id: str) -> str:
-        while self.parent[item_id] != item_id:
-            self.parent[item_id] = self.parent[self.parent[item_id]]
-            item_id = self.parent[item_id]
-        return item_id
-
-    def join(self, a: str, b: str) -> None:
-        ra, rb = self.root(a), self.root(b)
-        if ra != rb:
-            # The smaller id stays root: the grouping does not depend on the order of joins.
-            self.parent[max(ra, rb)] = min(ra, rb)

@@ -53,9 +53,17 @@ def near_duplicates(items: Sequence[Item], each: Sequence[Traits]) -> Iterable[t
     """Close pairs with signatures equal in a band of datasketch's LSH index (what its
     query finds) and an estimated Jaccard similarity (as ``MinHash.jaccard``, the share
     of equal values) of at least :data:`NEAR_DUPLICATE`; all items at once."""
-    if len(items) < 2:
-        return
+    first, second = near_duplicate_positions(items, each)
+    for i, j in zip(first.tolist(), second.tolist(), strict=True):
+        yield items[i], items[j]
+
+
+def near_duplicate_positions(items: Sequence[Item], each: Sequence[Traits]) -> tuple[_Ints, _Ints]:
+    """The pairs of :func:`near_duplicates` as the positions of their items."""
     import numpy as np
+
+    if len(items) < 2:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
 
     signatures = np.array([t.signature for t in each], dtype=np.uint64)
     groups = []
@@ -75,12 +83,12 @@ def near_duplicates(items: Sequence[Item], each: Sequence[Traits]) -> Iterable[t
     first, second, _ = _candidates(groups, len(items))
     keep = _close_pairs(items, first, second)
     first, second = first[keep], second[keep]
+    similar = np.zeros(len(first), dtype=np.bool_)
     for low in range(0, len(first), _BLOCK_PAIRS):
         a, b = first[low : low + _BLOCK_PAIRS], second[low : low + _BLOCK_PAIRS]
         equal = np.count_nonzero(signatures[a] == signatures[b], axis=1)
-        similar = equal / float(PERMUTATIONS) >= NEAR_DUPLICATE
-        for i, j in zip(a[similar].tolist(), b[similar].tolist(), strict=True):
-            yield items[i], items[j]
+        similar[low : low + _BLOCK_PAIRS] = equal / float(PERMUTATIONS) >= NEAR_DUPLICATE
+    return first[similar], second[similar]
 
 
 def bands() -> list[tuple[int, int]]:
@@ -96,6 +104,13 @@ def same_event(items: Sequence[Item], each: Sequence[Traits]) -> Iterable[tuple[
     """Close pairs that share rare anchors and, in one language and from two sources,
     whose lemma vectors are close; in two languages, whose shared anchors weigh most of
     the smaller item's."""
+    first, second = same_event_positions(items, each)
+    for i, j in zip(first.tolist(), second.tolist(), strict=True):
+        yield items[i], items[j]
+
+
+def same_event_positions(items: Sequence[Item], each: Sequence[Traits]) -> tuple[_Ints, _Ints]:
+    """The pairs of :func:`same_event` as the positions of their items."""
     import numpy as np
 
     from digest.cluster.vectors import Vectors
@@ -115,7 +130,8 @@ def same_event(items: Sequence[Item], each: Sequence[Traits]) -> Iterable[tuple[
                 index[anchor].append(position)
     first, second, rare_shared = _candidates(index.values(), count)
     if not len(first):
-        return
+        return first, second
+    firsts, seconds = [first[:0]], [second[:0]]
     near = _close_pairs(items, first, second)
     language = np.unique([i.language for i in items], return_inverse=True)[1]
     source = np.unique([i.source_id for i in items], return_inverse=True)[1]
@@ -126,18 +142,22 @@ def same_event(items: Sequence[Item], each: Sequence[Traits]) -> Iterable[tuple[
         a, b = first[told], second[told]
         # Products within each language only: no pair of two languages is asked for.
         similar = Vectors(each).at_least(a, b, SAME_EVENT_TEXT, groups=language)
-        for i, j in zip(a[similar].tolist(), b[similar].tolist(), strict=True):
-            yield items[i], items[j]
+        firsts.append(a[similar])
+        seconds.append(b[similar])
     named = near & ~one_language & (rare_shared >= MIN_SHARED_ANCHORS)
     # Summed over each set once (the same terms in the same order at every pair).
     totals = [sum(weight[s] for s in found) for found in sets]
+    joined = []
     for i, j in zip(first[named].tolist(), second[named].tolist(), strict=True):
         shared = sets[i] & sets[j]
         # Overlap with the smaller item: a short summary of an event shares most of its
         # names with a long report of it, not most of the report's.
         smaller = min(totals[i], totals[j])
-        if sum(weight[s] for s in shared) / smaller >= SAME_EVENT:
-            yield items[i], items[j]
+        joined.append(sum(weight[s] for s in shared) / smaller >= SAME_EVENT)
+    also = np.array(joined, dtype=np.bool_)
+    firsts.append(first[named][also])
+    seconds.append(second[named][also])
+    return np.concatenate(firsts), np.concatenate(seconds)
 
 
 def _candidates(lists: Iterable[Collection[int]], count: int) -> tuple[_Ints, _Ints, _Ints]:
