@@ -12,6 +12,9 @@ part per item in CPU seconds (``time.process_time``):
 - ``repeat``: the median of ``--repeats`` rounds, each round every part in turn
   (interleaved, so a change of the machine's load touches every part alike).
 
+``traits read back`` is what an edition pays per item to read its stored traits (not
+part of ``all``, the cost of computing a row).
+
 ``--dump FILE`` writes what the rules found in every item of the store, one JSON line per
 item (the rules by their place, theme and term; the scores, themes and scope of the item
 alone), to compare two versions of the code: run it with ``PYTHONPATH`` pointing at the
@@ -63,9 +66,10 @@ def load(tree: Path) -> tuple[Analyser, list[Item]]:
 
 
 def parts(analyser: Analyser) -> dict[str, Callable[[Item], object]]:
-    """Each part's computation, in order; the last, what the pool adds to the three for a
-    row of ``item_parts``: its content key and the parts' written form (of the parts the
-    three just computed for the item)."""
+    """Each part's computation, in order; then what the pool adds to the three for a row
+    of ``item_parts``: its content key and the parts' written form (of the parts the
+    three just computed for the item); last, the traits read back from their written form
+    (not computing: not in the total)."""
     found: dict[str, dict[str, Any]] = {}
 
     def kept(name: str, compute: Callable[[Item], Any]) -> Callable[[Item], object]:
@@ -75,13 +79,16 @@ def parts(analyser: Analyser) -> dict[str, Callable[[Item], object]]:
 
         return part
 
+    texts: dict[str, str] = {}
+
     def written(item: Item) -> object:
         each = found.pop(item.id)
+        texts[item.id] = analyser.write_traits(each["traits"][0])
         return (
             content_key(item),
             analyser.write_point(each["key point"]),
             analyser.write_matched(item.language, each["themes"]),
-            analyser.write_traits(each["traits"][0]),
+            texts[item.id],
         )
 
     return {
@@ -89,6 +96,8 @@ def parts(analyser: Analyser) -> dict[str, Callable[[Item], object]]:
         "key point": kept("key point", analyser.point),
         "traits": kept("traits", lambda item: traits([item])),
         "content key, written form": written,
+        # What an edition reads of each of its items' stored traits.
+        "traits read back": lambda item: analyser.read_traits(texts.pop(item.id)),
     }
 
 
@@ -121,7 +130,9 @@ def measure(analyser: Analyser, items: list[Item], count: int, repeats: int) -> 
     for name in every:
         repeat = statistics.median(rounds[name])
         print(f"  {name:<27} {first[name] * 1e3:>10.3f}   {repeat * 1e3:>10.3f}")
-    total_first, total = sum(first.values()), sum(statistics.median(r) for r in rounds.values())
+    computing = [name for name in every if name != "traits read back"]
+    total_first = sum(first[name] for name in computing)
+    total = sum(statistics.median(rounds[name]) for name in computing)
     print(f"  {'all':<27} {total_first * 1e3:>10.3f}   {total * 1e3:>10.3f}")
 
 
