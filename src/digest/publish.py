@@ -73,7 +73,8 @@ def publish_edition(
     """Write the edition's emails, messages and manifest, each language variant once.
 
     Args:
-        versioned: number the manifest's ``version`` (see :meth:`digest.build.Publisher.publish`).
+        versioned: number the manifest's ``version`` (see
+            :meth:`digest.publisher.Publisher.publish`).
         extra: more manifest entries.
     """
     made = edition_files(edition, renderer, outbox, versioned=versioned, extra=extra)

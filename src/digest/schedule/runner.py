@@ -17,12 +17,12 @@ from datetime import UTC, datetime
 
 from apscheduler.triggers.cron import CronTrigger
 
-from digest.build import Publisher
 from digest.config import ScheduleSettings, Settings
 from digest.edition import GENERAL
 from digest.errors import ConfigError, DigestError
 from digest.locks import new_owner
 from digest.model import Period, Problem, Theme
+from digest.publisher import Publisher
 from digest.reviewed_files import import_if_changed
 from digest.schedule import cron
 from digest.schedule.ids import edition_id_for
