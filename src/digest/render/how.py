@@ -11,16 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 from babel.numbers import format_decimal
 from markupsafe import Markup, escape
 
 from digest.edition import MMR_LAMBDA, RECENCY_BONUS, SOURCE_BONUS
 from digest.model import Edition, KeyPoint, Story, StoryScore, Theme
+from digest.render import how_html
 from digest.render.blocks import full_of
 from digest.render.email import N_
 from digest.render.full import FullView, anchor
-from digest.render.how_html import full_runs, source_rows
 from digest.render.i18n import Catalogs, language_name
 from digest.render.numbers import number as number
 from digest.themes import MIN_SCORE, RELATIVE_SCORE, STRONG_SCORE, TITLE_WEIGHT, RuleHit
@@ -128,11 +129,14 @@ class StoryHow:
     #: the key point shortens them (:mod:`digest.render.full`).
     anchor: str = ""
     full: FullView | None = None
-    #: :attr:`sources` as the rows of the page's list (escaped HTML, each a line break and
-    #: the template's indent before it): a story of many sources is most of the page.
-    source_rows: Markup = _NO_ROWS
     #: :attr:`full`'s runs as the page marks them (escaped HTML; empty without ``full``).
     full_html: Markup = _NO_ROWS
+
+    @cached_property
+    def source_rows(self) -> Markup:
+        """:attr:`sources` as the rows of the page's list (escaped HTML, each a line break
+        and the template's indent before it): a story of many sources is most of the page."""
+        return how_html.source_rows(self.sources)
 
 
 @dataclass(frozen=True)
@@ -230,7 +234,6 @@ class HowPage:
         point = story.point_in(lang) or story.original
         parts = story.parts
         explanation = story.explanation
-        sources = tuple(self._source(p, lang) for p in story.points)
         full = full_of(story, lang)
         themes: tuple[ThemeLine, ...] = ()
         rules: tuple[RuleGroup, ...] = ()
@@ -284,16 +287,15 @@ class HowPage:
             threshold=threshold,
             rules=rules,
             exclusions=exclusions,
-            sources=sources,
+            sources=tuple(self._source(p, lang) for p in story.points),
             anchor=anchor(story),
             full=full,
-            source_rows=source_rows(sources),
             full_html=self._full_html(full, lang) if full is not None else _NO_ROWS,
         )
 
     def _full_html(self, full: FullView, lang: str) -> Markup:
         t = self.catalogs.t
-        return full_runs(full.runs, lang, t(lang, "left out:"), t(lang, "added:"))
+        return how_html.full_runs(full.runs, lang, t(lang, "left out:"), t(lang, "added:"))
 
     def _rule(self, hit: RuleHit, lang: str) -> RuleLine:
         """The line of a rule that fired: the same rule hits many stories (its line made
