@@ -71,8 +71,13 @@ def _proposed(raw: RawEntry, item: Item) -> tuple[str | None, str | None, str | 
     else:
         own = f"guid:{raw.source_id}/{raw.guid}"
     url = f"url:{item.url}" if item.url else None
-    text = f"text:{item.source_id}/{_sha(item.text or item.title)}"
+    text = text_key(item.source_id, item.text or item.title)
     return own, url, text
+
+
+def text_key(source_id: str, text: str) -> str:
+    """The key of an entry of ``source_id`` by its clean ``text`` (its title without one)."""
+    return f"text:{source_id}/{_sha(text)}"
 
 
 def owns(source_id: str, item_id: str) -> bool:

@@ -34,6 +34,7 @@ from digest.config import Limits, Settings
 from digest.identity import Incoming, keys_for
 from digest.ingest_pool import read_all
 from digest.model import FeedState, Problem, RawEntry
+from digest.partial_read import Passed, WholeReading
 from digest.recleaning import reclean_stored
 from digest.source_state import FileState, file_states, write_file_states
 from digest.sources import Report, SourceAdapter, adapters_for
@@ -74,6 +75,8 @@ class SourceBatch:
     more_problems: int = 0
     #: Local file states recorded while the source was read (:mod:`digest.sources.unchanged`).
     files: tuple[FileState, ...] = ()
+    #: The source was read in part: the files passed over (:mod:`digest.partial_read`).
+    passed: Passed | None = None
 
 
 class StateLog:
@@ -185,7 +188,10 @@ def _store_batch(
         skipped: list[tuple[Incoming, str]] = []
         counts = StoreCounts(0, 0, 0)
         if batch.incoming:
-            counts = store.put_in(conn, batch.incoming, taken, skipped)
+            whole = None
+            if batch.passed is not None:
+                whole = WholeReading(adapter.id, batch.passed, store.known_keys)
+            counts = store.put_in(conn, batch.incoming, taken, skipped, whole)
         left_out = _ProblemLog()
         for entry, item_id in skipped:
             _left_out(left_out, adapter.location, entry, item_id)
@@ -386,6 +392,8 @@ def read_source(adapter: SourceAdapter, now: datetime, states: StateLog | None) 
             unsettled.add(raw.location)
         batch.append((raw, done))
     keys = keys_for([(raw, done.item) for raw, done in batch])
+    walk = getattr(adapter, "walk", None)
+    passed = walk.passed_for([raw.location for raw, _ in batch]) if walk is not None else None
     incoming = tuple(
         Incoming(done.item, key, done.provisional_date)
         for (_, done), key in zip(batch, keys, strict=True)
@@ -396,6 +404,7 @@ def read_source(adapter: SourceAdapter, now: datetime, states: StateLog | None) 
         states.take() if states else (),
         problems.more,
         tuple(f for f in states.take_files() if f.path not in unsettled) if states else (),
+        passed,
     )
 
 

@@ -35,6 +35,7 @@ from digest import migrations, sqlite_file
 from digest.errors import StoreError
 from digest.identity import Incoming, owns, resolve
 from digest.model import FeedState, Item
+from digest.partial_read import WholeReading
 from digest.schema import (
     aware_utc,
     feeds_table,
@@ -189,17 +190,26 @@ class Store:
         entries: Sequence[Incoming],
         written: set[str],
         skipped: list[tuple[Incoming, str]],
+        whole: WholeReading | None = None,
     ) -> StoreCounts:
         """:meth:`put` within the transaction of ``conn``: ``written`` gets the ids
-        written, ``skipped`` the entries left out with the ids they resolved to."""
+        written, ``skipped`` the entries left out with the ids they resolved to.
+        ``whole``: the entries are those of a source read in part; what a whole reading
+        would do with each (:mod:`digest.partial_read`)."""
         total = StoreCounts(0, 0, 0)
+        index = 0
         for batch in batches(entries):
             keys = [k for entry in batch for k in entry.keys.present()]
-            known = self._known_keys(conn, keys)
+            known = self.known_keys(conn, keys)
             stored_keys = set(known)
             resolved: list[Incoming] = []
             bindings: dict[str, str] = {}
             for entry in batch:
+                held = False
+                if whole is not None:
+                    verdict = whole(conn, index, entry, known)
+                    entry, held = verdict.entry, verdict.left_out
+                index += 1
                 item_id = resolve(entry.item, entry.keys, known)
                 for key in entry.keys.present():
                     bound = known.get(key)
@@ -208,7 +218,7 @@ class Store:
                     if bound != item_id:
                         bindings[key] = item_id
                         known[key] = item_id
-                if item_id in written:
+                if held or item_id in written:
                     skipped.append((entry, item_id))
                     continue
                 written.add(item_id)
@@ -219,7 +229,8 @@ class Store:
             total += self._write(conn, resolved)
         return total
 
-    def _known_keys(self, conn: Connection, keys: Sequence[str]) -> dict[str, str]:
+    def known_keys(self, conn: Connection, keys: Sequence[str]) -> dict[str, str]:
+        """Each of ``keys`` bound to an item, with that item's id."""
         known: dict[str, str] = {}
         for chunk in batches(sorted(set(keys))):
             query = select(keys_table).where(keys_table.c.key.in_(chunk))

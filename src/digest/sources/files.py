@@ -33,6 +33,7 @@ from pathlib import Path
 
 from digest.config import Limits
 from digest.model import Problem, RawEntry
+from digest.partial_read import Walk
 from digest.source_state import reader_key
 from digest.sources import Report
 from digest.sources.bounds import cut_text, is_inside
@@ -77,6 +78,8 @@ class ArticleFiles:
         self.files = files
         #: What shapes the reading of a file besides its bytes.
         self.reader = reader_key("articles", self.id, timezone, self.limits.model_dump_json())
+        #: The files the last :meth:`read` passed over and read (:mod:`digest.partial_read`).
+        self.walk = Walk()
 
     def preload(self) -> None:
         """Import what reading article files needs (markdown-it, PyYAML, ftfy): called
@@ -99,6 +102,7 @@ class ArticleFiles:
         """
         # Two files whose names differ only by extension would give one id to two items.
         seen: dict[str, Path] = {}
+        self.walk = walk = Walk()
 
         def outside(path: Path) -> None:
             report(Problem(str(path), "symlink to outside the sources folder", "skipped"))
@@ -127,6 +131,7 @@ class ArticleFiles:
                     # Unchanged since the last build: not read, its problems replayed.
                     for problem in known.problems:
                         report(problem)
+                    walk.passed(stem)
                     continue
             path = Path(where)
             if not is_inside(path, self.root):  # replaced by a symlink since the walk
@@ -137,7 +142,9 @@ class ArticleFiles:
                 assert seen_now.state is not None
                 for problem in seen_now.state.problems:
                     report(problem)
+                walk.passed(stem)
                 continue
+            walk.read(where)
             met: list[Problem] = []
             noted = _tee(met.append, report)
             articles = read_article_file(path, stem, noted, self.limits, data=seen_now.data)
