@@ -35,6 +35,7 @@ from digest.identity import Incoming, keys_for
 from digest.ingest_pool import read_all
 from digest.model import FeedState, Problem, RawEntry
 from digest.partial_read import Passed, WholeReading
+from digest.problem_log import ProblemLog
 from digest.recleaning import reclean_stored
 from digest.source_state import FileState, file_states, write_file_states
 from digest.sources import Report, SourceAdapter, adapters_for
@@ -50,13 +51,8 @@ MAX_AUTO_WORKERS = 8
 #: Problems of one source shown by default (``limits.warnings_per_source``); the others
 #: are counted in one line.
 WARNINGS_PER_SOURCE: int = Limits().warnings_per_source
-#: Lines of problems of one source kept while it is read (the most that can be shown);
-#: the others are only counted, so a source of a million bad entries costs no memory.
-KEPT_PROBLEMS = 1_000
 #: Sources read ahead of the one being stored, per worker process.
 _AHEAD = 2
-#: Subjects (entries) named in a line that counts several problems of one kind.
-NAMED_PER_LINE = 3
 #: The kind of problem :func:`digest.normalise.normalise_entry` gives an entry dated in
 #: the future (dated when read, until the clock reaches its date).
 FUTURE_KIND = "entries dated in the future"
@@ -67,11 +63,12 @@ class SourceBatch:
     """One source, read and normalised, ready for the store."""
 
     incoming: tuple[Incoming, ...]
-    #: The problems met, one line per kind and location (the first :data:`KEPT_PROBLEMS`).
+    #: The problems met, one line per kind and location (the first
+    #: :data:`~digest.problem_log.KEPT_PROBLEMS`).
     problems: tuple[Problem, ...]
     #: Feed states saved while the source was read, oldest first.
     states: tuple[FeedState, ...]
-    #: Problems met beyond :data:`KEPT_PROBLEMS` lines, counted only.
+    #: Problems met beyond :data:`~digest.problem_log.KEPT_PROBLEMS` lines, counted only.
     more_problems: int = 0
     #: Local file states recorded while the source was read (:mod:`digest.sources.unchanged`).
     files: tuple[FileState, ...] = ()
@@ -192,7 +189,7 @@ def _store_batch(
             if batch.passed is not None:
                 whole = WholeReading(adapter.id, batch.passed, store.known_keys)
             counts = store.put_in(conn, batch.incoming, taken, skipped, whole)
-        left_out = _ProblemLog()
+        left_out = ProblemLog()
         for entry, item_id in skipped:
             _left_out(left_out, adapter.location, entry, item_id)
         write_file_states(conn, batch.files)
@@ -292,7 +289,7 @@ def _report_some(adapter: SourceAdapter, batch: SourceBatch, report: Report, sho
         report(Problem(adapter.location, what, "not shown", count=hidden))
 
 
-def _left_out(log: _ProblemLog, location: str, entry: Incoming, item_id: str) -> None:
+def _left_out(log: ProblemLog, location: str, entry: Incoming, item_id: str) -> None:
     # An entry whose keys lead to the item an earlier entry of the run was stored as (by
     # its URL, another by its text): storing both would overwrite one with the other.
     title = repr(entry.item.title[:60])
@@ -315,65 +312,9 @@ def problem_kinds(batch: SourceBatch) -> tuple[tuple[str, int], ...]:
     return tuple(kinds)
 
 
-class _Group:
-    """Problems of one kind at one location: the first, how many, the first few subjects."""
-
-    def __init__(self, problem: Problem) -> None:
-        self.first = problem
-        self.count = 0
-        self.subjects: list[str] = []
-        self.add(problem)
-
-    def add(self, problem: Problem) -> None:
-        self.count += problem.count
-        if problem.subject and len(self.subjects) < NAMED_PER_LINE:
-            self.subjects.append(problem.subject)
-
-    def line(self) -> Problem:
-        first = self.first
-        if self.count == first.count or first.kind is None:
-            return first
-        named = ", ".join(self.subjects) + (", …" if self.count > len(self.subjects) else "")
-        what = f"{self.count} {first.kind}" + (f" ({named})" if self.subjects else "")
-        return Problem(first.location, what, first.action, kind=first.kind, count=self.count)
-
-
-class _ProblemLog:
-    """A source's problems as the lines to show: one per kind and location, in the order met.
-
-    Problems of one kind at one location (the same feed) become one line with their
-    count and the first :data:`NAMED_PER_LINE` subjects; a problem without a kind is a
-    line of its own. At most :data:`KEPT_PROBLEMS` lines are kept; the problems of any
-    further line are only counted.
-    """
-
-    def __init__(self) -> None:
-        self._groups: dict[object, _Group] = {}
-        self.more = 0
-
-    def __call__(self, problem: Problem) -> None:
-        # A problem without a kind gets a key of its own: it is never merged.
-        key = (problem.location, problem.kind) if problem.kind is not None else object()
-        group = self._groups.get(key)
-        if group is not None:
-            group.add(problem)
-        elif len(self._groups) < KEPT_PROBLEMS:
-            self._groups[key] = _Group(problem)
-        else:
-            self.more += problem.count
-
-    def extend(self, problems: Iterable[Problem]) -> None:
-        for problem in problems:
-            self(problem)
-
-    def lines(self) -> tuple[Problem, ...]:
-        """One problem per line to show, in the order each kind was first met."""
-        return tuple(group.line() for group in self._groups.values())
-
-
 def read_source(adapter: SourceAdapter, now: datetime, states: StateLog | None) -> SourceBatch:
     """Read one source whole: its items with their identity keys, and what went wrong."""
-    problems = _ProblemLog()
+    problems = ProblemLog()
     batch: list[tuple[RawEntry, Normalised]] = []
     # Files with an entry dated in the future: read again at the next run, whose clock may
     # have passed the date (the entry then gets it), so their state is not recorded.
