@@ -4,15 +4,18 @@ file would (digest.partial_read): the same items, so the same outbox, byte for b
 from __future__ import annotations
 
 import contextlib
-import sqlite3
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Connection, text
 
 from digest.build import BuildReport, build
 from digest.config import Settings, load_settings
+from digest.store import Store
 from tests.conftest import copy_sample_tree
+from tests.postgres import fresh_database
 
 SINCE, UNTIL = date(2025, 11, 1), date(2025, 11, 30)
 #: Two sample articles of November 2025 the new files are made from.
@@ -20,8 +23,15 @@ ORIGINAL = "2025-11-actiris-vdab-matching-offres-fr.md"
 COPIED = "2025-11-apd-avis-reconnaissance-faciale-fr.md"
 
 
+#: The store of each tree (a SQLite file in it, or a PostgreSQL database), by its folder.
+_STORES: dict[Path, str] = {}
+
+
 def _settings(tree: Path) -> Settings:
-    return load_settings(tree / "digest.toml").model_copy(update={"ingest_workers": 1})
+    settings = load_settings(tree / "digest.toml").model_copy(update={"ingest_workers": 1})
+    if tree in _STORES:
+        settings = settings.model_copy(update={"store_url": _STORES[tree]})
+    return settings
 
 
 def _build(tree: Path) -> BuildReport:
@@ -60,7 +70,7 @@ def _add_sharing_files(articles: Path) -> None:
     )
     copied, body = _front(articles / COPIED)
     copied.update(
-        title='"Reconnaissance faciale : l\'avis de l\'autorité, repris par un autre site"',
+        title="\"Reconnaissance faciale : l'avis de l'autorité, repris par un autre site\"",
         url="https://www.autre-site.example/fr/2025/11/reprise-avis",
     )
     _article(articles / "2025-11-aa-reprise-avis.md", copied, body)
@@ -75,26 +85,41 @@ def _outbox(tree: Path) -> dict[str, bytes]:
     }
 
 
+@contextlib.contextmanager
+def _connected(tree: Path) -> Iterator[Connection]:
+    """A transaction on the store of ``tree``, its connections closed after."""
+    engine = Store(_settings(tree).store_url).engine
+    try:
+        with engine.begin() as connection:
+            yield connection
+    finally:
+        engine.dispose()
+
+
 def _items(tree: Path) -> list[tuple[str, ...]]:
-    path = _settings(tree).store_url.removeprefix("sqlite:///")
-    with contextlib.closing(sqlite3.connect(path)) as connection:
-        return connection.execute("SELECT id, url, title, text FROM items ORDER BY id").fetchall()
+    with _connected(tree) as connection:
+        query = text("SELECT id, url, title, text FROM items ORDER BY id")
+        return [tuple(row) for row in connection.execute(query)]
 
 
 def _read_whole_next_time(tree: Path) -> None:
     """Forget what the builds saw of the source files: the next one reads every file."""
-    path = _settings(tree).store_url.removeprefix("sqlite:///")
-    with contextlib.closing(sqlite3.connect(path)) as connection, connection:
-        connection.execute("DELETE FROM source_files")
+    with _connected(tree) as connection:
+        connection.execute(text("DELETE FROM source_files"))
 
 
-@pytest.fixture
-def trees(tmp_path: Path) -> tuple[Path, Path]:
-    """Two copies of the sample tree, the first built over November 2025."""
+@pytest.fixture(params=["sqlite", "postgresql"])
+def trees(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Path, Path]:
+    """Two copies of the sample tree, the first built over November 2025, each with a
+    store of the kind of the parameter."""
     first = copy_sample_tree(tmp_path / "incremental")
+    second = copy_sample_tree(tmp_path / "whole")
+    if request.param == "postgresql":
+        server = request.getfixturevalue("postgres_url")
+        _STORES.update({first: fresh_database(server), second: fresh_database(server)})
     report = _build(first)
     assert not report.problems, report.problems
-    return first, copy_sample_tree(tmp_path / "whole")
+    return first, second
 
 
 def test_new_files_sharing_keys_give_what_a_first_build_gives(trees: tuple[Path, Path]) -> None:
