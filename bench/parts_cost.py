@@ -8,7 +8,10 @@ warms it (the languages' rules, then one pass over other items of the store, so 
 per-word caches hold a corpus's vocabulary as they do in a long backfill), and times each
 part per item in CPU seconds (``time.process_time``):
 
-- ``first pass``: each part over the measured items once, right after the warm-up;
+- ``first pass``: each part over the measured items once, right after the warm-up
+  (``--warm-up 0``: over no other item, so the per-word caches are empty as in each
+  process that computes an incremental run's parts: theme matching then costs about
+  twice its warm cost);
 - ``repeat``: the median of ``--repeats`` rounds, each round every part in turn
   (interleaved, so a change of the machine's load touches every part alike).
 
@@ -23,6 +26,7 @@ with the most own time of the theme matches (cProfile). Nothing here is run by `
 bench``.
 
     .venv/bin/python bench/parts_cost.py /tmp/scale2k --items 500
+    .venv/bin/python bench/parts_cost.py /tmp/scale2k --items 500 --warm-up 0
     .venv/bin/python bench/parts_cost.py /tmp/scale2k --dump /tmp/matched.jsonl --no-time
 """
 
@@ -108,10 +112,16 @@ def cpu_per_item(part: Callable[[Item], object], items: Sequence[Item]) -> float
     return (time.process_time() - started) / len(items)
 
 
-def measure(analyser: Analyser, items: list[Item], count: int, repeats: int) -> None:
+def measure(
+    analyser: Analyser, items: list[Item], count: int, repeats: int, warm_up: int | None = None
+) -> None:
+    """Each part's CPU per item over ``count`` items, after a warm-up over ``warm_up``
+    other items (None: all the others)."""
     rng = random.Random(15)
     rng.shuffle(items)
     measured, others = items[:count], items[count:]
+    if warm_up is not None:
+        others = others[:warm_up]
     started = time.process_time()
     analyser.classifier.warm({item.language for item in items})
     print(f"warm(): {time.process_time() - started:.2f} s CPU")
@@ -185,6 +195,13 @@ def main() -> None:
     parser.add_argument("--dump", type=Path, help="write every item's matches to this file")
     parser.add_argument("--no-time", action="store_true", help="do not measure")
     parser.add_argument("--profile", action="store_true", help="cProfile the theme matches")
+    parser.add_argument(
+        "--warm-up",
+        type=int,
+        metavar="N",
+        help="warm up over N other items only (default: all); 0: the first pass is a "
+        "fresh process's, as each process computing an incremental run's parts starts",
+    )
     args = parser.parse_args()
     analyser, items = load(args.tree.resolve())
     print(f"{len(items)} items in the store of {args.tree}")
@@ -193,7 +210,8 @@ def main() -> None:
     if args.profile:
         profile(analyser, items[: args.items])
     elif not args.no_time:
-        measure(analyser, items, min(args.items, len(items) // 2), args.repeats)
+        count = min(args.items, len(items) // 2)
+        measure(analyser, items, count, args.repeats, args.warm_up)
 
 
 if __name__ == "__main__":
