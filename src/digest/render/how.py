@@ -14,13 +14,14 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 
 from babel.numbers import format_decimal
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from digest.edition import MMR_LAMBDA, RECENCY_BONUS, SOURCE_BONUS
 from digest.model import Edition, KeyPoint, Story, StoryScore, Theme
 from digest.render import how_html
 from digest.render.blocks import full_of
 from digest.render.email import N_
+from digest.render.escaping import escaped
 from digest.render.full import FullView, anchor
 from digest.render.i18n import Catalogs, language_name
 from digest.render.numbers import number as number
@@ -321,7 +322,7 @@ class HowPage:
     def _row(self, line: RuleLine, lang: str) -> Markup:
         """The table row of ``line``, as ``web/how.html.j2`` wrote it from its fields
         (each escaped as Jinja's autoescape does)."""
-        e = escape
+        e = escaped
         support = f", {e(self.catalogs.t(lang, 'support rule'))}" if line.support else ""
         return Markup(
             f'\n            <tr><td><span lang="{e(line.lang)}">{e(line.term)}</span>'

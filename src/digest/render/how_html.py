@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
+
+from digest.render.escaping import escaped
 
 if TYPE_CHECKING:
     from digest.compress.marks import Mark
@@ -16,7 +18,7 @@ if TYPE_CHECKING:
 def source_rows(lines: tuple[SourceLine, ...]) -> Markup:
     """The list items of a story's sources (escaped HTML, each a line break and the
     template's indent before it)."""
-    e = escape
+    e = escaped
     rows = []
     for line in lines:
         if line.url:
@@ -34,7 +36,7 @@ def full_runs(runs: tuple[Mark, ...], lang: str, left_out: str, added: str) -> M
     """The runs of a key point's full sentences, marked (removed: ``<del>``, added:
     ``<ins>``, each said for screen readers in ``lang`` with the labels ``left_out`` and
     ``added``)."""
-    e = escape
+    e = escaped
     hidden = f'<span class="visually-hidden" lang="{e(lang)}">['
     removed_start = f"<del>{hidden}{e(left_out)} </span>"
     added_start = f"<ins>{hidden}{e(added)} </span>"
@@ -47,5 +49,5 @@ def full_runs(runs: tuple[Mark, ...], lang: str, left_out: str, added: str) -> M
             space = " " if run.text.endswith(" ") else ""
             html.append(f"{added_start}{e(run.text.strip())}{end}</ins>{space}")
         else:
-            html.append(str(e(run.text)))
+            html.append(e(run.text))
     return Markup("".join(html))

@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
+
+from digest.render.escaping import escaped
 
 
 @dataclass(frozen=True)
@@ -81,10 +83,11 @@ def sources_markup(sources: tuple[SourceView, ...], separator: str) -> Markup:
     ``separator`` between them: what a template's loop over them wrote, each value
     escaped as Jinja's autoescape does."""
     last = len(sources) - 1
+    e = escaped
     return Markup(
         "".join(
-            (f' <a href="{escape(s.url)}">{escape(s.name)}</a>' if s.url else f" {escape(s.name)}")
-            + f" ({escape(s.lang)})"
+            (f' <a href="{e(s.url)}">{e(s.name)}</a>' if s.url else f" {e(s.name)}")
+            + f" ({e(s.lang)})"
             + (separator if n < last else "")
             for n, s in enumerate(sources)
         )
