@@ -18,6 +18,7 @@ import operator
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from digest.rank.features import FEATURES, Document
 from digest.rank.model import CANDIDATE_FEATURES, Selection
@@ -121,6 +122,11 @@ class Pick:
     words: int
     #: Whether the text was cut at a clause boundary.
     trimmed: bool = False
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled through the constructor: compiled with mypyc, a frozen dataclass
+        # cannot be unpickled field by field (FrozenInstanceError).
+        return (Pick, (self.index, self.text, self.score, self.words, self.trimmed))
 
 
 def candidates(document: Document, scores: Sequence[float], pool: int = POOL) -> list[Pick]:

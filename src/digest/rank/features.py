@@ -15,12 +15,12 @@ from __future__ import annotations
 import collections
 import itertools
 import math
-import operator
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from digest.rank.text import lemma_cache, lemmas_of_words
+from digest.rank.text import lemma_cache, lemmas_of_words, str_lower
 
 #: Feature names, in the order of :attr:`Document.rows`.
 FEATURES: tuple[str, ...] = (
@@ -99,12 +99,17 @@ class Document:
     #: The title's content lemmas.
     title: frozenset[str]
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled through the constructor: compiled with mypyc, a frozen dataclass
+        # cannot be unpickled field by field (FrozenInstanceError).
+        return (Document, (self.sentences, self.rows, self.bags, self.words, self.title))
+
 
 def document_features(title: str, paragraphs: Sequence[Sequence[str]], language: str) -> Document:
     """The features of every sentence of ``paragraphs`` (as :func:`split_paragraphs` gives)."""
     sentences = [sentence for paragraph in paragraphs for sentence in paragraph]
     count = len(sentences)
-    title_tokens = _WORD.findall(title.lower())
+    title_tokens = _WORD.findall(str_lower(title))
     title_words = frozenset(lemmas_of_words(title_tokens, language))
     title_pairs = set(itertools.pairwise(title_tokens))
     if not count:
@@ -115,11 +120,16 @@ def document_features(title: str, paragraphs: Sequence[Sequence[str]], language:
     tokenised, lowered = _tokenise(sentences, joined)
     # Each sentence's lemma counts, in the order of its words (as
     # ``Counter(lemmas_of_words(words))``): the cache lemmatises a word new to it.
-    lemma_of = lemma_cache(language).__getitem__
+    cache = lemma_cache(language)
     bags: list[dict[str, int]] = []
     for words in lowered:
         bag: dict[str, int] = {}
-        _count(bag, filter(None, map(lemma_of, words)))
+        for word in words:
+            lemma = cache.get(word)
+            if lemma is None:
+                lemma = cache[word]
+            if lemma:
+                bag[lemma] = bag.get(lemma, 0) + 1
         bags.append(bag)
     clause_marks = [mark for mark in _CLAUSE_MARKS if mark in joined]
     quotes = _quoted(joined)
@@ -144,12 +154,21 @@ def document_features(title: str, paragraphs: Sequence[Sequence[str]], language:
             common = len(bag.keys() & title_words) if title_words else 0
             recall = common / len(title_words) if title_words else 0.0
             # Capitalised words after the first ("Macron", not "RN"), and numbers.
-            names = sum(map(str.istitle, tokens)) - (length > 0 and tokens[0].istitle())
+            # Loops rather than sum(map(...)): compiled (mypyc), str.isdigit is a C call.
+            names = numbers = 0
+            for token in tokens:
+                if token.isdigit():
+                    numbers += 1
+                elif token.istitle():  # never a digit string: it needs a cased letter
+                    names += 1
+            if length and tokens[0].istitle():
+                names -= 1
             stripped = text.rstrip(" …»”\"')")
             central = centrality[index] / top
             prior = 1 / (1 + index)
-            numbers = sum(map(str.isdigit, tokens))
-            clauses = sum(map(text.count, clause_marks))
+            clauses = 0
+            for mark in clause_marks:
+                clauses += text.count(mark)
             # Conditional expressions rather than float(bool) and min(): the same values,
             # without a call each.
             rows.append(
@@ -180,7 +199,7 @@ def document_features(title: str, paragraphs: Sequence[Sequence[str]], language:
                     clauses / 4 if clauses < 4 else 1.0,
                     1.0 if stripped.endswith(("?", "!")) else 0.0,
                     1.0 if stripped.endswith(":") else 0.0,
-                    len(title_pairs.intersection(itertools.pairwise(lower))) / len(title_pairs)
+                    _pairs_in(lower, pair_starts, title_pairs) / len(title_pairs)
                     if title_pairs and not pair_starts.isdisjoint(lower)
                     else 0.0,
                     ranks[index],
@@ -194,6 +213,20 @@ def document_features(title: str, paragraphs: Sequence[Sequence[str]], language:
         tuple(map(len, tokenised)),
         title_words,
     )
+
+
+def _pairs_in(words: list[str], starts: set[str], pairs: set[tuple[str, str]]) -> int:
+    """How many of ``pairs`` follow each other in ``words`` (``starts``: their first
+    words). ``len(pairs.intersection(itertools.pairwise(words)))``, without a tuple for
+    every word pair of the sentence: only a word that starts a pair is looked at.
+    """
+    found: set[tuple[str, str]] = set()
+    for at in range(len(words) - 1):
+        if words[at] in starts:
+            pair = (words[at], words[at + 1])
+            if pair in pairs:
+                found.add(pair)
+    return len(found)
 
 
 def _quoted(text: str) -> bool:
@@ -227,7 +260,8 @@ def _tokenise(sentences: Sequence[str], joined: str) -> tuple[list[list[str]], l
     lower_lines = lower_case(spaced).split("\n")
     for line, lower_line, sentence in zip(lines, lower_lines, sentences, strict=True):
         chunks = line.split()
-        if all(map(str.isalnum, chunks)):
+        # A generator rather than map(str.isalnum, ...): compiled (mypyc), a loop of C calls.
+        if all(chunk.isalnum() for chunk in chunks):
             tokenised.append(chunks)
             lowered.append(lower_line.split())
         else:
@@ -240,7 +274,7 @@ def _tokenise(sentences: Sequence[str], joined: str) -> tuple[list[list[str]], l
 # str.lower() of each Latin-1 character, as a byte table; building it checks that each
 # lowers to one Latin-1 character (no str.lower() here makes two characters of one, or
 # one beyond Latin-1: bytes() would refuse it).
-_LATIN_1_LOWER = bytes(ord(chr(code).lower()) for code in range(256))
+_LATIN_1_LOWER = bytes(ord(str_lower(chr(code))) for code in range(256))
 
 
 def lower_case(text: str) -> str:
@@ -253,7 +287,7 @@ def lower_case(text: str) -> str:
     try:
         data = text.encode("latin-1")
     except UnicodeEncodeError:
-        return text.lower()
+        return str_lower(text)
     return data.translate(_LATIN_1_LOWER).decode("latin-1")
 
 
@@ -303,7 +337,7 @@ def _centrality(bags: Sequence[Mapping[str, int]]) -> tuple[list[float], list[in
     centroid = dict.fromkeys(repeated, 0.0)
     weights_of = []
     for bag, repeats in zip(bags, shared_of, strict=True):
-        norm = math.hypot(*map(operator.mul, bag.values(), map(idf.__getitem__, bag))) or 1.0
+        norm = math.hypot(*[count * idf[w] for w, count in bag.items()]) or 1.0
         weights = []
         for w in repeats:
             weight = bag[w] * idf[w] / norm

@@ -14,6 +14,7 @@ back to the hand-set weights.
 
 from __future__ import annotations
 
+import importlib.resources
 import json
 import math
 import operator
@@ -25,8 +26,10 @@ from typing import Any
 from digest.model import Problem
 from digest.rank.features import FEATURES, MONOTONE, Document
 
+# Found through the package, not this module's __file__: compiled with mypyc, that names
+# the folder of mypyc's shared library, which an editable install puts in site-packages.
 #: The model file the package ships, written by ``make train``.
-SHIPPED = Path(__file__).resolve().parent / "model.json"
+SHIPPED = Path(str(importlib.resources.files("digest.rank").joinpath("model.json"))).resolve()
 #: Bumped when the file's layout changes; an older file is refused.
 FORMAT = 2
 
@@ -98,6 +101,11 @@ class Selection:
         values = tuple(float(weights.get(name, 0.0)) for name in CANDIDATE_FEATURES)
         return cls(values, values)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled through the constructor: compiled with mypyc, a frozen dataclass
+        # cannot be unpickled field by field (FrozenInstanceError).
+        return (Selection, (self.weights, self.single))
+
     def weights_for(self, limit: int) -> tuple[float, ...]:
         """The weights that choose a key point of at most ``limit`` sentences."""
         return self.weights if limit >= 2 else self.single
@@ -113,6 +121,11 @@ class LinearModel:
     weights: tuple[float, ...]
     intercept: float
     selection: Selection
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled through the constructor: compiled with mypyc, a frozen dataclass
+        # cannot be unpickled field by field (FrozenInstanceError).
+        return (LinearModel, (self.weights, self.intercept, self.selection))
 
     def scores(self, document: Document) -> list[float]:
         """The score of each sentence of ``document``, in document order."""

@@ -23,6 +23,7 @@ import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 #: A quotation spread over sentences is kept as one sentence up to this many ``\w+``
 #: words: the longest sentence a key point takes (``choose.MAX_SENTENCE_WORDS``).
@@ -45,6 +46,11 @@ class Marks:
     characters: str
     #: Marks written with a space between them and the words (French « Oui »).
     spaced: frozenset[str] = frozenset()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled through the constructor: compiled with mypyc, a frozen dataclass
+        # cannot be unpickled field by field (FrozenInstanceError).
+        return (Marks, (self.pairs, self.openers, self.both, self.characters, self.spaced))
 
 
 def _marks(pairs: dict[str, str], spaced: str = "") -> Marks:

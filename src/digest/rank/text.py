@@ -9,7 +9,7 @@ between key points. Both work for French, Dutch, English and German.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from digest import lemmata
 from digest.rank.quotes import balance
@@ -53,6 +53,10 @@ _STOPWORDS = {
 _STOP = {lang: frozenset(words.split()) for lang, words in _STOPWORDS.items()}
 _NO_STOP: frozenset[str] = frozenset()
 _WORD = re.compile(r"\w+")
+#: ``str.lower``, called through the method object. Compiled with mypyc (2.4), a method
+#: call ``text.lower()`` becomes mypyc's own primitive, which lowers a final Greek sigma to
+#: "σ" where Python gives "ς" ("ΟΔΟΣ" -> "οδος"): the compiled modules lower through this.
+str_lower: Callable[[str], str] = str.lower
 _UPPER = "A-ZÀ-ÖØ-ÞĀ-Ž"
 
 
@@ -208,7 +212,7 @@ def _is_abbreviation(
     """Whether the full stop after the word ``last`` belongs to it rather than ending the
     sentence (``following``: the next word).
     """
-    word = last.lstrip("(«“\"'").lower()
+    word = str_lower(last.lstrip("(«“\"'"))
     if word.rstrip("»”’)]\"'") != word:
         return False  # a quotation or bracket closed just before: "... vie".Son
     if word in no_split or (len(word) == 1 and word.isalpha()):
@@ -218,7 +222,7 @@ def _is_abbreviation(
         # too rare to split.
         return word[-1:].isalnum() and not word[-2:-1].isalnum()
     if language == "de" and word.isdigit():
-        return following.lower().rstrip(".,") in _GERMAN_MONTHS
+        return str_lower(following).rstrip(".,") in _GERMAN_MONTHS
     return False
 
 
@@ -241,7 +245,7 @@ def lemmas(text: str, language: str) -> list[str]:
     so the cost after warm-up is one dict lookup per word. Languages simplemma does not
     know are lower-cased only.
     """
-    return lemmas_of_words(_WORD.findall(text.lower()), language)
+    return lemmas_of_words(_WORD.findall(str_lower(text)), language)
 
 
 def lemmas_of_words(words: Sequence[str], language: str) -> list[str]:
@@ -296,7 +300,7 @@ class LemmaCache(dict[str, str]):
                 found = lookup(word)
                 if found is None:
                     found = lookup(word.capitalize())
-                lemma = found.lower() if found is not None else word
+                lemma = str_lower(found) if found is not None else word
             if lemma in stop:
                 lemma = ""
         self[word] = lemma
