@@ -11,11 +11,16 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
+# The install compiles these with mypyc (pyproject.toml, hatch_build.py), so it is redone
+# when one changes; until then digest.rank runs their sources.
+COMPILED := $(wildcard hatch_build.py src/digest/rank/quotes.py src/digest/rank/text.py \
+	src/digest/rank/features.py src/digest/rank/model.py src/digest/rank/choose.py)
+
+$(VENV)/.installed: pyproject.toml $(COMPILED) | $(BIN)/python
 	$(PIP) install -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+$(VENV)/.installed-test: pyproject.toml $(COMPILED) | $(BIN)/python
 	$(PIP) install -e '.[test]'
 	touch $@ $(VENV)/.installed
 
@@ -85,3 +90,4 @@ i18n: $(VENV)/.installed-test
 
 clean:
 	rm -rf $(VENV) outbox/editions outbox/feeds digest.sqlite3
+	find src -name "*.so" -delete

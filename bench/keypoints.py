@@ -46,6 +46,7 @@ from sumy.nlp.stemmers import Stemmer
 from sumy.summarizers.lex_rank import LexRankSummarizer
 from sumy.utils import get_stop_words
 
+from digest import rank
 from digest.rank.choose import choose
 from digest.rank.features import document_features
 from digest.rank.text import clear_lemma_cache, split_paragraphs
@@ -299,7 +300,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"no learned model: {model_problem()}", file=sys.stderr)
     articles = load(args.corpus)
     sentences = sum(len(a.sentences) for a in articles)
-    print(f"{len(articles)} articles, {sentences:,} sentences")
+    print(f"{len(articles)} articles, {sentences:,} sentences; key point modules: {rank.STATE}")
     methods: list[tuple[str, Method]] = [
         ("LEAD-1", lead(1)),
         ("LEAD-2", lead(2)),
