@@ -28,7 +28,7 @@ class CompileIfPossible(plugin.MypycBuildHook):  # type: ignore[misc]
         """Compile, or say why not and build without."""
         if self.target_name != "wheel" or os.environ.get("DIGEST_NO_MYPYC"):
             return
-        compiler = (sysconfig.get_config_var("CC") or "cc").split()[0]
+        compiler = (os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc").split()[0]
         if shutil.which(compiler) is None:
             print(f"digest: no C compiler ({compiler}): modules not compiled", file=sys.stderr)
             return
