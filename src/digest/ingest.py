@@ -185,9 +185,8 @@ def _store_batch(
         skipped: list[tuple[Incoming, str]] = []
         counts = StoreCounts(0, 0, 0)
         if batch.incoming:
-            whole = None
-            if batch.passed is not None:
-                whole = WholeReading(adapter.id, batch.passed, store.known_keys)
+            passed = batch.passed
+            whole = WholeReading(adapter.id, passed, store.known_keys) if passed else None
             counts = store.put_in(conn, batch.incoming, taken, skipped, whole)
         left_out = ProblemLog()
         for entry, item_id in skipped:

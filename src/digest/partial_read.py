@@ -32,7 +32,7 @@ from dataclasses import dataclass, replace
 
 from sqlalchemy import Connection, select
 
-from digest.identity import Incoming, Keys, owns, resolve, text_key
+from digest.identity import Incoming, owns, resolve, text_key
 from digest.schema import items_table
 
 #: Looks up identity keys in the store: each key found, with the item id it is bound to.
@@ -113,10 +113,10 @@ class WholeReading:
             if self._holder(conn, bound) is not None and key in self._proposed(conn, bound):
                 shared.add(key)
         if shared:
-            keys = Keys(
-                keys.own,
-                None if keys.url in shared else keys.url,
-                None if keys.text in shared else keys.text,
+            keys = replace(
+                keys,
+                url=None if keys.url in shared else keys.url,
+                text=None if keys.text in shared else keys.text,
             )
             entry = replace(entry, keys=keys)
         item_id = resolve(entry.item, keys, known)
