@@ -6,6 +6,7 @@ found with the list."""
 from __future__ import annotations
 
 import json
+import random
 import re
 import unicodedata
 from collections import Counter
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from digest.cluster import anchors, traits
+from digest.cluster.signature import _ANCHOR
 from digest.config import load_settings
 from digest.model import Item
 from digest.parts.compute import Analyser
@@ -125,7 +127,24 @@ ANCHOR_TEXTS = [
     # then as a word (Ada) or never (Anna, Ola).
     ("Anna et Ada", "Une savanna, annanna, adada et _ada ada2 Ola; puis ada. Anna dit: Ola."),
     ("Ελένη", "Η Ελένη και η ελένηη, ΕΛΈΝΗ. Στην Αθήνα, αθήνα_."),
+    # Digits other than 0-9, numbers and names right after a word character or "×".
+    ("٢٠٢٦ Anvers", "En ١٢٣ ٤٥٦ et A12, x5.000, _77, 5×3×Paris, Gand×Anvers et 12Bruges."),
 ]
+
+
+def test_the_anchor_pattern_finds_what_a_word_boundary_before_it_finds() -> None:
+    """digest.cluster.signature's pattern starts with one character class (its \\b is a
+    lookbehind after the first character): the same matches as the reference pattern's,
+    at the same places, on texts made of the characters where they could differ ("×",
+    which is no word character; digits other than 0-9; "_"; marks and spaces of numbers;
+    line breaks; a match at the start)."""
+    pieces = [*"aZ×5١٢ _.,-'’\u00a0\u202f\n\"«(É3xQß", "12", "000", " 000", "×3", "5×3", "Ø"]
+    rng = random.Random(15)
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 24))) for _ in range(5000)]
+    texts += [title + " " + text for title, text in ANCHOR_TEXTS]
+    for text in texts:
+        expected = [(m[0], m.start()) for m in _REFERENCE_ANCHOR.finditer(text)]
+        assert [(m[0], m.start()) for m in _ANCHOR.finditer(text)] == expected, text
 
 
 @pytest.mark.parametrize(("title", "text"), ANCHOR_TEXTS)
