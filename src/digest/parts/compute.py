@@ -116,7 +116,8 @@ class Analyser:
     # Written form.
 
     def write_point(self, point: Point) -> str:
-        return _json([point.text, point.score, list(point.full), [list(p) for p in point.bag]])
+        # Tuples are written as JSON arrays, as lists are.
+        return _json([point.text, point.score, point.full, point.bag])
 
     def read_point(self, text: str) -> Point:
         shown, score, full, bag = json.loads(text)
@@ -268,8 +269,9 @@ def _b64(data: bytes) -> str:
 
 
 #: What json.dumps(value, ensure_ascii=False, separators=(",", ":")) makes an encoder for
-#: at every call: one, kept (an encoder holds no state between calls).
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+#: at every call: one, kept (an encoder holds no state between calls). The values written
+#: hold no cycle: not checked for (the same text, without a dict entry per list written).
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
 
 
 def _json(value: Any) -> str:
