@@ -7,17 +7,20 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, delete, select, update
 
 from digest.build import Publisher
+from digest.clean import CLEANING_VERSION as CLEANING
 from digest.config import load_settings
 from digest.model import Item
 from digest.parts import pool, refresh, table
-from digest.parts.compute import Analyser, ItemParts
+from digest.parts.compute import Analyser, ItemParts, content_key
+from digest.parts.versions import Versions
 from digest.schema import item_parts_table, items_table
 from tests.conftest import copy_sample_tree
 
@@ -191,3 +194,36 @@ def test_chunks_are_smaller_for_fewer_items() -> None:
     assert pool.chunk_size(100_000, 2) == pool.CHUNK
     assert pool.chunk_size(1_000, 2) == 63
     assert pool.chunk_size(50, 4) == 10
+
+
+def test_the_items_to_compute_are_the_stored_ones_without_what_no_part_reads(
+    store: Publisher,
+) -> None:
+    """Parts are computed from the items without their HTML, authors and tags, with the
+    content key stored with them; an item cleaned by older rules is read whole and cleaned
+    again, and its key computed."""
+    engine = store.store.engine
+    ids = _ids(engine)
+    asked = [*reversed(ids[:40]), "nowhere/1"]
+    whole = table.items_by_id(engine, asked)
+    assert any(item.html for item in whole)
+    expected = [replace(item, html="", authors=(), tags=()) for item in whole]
+    assert table.to_compute(engine, asked) == expected
+    some = Versions("none", "none", "none")
+    by_id = {entry.item_id: entry for entry in table.stale(engine, *EVER, some)}
+    assert all(by_id[item.id].content == content_key(item) for item in whole)
+    older = ids[3]
+    cleaned = items_table.c.cleaned
+    with engine.begin() as conn:
+        conn.execute(update(items_table).where(items_table.c.id == older).values(cleaned=0))
+    try:
+        assert table.to_compute(engine, [older]) == table.items_by_id(engine, [older])
+        by_id = {entry.item_id: entry for entry in table.stale(engine, *EVER, some)}
+        assert by_id[older].content is None
+    finally:
+        with engine.begin() as conn:
+            conn.execute(
+                update(items_table).where(items_table.c.id == older).values(cleaned=CLEANING)
+            )
+    with engine.connect() as conn:
+        assert conn.execute(select(cleaned).where(items_table.c.id == older)).scalar() == CLEANING

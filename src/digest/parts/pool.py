@@ -23,14 +23,17 @@ from collections import deque
 from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any
+from typing import Any, TypeVar
 
 from digest.errors import DigestError
 from digest.ingest_pool import can_fork
 from digest.model import Item
 
-#: An item's row of ``item_parts``, computed from it and the names of the parts wanted.
-Compute = Callable[[Item, tuple[str, ...]], dict[str, Any]]
+#: What is handed with each item to the computation: the names of the parts wanted, with
+#: whatever else the caller knows of the item (picklable, as the item).
+W = TypeVar("W")
+#: An item's row of ``item_parts``, computed from it and what was handed with it.
+Compute = Callable[[Item, W], dict[str, Any]]
 #: The stored items of some ids, in the order given (ids not stored left out).
 Read = Callable[[Sequence[str]], list[Item]]
 
@@ -74,8 +77,8 @@ def chunk_size(items: int, processes: int) -> int:
 
 def computed(
     read: Read,
-    todo: Sequence[tuple[str, tuple[str, ...]]],
-    compute: Compute,
+    todo: Sequence[tuple[str, W]],
+    compute: Compute[W],
     count: int,
     *,
     warm: Callable[[Sequence[Item]], None] = lambda items: None,
@@ -83,9 +86,10 @@ def computed(
     chunk: int | None = None,
     batch: int | None = None,
 ) -> Generator[list[dict[str, Any]], None, None]:
-    """The rows of ``todo`` (item ids, and the names of the parts to compute of each),
-    in its order, computed by ``count`` processes: whole chunks at a time, ``batch``
-    rows or more (but the last; :data:`BATCH` by default).
+    """The rows of ``todo`` (item ids, and what to hand with each to ``compute``: the
+    names of the parts to compute of it...), in its order, computed by ``count``
+    processes: whole chunks at a time, ``batch`` rows or more (but the last; :data:`BATCH`
+    by default).
 
     ``count`` 1 computes them here, without forking. Otherwise ``warm`` is called once
     before the workers fork, with the items of the first chunk; ``compute_here``: this process
@@ -107,10 +111,8 @@ def computed(
         rows.close()  # stops the workers now when the caller stops early
 
 
-def _chunks(
-    read: Read, todo: Sequence[tuple[str, tuple[str, ...]]], size: int
-) -> Iterator[list[tuple[Item, tuple[str, ...]]]]:
-    """The items of ``todo`` with the parts wanted of each, read ``size`` at a time."""
+def _chunks(read: Read, todo: Sequence[tuple[str, W]], size: int) -> Iterator[list[tuple[Item, W]]]:
+    """The items of ``todo`` with what is handed with each, read ``size`` at a time."""
     wanted = dict(todo)
     for start in range(0, len(todo), size):
         items = read([item_id for item_id, _ in todo[start : start + size]])
@@ -130,8 +132,8 @@ def _batches(rows: Iterator[list[dict[str, Any]]], size: int) -> Iterator[list[d
 
 
 def _pooled(
-    chunks: Iterator[list[tuple[Item, tuple[str, ...]]]],
-    compute: Compute,
+    chunks: Iterator[list[tuple[Item, W]]],
+    compute: Compute[W],
     workers: int,
     warm: Callable[[Sequence[Item]], None],
     compute_here: bool,
@@ -151,7 +153,7 @@ def _pooled(
     # In order: a task's rows (computed here) or the worker's future of them.
     window: deque[Future[list[dict[str, Any]]] | list[dict[str, Any]]] = deque()
     ahead = workers * (1 + _QUEUED)
-    pending: list[tuple[Item, tuple[str, ...]]] | None = first
+    pending: list[tuple[Item, W]] | None = first
     try:
         while True:
             while window and (isinstance(window[0], list) or window[0].done()):
@@ -186,14 +188,14 @@ def _rows(
         raise PartsWorkerError() from exc
 
 
-def _run(compute: Compute, chunk: Sequence[tuple[Item, tuple[str, ...]]]) -> list[dict[str, Any]]:
+def _run(compute: Compute[W], chunk: Sequence[tuple[Item, W]]) -> list[dict[str, Any]]:
     return [compute(item, wanted) for item, wanted in chunk]
 
 
 # What the forked workers compute with, set just before they fork.
-_JOB: Compute | None = None
+_JOB: Compute[Any] | None = None
 
 
-def _job(chunk: Sequence[tuple[Item, tuple[str, ...]]]) -> list[dict[str, Any]]:
+def _job(chunk: Sequence[tuple[Item, Any]]) -> list[dict[str, Any]]:
     assert _JOB is not None, "the workers forked before their job was set"
     return _run(_JOB, chunk)

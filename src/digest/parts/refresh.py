@@ -184,10 +184,16 @@ def _merged(old: ItemParts, new: ItemParts) -> ItemParts:
 
 
 def _compute(
-    analyser: Analyser, current: Versions, item: Item, wanted: Sequence[str]
+    analyser: Analyser,
+    current: Versions,
+    item: Item,
+    wanted: Sequence[str],
+    content: str | None = None,
 ) -> tuple[dict[str, Any], ItemParts]:
-    """The ``wanted`` parts of ``item``, and its row of ``item_parts`` (other parts kept)."""
-    row: dict[str, Any] = {"item_id": item.id, "content": content_key(item)}
+    """The ``wanted`` parts of ``item``, and its row of ``item_parts`` (other parts kept).
+    ``content``: the item's content key, when known (else computed)."""
+    key = content if content is not None else content_key(item)
+    row: dict[str, Any] = {"item_id": item.id, "content": key}
     # One pass over the item's words serves its theme matches and traits.
     found = analyser.item_parts(item, wanted)
     if found.point is not None:
@@ -222,12 +228,16 @@ def _computed(
         for item in {item.language: item for item in reversed(first)}.values():
             analyser.item_parts(item)
 
-    def compute(item: Item, wanted: tuple[str, ...]) -> dict[str, Any]:
-        return _compute(analyser, current, item, wanted)[0]
+    def compute(item: Item, todo: tuple[tuple[str, ...], str | None]) -> dict[str, Any]:
+        return _compute(analyser, current, item, *todo)[0]
 
+    # Each item's content key as found stale, when it was stored with it: not computed
+    # again. Were the item changed in between, its parts would be stored with the key of
+    # its text before, and computed again when next read (as for any changed item), never
+    # used for the text now.
     return pool.computed(
-        lambda ids: table.items_by_id(engine, ids),
-        [(entry.item_id, entry.parts) for entry in found],
+        lambda ids: table.to_compute(engine, ids),
+        [(entry.item_id, (entry.parts, entry.content)) for entry in found],
         compute,
         count,
         warm=warm,
