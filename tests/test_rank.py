@@ -14,8 +14,8 @@ from digest import summarise
 from digest.model import Problem
 from digest.rank import train
 from digest.rank.choose import (
+    LEARNED_SENTENCE_WORDS,
     MAX_POINT_WORDS,
-    MAX_SENTENCE_WORDS,
     MIN_SENTENCE_WORDS,
     candidate_rows,
     candidates,
@@ -220,7 +220,7 @@ def test_choices_keep_the_budgets_whatever_the_weights(seed: int) -> None:
         assert sum(p.words for p in chosen) <= MAX_POINT_WORDS
         for pick in chosen:
             assert MIN_SENTENCE_WORDS <= pick.words == count_words(pick.text)
-            assert pick.words <= MAX_SENTENCE_WORDS
+            assert pick.words <= LEARNED_SENTENCE_WORDS
             assert pick.trimmed == (pick.text != document.sentences[pick.index])
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from digest import summarise
 from digest.compress import compress
+from digest.rank.choose import LEARNED_SENTENCE_WORDS
 from digest.summarise import (
     DEFAULT_WEIGHTS,
     MAX_POINT_WORDS,
@@ -265,18 +266,38 @@ def test_ties_go_to_the_earlier_sentence() -> None:
     assert [s.index for s in chosen] == [0]
 
 
-def test_overlong_sentence_is_trimmed_at_a_clause_boundary() -> None:
+# The hand-set ranking trims a sentence over MAX_SENTENCE_WORDS (56 words here); the
+# learned chooser takes one whole up to LEARNED_SENTENCE_WORDS (76 words here: trimmed).
+@pytest.mark.parametrize(("weights", "many"), [(DEFAULT_WEIGHTS, 20), (None, 40)])
+def test_overlong_sentence_is_trimmed_at_a_clause_boundary(
+    weights: Weights | None, many: int
+) -> None:
     head = " ".join(f"w{i}" for i in range(30))
-    text = f"{head}, according to a survey of {' '.join(['many'] * 20)} firms. Short one here now."
-    chosen = key_sentences("w1", text, "en", limit=1)
+    text = (
+        f"{head}, according to a survey of {' '.join(['many'] * many)} firms. Short one here now."
+    )
+    chosen = key_sentences("w1", text, "en", limit=1, weights=weights)
     assert [s.text for s in chosen] == [f"{head} …"]
     assert trim_to_clause("one two, three") is None
 
 
-def test_overlong_sentences_without_a_boundary_are_not_key_points() -> None:
-    long = " ".join(["word"] * (MAX_SENTENCE_WORDS + 5)) + "."
+def test_the_learned_chooser_takes_a_sentence_whole_within_the_point_budget() -> None:
+    head = " ".join(f"w{i}" for i in range(30))
+    whole = f"{head}, according to a survey of {' '.join(['many'] * 20)} firms."
+    chosen = key_sentences("w1", f"{whole} Short one here now.", "en", limit=1)
+    assert [s.text for s in chosen] == [whole]
+
+
+@pytest.mark.parametrize(
+    ("weights", "words"),
+    [(DEFAULT_WEIGHTS, MAX_SENTENCE_WORDS + 5), (None, LEARNED_SENTENCE_WORDS + 5)],
+)
+def test_overlong_sentences_without_a_boundary_are_not_key_points(
+    weights: Weights | None, words: int
+) -> None:
+    long = " ".join(["word"] * words) + "."
     text = f"{long} A short sentence about the topic here."
-    chosen = key_sentences("topic", text, "en", limit=2)
+    chosen = key_sentences("topic", text, "en", limit=2, weights=weights)
     assert [s.text for s in chosen] == ["A short sentence about the topic here."]
 
 
@@ -296,7 +317,7 @@ def test_two_sentences_stay_within_the_point_budget() -> None:
 
 
 def test_fallback_trims_at_a_word_boundary() -> None:
-    long = " ".join(f"w{i}" for i in range(60)) + "."
+    long = " ".join(f"w{i}" for i in range(LEARNED_SENTENCE_WORDS + 10)) + "."
     text, score = key_point_text("title", long, "en")
     assert score == 0.0
     assert text.endswith(" …")
@@ -339,7 +360,7 @@ def test_compression_can_be_turned_off() -> None:
 
 def test_a_trimmed_sentence_keeps_its_whole_sentence_as_full() -> None:
     head = " ".join(f"w{i}" for i in range(30))
-    text = f"{head}, according to a survey of {' '.join(['many'] * 20)} firms. Short one here now."
+    text = f"{head}, according to a survey of {' '.join(['many'] * 40)} firms. Short one here now."
     point = key_point("w1", text, "en", 1)
     assert point.text == f"{head} …"
     assert point.full == (split_sentences(text, "en")[0],) and point.shortened
@@ -376,7 +397,7 @@ def test_key_points_of_real_articles_are_whole_sentences_within_budget() -> None
             assert 1 <= len(chosen) <= limit
             assert sum(s.words for s in chosen) <= MAX_POINT_WORDS
             for sentence in chosen:
-                assert sentence.words <= MAX_SENTENCE_WORDS + 1  # + the "…"
+                assert sentence.words <= LEARNED_SENTENCE_WORDS + 1  # + the "…"
                 # Never cut inside a word: the last word is whole in the article (a
                 # quotation mark may be added where a quotation goes on after the sentence).
                 words = sentence.text.removesuffix(" …").rstrip(' "»”“').split()

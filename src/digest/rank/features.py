@@ -58,7 +58,8 @@ MONOTONE: frozenset[str] = frozenset({"position_prior", "earliness", "paragraph_
 SCORER_LEFT_OUT: frozenset[str] = frozenset({"earliness"})
 #: A sentence this long (``\w+`` tokens) earns the whole ``words_short`` feature.
 INFORMATIVE_WORDS = 20
-#: Longer sentences must be trimmed to become key points.
+#: Longer sentences are ``overlong`` (the hand-set ranking trims them; the learned chooser
+#: takes them whole up to ``choose.LEARNED_SENTENCE_WORDS``).
 LONG_WORDS = 40
 
 _WORD = re.compile(r"\w+")

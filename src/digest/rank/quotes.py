@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from typing import Any
 
 #: A quotation spread over sentences is kept as one sentence up to this many ``\w+``
-#: words: the longest sentence a key point takes (``choose.MAX_SENTENCE_WORDS``).
+#: words: the longest sentence the hand-set ranking takes whole
+#: (``choose.MAX_SENTENCE_WORDS``).
 QUOTE_WORDS = 40
 
 _WORD = re.compile(r"\w+")
