@@ -74,6 +74,9 @@ def clean_text(text: str) -> str:
 
 def has_uncarried(text: str) -> bool:
     """Whether ``text`` holds a character :func:`clean_text` removes (a CR is carried)."""
+    # Most texts hold no suspect at all: one search answers, without a generator.
+    if _SUSPECT.search(text) is None:
+        return False
     return any(_uncarried(m.group(0)) for m in _SUSPECT.finditer(text))
 
 

@@ -311,8 +311,8 @@ def html_to_text(markup: str) -> str:
     """
     text = _BLOCK_TAG.sub("\n\n", markup)
     text = html_lib.unescape(_ANY_TAG.sub("", text))
-    paragraphs = (collapse_space(p) for p in text.split("\n\n"))
-    return "\n\n".join(p for p in paragraphs if p)
+    # map and filter rather than generators: called on every item's body.
+    return "\n\n".join(filter(None, map(collapse_space, text.split("\n\n"))))
 
 
 def collapse_space(text: str) -> str:
