@@ -383,8 +383,6 @@ def repair_mojibake(articles: list[Article], note: Note) -> list[Article]:
 
 
 def _fix(text: str) -> str:
-    import ftfy
+    from digest.sources.decoding import fix_mojibake
 
-    from digest.sources.decoding import MOJIBAKE_ONLY
-
-    return ftfy.fix_text(text, MOJIBAKE_ONLY)
+    return fix_mojibake(text)
