@@ -5,12 +5,14 @@ fewer than two sources need reading (a build where nothing changed starts none).
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from digest import ingest_pool
 from digest.ingest_pool import read_all
 from digest.model import RawEntry
 from digest.sources import Report
@@ -96,3 +98,37 @@ def test_what_workers_share_is_loaded_once_when_the_pool_starts(quiet: str, fork
     loaded: list[int] = []
     list(read_all(_sources(quiet), _read, 2, _settled, lambda: loaded.append(os.getpid())))
     assert loaded == [os.getpid()] * forks
+
+
+def _read_first_last(folder: Path, others: int) -> object:
+    """A reading whose first source is done only once every other source is: it waits
+    for their marks (each source read leaves one in ``folder``)."""
+
+    def read(source: _Source) -> tuple[str, int]:
+        if source.id != "s0":
+            (folder / source.id).touch()
+            return _read(source)
+        # A deadline, not a measure: a pool that stops reading while the first source is
+        # read never leaves the marks, and the test fails instead of hanging.
+        deadline = time.monotonic() + 60
+        while len(list(folder.iterdir())) < others and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return ("s0 after the others" if len(list(folder.iterdir())) == others else "s0"), 0
+
+    return read
+
+
+def test_workers_read_on_while_the_first_source_is_long(tmp_path: Path) -> None:
+    # An article folder of thousands of files, first of the sources: the other worker
+    # reads the feeds after it meanwhile, instead of stopping after a few.
+    sources = _sources("r" * 13)
+    read = list(read_all(sources, _read_first_last(tmp_path, 12), 2))  # type: ignore[arg-type]
+    assert read[0][0] == "s0 after the others"
+    assert [name for name, _ in read[1:]] == [s.id for s in sources[1:]]
+
+
+def test_batches_held_are_bounded_and_still_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ingest_pool, "HELD_BYTES", 1)
+    sources = _sources("rrqrrrrrqrr")
+    read = list(read_all(sources, _read, 2, _settled))
+    assert [name for name, _ in read] == [s.id for s in sources]

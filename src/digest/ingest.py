@@ -51,8 +51,6 @@ MAX_AUTO_WORKERS = 8
 #: Problems of one source shown by default (``limits.warnings_per_source``); the others
 #: are counted in one line.
 WARNINGS_PER_SOURCE: int = Limits().warnings_per_source
-#: Sources read ahead of the one being stored, per worker process.
-_AHEAD = 2
 #: The kind of problem :func:`digest.normalise.normalise_entry` gives an entry dated in
 #: the future (dated when read, until the clock reaches its date).
 FUTURE_KIND = "entries dated in the future"
