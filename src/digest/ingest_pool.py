@@ -65,34 +65,27 @@ def read_all(
             initializer=_worker_started,
             initargs=(os.getpid(),),
         ) as pool:
-            # In the sources' order, whatever order the workers finish in, and only a few
-            # sources ahead of the one the caller is storing: pool.map would queue every
+            # In the sources' order, whatever order the workers finish in, and a bounded
+            # amount ahead of the one the caller is storing: pool.map would queue every
             # read batch in this process meanwhile (at 100,000 items, most of the store's
-            # text at once).
-            waiting: deque[tuple[int, Future[bytes]]] = deque()
+            # text at once). The workers keep reading while a long source (an article
+            # folder of thousands of files) holds the head, up to HELD_BYTES read and
+            # waiting here: bounded by a few sources instead, the other workers stopped
+            # after them and idled until the head was read.
+            ahead = _Ahead(workers)
             following = 0  # the next of ``pooled`` to submit
-
-            def top_up() -> None:
-                # The workers are kept reading while a long source (an article folder
-                # of thousands of files) holds the head, up to HELD_BYTES of batches
-                # read and waiting here: with a few sources only, the other workers
-                # stopped after a few and idled until the head was read.
-                nonlocal following
-                while following < len(pooled) and _room(waiting, workers):
-                    ahead = pooled[following]
-                    waiting.append((ahead, pool.submit(_read_in_worker, ahead)))
-                    following += 1
-
             for index, adapter in enumerate(adapters):
-                top_up()
-                if waiting and waiting[0][0] == index:
-                    head = waiting[0][1]
-                    while not head.done():
-                        reading = [future for _, future in waiting if not future.done()]
-                        wait(reading, return_when=FIRST_COMPLETED)
-                        top_up()
-                    waiting.popleft()
-                    batch: B = pickle.loads(head.result())
+                while True:
+                    while following < len(pooled) and ahead.room():
+                        ahead.add(
+                            pooled[following], pool.submit(_read_in_worker, pooled[following])
+                        )
+                        following += 1
+                    if ahead.head_index() != index or ahead.head_done():
+                        break
+                    ahead.wait()
+                if ahead.head_index() == index:
+                    batch: B = pickle.loads(ahead.take())
                     yield batch
                 else:
                     yield read(adapter)
@@ -100,14 +93,49 @@ def read_all(
         _JOB = None
 
 
-def _room(waiting: deque[tuple[int, Future[bytes]]], workers: int) -> bool:
-    """Whether another source may be given to the workers: at most ``workers * _AHEAD``
-    being read or queued, and less than :data:`HELD_BYTES` read and held here."""
-    if sum(1 for _, future in waiting if not future.done()) > workers * _AHEAD:
-        return False
-    # A source whose reading failed raises in its turn, not here.
-    held = (f.result() for _, f in waiting if f.done() and f.exception() is None)
-    return sum(map(len, held)) < HELD_BYTES
+class _Ahead:
+    """The sources given to the workers and not yet taken, in their order, and the bytes
+    their finished readings hold here."""
+
+    def __init__(self, workers: int) -> None:
+        self._queue: deque[tuple[int, Future[bytes]]] = deque()
+        self._reading: set[Future[bytes]] = set()  # not seen finished yet
+        self._held = 0
+        self._most_reading = workers * _AHEAD
+
+    def add(self, index: int, future: Future[bytes]) -> None:
+        self._queue.append((index, future))
+        self._reading.add(future)
+
+    def _settle(self) -> None:
+        for future in [future for future in self._reading if future.done()]:
+            self._reading.discard(future)
+            if future.exception() is None:  # a failed reading raises in its turn, not here
+                self._held += len(future.result())
+
+    def room(self) -> bool:
+        """Whether another source may be given to the workers: at most ``workers *
+        _AHEAD`` being read or queued, and less than :data:`HELD_BYTES` held here."""
+        self._settle()
+        return len(self._reading) <= self._most_reading and self._held < HELD_BYTES
+
+    def head_index(self) -> int | None:
+        return self._queue[0][0] if self._queue else None
+
+    def head_done(self) -> bool:
+        return self._queue[0][1].done()
+
+    def wait(self) -> None:
+        """Until a reading finishes."""
+        wait(self._reading, return_when=FIRST_COMPLETED)
+
+    def take(self) -> bytes:
+        """The first source's batch, pickled (its reading's error raised)."""
+        _, future = self._queue.popleft()
+        self._settle()
+        data = future.result()
+        self._held -= len(data)
+        return data
 
 
 def _worker_started(parent: int) -> None:
