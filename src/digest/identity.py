@@ -31,8 +31,12 @@ import hashlib
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from digest.model import Item, RawEntry
+
+if TYPE_CHECKING:
+    from digest.store_rows import PreparedRow
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,9 @@ class Incoming:
     keys: Keys
     #: The date was set to the time of reading: keep the stored one if there is one.
     provisional_date: bool = False
+    #: The row that stores ``item`` if it is new, made where the source was read (None:
+    #: made when stored).
+    prepared: PreparedRow | None = None
 
 
 def keys_for(batch: Sequence[tuple[RawEntry, Item]]) -> list[Keys]:

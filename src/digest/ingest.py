@@ -40,6 +40,7 @@ from digest.recleaning import reclean_stored
 from digest.source_state import FileState, file_states, write_file_states
 from digest.sources import Report, SourceAdapter, adapters_for
 from digest.store import Store, StoreCounts, write_feed_problems, write_feed_state
+from digest.store_rows import prepared_row
 
 # The normaliser (its language model, a good part of a second) is imported when an entry
 # is read: a build whose sources are all unchanged never loads it.
@@ -332,8 +333,10 @@ def read_source(adapter: SourceAdapter, now: datetime, states: StateLog | None) 
     keys = keys_for([(raw, done.item) for raw, done in batch])
     walk = getattr(adapter, "walk", None)
     passed = walk.passed_for([raw.location for raw, _ in batch]) if walk is not None else None
+    # Each item's row made here, in the worker process when there are some: the process
+    # that writes the store only checks it was made from the item it stores.
     incoming = tuple(
-        Incoming(done.item, key, done.provisional_date)
+        Incoming(done.item, key, done.provisional_date, prepared_row(done.item))
         for (_, done), key in zip(batch, keys, strict=True)
     )
     return SourceBatch(

@@ -255,7 +255,8 @@ class Store:
         for entry in entries:
             item, old = entry.item, existing.get(entry.item.id)
             if old is None:
-                new.append(item_row(item))
+                prepared = entry.prepared
+                new.append(prepared.row_of(item) if prepared is not None else item_row(item))
                 continue
             if entry.provisional_date:
                 item = replace(item, published=old.published)

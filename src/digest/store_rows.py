@@ -2,13 +2,34 @@
 
 from __future__ import annotations
 
-from dataclasses import fields
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
 from datetime import UTC
 from typing import Any
 
 from digest.clean import CLEANING_VERSION
 from digest.model import FeedState, Item
 from digest.schema import aware_utc, content_key, fields_hash, naive_utc
+
+
+@dataclass(frozen=True)
+class PreparedRow:
+    """:func:`item_row` of ``item``, worked out ahead: where a source is read (a worker
+    process), so that the one process writing the store only writes it."""
+
+    item: Item
+    row: Mapping[str, Any]
+
+    def row_of(self, item: Item) -> dict[str, Any]:
+        """The row of ``item``: this one if ``item`` is the very item it was made from
+        (pickling keeps the two references one object), else made now (an item given
+        another id, or any other copy)."""
+        return dict(self.row) if item is self.item else item_row(item)
+
+
+def prepared_row(item: Item) -> PreparedRow:
+    """``item`` with its row, made now."""
+    return PreparedRow(item, item_row(item))
 
 
 def item_row(item: Item) -> dict[str, Any]:
