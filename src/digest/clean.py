@@ -19,6 +19,7 @@ regular-expression pass or one nh3 pass per step, a fixed number of steps.
 
 from __future__ import annotations
 
+import functools
 import html as html_lib
 import re
 from urllib.parse import quote, urlsplit
@@ -155,6 +156,13 @@ def safe_link(url: str, schemes: frozenset[str] = WEB_SCHEMES) -> str | None:
         if not host or not parts.netloc:
             return None
     return link
+
+
+@functools.lru_cache(maxsize=64)
+def safe_web_link(url: str) -> str | None:
+    """:func:`safe_link` of an entry's own link, remembered for the last few: a feed's
+    reader checks each entry's link and normalisation checks it again right after."""
+    return safe_link(url)
 
 
 def terminal_safe(text: str) -> str:

@@ -30,6 +30,7 @@ from digest.clean import (
     has_uncarried,
     plain_line,
     safe_link,
+    safe_web_link,
     terminal_safe,
     uncarried_escaped,
 )
@@ -158,7 +159,7 @@ def _link(raw_url: str | None, note: Callable[[str, str], None]) -> str:
     """The entry's canonical http(s) link; anything else is dropped with a line."""
     if not raw_url or not raw_url.strip():
         return ""
-    link = safe_link(raw_url)
+    link = safe_web_link(raw_url)
     if link is None:
         note(f"link {terminal_safe(raw_url[:80])!r} is not an http(s) address", "link dropped")
         return ""

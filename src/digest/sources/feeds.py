@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urljoin, urlsplit
 
-from digest.clean import safe_link, terminal_safe
+from digest.clean import safe_web_link, terminal_safe
 from digest.config import Limits
 from digest.errors import SourceError
 from digest.model import FeedState, Problem, RawEntry
@@ -290,7 +290,7 @@ class FeedSource:
 
     def _web_link(self, entry: EntryData, link: str | None, report: Report) -> str | None:
         """``link`` when it is a web (http or https) address; else None, reported."""
-        if not link or safe_link(link) is not None:
+        if not link or safe_web_link(link) is not None:
             return link
         # An Atom entry may have no link but its id (a tag: URI), which parsers give as
         # its link: it names the entry, it is no address to publish.
