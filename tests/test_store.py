@@ -118,3 +118,39 @@ def test_an_unreachable_postgresql_server_is_one_line_without_the_password(
 def test_an_unknown_driver_says_which_one_digest_uses() -> None:
     with pytest.raises(StoreError, match=r"psycopg 3: use a postgresql\+psycopg://"):
         Store("postgresql+nosuchdriver://digest@127.0.0.1/digest")
+
+
+def test_a_prepared_row_serves_only_the_item_it_was_made_from() -> None:
+    import pickle
+
+    from digest.store_rows import item_row, prepared_row
+
+    made = prepared_row(item(1))
+    entry = pickle.loads(pickle.dumps(Incoming(made.item, Keys(None, None, None), False, made)))
+    assert entry.prepared is not None and entry.prepared.item is entry.item  # one object still
+    assert entry.prepared.row_of(entry.item) == item_row(item(1))
+    # An item given another id when stored (its keys named a stored item): made again.
+    moved = replace(item(1), id="articles/other")
+    assert entry.prepared.row_of(moved) == item_row(moved) != item_row(item(1))
+
+
+def test_items_with_prepared_rows_are_stored_as_without(store_url: str, tmp_path: Path) -> None:
+    from sqlalchemy import select
+
+    from digest.schema import items_table
+    from digest.store_rows import prepared_row
+
+    items = [item(1), item(2, title="Deux")]
+    plain, prepared = Store(store_url), Store(f"sqlite:///{tmp_path / 'prepared.sqlite3'}")
+    try:
+        plain.put(incoming(*items))
+        prepared.put([replace(e, prepared=prepared_row(e.item)) for e in incoming(*items)])
+        rows = []
+        for opened in (plain, prepared):
+            with opened.engine.connect() as conn:
+                query = select(items_table).order_by(items_table.c.id)
+                rows.append([tuple(row) for row in conn.execute(query)])
+        assert rows[0] == rows[1] and len(rows[0]) == 2
+    finally:
+        plain.close()
+        prepared.close()
