@@ -392,33 +392,3 @@ def test_digest_build_stores_and_publishes_what_the_charset_says(
     # (These items are out of the sample tree's scope: the outbox only must stay clean.)
     assert "\ufffd" not in published
     assert not any("\x80" <= ch <= "\x9f" for ch in published)
-
-
-# Characters ftfy's badness pattern and fixes look at, and plain text around them.
-_MOJIBAKE_ALPHABET = st.sampled_from(
-    [
-        *"ab Z.é\n«»ÃÂ€œŠ¢Ÿ\xa0\xad®°·–—´²×ØÙàµ√±≈‚ÄìâóвЂВРΒΓβā\x85\ud83d\udca9┌",
-        *("Ã©", "Ã ", "Â ", "\nÃ ", "\nÂ ", "â€™", "Ã¨", "Ã\xa0"),
-    ]
-)
-
-
-@settings(max_examples=3000)
-@given(st.lists(_MOJIBAKE_ALPHABET, max_size=14).map("".join))
-def test_mojibake_fix_is_ftfys_own(text: str) -> None:
-    import ftfy
-
-    from digest.sources.decoding import MOJIBAKE_ONLY, fix_mojibake
-
-    assert fix_mojibake(text) == ftfy.fix_text(text, MOJIBAKE_ONLY)
-
-
-@pytest.mark.parametrize(
-    "text", ["plain line\nÃ  second line starts as mojibake does", "été\n\ud800", "Ã© " * 3]
-)
-def test_mojibake_fix_leaves_to_ftfy_what_it_may_change(text: str) -> None:
-    import ftfy
-
-    from digest.sources.decoding import MOJIBAKE_ONLY, fix_mojibake
-
-    assert fix_mojibake(text) == ftfy.fix_text(text, MOJIBAKE_ONLY)

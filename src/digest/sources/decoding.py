@@ -27,7 +27,6 @@ from typing import Literal
 
 import charset_normalizer
 import ftfy
-from ftfy.badness import is_bad
 
 Source = Literal["bom", "http", "declaration", "utf-8", "detected"]
 
@@ -106,30 +105,6 @@ MOJIBAKE_ONLY = ftfy.TextFixerConfig(
     normalization=None,
     explain=False,
 )
-
-# What ftfy's fix_surrogates changes: the one fix it applies that BADNESS_RE does not see.
-_SURROGATES = re.compile("[\ud800-\udfff]")
-
-
-def fix_mojibake(text: str) -> str:
-    """``ftfy.fix_text(text, MOJIBAKE_ONLY)``, without ftfy's per-line passes on a text
-    they would all leave alone (most article fields: about a millisecond per file).
-
-    With this configuration ftfy changes a line only when its badness pattern matches it
-    (C1 controls included) or it holds a surrogate. A match in a line is a match in the
-    whole text, but for the pattern's ``^[ÃÂ][ ]`` (which the whole text only sees at
-    its start): lines starting with Ã or Â, and texts long enough for ftfy to cut a line
-    (``max_decode_length``), go through ftfy.
-    """
-    if (
-        len(text) < MOJIBAKE_ONLY.max_decode_length
-        and not is_bad(text)
-        and "\nÃ" not in text
-        and "\nÂ" not in text
-        and not _SURROGATES.search(text)
-    ):
-        return text
-    return ftfy.fix_text(text, MOJIBAKE_ONLY)
 
 
 @dataclass(frozen=True)

@@ -383,6 +383,8 @@ def repair_mojibake(articles: list[Article], note: Note) -> list[Article]:
 
 
 def _fix(text: str) -> str:
-    from digest.sources.decoding import fix_mojibake
+    import ftfy
 
-    return fix_mojibake(text)
+    from digest.sources.decoding import MOJIBAKE_ONLY
+
+    return ftfy.fix_text(text, MOJIBAKE_ONLY)
