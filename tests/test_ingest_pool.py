@@ -4,6 +4,7 @@ fewer than two sources need reading (a build where nothing changed starts none).
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import time
 from collections.abc import Iterator
@@ -100,29 +101,32 @@ def test_what_workers_share_is_loaded_once_when_the_pool_starts(quiet: str, fork
     assert loaded == [os.getpid()] * forks
 
 
-def _read_first_last(folder: Path, others: int) -> object:
-    """A reading whose first source is done only once every other source is: it waits
-    for their marks (each source read leaves one in ``folder``)."""
+def _read_first_last(others: int) -> object:
+    """A reading whose first source is done only once every other source is: each other
+    source read releases a semaphore the first one takes ``others`` times (the workers
+    fork with it)."""
+    read_one = multiprocessing.get_context("fork").Semaphore(0)
 
     def read(source: _Source) -> tuple[str, int]:
         if source.id != "s0":
-            (folder / source.id).touch()
+            read_one.release()
             return _read(source)
         # A deadline, not a measure: a pool that stops reading while the first source is
-        # read never leaves the marks, and the test fails instead of hanging.
+        # read never releases them all, and the test fails instead of hanging.
         deadline = time.monotonic() + 60
-        while len(list(folder.iterdir())) < others and time.monotonic() < deadline:
-            time.sleep(0.01)
-        return ("s0 after the others" if len(list(folder.iterdir())) == others else "s0"), 0
+        taken = sum(
+            read_one.acquire(timeout=max(0.0, deadline - time.monotonic())) for _ in range(others)
+        )
+        return ("s0 after the others" if taken == others else "s0"), 0
 
     return read
 
 
-def test_workers_read_on_while_the_first_source_is_long(tmp_path: Path) -> None:
+def test_workers_read_on_while_the_first_source_is_long() -> None:
     # An article folder of thousands of files, first of the sources: the other worker
     # reads the feeds after it meanwhile, instead of stopping after a few.
     sources = _sources("r" * 13)
-    read = list(read_all(sources, _read_first_last(tmp_path, 12), 2))  # type: ignore[arg-type]
+    read = list(read_all(sources, _read_first_last(12), 2))  # type: ignore[arg-type]
     assert read[0][0] == "s0 after the others"
     assert [name for name, _ in read[1:]] == [s.id for s in sources[1:]]
 
