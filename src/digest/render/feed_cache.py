@@ -44,7 +44,7 @@ from digest.config import Settings
 from digest.outbox import Outbox
 from digest.render.feed_archive import FOLDER, documents
 from digest.render.feed_doc import EPOCH, EXTENSIONS, Feed, FeedFile, Format, parts_of, render
-from digest.render.feeds import Pending, made, manifest_errors, plans
+from digest.render.feeds import Made, Pending, made, made_once, manifest_errors, plans
 from digest.render.i18n import Catalogs
 
 #: The cache file, in the outbox's root (hidden: not published).
@@ -217,6 +217,8 @@ def cached_feed_files(
     """
     files = []
     for docs in documents(plans(settings, catalogs, env, manifests, cache)):
+        # A feed's entries, each made once for its documents in both formats.
+        memo: Made = {}
         made = [
             (feed, pending, [entry.key for entry in pending], head_key(feed))
             for feed, pending in docs
@@ -232,7 +234,7 @@ def cached_feed_files(
                     current = known
                 elif current:
                     known = {**current, **known}
-                data = _feed(settings, feed, pending, fmt, known)
+                data = _feed(settings, feed, pending, fmt, known, memo)
                 cache.record(parts, data, keys, head)
                 files.append(FeedFile(parts, data))
     return files
@@ -251,21 +253,23 @@ def _feed(
     pending: Sequence[Pending],
     fmt: Format,
     known: Mapping[str, bytes],
+    memo: Made,
 ) -> bytes:
     new = [entry for entry in pending if entry.key not in known]
     if len(new) * 2 > len(pending):
         # Mostly new: one feed with every entry is quicker than a feed per entry.
-        return render(settings, made(feed, pending), fmt)
+        return render(settings, made(feed, pending, memo), fmt)
     updated = max((entry.published for entry in pending), default=EPOCH)
     head = _cut(render(settings, feed, fmt, updated=updated), fmt)
     if head is None:
-        return render(settings, made(feed, pending), fmt)
+        return render(settings, made(feed, pending, memo), fmt)
     entries = dict(known)
     with manifest_errors():
         for entry in new:
-            alone = _cut(render(settings, replace(feed, entries=(entry.make(),)), fmt), fmt)
+            one = replace(feed, entries=(made_once(entry, memo),))
+            alone = _cut(render(settings, one, fmt), fmt)
             if alone is None or len(alone[1]) != 1:
-                return render(settings, made(feed, pending), fmt)
+                return render(settings, made(feed, pending, memo), fmt)
             entries[entry.key] = alone[1][0]
     return head[0] + b"".join(entries[entry.key] for entry in pending) + _END[fmt]
 

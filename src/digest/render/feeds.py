@@ -175,14 +175,32 @@ class _Keys:
         return found
 
 
-def made(feed: Feed, pending: Sequence[Pending]) -> Feed:
+def made(feed: Feed, pending: Sequence[Pending], memo: Made | None = None) -> Feed:
     """``feed`` with its ``pending`` entries made.
+
+    ``memo``: the entries already made, by their :class:`Pending` (its ``id``): an entry is
+    in a feed's RSS and Atom documents, and in its subscription document and its month's
+    archive, made once for all of them. The caller keeps those objects alive meanwhile.
 
     Raises:
         RenderError: a feed template is broken, or a manifest lacks a field.
     """
     with manifest_errors():
-        return replace(feed, entries=tuple(entry.make() for entry in pending))
+        if memo is None:
+            return replace(feed, entries=tuple(entry.make() for entry in pending))
+        return replace(feed, entries=tuple(made_once(entry, memo) for entry in pending))
+
+
+#: Entries made (:func:`made`), by the ``id`` of their :class:`Pending`.
+Made = dict[int, Entry]
+
+
+def made_once(entry: Pending, memo: Made) -> Entry:
+    """``entry`` made, or as ``memo`` holds it (see :func:`made`)."""
+    found = memo.get(id(entry))
+    if found is None:
+        found = memo[id(entry)] = entry.make()
+    return found
 
 
 def editions_feed(
@@ -282,6 +300,7 @@ def _theme_plans(
     pending: dict[str, list[Pending]] = {}
     labels: dict[str, str] = {}
     seen: set[str] = set()
+    points: _Points = {}
     with manifest_errors():
         for manifest in _newest_first(manifests, lang):
             view = manifest["views"][lang]
@@ -294,7 +313,7 @@ def _theme_plans(
                     continue
                 seen.add(story_id)
                 key = made[1 + at]
-                make = partial(_story_entry, settings, template, lang, manifest, views, at)
+                make = partial(_story_entry, settings, template, lang, manifest, views, points, at)
                 pending.setdefault(theme, []).append(Pending(key, published, make))
     title = settings.title[lang]  # type: ignore[index]
     found = []
@@ -316,18 +335,29 @@ def _theme_plans(
     return found
 
 
+#: Each edition's story points (:func:`_story_points`) of its plain view, by edition id and
+#: language, with that view.
+_Points = dict[tuple[str, str], tuple[dict[str, Any], list[tuple[str, str, str, dict[str, Any]]]]]
+
+
 def _story_entry(
     settings: Settings,
     template: jinja2.Template,
     lang: str,
     manifest: dict[str, Any],
     views: PlainViews,
+    points: _Points,
     at: int,
 ) -> Entry:
     """The entry of the story at ``at`` among the edition's ``lang`` view's key points."""
     view = plain_view(manifest, lang, views)
     page = edition_page_url(settings, lang, manifest["edition"])
-    theme, label, story_id, point = list(_story_points(manifest, view, lang))[at]
+    # The edition's story points listed once, not once per story (a quadratic cost).
+    key = (str(manifest["edition"]), lang)
+    listed = points.get(key)
+    if listed is None or listed[0] is not view:
+        listed = points[key] = (view, list(_story_points(manifest, view, lang)))
+    theme, label, story_id, point = listed[1][at]
     return Entry(
         id=f"{settings.base_url}stories/{quote(story_id, safe='')}#{lang}",
         title=point["title"],
