@@ -70,6 +70,10 @@ class Outbox:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._lock = FileLock(root / LOCK)
+        # The root's real path, once this writer made it (:meth:`open`): every path it
+        # writes is checked against it, and resolving it again for each file was a fifth
+        # of what writing an edition's files cost.
+        self._real_root: Path | None = None
         # What the last manifests() read: each edition's manifest, and its file's SHA-256.
         self._read: dict[str, tuple[dict[str, Any], str]] = {}
 
@@ -88,6 +92,7 @@ class Outbox:
                 root = self.root.absolute()
                 raise OutboxError(str(root), f"outbox {root} is a file, not a folder")
             self.root.mkdir(parents=True, exist_ok=True)
+            self._real_root = self.root.resolve()
             taken = self._lock.acquire(wait, self._waiting(wait))
         if not taken:
             raise OutboxError(
@@ -139,8 +144,9 @@ class Outbox:
             if not _SAFE_NAME.match(part) or ".." in part:
                 raise RenderError(f"unsafe outbox name {part!r}")
         target = self.root.joinpath(*parts)
-        root = self.root.resolve()
-        if root != target.resolve() and root not in target.resolve().parents:
+        root = self._real_root or self.root.resolve()
+        real = target.resolve()
+        if root != real and root not in real.parents:
             raise RenderError(f"{target} is outside the outbox {root}")
         return target
 
