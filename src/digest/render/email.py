@@ -148,6 +148,10 @@ class EmailRenderer:
         self.settings = settings
         self.zone = ZoneInfo(settings.timezone)
         self.env = template_environment(settings.paths.templates)
+        # A renderer serves one build or one sending: its templates are read once, not
+        # checked for a change (a file's modification time) each time one is asked for,
+        # some 30 times an edition. The preview server's own environment still reloads.
+        self.env.auto_reload = False
         self.env.filters.setdefault("colon", colon)
         self.env.filters.setdefault("shorten", shorten)
         self.env.filters["wordwrap"] = _wordwrap
