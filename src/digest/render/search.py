@@ -35,8 +35,10 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import os
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -65,6 +67,8 @@ UI_FILES = frozenset(
         "pagefind-highlight.js",
     }
 )
+#: How many Pagefind runs go on at once (at most one per core).
+_AT_ONCE = 2
 #: Changes when bundles must be made again whatever their pages (a new layout).
 _LAYOUT = b"digest bundles 1\n"
 #: The source id the states of the pages and bundle files are recorded under (with a
@@ -174,18 +178,20 @@ def index_archive(outbox: Outbox, found: Sequence[Bundle], states: FileStates | 
         return remove_index(outbox)
     hashes = _Hashes(outbox.root, states)
     changed = 0
+    # The bundles to make, then each one's files as Pagefind made them, in order.
+    todo: list[Bundle] = []
     for each in found:
         # Listed by web_pages: no part can leave the outbox.
         key = _key(tool, {parts: hashes.of(parts) for parts in each.pages})
         folder = (WEB, BUNDLE, each.name)
-        made = None if ui_missing else _made(hashes, folder, key)
+        # The first bundle made gives the interface files: made anyway when they are missing.
+        made = None if ui_missing and not todo else _made(hashes, folder, key)
         if made is not None:
             keep.update((each.name, *parts) for parts in made)
-            continue
-        pages = {parts: outbox.root.joinpath(*parts).read_bytes() for parts in each.pages}
-        # Keyed by the bytes indexed (a page rewritten since it was hashed above).
-        key = _key(tool, {parts: hashlib.sha256(data).digest() for parts, data in pages.items()})
-        files = run_pagefind(binary, pages)
+        else:
+            todo.append(each)
+    for each, (key, files) in zip(todo, _bundles(binary, tool, outbox.root, todo), strict=True):
+        folder = (WEB, BUNDLE, each.name)
         listed = []
         for parts, data in files.items():
             if len(parts) == 1 and parts[0] in UI_FILES:
@@ -201,7 +207,6 @@ def index_archive(outbox: Outbox, found: Sequence[Bundle], states: FileStates | 
         record = key + "".join(sorted(listed, key=lambda line: line[65:])).encode()
         changed += outbox.write_file(record, *folder, KEY)
         keep.add((each.name, KEY))
-        ui_missing = False
     hashes.forget_others()
     return changed + remove_index(outbox, keep=keep)
 
@@ -289,6 +294,39 @@ def remove_index(outbox: Outbox, keep: Collection[tuple[str, ...]] = ()) -> int:
     if not os.listdir(root):
         os.rmdir(root)
     return removed
+
+
+def _bundles(
+    binary: Path | str, tool: bytes, root: Path, todo: Sequence[Bundle]
+) -> Iterator[tuple[bytes, dict[tuple[str, ...], bytes]]]:
+    """Each bundle of ``todo`` made by Pagefind (its key, its files), in order.
+
+    Pagefind runs for :data:`_AT_ONCE` bundles at a time: a program of its own, it runs on
+    another core while this process waits for it or writes the bundle before. A bundle
+    that fails stops the rest: those not started are not.
+    """
+    if not todo:
+        return
+
+    def make(each: Bundle) -> tuple[bytes, dict[tuple[str, ...], bytes]]:
+        pages = {parts: root.joinpath(*parts).read_bytes() for parts in each.pages}
+        # Keyed by the bytes indexed (a page rewritten since it was hashed).
+        key = _key(tool, {parts: hashlib.sha256(data).digest() for parts, data in pages.items()})
+        return key, run_pagefind(binary, pages)
+
+    at_once = max(1, min(_AT_ONCE, os.cpu_count() or 1))
+    with ThreadPoolExecutor(max_workers=at_once, thread_name_prefix="digest-pagefind") as pool:
+        running = [pool.submit(make, each) for each in todo[:at_once]]
+        waiting = iter(todo[at_once:])
+        try:
+            while running:
+                done = running.pop(0).result()
+                for each in itertools.islice(waiting, 1):
+                    running.append(pool.submit(make, each))
+                yield done
+        finally:
+            for future in running:
+                future.cancel()
 
 
 def _key(tool: bytes, pages: Mapping[tuple[str, ...], bytes]) -> bytes:
