@@ -265,10 +265,16 @@ def write_all(outbox: Outbox, files: Iterable[tuple[tuple[str, ...], bytes]]) ->
     Written by :data:`WRITERS` threads at once: each file is synced to disk before it
     is renamed into place, and the disk's waits then overlap (a backfill writes thousands
     of feed files: 5 to 10 times quicker so on a busy disk). The first error, in the
-    files' order, is raised once the files being written are done.
+    files' order, is raised once the files being written are done; those not started
+    are not written (nor when the build is interrupted).
     """
     with ThreadPoolExecutor(max_workers=WRITERS, thread_name_prefix="digest-write") as pool:
-        return sum(pool.map(lambda file: outbox.write_file(file[1], *file[0]), files))
+        writes = [pool.submit(outbox.write_file, data, *parts) for parts, data in files]
+        try:
+            return sum(write.result() for write in writes)
+        finally:
+            for write in writes:
+                write.cancel()
 
 
 def publish_both(made: EditionFiles, web: WebRenderer, outbox: Outbox) -> EditionResult:
