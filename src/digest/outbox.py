@@ -29,21 +29,27 @@ file and the cause; what was published before stays as it was.
 from __future__ import annotations
 
 import contextlib
-import errno
 import hashlib
 import json
 import logging
 import os
 import re
 import shutil
-import stat
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from digest.errors import OutboxError, RenderError
 from digest.locks import FileLock
+from digest.outbox_files import failing as _failing
+from digest.outbox_files import holds as _holds
+from digest.outbox_files import running as _running
+from digest.outbox_files import same_folder as _same_folder
+from digest.outbox_files import sync_folder as _sync_folder
+
+# Looked up here at each write (the crash tests replace it).
+from digest.outbox_files import write_synced as _write_synced
 
 log = logging.getLogger("digest.outbox")
 
@@ -336,85 +342,3 @@ def manifest_bytes(manifest: Mapping[str, Any]) -> bytes:
 def _with_hashes(files: Mapping[str, bytes], manifest: Mapping[str, Any]) -> dict[str, Any]:
     """The manifest as published: with the SHA-256 of every file."""
     return {**manifest, "files": {name: sha256(data) for name, data in sorted(files.items())}}
-
-
-#: What an operator is told for the errors a full, read-only or foreign disk gives.
-_CAUSES = {
-    errno.ENOSPC: "the disk is full",
-    errno.EDQUOT: "the disk quota is exceeded",
-    errno.EROFS: "the file system is read-only",
-    errno.EACCES: "permission denied",
-    errno.EPERM: "operation not permitted",
-    errno.ENOTDIR: "a file stands where a folder should be",
-    errno.EEXIST: "a file stands where a folder should be",
-}
-
-
-@contextlib.contextmanager
-def _failing(what: str, where: Path | Callable[[], Path]) -> Iterator[None]:
-    """Turn an OSError into one OutboxError: what failed, the path, the cause.
-
-    ``where`` is the path, or a function giving it (the file being written when it failed).
-    """
-    try:
-        yield
-    except OSError as exc:
-        path = (where() if callable(where) else where).absolute()
-        cause = _CAUSES.get(exc.errno or 0, exc.strerror or str(exc))
-        if exc.errno in (errno.EACCES, errno.EPERM):
-            cause += f" (this process runs as uid {os.geteuid()})"
-        raise OutboxError(
-            str(path), f"{what}: {path}: {cause}; what was published before is unchanged"
-        ) from exc
-
-
-def _running(pid: str | None) -> bool:
-    """Whether the writer ``pid`` (of this machine) may still be writing."""
-    if pid is None:
-        return False
-    if int(pid) == os.getpid():
-        return True
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True  # it exists, owned by someone else
-    return True
-
-
-def _sync_folder(folder: Path) -> None:
-    # The renames are durable only once the folder's entry list is on disk.
-    descriptor = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
-
-
-def _same_folder(folder: Path, contents: Mapping[str, bytes]) -> bool:
-    if not folder.is_dir():
-        return False
-    present = {p.name for p in folder.iterdir()}
-    if present != set(contents):
-        return False
-    return all(_holds(folder / name, data) for name, data in contents.items())
-
-
-def _holds(path: Path, data: bytes) -> bool:
-    """Whether the file at ``path`` holds ``data``; its size is looked at first, so that a
-    file that grew (a feed with a new entry) is not read."""
-    try:
-        found = path.stat()
-        return (
-            stat.S_ISREG(found.st_mode) and found.st_size == len(data) and path.read_bytes() == data
-        )
-    except OSError:
-        return False
-
-
-def _write_synced(path: Path, data: bytes) -> None:
-    with path.open("wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
