@@ -164,3 +164,12 @@ def test_the_folder_is_per_simplemma_version(
 ) -> None:
     monkeypatch.setenv("DIGEST_CACHE_DIR", str(tmp_path))
     assert lemmata.cache_folder() == tmp_path / f"simplemma-{simplemma.__version__}"
+
+
+def test_the_trie_lookup_is_the_lookup_without_its_wrapper() -> None:
+    trie, lookup = lemmata.trie_lookup("fr"), lemmata.lookup("fr")
+    assert trie is not None and lookup is not None  # marisa_trie is installed here
+    for word in [*WORDS["fr"].split(), "chevaux", "Paris", "xyzzyque"]:
+        values = trie(word)
+        assert (values[0].decode() if values else None) == lookup(word)
+    assert lemmata.trie_lookup("xx") is None

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from digest import summarise
+from digest import lemmata, summarise
 from digest.model import Problem
 from digest.rank import train
 from digest.rank.choose import (
@@ -38,7 +38,13 @@ from digest.rank.model import (
     Selection,
     load_model,
 )
-from digest.rank.text import clear_lemma_cache, lemma_cache, lemmas_of_words, split_paragraphs
+from digest.rank.text import (
+    LemmaCache,
+    clear_lemma_cache,
+    lemma_cache,
+    lemmas_of_words,
+    split_paragraphs,
+)
 from digest.summarise import DEFAULT_WEIGHTS, key_point_text, key_sentences
 
 TEXTS = {
@@ -144,6 +150,21 @@ def test_the_lemma_cache_lemmatises_new_words_on_lookup() -> None:
     cache = lemma_cache("fr")
     assert [lemma for lemma in map(cache.__getitem__, words) if lemma] == expected
     assert lemmas_of_words(words, "fr") == expected
+
+
+def test_the_trie_lookup_gives_the_lemmas_of_the_plain_lookup() -> None:
+    # LemmaCache calls the trie itself when there is one (no Python call per new word);
+    # the same cache on digest.lemmata's str lookup must give the same lemmas, capitalised
+    # lookups ("häuser" as "Häuser") and words the dictionary lacks included.
+    words = "les chevaux étaient rapidement bruxelles xyzzyque l aujourd porte parole".split()
+    words += "häuser wurden algorithmen xyzzyung 2024 über".split()
+    for language in ("fr", "de", "xx"):
+        clear_lemma_cache()
+        through_trie = lemma_cache(language)
+        assert (through_trie.trie is None) == (language == "xx")
+        plain = LemmaCache(language)
+        plain.trie, plain.lookup = None, lemmata.lookup(language)
+        assert [through_trie[w] for w in words] == [plain[w] for w in words]
 
 
 def test_empty_and_title_only_documents() -> None:

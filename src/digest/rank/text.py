@@ -235,6 +235,7 @@ _LEMMA_CACHE_SIZE = 500_000
 # A direct lookup in simplemma's dictionary per language (digest.lemmata: the trie cached
 # on disk), None for a language without one.
 _DICTIONARIES: dict[str, lemmata.Lookup | None] = {}
+_TRIES: dict[str, lemmata.TrieLookup | None] = {}
 
 
 def lemmas(text: str, language: str) -> list[str]:
@@ -275,7 +276,8 @@ class LemmaCache(dict[str, str]):
         super().__init__(dict.fromkeys(_STOP.get(language, ()), ""))
         self.language = language
         self.stop = _STOP.get(language, _NO_STOP)
-        self.lookup = _dictionary(language)
+        self.trie = _trie(language)
+        self.lookup = _dictionary(language) if self.trie is None else None
 
     def __missing__(self, word: str) -> str:
         """The lemma of a lower-case word new to the cache, kept ("" when it is left out).
@@ -293,8 +295,11 @@ class LemmaCache(dict[str, str]):
         if len(word) < 2 or word.isdigit() or word in stop:
             lemma = ""
         else:
-            lookup = self.lookup
-            if lookup is None:  # a language simplemma has no data for
+            trie = self.trie
+            if trie is not None:  # the trie's own lookup: no Python call between
+                values = trie(word) or trie(word.capitalize())
+                lemma = str_lower(values[0].decode()) if values else word
+            elif (lookup := self.lookup) is None:  # a language simplemma has no data for
                 lemma = word
             else:
                 found = lookup(word)
@@ -313,6 +318,13 @@ def lemma_cache(language: str) -> LemmaCache:
     if cache is None or len(cache) > _LEMMA_CACHE_SIZE:
         cache = _LEMMA_CACHE[language] = LemmaCache(language)
     return cache
+
+
+def _trie(language: str) -> lemmata.TrieLookup | None:
+    """The trie behind :func:`_dictionary`'s lookup, when there is one (digest.lemmata)."""
+    if language not in _TRIES:
+        _TRIES[language] = lemmata.trie_lookup(language)
+    return _TRIES[language]
 
 
 def _dictionary(language: str) -> lemmata.Lookup | None:
