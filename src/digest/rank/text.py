@@ -160,16 +160,22 @@ def split_paragraphs(text: str, language: str) -> list[list[str]]:
             following = next_word[1] if next_word else ""
             if following[:1].islower():
                 continue
-            stop = match.start()
-            if match.group("end") == "." and _is_abbreviation(
-                paragraph[max(start, paragraph.rfind(" ", start, stop) + 1) : stop],
-                following,
-                language,
-                no_split,
-                not match["gap"],
+            # The pattern is the group "end" then the group "gap": their text is read off
+            # these three positions (a Match method is a generic call, even compiled).
+            stop, marks = match.start(), match.end("end")
+            if (
+                marks == stop + 1
+                and paragraph[stop] == "."
+                and _is_abbreviation(
+                    paragraph[max(start, paragraph.rfind(" ", start, stop) + 1) : stop],
+                    following,
+                    language,
+                    no_split,
+                    marks == end,  # no gap: glued to the next word
+                )
             ):
                 continue
-            spans.append((start, match.end("end")))
+            spans.append((start, marks))
             start = end
         if paragraph[start:].strip():
             spans.append((start, len(paragraph)))
