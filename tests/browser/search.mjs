@@ -70,13 +70,20 @@ async function main() {
       );
       entry.message = await page.textContent(".pagefind-ui__message");
       // The count comes first, the results after, as their fragments load: wait for the
-      // first page of them (Pagefind shows five at a time).
+      // first page of them (Pagefind shows five at a time), each loaded. A result still
+      // loading is a placeholder without a link; the links of loaded results' sections
+      // (sub-results) must not stand in for it.
       await page.waitForFunction(
         () => {
           const said = /\d+/.exec(document.querySelector(".pagefind-ui__message").textContent);
           const count = said ? Number(said[0]) : 0;
-          const shown = document.querySelectorAll(".pagefind-ui__result a.pagefind-ui__result-link");
-          return shown.length >= Math.min(count, 5);
+          const shown = [...document.querySelectorAll("li.pagefind-ui__result")];
+          const loaded = shown.filter((node) =>
+            node.querySelector(
+              ":scope > .pagefind-ui__result-inner > .pagefind-ui__result-title > a.pagefind-ui__result-link",
+            ),
+          );
+          return shown.length >= Math.min(count, 5) && loaded.length === shown.length;
         },
         null,
         { timeout: 30000 },
