@@ -47,12 +47,25 @@ def edition_for(
     ``items``: the store's items of the period and of the clustering window before it,
     when already read; ``parts``: their parts (:mod:`digest.parts`), when known.
     """
+    if items is None:
+        items = store.items_between(*span(period, settings.zone))
+    return edition_of(settings, classifier, period, items, parts)
+
+
+def edition_of(
+    settings: Settings,
+    classifier: Classifier,
+    period: Period,
+    items: Sequence[Item],
+    parts: Mapping[str, ItemParts] | None = None,
+) -> Edition | None:
+    """The edition of ``period`` from ``items`` (the period's and those of the clustering
+    window before it) and their ``parts``, when known (None: nothing to say)."""
     from digest.edition import build_edition
 
-    first, end = span(period, settings.zone)
     return build_edition(
         period,
-        list(items) if items is not None else store.items_between(first, end),
+        list(items),
         classifier,
         languages=settings.languages,
         stories_per_theme=settings.stories_per_theme,

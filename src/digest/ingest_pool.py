@@ -62,7 +62,7 @@ def read_all(
         with ProcessPoolExecutor(
             max_workers=workers,
             mp_context=context,
-            initializer=_worker_started,
+            initializer=die_with_parent,
             initargs=(os.getpid(),),
         ) as pool:
             # In the sources' order, whatever order the workers finish in, and a bounded
@@ -138,7 +138,7 @@ class _Ahead:
         return data
 
 
-def _worker_started(parent: int) -> None:
+def die_with_parent(parent: int) -> None:
     """Make this worker die with the process that started it, however that one ends.
 
     A build killed (SIGKILL) while its workers wait on their pipes would otherwise leave

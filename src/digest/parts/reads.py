@@ -14,11 +14,9 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine
-
 from digest.model import Period
 from digest.parts import span
-from digest.parts.table import PeriodItems, with_parts
+from digest.parts.table import PeriodItems
 
 if TYPE_CHECKING:
     from digest.parts.compute import ItemParts
@@ -26,13 +24,16 @@ if TYPE_CHECKING:
 #: Parses the stored parts of items, computing and storing those missing
 #: (:func:`digest.parts.refresh.parse`).
 Parse = Callable[[PeriodItems], dict[str, "ItemParts"]]
+#: Reads the items published in ``[start, end)`` with their stored parts' rows
+#: (:func:`digest.parts.table.with_parts`).
+Read = Callable[[datetime, datetime], PeriodItems]
 
 
 class RecentReads:
     """Reads the items of a period with their stored parts, reusing the last read."""
 
-    def __init__(self, engine: Engine, zone: ZoneInfo) -> None:
-        self.engine = engine
+    def __init__(self, read: Read, zone: ZoneInfo) -> None:
+        self._read = read
         self.zone = zone
         self._recent: _Read | None = None
 
@@ -46,14 +47,14 @@ class RecentReads:
         start, end = span(period, self.zone)
         recent = self._recent
         if recent is None or not recent.start <= start < recent.end <= end:
-            found = with_parts(self.engine, start, end)
+            found = self._read(start, end)
             self._recent = _Read(start, end, found)
             return found
         # Read by date then id: those from ``start`` on are a tail of the last read, and
         # all of them come before what is read now.
         first = bisect.bisect_left(recent.dates, start)
         kept = recent.found.items[first:]
-        newer = with_parts(self.engine, recent.end, end)
+        newer = self._read(recent.end, end)
         found = PeriodItems(kept + newer.items, recent.found.rows[first:] + newer.rows)
         parsed = {i.id: recent.parts[i.id] for i in kept if i.id in recent.parts}
         self._recent = _Read(start, end, found, parsed)

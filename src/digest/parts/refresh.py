@@ -90,6 +90,17 @@ def parse(
     first asked for (:class:`StoredParts`): an edition asks for the key points of the
     stories it shows, and for the theme matches of its own period's items only.
     """
+    rows, parts = parse_apart(analyser, current, found)
+    if rows:
+        table.write(engine, rows)
+    return parts
+
+
+def parse_apart(
+    analyser: Analyser, current: Versions, found: PeriodItems
+) -> tuple[list[dict[str, Any]], dict[str, ItemParts]]:
+    """:func:`parse` without the store: the rows of ``item_parts`` to write (those computed
+    again), and the parts by item id."""
     parts: dict[str, ItemParts] = {}
     todo: dict[str, tuple[str, ...]] = {}
     by_id = {}
@@ -99,12 +110,13 @@ def parse(
         parts[item.id] = known
         if missing:
             todo[item.id] = missing
+    rows = []
     if todo:
         made = [_compute(analyser, current, by_id[i], wanted) for i, wanted in todo.items()]
-        table.write(engine, [row for row, _ in made])
+        rows = [row for row, _ in made]
         for (_row, computed), item_id in zip(made, todo, strict=True):
             parts[item_id] = _merged(parts[item_id], computed)
-    return parts
+    return rows, parts
 
 
 class StoredParts(ItemParts):
