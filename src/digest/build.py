@@ -6,6 +6,7 @@ arguments and shows what :func:`build` reports.
 
 from __future__ import annotations
 
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Protocol
@@ -123,13 +124,15 @@ def build(
                 todo.append((each, edition_id, key))
         refreshed = publisher.prepare([each for each, _, _ in todo])
         results = []
-        for each, edition_id, key in todo:
-            before = len(publisher.problems)
-            edition = publisher.edition(each)
-            if edition is not None:
-                results.append(publisher.publish(edition))
-            keys.record(edition_id, key, edition is not None, publisher.problems[before:])
-            progress.advance()
+        editions = publisher.editions([each for each, _, _ in todo])
+        with closing(editions):
+            for _, edition_id, key in todo:
+                before = len(publisher.problems)
+                edition = next(editions)
+                if edition is not None:
+                    results.append(publisher.publish(edition))
+                keys.record(edition_id, key, edition is not None, publisher.problems[before:])
+                progress.advance()
         feeds_changed = 0
         if not keys.outbox_unchanged():
             before = len(publisher.problems)

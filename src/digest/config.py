@@ -218,7 +218,9 @@ class Settings(BaseSettings):
     #: Largest email HTML in bytes: Gmail clips messages at about 102 KB. Lowest-ranked
     #: stories beyond it move to the web edition, behind a "more on the web" link.
     email_max_bytes: int = Field(default=100_000, ge=20_000)
-    #: Processes reading sources at once: 0 one per CPU core (at most 8), 1 no pool.
+    #: Processes reading sources at once: 0 one per CPU core (at most 8), 1 no pool. As many
+    #: compute the items' parts (at most 4 for 0); with two or more, a second process builds
+    #: the next editions while this one publishes (:mod:`digest.editions_ahead`).
     ingest_workers: int = Field(default=0, ge=0, le=64)
     #: Seconds a build waits for another build or scheduled run writing the same outbox.
     outbox_wait: float = Field(default=600.0, ge=0)

@@ -7,9 +7,10 @@ publishes the periods a schedule is due.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Generator, Mapping, Sequence
+from contextlib import closing
 from dataclasses import replace
-from functools import cached_property
+from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any
 
 from digest.config import Settings
@@ -22,6 +23,7 @@ from digest.outbox import Outbox
 from digest.parts import PeriodItems, Refreshed, Versions
 from digest.parts import versions as part_versions
 from digest.parts.reads import RecentReads
+from digest.parts.table import with_parts
 from digest.periods import edition_id as period_edition_id
 from digest.periods import utc_bounds
 from digest.reviewed_files import import_if_changed
@@ -79,7 +81,7 @@ class Publisher:
             self.outbox.close()
             raise
         #: The last items read (:meth:`items`), for the next period's.
-        self._reads = RecentReads(self.store.engine, settings.zone)
+        self._reads = RecentReads(partial(with_parts, self.store.engine), settings.zone)
 
     # What only building an edition uses is made when a first one is built: a build with
     # every edition unchanged spends nothing on it (compiling the themes' rules alone
@@ -249,6 +251,31 @@ class Publisher:
         if edition_id is not None:
             edition = replace(edition, id=edition_id)
         return translate_edition(edition, self._chain)
+
+    def editions(self, periods: Sequence[Period]) -> Generator[Edition | None, None, None]:
+        """The translated editions of ``periods`` in order, each as :meth:`edition` gives it
+        (None: no story). Where the settings give a build more than one process and it can
+        fork, a second process builds the next editions while the caller publishes one
+        (:mod:`digest.editions_ahead`)."""
+        from digest.parts.pool import processes
+
+        serial = len(periods) < 2 or processes(self.settings.ingest_workers) < 2
+        engine, zone = self.store.engine, self.settings.zone
+        if not serial:
+            from digest.editions_ahead import worth_it
+
+            serial = not worth_it(engine, zone, periods)
+        if serial:
+            for period in periods:
+                yield self.edition(period)
+            return
+        from digest.editions_ahead import Builder, built_ahead
+
+        builder = Builder(self.settings, self.classifier, self.analyser, self.part_versions)
+        ahead = built_ahead(builder, engine, zone, periods)
+        with closing(ahead):
+            for edition in ahead:
+                yield None if edition is None else translate_edition(edition, self._chain)
 
     def publish(
         self, edition: Edition, *, versioned: bool = False, extra: Mapping[str, Any] | None = None

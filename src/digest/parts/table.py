@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, select
+from sqlalchemy import Engine, bindparam, func, select
 
 from digest.model import Item
 from digest.parts.versions import Versions
@@ -136,6 +136,18 @@ def with_parts(engine: Engine, start: datetime, end: datetime) -> PeriodItems:
         tuple(item_from_row(row._mapping) for row in found),
         tuple(row._mapping if row.item_id is not None else None for row in found),
     )
+
+
+def count_between(engine: Engine, start: datetime, end: datetime) -> int:
+    """How many items were published in ``[start, end)``."""
+    query = (
+        select(func.count())
+        .select_from(items_table)
+        .where(items_table.c.published >= naive_utc(start))
+        .where(items_table.c.published < naive_utc(end))
+    )
+    with engine.connect() as conn:
+        return int(conn.execute(query).scalar_one())
 
 
 def write(engine: Engine, rows: Iterable[Mapping[str, Any]]) -> None:
