@@ -243,7 +243,9 @@ def _built(result: dict[str, Any]) -> int:
 
 def edition_figures(backfill: dict[str, Any]) -> dict[str, Any]:
     """Time per built edition: the longest periods of the backfill, one per built edition
-    (the others are weeks with no item, which cost a query)."""
+    (the others are weeks with no item, which cost a query). With editions built ahead in a
+    second process (``digest.editions_ahead``), the time per edition of the backfill, not
+    of one edition alone."""
     periods = sorted(backfill.pop("_periods", []), reverse=True)
     built = _built(backfill)
     if not built or not periods:
@@ -471,7 +473,7 @@ def table(results: dict[str, Any]) -> str:
     rows.append(("incremental (new items)", *[cell(n, "incremental") for n in names]))
     rows.append(
         (
-            "one edition (mean/median)",
+            "one edition in the backfill (mean/median)",
             *[
                 f"{e.get('edition_seconds_mean', 0):.3f}/{e.get('edition_seconds_median', 0):.3f} s"
                 for e in (sizes[n].get("edition", {}) for n in names)
