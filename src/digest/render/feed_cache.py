@@ -44,7 +44,8 @@ from digest.config import Settings
 from digest.outbox import Outbox
 from digest.render.feed_archive import FOLDER, documents
 from digest.render.feed_doc import EPOCH, EXTENSIONS, Feed, FeedFile, Format, parts_of, render
-from digest.render.feeds import Made, Pending, made, made_once, manifest_errors, plans
+from digest.render.feed_manifests import manifest_errors
+from digest.render.feeds import Made, Pending, made, made_once, plans
 from digest.render.i18n import Catalogs
 
 #: The cache file, in the outbox's root (hidden: not published).

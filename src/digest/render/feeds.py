@@ -21,18 +21,15 @@ This module plans the feeds (which feeds, which entries, what each is made from)
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
 from functools import partial
 from typing import Any, Protocol
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import jinja2
 
 from digest.config import Settings
-from digest.errors import RenderError
 from digest.render.feed_archive import documents
 from digest.render.feed_doc import EPOCH as EPOCH
 from digest.render.feed_doc import EXTENSIONS as EXTENSIONS
@@ -44,7 +41,16 @@ from digest.render.feed_doc import Pending as Pending
 from digest.render.feed_doc import feed_url as feed_url
 from digest.render.feed_doc import parts_of, public_url
 from digest.render.feed_doc import render as render
-from digest.render.feed_text import PlainViews, plain, plain_view, sanitise
+from digest.render.feed_manifests import (
+    is_absolute,
+    manifest_errors,
+    newest_first,
+    published_at,
+    render_entry,
+    story_points,
+    template_of,
+)
+from digest.render.feed_text import PlainViews, plain, plain_view
 from digest.render.i18n import Catalogs
 from digest.render.web import page_path
 
@@ -122,7 +128,7 @@ def plans(
 
 def entry_keys(manifest: dict[str, Any], lang: str) -> list[str]:
     """The keys of an edition's entries in ``lang``: its entry in the editions feed, then
-    one for each of its stories' key points (:func:`_story_points`), as each is made from
+    one for each of its stories' key points (:func:`story_points`), as each is made from
     the manifest alone.
 
     Raises:
@@ -130,21 +136,21 @@ def entry_keys(manifest: dict[str, Any], lang: str) -> list[str]:
         KeyError, TypeError, ValueError: a manifest lacks a field.
     """
     view = manifest["views"][lang]
-    published = _published(manifest).isoformat()
+    published = published_at(manifest).isoformat()
     edition = manifest["edition"]
     shown = (view["title"], view["period_label"])
     return [
         _edition_key(manifest, lang),
         *(
             _key("story", lang, edition, published, theme, label, story_id, point, shown)
-            for theme, label, story_id, point in _story_points(manifest, view, lang)
+            for theme, label, story_id, point in story_points(manifest, view, lang)
         ),
     ]
 
 
 def _edition_key(manifest: dict[str, Any], lang: str) -> str:
     """The key of an edition's entry in the editions feed of ``lang``."""
-    published = _published(manifest).isoformat()
+    published = published_at(manifest).isoformat()
     return _key("edition", lang, manifest["edition"], published, manifest["views"][lang])
 
 
@@ -247,11 +253,11 @@ def _editions_plan(
     views: PlainViews,
     keys: _Keys,
 ) -> tuple[Feed, tuple[Pending, ...]]:
-    template = _template(env, "feeds/edition.html.j2")
+    template = template_of(env, "feeds/edition.html.j2")
     pending = []
     with manifest_errors():
-        for manifest in _newest_first(manifests, lang):
-            published = _published(manifest)
+        for manifest in newest_first(manifests, lang):
+            published = published_at(manifest)
             # The date is the entry's too: an edition published again keeps its content.
             key = keys.edition(manifest, lang)
             make = partial(_edition_entry, settings, template, lang, manifest, views)
@@ -281,8 +287,8 @@ def _edition_entry(
         id=f"{settings.base_url}editions/{quote(edition)}#{lang}",
         title=f"{view['title']} · {view['period_label']}",
         link=page,
-        published=_published(manifest),
-        html=_render(template, view=view, lang=lang, page=page),
+        published=published_at(manifest),
+        html=render_entry(template, view=view, lang=lang, page=page),
         categories=tuple((s["theme"], s["label"]) for s in view["sections"]),
     )
 
@@ -296,18 +302,18 @@ def _theme_plans(
     views: PlainViews,
     keys: _Keys,
 ) -> list[tuple[Feed, tuple[Pending, ...]]]:
-    template = _template(env, "feeds/story.html.j2")
+    template = template_of(env, "feeds/story.html.j2")
     pending: dict[str, list[Pending]] = {}
     labels: dict[str, str] = {}
     seen: set[str] = set()
     points: _Points = {}
     with manifest_errors():
-        for manifest in _newest_first(manifests, lang):
+        for manifest in newest_first(manifests, lang):
             view = manifest["views"][lang]
-            published = _published(manifest)
+            published = published_at(manifest)
             # The edition's entry first, then its key points'.
             made = keys.of(manifest, lang)
-            for at, (theme, label, story_id, _) in enumerate(_story_points(manifest, view, lang)):
+            for at, (theme, label, story_id, _) in enumerate(story_points(manifest, view, lang)):
                 labels.setdefault(theme, label)  # the newest edition has the current label
                 if story_id in seen:
                     continue
@@ -335,7 +341,7 @@ def _theme_plans(
     return found
 
 
-#: Each edition's story points (:func:`_story_points`) of its plain view, by edition id and
+#: Each edition's story points (:func:`story_points`) of its plain view, by edition id and
 #: language, with that view.
 _Points = dict[tuple[str, str], tuple[dict[str, Any], list[tuple[str, str, str, dict[str, Any]]]]]
 
@@ -356,14 +362,14 @@ def _story_entry(
     key = (str(manifest["edition"]), lang)
     listed = points.get(key)
     if listed is None or listed[0] is not view:
-        listed = points[key] = (view, list(_story_points(manifest, view, lang)))
+        listed = points[key] = (view, list(story_points(manifest, view, lang)))
     theme, label, story_id, point = listed[1][at]
     return Entry(
         id=f"{settings.base_url}stories/{quote(story_id, safe='')}#{lang}",
         title=point["title"],
-        link=point["url"] if _is_absolute(point["url"]) else page,
-        published=_published(manifest),
-        html=_render(template, point=point, view=view, lang=lang, page=page),
+        link=point["url"] if is_absolute(point["url"]) else page,
+        published=published_at(manifest),
+        html=render_entry(template, point=point, view=view, lang=lang, page=page),
         categories=((theme, label),),
     )
 
@@ -377,68 +383,3 @@ def _key(*parts: Any) -> str:
     made again, never the wrong one.
     """
     return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()[:32]
-
-
-def _newest_first(manifests: Iterable[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
-    chosen = [m for m in manifests if lang in m["views"]]
-    return sorted(chosen, key=lambda m: (_published(m), m["edition"]), reverse=True)
-
-
-def _story_points(
-    manifest: dict[str, Any], view: dict[str, Any], lang: str
-) -> Iterator[tuple[str, str, str, dict[str, Any]]]:
-    """(theme, label, story id, key point) of each story of ``view``, in the edition's order.
-
-    A section's points are its stories in the manifest's ``stories`` order.
-    """
-    stories: dict[str, list[str]] = {}
-    for story in manifest["stories"]:
-        stories.setdefault(story["section"], []).append(story["id"])
-    for section in view["sections"]:
-        ids = stories.get(section["theme"], [])
-        if len(ids) != len(section["points"]):
-            raise RenderError(
-                f"{manifest['edition']}: theme {section['theme']} has {len(ids)} stories "
-                f"but {len(section['points'])} key points in {lang}"
-            )
-        for story_id, point in zip(ids, section["points"], strict=True):
-            yield section["theme"], section["label"], story_id, point
-
-
-@contextmanager
-def manifest_errors() -> Iterator[None]:
-    """Turn a manifest without an expected field into a :class:`RenderError`."""
-    try:
-        yield
-    except (KeyError, TypeError, ValueError) as exc:
-        raise RenderError(f"an edition manifest in the outbox is not usable: {exc!r}") from exc
-
-
-def _published(manifest: dict[str, Any]) -> datetime:
-    published = datetime.fromisoformat(manifest["published"])
-    if published.tzinfo is None:
-        raise RenderError(f"{manifest['edition']}: published date has no timezone")
-    return published.astimezone(UTC)
-
-
-def _is_absolute(url: object) -> bool:
-    if not isinstance(url, str):
-        return False
-    parts = urlsplit(url)
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
-
-
-def _template(env: jinja2.Environment, name: str) -> jinja2.Template:
-    try:
-        return env.get_template(name)
-    except jinja2.TemplateNotFound as exc:
-        raise RenderError(f"feed template {name} not found") from exc
-    except jinja2.TemplateError as exc:
-        raise RenderError(f"feed template {name}: {exc}") from exc
-
-
-def _render(template: jinja2.Template, **context: Any) -> str:
-    try:
-        return sanitise(template.render(**context))
-    except jinja2.TemplateError as exc:
-        raise RenderError(f"feed template {template.name}: {exc}") from exc
