@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, func, select
+from sqlalchemy import ColumnElement, Engine, bindparam, func, select
 
 from digest.model import Item
 from digest.parts.versions import Versions
@@ -19,6 +19,12 @@ from digest.store_rows import is_clean, stored_content_key
 #: The parts' names, as their columns are named.
 PARTS = ("points", "themes", "traits")
 _JOIN = items_table.c.id == item_parts_table.c.item_id
+
+
+def _published_in(start: datetime, end: datetime) -> tuple[ColumnElement[bool], ...]:
+    """The conditions of the items published in ``[start, end)``."""
+    published = items_table.c.published
+    return published >= naive_utc(start), published < naive_utc(end)
 
 
 @dataclass(frozen=True)
@@ -44,8 +50,7 @@ def stale(engine: Engine, start: datetime, end: datetime, current: Versions) -> 
     query = (
         select(items_table.c.id, items_table.c.language, *keys, *columns)
         .select_from(items_table.outerjoin(item_parts_table, _JOIN))
-        .where(items_table.c.published >= naive_utc(start))
-        .where(items_table.c.published < naive_utc(end))
+        .where(*_published_in(start, end))
         .order_by(items_table.c.published, items_table.c.id)
     )
     found = []
@@ -126,8 +131,7 @@ def with_parts(engine: Engine, start: datetime, end: datetime) -> PeriodItems:
     query = (
         select(items_table, item_parts_table)
         .select_from(items_table.outerjoin(item_parts_table, _JOIN))
-        .where(items_table.c.published >= naive_utc(start))
-        .where(items_table.c.published < naive_utc(end))
+        .where(*_published_in(start, end))
         .order_by(items_table.c.published, items_table.c.id)
     )
     with engine.connect() as conn:
@@ -140,12 +144,7 @@ def with_parts(engine: Engine, start: datetime, end: datetime) -> PeriodItems:
 
 def count_between(engine: Engine, start: datetime, end: datetime) -> int:
     """How many items were published in ``[start, end)``."""
-    query = (
-        select(func.count())
-        .select_from(items_table)
-        .where(items_table.c.published >= naive_utc(start))
-        .where(items_table.c.published < naive_utc(end))
-    )
+    query = select(func.count()).select_from(items_table).where(*_published_in(start, end))
     with engine.connect() as conn:
         return int(conn.execute(query).scalar_one())
 

@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import itertools
 import os
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -321,8 +320,8 @@ def _bundles(
         try:
             while running:
                 done = running.pop(0).result()
-                for each in itertools.islice(waiting, 1):
-                    running.append(pool.submit(make, each))
+                if (following := next(waiting, None)) is not None:
+                    running.append(pool.submit(make, following))
                 yield done
         finally:
             for future in running:
