@@ -8,6 +8,7 @@ publishes the periods a schedule is due.
 from __future__ import annotations
 
 from collections.abc import Collection, Generator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import replace
 from functools import cached_property, partial
@@ -320,9 +321,17 @@ class Publisher:
             self._collect(Problem(merge.merged, "an edition of an older version", merge.line()))
         # Writing feeds never touches a manifest: one read serves both.
         manifests = self.outbox.manifests()
-        feeds_changed = publish_feeds(self.settings, self.renderer, self.outbox, manifests)
         # The search index's pages and files not changed since the last build are not read.
         states = FileLog(self.store.engine, FILES_SOURCE)
-        publish_web_indexes(self.web, self.outbox, manifests, self._collect, states)
+        # The web indexes in a thread while this one writes the feeds: most of their time
+        # Pagefind runs (programs of its own, on other cores) and the thread waits for it.
+        # They write different files of the outbox; the feeds report no problem, so the
+        # problems' order does not change. An error of either is raised once both are done.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="digest-indexes") as pool:
+            web = pool.submit(
+                publish_web_indexes, self.web, self.outbox, manifests, self._collect, states
+            )
+            feeds_changed = publish_feeds(self.settings, self.renderer, self.outbox, manifests)
+            web.result()
         states.write()
         return feeds_changed
