@@ -55,7 +55,7 @@ from digest.source_state import (
     forget_edition_inputs,
     save_edition_inputs,
 )
-from digest.sources.files import visible_files
+from digest.sources.folder_walk import visible_files
 from digest.store import batches
 
 #: Settings that change how a build runs, never what it writes: changing them rebuilds no

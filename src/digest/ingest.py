@@ -46,6 +46,7 @@ from digest.store_rows import prepared_row
 # is read: a build whose sources are all unchanged never loads it.
 if TYPE_CHECKING:
     from digest.normalise import Normalised
+    from digest.sources.spread import ParseChunks
 
 #: Most worker processes ``workers=0`` (automatic) starts.
 MAX_AUTO_WORKERS = 8
@@ -157,7 +158,14 @@ def ingest(
     total = StoreCounts(0, 0, 0)
     read = functools.partial(read_source, now=now, states=states)
     count = worker_count(workers, len(adapters))
-    batches = read_all(adapters, read, count, _settled, functools.partial(_before_fork, adapters))
+    batches = read_all(
+        adapters,
+        read,
+        count,
+        _settled,
+        functools.partial(_before_fork, adapters),
+        spread=functools.partial(_read_spread, now=now, states=states),
+    )
     for adapter, batch in zip(adapters, batches, strict=True):
         _report_some(adapter, batch, report, warnings_per_source)
         if batch.incoming or batch.states or batch.files or batch.problems or batch.more_problems:
@@ -310,14 +318,24 @@ def problem_kinds(batch: SourceBatch) -> tuple[tuple[str, int], ...]:
     return tuple(kinds)
 
 
-def read_source(adapter: SourceAdapter, now: datetime, states: StateLog | None) -> SourceBatch:
-    """Read one source whole: its items with their identity keys, and what went wrong."""
+def read_source(
+    adapter: SourceAdapter,
+    now: datetime,
+    states: StateLog | None,
+    parse: ParseChunks | None = None,
+) -> SourceBatch:
+    """Read one source whole: its items with their identity keys, and what went wrong.
+
+    ``parse``: parses an adapter's files elsewhere (:mod:`digest.sources.spread`), for an
+    adapter that can spread its reading (others are read here, as without it)."""
     problems = ProblemLog()
     batch: list[tuple[RawEntry, Normalised]] = []
     # Files with an entry dated in the future: read again at the next run, whose clock may
     # have passed the date (the entry then gets it), so their state is not recorded.
     unsettled: set[str] = set()
-    for raw in adapter.read(problems):
+    spread = getattr(adapter, "read_spread", None) if parse is not None else None
+    entries = spread(problems, parse) if spread is not None else adapter.read(problems)
+    for raw in entries:
         # Imported at the first entry read: an unchanged source yields none.
         from digest.normalise import NormaliseError, normalise_entry
 
@@ -347,6 +365,12 @@ def read_source(adapter: SourceAdapter, now: datetime, states: StateLog | None) 
         tuple(f for f in states.take_files() if f.path not in unsettled) if states else (),
         passed,
     )
+
+
+def _read_spread(
+    adapter: SourceAdapter, parse: ParseChunks, now: datetime, states: StateLog | None
+) -> SourceBatch:
+    return read_source(adapter, now, states, parse)
 
 
 def worker_count(workers: int, sources: int) -> int:

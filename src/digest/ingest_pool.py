@@ -15,14 +15,20 @@ import sys
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from typing import Any, TypeVar
+from functools import partial
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from digest.sources import SourceAdapter
+
+if TYPE_CHECKING:
+    from digest.sources.spread import FileTask, ParseChunks, ParsedFile, SpreadReading
 
 B = TypeVar("B")
 
 #: Sources being read or queued ahead of the one being stored, per worker process.
 _AHEAD = 2
+#: Chunks of a spread source's files handed to each worker ahead of the one taken.
+_CHUNKS_AHEAD = 2
 #: Pickled batches read ahead and held in the reading process until their turn, at most
 #: (about 3.6 KB an item: some 35,000 items; a batch is taken whatever its size).
 HELD_BYTES = 128 * 2**20
@@ -37,6 +43,7 @@ def read_all(
     workers: int,
     settled: Callable[[SourceAdapter], bool] | None = None,
     before_fork: Callable[[], object] | None = None,
+    spread: Callable[[SourceAdapter, ParseChunks], B] | None = None,
 ) -> Iterator[B]:
     """``read`` of each adapter, in their order, by ``workers`` processes at once.
 
@@ -45,10 +52,14 @@ def read_all(
     pool reads the others, and is not started for fewer than two (starting it costs more
     than reading one source here: a build with nothing changed starts none).
     ``before_fork``: called when the pool is about to start, to load here once what every
-    worker would load for itself.
+    worker would load for itself. ``spread``: reads an adapter that can spread its reading
+    (:class:`digest.sources.spread.SpreadReading`: an article folder) here, in its turn,
+    its files parsed by the workers a chunk at a time, instead of by one worker alone.
     """
-    pooled = [i for i, adapter in enumerate(adapters) if settled is None or not settled(adapter)]
-    workers = min(workers, len(pooled))
+    to_read = [i for i, adapter in enumerate(adapters) if settled is None or not settled(adapter)]
+    spreading = {i for i in to_read if spread is not None and _spreads(adapters[i])}
+    pooled = [i for i in to_read if i not in spreading]
+    workers = min(workers, len(to_read))
     if workers <= 1 or not can_fork():
         for adapter in adapters:
             yield read(adapter)
@@ -87,6 +98,8 @@ def read_all(
                 if ahead.head_index() == index:
                     batch: B = pickle.loads(ahead.take())
                     yield batch
+                elif spread is not None and index in spreading:
+                    yield spread(adapter, partial(_parse_by_workers, pool, index, workers))
                 else:
                     yield read(adapter)
     finally:
@@ -166,6 +179,32 @@ def _read_in_worker(index: int) -> bytes:
     # Pickled here rather than by the pool: the reading process holds the bytes until the
     # batch's turn, half the memory of the objects, and unpickles it then.
     return pickle.dumps(read(adapters[index]), pickle.HIGHEST_PROTOCOL)
+
+
+def _spreads(adapter: SourceAdapter) -> bool:
+    return callable(getattr(adapter, "read_spread", None)) and callable(
+        getattr(adapter, "parse_files", None)
+    )
+
+
+def _parse_by_workers(
+    pool: ProcessPoolExecutor, index: int, workers: int, chunks: Iterator[list[FileTask]]
+) -> Iterator[list[ParsedFile]]:
+    """Each chunk of adapter ``index``'s files parsed by the workers, in order, with
+    :data:`_CHUNKS_AHEAD` chunks per worker handed out ahead of the one taken."""
+    window: deque[Future[list[ParsedFile]]] = deque()
+    for chunk in chunks:
+        window.append(pool.submit(_parse_in_worker, index, chunk))
+        if len(window) > workers * _CHUNKS_AHEAD:
+            yield window.popleft().result()
+    while window:
+        yield window.popleft().result()
+
+
+def _parse_in_worker(index: int, chunk: list[FileTask]) -> list[ParsedFile]:
+    assert _JOB is not None, "the pool forked before the job was set"
+    adapter = _JOB[0][index]
+    return cast("SpreadReading", adapter).parse_files(chunk)
 
 
 def can_fork() -> bool:

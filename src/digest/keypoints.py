@@ -30,7 +30,8 @@ from digest.model import Item, Problem, RawEntry
 from digest.normalise import NormaliseError, normalise_entry
 from digest.sources import Report
 from digest.sources.bounds import cut_text
-from digest.sources.files import read_article_file, visible_files
+from digest.sources.files import read_article_file
+from digest.sources.folder_walk import visible_files
 from digest.sources.formats import READERS, text_to_html
 from digest.summarise import key_point, split_sentences
 

@@ -27,7 +27,8 @@ from typing import Literal
 
 from digest.errors import InputError
 from digest.model import Item
-from digest.sources.files import ARTICLES_SOURCE_ID, visible_files
+from digest.sources.files import ARTICLES_SOURCE_ID
+from digest.sources.folder_walk import visible_files
 from digest.sources.formats import BadArticle, split_front_matter
 
 ScopeLabel = Literal["in", "out"]

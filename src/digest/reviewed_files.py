@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from digest.source_state import FileState, file_states, reader_key, save_file_states
-from digest.sources.files import visible_files
+from digest.sources.folder_walk import visible_files
 
 #: The source id the reviewed translation files are recorded under.
 REVIEWED_SOURCE = "reviewed-translations"

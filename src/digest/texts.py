@@ -18,7 +18,8 @@ from digest.labels import Label, labels_in
 from digest.model import Problem
 from digest.normalise import collapse_space, detect_language, html_to_text, sanitise_html
 from digest.sources import Report
-from digest.sources.files import read_articles, visible_files
+from digest.sources.files import read_articles
+from digest.sources.folder_walk import visible_files
 from digest.sources.formats import BadArticle
 from digest.themes import Text
 

@@ -28,16 +28,19 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections import Counter
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from digest.config import Limits
 from digest.model import Problem, RawEntry
 from digest.partial_read import Walk
-from digest.source_state import reader_key
+from digest.source_state import FileState, reader_key
 from digest.sources import Report
 from digest.sources.bounds import cut_text, is_inside
+from digest.sources.folder_walk import visible_entries, without_suffix
 from digest.sources.formats import READERS, Article, BadArticle, Note
+from digest.sources.spread import FileTask, ParseChunks, ParsedFile, in_order
 from digest.sources.unchanged import FileStates, forget_missing, look, record
 
 # charset-normalizer and ftfy are imported when a file is decoded: a build whose files
@@ -100,6 +103,11 @@ class ArticleFiles:
         parsed again: its items are in the store already, and the problems its reading
         met are reported again. A file gone since keeps its items in the store.
         """
+        return self.read_spread(report, self._parse_here)
+
+    def read_spread(self, report: Report, parse: ParseChunks) -> Iterator[RawEntry]:
+        """:meth:`read`, the files to read parsed by ``parse`` (:mod:`digest.sources.spread`:
+        in other processes) while the walk, the keys and the files' states are done here."""
         # Two files whose names differ only by extension would give one id to two items.
         seen: dict[str, Path] = {}
         self.walk = walk = Walk()
@@ -110,15 +118,47 @@ class ArticleFiles:
         if not is_inside(self.folder, self.root):
             outside(self.folder)
             return
-        found = _visible(self.folder, outside, self.root)
+        found = visible_entries(self.folder, outside, self.root)
+        forget_missing(self.files, self.id, {where for where, _ in found})
+        for step, parsed in in_order(self._steps(found), _task_of, parse):
+            if step.replay is not None:
+                # Unchanged since the last build: not read, its problems replayed.
+                for problem in step.replay:
+                    report(problem)
+                walk.passed(step.stem)
+                continue
+            path = Path(step.where)
+            if parsed is None:  # replaced by a symlink since the walk
+                outside(path)
+                continue
+            walk.read(step.where)
+            met: list[Problem] = []
+            for event in parsed.events:
+                if isinstance(event, Problem):
+                    met.append(event)
+                    report(event)
+                    continue
+                key, article = event
+                if key in seen:
+                    earlier = seen[key].name
+                    report(
+                        Problem(str(path), f"key {key!r} already read from {earlier}", "skipped")
+                    )
+                    continue
+                seen[key] = path
+                yield self._entry(path, key, article)
+            record(step.files, step.state, met)
+
+    def _steps(self, found: list[tuple[str, os.DirEntry[str]]]) -> Iterator[_Step]:
+        """What the walk does with each file, in path order: pass it over (unchanged), leave
+        it out (a symlink out of the folder now), or read it (its bytes, when looked at)."""
         base = str(self.folder)
         # The path below the folder, as Path.relative_to gives it, with strings: a build
         # looks at every file of the folder, most of them unchanged.
         below = 0 if base == "." else len(base) + (0 if base.endswith(os.sep) else 1)
-        stems = [_without_suffix(where[below:]) for where, _ in found]
+        stems = [without_suffix(where[below:]) for where, _ in found]
         # Files sharing a stem are always read: which one gives the key depends on both.
         shared = {stem for stem, count in Counter(stems).items() if count > 1}
-        forget_missing(self.files, self.id, {where for where, _ in found})
         for (where, entry), stem in zip(found, stems, strict=True):
             files = None if stem in shared else self.files
             known = files.file_state(self.id, where) if files is not None else None
@@ -128,36 +168,32 @@ class ArticleFiles:
                 except OSError:
                     same = False  # gone since the walk: look() says why, as before
                 if same:
-                    # Unchanged since the last build: not read, its problems replayed.
-                    for problem in known.problems:
-                        report(problem)
-                    walk.passed(stem)
+                    yield _Step(where, stem, replay=known.problems)
                     continue
-            path = Path(where)
-            if not is_inside(path, self.root):  # replaced by a symlink since the walk
-                outside(path)
+            if not is_inside(Path(where), self.root):
+                yield _Step(where, stem)
                 continue
-            seen_now = look(files, self.id, path, self.reader, self.limits.article_bytes)
+            seen_now = look(files, self.id, Path(where), self.reader, self.limits.article_bytes)
             if seen_now.unchanged:
                 assert seen_now.state is not None
-                for problem in seen_now.state.problems:
-                    report(problem)
-                walk.passed(stem)
+                yield _Step(where, stem, replay=seen_now.state.problems)
                 continue
-            walk.read(where)
-            met: list[Problem] = []
-            noted = _tee(met.append, report)
-            articles = read_article_file(path, stem, noted, self.limits, data=seen_now.data)
-            for key, article in articles:
-                if key in seen:
-                    earlier = seen[key].name
-                    report(
-                        Problem(str(path), f"key {key!r} already read from {earlier}", "skipped")
-                    )
-                    continue
-                seen[key] = path
-                yield self._entry(path, key, article)
-            record(files, seen_now.state, met)
+            task = FileTask(where, stem, seen_now.data)
+            yield _Step(where, stem, task=task, files=files, state=seen_now.state)
+
+    def parse_files(self, tasks: Sequence[FileTask]) -> list[ParsedFile]:
+        """Each file of ``tasks`` parsed: its problems and articles, in the order met."""
+        parsed = []
+        for task in tasks:
+            events: list[Problem | tuple[str, Article]] = []
+            path = Path(task.where)
+            found = read_article_file(path, task.stem, events.append, self.limits, data=task.data)
+            events.extend(found)
+            parsed.append(ParsedFile(tuple(events)))
+        return parsed
+
+    def _parse_here(self, chunks: Iterator[list[FileTask]]) -> Iterator[list[ParsedFile]]:
+        return map(self.parse_files, chunks)
 
     def _entry(self, path: Path, key: str, article: Article) -> RawEntry:
         return RawEntry(
@@ -178,14 +214,23 @@ class ArticleFiles:
         )
 
 
-def _tee(*reports: Report) -> Report:
-    """A report that hands each problem to every one of ``reports``."""
+@dataclass(frozen=True)
+class _Step:
+    """What the walk of an article folder does with one file (:meth:`ArticleFiles._steps`)."""
 
-    def both(problem: Problem) -> None:
-        for each in reports:
-            each(problem)
+    where: str
+    stem: str
+    #: The problems to report again of a file passed over (unchanged); None otherwise.
+    replay: tuple[Problem, ...] | None = None
+    #: The file to parse; None with no replay: a symlink out of the folder, left out.
+    task: FileTask | None = None
+    #: Where its state is recorded once it is parsed, and that state.
+    files: FileStates | None = None
+    state: FileState | None = None
 
-    return both
+
+def _task_of(step: _Step) -> FileTask | None:
+    return step.task
 
 
 def read_article_file(
@@ -221,85 +266,6 @@ def read_article_file(
             note(f"{where}{cut}", "cut there")
             article = dataclasses.replace(article, title=title, html=html)
         yield (stem if article.index is None else f"{stem}#{article.index}"), article
-
-
-def visible_files(
-    folder: Path,
-    outside: Callable[[Path], None] | None = None,
-    *,
-    root: Path | None = None,
-    leaving_out: Collection[Path] = (),
-) -> list[Path]:
-    """The files below ``folder`` in path order, leaving out hidden ones and those in
-    hidden folders (an editor's backups, ``.git``).
-
-    Symlinks are followed while they stay inside ``root`` (default ``folder``; its real
-    path); one that leads out of it, to a file or a folder, is left out and handed to
-    ``outside``. ``leaving_out``: files, and folders with all they hold, left out too
-    (compared by absolute path, symlinks not followed), and not walked.
-    """
-    return [Path(where) for where, _ in _visible(folder, outside, root, leaving_out)]
-
-
-def _visible(
-    folder: Path,
-    outside: Callable[[Path], None] | None,
-    root: Path | None,
-    leaving_out: Collection[Path] = (),
-) -> list[tuple[str, os.DirEntry[str]]]:
-    """:func:`visible_files`, each file as its path (``str`` of its :class:`Path`) and
-    the directory entry it was listed by (whose ``stat`` follows a symlink, as
-    ``os.stat`` does)."""
-    jail = root or folder
-    left = {os.path.abspath(path) for path in leaving_out}
-    # A walk of our own rather than Path.rglob: rglob neither says which symlinks it
-    # passed over nor follows the symlinked folders that stay inside. Strings rather
-    # than Paths: a folder of thousands of files is listed at every build.
-    found: list[tuple[str, os.DirEntry[str]]] = []
-
-    def walk(directory: str, ancestors: frozenset[str]) -> None:
-        try:
-            with os.scandir(directory) as listing:
-                entries = sorted(listing, key=_name)
-        except OSError:
-            return  # an unreadable folder holds nothing we can read
-        # What str(Path(entry.path)) gives: no "./" in front.
-        inside = "" if directory == "." else directory.rstrip(os.sep) + os.sep
-        for entry in entries:
-            name = entry.name
-            if name.startswith("."):
-                continue
-            where = inside + name
-            if left and os.path.abspath(where) in left:
-                continue
-            if entry.is_symlink() and not is_inside(Path(where), jail):
-                if outside is not None:
-                    outside(Path(where))
-                continue
-            if entry.is_dir():
-                real = os.path.realpath(where)
-                if real not in ancestors:  # a symlink to a folder above: a loop
-                    walk(where, ancestors | {real})
-            elif entry.is_file():
-                found.append((where, entry))
-
-    walk(str(folder), frozenset({os.path.realpath(folder)}))
-    # Each folder's names sorted, each folder walked where its name sorts: path order
-    # (as sorted Paths compare, part by part) without sorting again.
-    return found
-
-
-def _name(entry: os.DirEntry[str]) -> str:
-    return entry.name
-
-
-def _without_suffix(relative: str) -> str:
-    """``Path(relative).with_suffix("").as_posix()``, with strings."""
-    folders, _, name = relative.rpartition(os.sep)
-    dot = name.rfind(".")
-    if 0 < dot < len(name) - 1:  # Path.suffix: not a leading dot, nor a trailing one
-        name = name[:dot]
-    return f"{folders.replace(os.sep, '/')}/{name}" if folders else name
 
 
 def read_articles(

@@ -18,7 +18,7 @@ from pathlib import Path
 from digest.config import SUPPORTED_LANGUAGES, Settings
 from digest.errors import InputError
 from digest.model import Problem
-from digest.sources.files import visible_files
+from digest.sources.folder_walk import visible_files
 from digest.store import Store
 from digest.translate.base import TranslationError
 from digest.translate.memory import TranslationMemory, normalise, unit_id
