@@ -67,8 +67,9 @@ digest.outbox._write_synced = write
 sys.exit(main())
 """
 #: ``digest`` whose ingest workers write their pids to ``PIDS`` and then block for ever;
-#: the first one, once every worker has written its pid (a barrier the forked workers
-#: share, no polling), kills the build (SIGKILL, the build alone).
+#: one of them, once every worker has written its pid (a barrier the forked workers
+#: share, no polling), kills the build (SIGKILL, the build alone). Whatever the workers
+#: are given first: the sources' reading, or the chunks of the article folder's files.
 KILLED_PARENT = """
 import multiprocessing, os, signal, sys
 import digest.ingest_pool
@@ -77,15 +78,16 @@ from digest.cli import main
 pids, workers = os.environ["PIDS"], int(os.environ["DIGEST_INGEST_WORKERS"])
 ready = multiprocessing.get_context("fork").Barrier(workers)
 
-def read(index):
+def read(*job):
     with open(pids, "a") as handle:
         handle.write(f"{os.getpid()}\\n")
-    ready.wait(timeout=60)
-    if index == 0:
+    # wait() gives each party its own number: one worker, whichever, is number 0.
+    if ready.wait(timeout=60) == 0:
         os.kill(os.getppid(), signal.SIGKILL)
     signal.pause()  # a source that never ends
 
 digest.ingest_pool._read_in_worker = read
+digest.ingest_pool._parse_in_worker = read
 sys.exit(main())
 """
 _PR_CAPBSET_DROP, _CAP_DAC_OVERRIDE = 24, 1
@@ -454,6 +456,7 @@ def test_ingest_workers_die_with_a_killed_build(tmp_path: Path) -> None:
     finally:
         if process.poll() is None:
             process.kill()
+            process.communicate()
         for pid in {int(p) for p in pids.read_text().split()}:
             if not _gone(pid):
                 os.kill(pid, signal.SIGKILL)
