@@ -45,9 +45,9 @@ def ahead(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     calls: list[int] = []
     real = editions_ahead.built_ahead
 
-    def counted(builder: Builder, engine: Any, zone: Any, periods: Sequence[Period]) -> Any:
+    def counted(builder: Builder, periods: Sequence[Period]) -> Any:
         calls.append(len(periods))
-        return real(builder, engine, zone, periods)
+        return real(builder, periods)
 
     monkeypatch.setattr(editions_ahead, "built_ahead", counted)
     return calls
@@ -108,10 +108,10 @@ def _failing(monkeypatch: pytest.MonkeyPatch, at: Period, fail: Any) -> None:
     real = Builder.build
     parent = os.getpid()
 
-    def build_or_fail(self: Builder, period: Period, handed: Any) -> Any:
+    def build_or_fail(self: Builder, period: Period) -> Any:
         if period == at and os.getpid() != parent:
             fail()
-        return real(self, period, handed)
+        return real(self, period)
 
     monkeypatch.setattr(Builder, "build", build_or_fail)
 

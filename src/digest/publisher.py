@@ -272,8 +272,8 @@ class Publisher:
             return
         from digest.editions_ahead import Builder, built_ahead
 
-        builder = Builder(self.settings, self.classifier, self.analyser, self.part_versions)
-        ahead = built_ahead(builder, engine, zone, periods)
+        builder = Builder(self.settings, self.classifier, self.analyser, self.part_versions, engine)
+        ahead = built_ahead(builder, periods)
         with closing(ahead):
             for edition in ahead:
                 yield None if edition is None else translate_edition(edition, self._chain)
