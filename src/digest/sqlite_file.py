@@ -31,6 +31,10 @@ from digest.errors import StoreError
 HEADER = b"SQLite format 3\x00"
 #: Tries at switching a new connection to WAL while another process opens the file.
 _WAL_ATTEMPTS = 8
+#: Each connection's page cache at most, in KiB (``PRAGMA cache_size``), and the pages of WAL
+#: written between two automatic checkpoints (``PRAGMA wal_autocheckpoint``).
+_CACHE_KIB = 65536
+_CHECKPOINT_PAGES = 10_000
 #: Problems ``PRAGMA quick_check`` lists at most.
 _CHECK_LIMIT = 3
 
@@ -289,4 +293,13 @@ def sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
                 raise
             time.sleep(0.05 * (attempt + 1))
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # SQLite's defaults (a 2 MB page cache, a checkpoint every 1,000 pages of WAL) are for
+    # small databases: storing 100,000 items spent its time evicting and re-reading the
+    # pages of the indexes and copying the same pages back at each checkpoint (670,000
+    # page writes for a 425 MB store). A 64 MiB cache per connection (allocated only as
+    # pages are read) and a checkpoint every 10,000 pages (about 40 MB of WAL, which is
+    # reused, and removed when the last connection closes) took the backfill's ingest from
+    # 25 to 22 s (``bench/README.md``). What a commit guarantees is unchanged.
+    cursor.execute(f"PRAGMA cache_size=-{_CACHE_KIB}")
+    cursor.execute(f"PRAGMA wal_autocheckpoint={_CHECKPOINT_PAGES}")
     cursor.close()
