@@ -136,3 +136,16 @@ def test_batches_held_are_bounded_and_still_in_order(monkeypatch: pytest.MonkeyP
     sources = _sources("rrqrrrrrqrr")
     read = list(read_all(sources, _read, 2, _settled))
     assert [name for name, _ in read] == [s.id for s in sources]
+
+
+def _dying(source: _Source) -> tuple[str, int]:
+    if source.id == "s2":
+        os._exit(3)  # killed, or out of memory
+    return _read(source)
+
+
+def test_a_worker_that_dies_is_an_ingest_worker_error() -> None:
+    sources = _sources("rrrr")
+    with pytest.raises(ingest_pool.IngestWorkerError, match="a process reading sources died"):
+        list(read_all(sources, _dying, 2))
+    assert not multiprocessing.active_children()

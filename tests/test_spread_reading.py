@@ -6,17 +6,19 @@ passed over, in the same order, at a first reading and at a partial one."""
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import shutil
 from dataclasses import replace
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from digest.ingest import SourceBatch, StateLog, read_source
-from digest.ingest_pool import read_all
+from digest.ingest_pool import IngestWorkerError, read_all
 from digest.sources import SourceAdapter, adapters_for
 from digest.sources import spread as spread_module
 from digest.sources.files import ArticleFiles
@@ -157,3 +159,21 @@ def test_files_are_handed_out_a_chunk_at_a_time_in_order(tmp_path: Path) -> None
     assert walked == sorted(walked, key=lambda where: Path(where).parts)
     assert all(len(chunk) == CHUNK for chunk in chunks[:-1])
     assert len(chunks) > 20
+
+
+def test_a_worker_that_dies_parsing_files_is_an_ingest_worker_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sources = _folder(tmp_path)
+    parent = os.getpid()
+    real = ArticleFiles.parse_files
+
+    def dying(self: ArticleFiles, tasks: Any) -> Any:
+        if os.getpid() != parent:
+            os._exit(3)  # killed, or out of memory
+        return real(self, tasks)
+
+    monkeypatch.setattr(ArticleFiles, "parse_files", dying)
+    with pytest.raises(IngestWorkerError, match="a process reading sources died"):
+        _read(sources, StateLog(), 2)
+    assert not multiprocessing.active_children()

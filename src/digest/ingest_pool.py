@@ -15,9 +15,11 @@ import sys
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+from digest.errors import DigestError
 from digest.sources import SourceAdapter
 
 if TYPE_CHECKING:
@@ -32,6 +34,13 @@ _CHUNKS_AHEAD = 2
 #: Pickled batches read ahead and held in the reading process until their turn, at most
 #: (about 3.6 KB an item: some 35,000 items; a batch is taken whatever its size).
 HELD_BYTES = 128 * 2**20
+
+
+class IngestWorkerError(DigestError):
+    """A worker process reading sources died (killed, or out of memory)."""
+
+    message = "a process reading sources died"
+
 
 # What the forked workers read, set by the parent just before the pool starts.
 _JOB: tuple[Sequence[SourceAdapter], Callable[[SourceAdapter], Any]] | None = None
@@ -69,41 +78,54 @@ def read_all(
     global _JOB
     _JOB = (adapters, read)
     try:
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=context,
-            initializer=die_with_parent,
-            initargs=(os.getpid(),),
-        ) as pool:
-            # In the sources' order, whatever order the workers finish in, and a bounded
-            # amount ahead of the one the caller is storing: pool.map would queue every
-            # read batch in this process meanwhile (at 100,000 items, most of the store's
-            # text at once). The workers keep reading while a long source (an article
-            # folder of thousands of files) holds the head, up to HELD_BYTES read and
-            # waiting here: bounded by a few sources instead, the other workers stopped
-            # after them and idled until the head was read.
-            ahead = _Ahead(workers)
-            following = 0  # the next of ``pooled`` to submit
-            for index, adapter in enumerate(adapters):
-                while True:
-                    while following < len(pooled) and ahead.room():
-                        ahead.add(
-                            pooled[following], pool.submit(_read_in_worker, pooled[following])
-                        )
-                        following += 1
-                    if ahead.head_index() != index or ahead.head_done():
-                        break
-                    ahead.wait()
-                if ahead.head_index() == index:
-                    batch: B = pickle.loads(ahead.take())
-                    yield batch
-                elif spread is not None and index in spreading:
-                    yield spread(adapter, partial(_parse_by_workers, pool, index, workers))
-                else:
-                    yield read(adapter)
+        yield from _pooled(adapters, read, workers, pooled, spreading, spread)
+    except BrokenProcessPool as exc:
+        raise IngestWorkerError() from exc
     finally:
         _JOB = None
+
+
+def _pooled(
+    adapters: Sequence[SourceAdapter],
+    read: Callable[[SourceAdapter], B],
+    workers: int,
+    pooled: Sequence[int],
+    spreading: set[int],
+    spread: Callable[[SourceAdapter, ParseChunks], B] | None,
+) -> Iterator[B]:
+    """:func:`read_all` by a pool of ``workers`` forked processes: ``pooled`` read by them,
+    ``spreading`` here with their help, the others here."""
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context,
+        initializer=die_with_parent,
+        initargs=(os.getpid(),),
+    ) as pool:
+        # In the sources' order, whatever order the workers finish in, and a bounded
+        # amount ahead of the one the caller is storing: pool.map would queue every
+        # read batch in this process meanwhile (at 100,000 items, most of the store's
+        # text at once). The workers keep reading while a long source (an article
+        # folder of thousands of files) holds the head, up to HELD_BYTES read and
+        # waiting here: bounded by a few sources instead, the other workers stopped
+        # after them and idled until the head was read.
+        ahead = _Ahead(workers)
+        following = 0  # the next of ``pooled`` to submit
+        for index, adapter in enumerate(adapters):
+            while True:
+                while following < len(pooled) and ahead.room():
+                    ahead.add(pooled[following], pool.submit(_read_in_worker, pooled[following]))
+                    following += 1
+                if ahead.head_index() != index or ahead.head_done():
+                    break
+                ahead.wait()
+            if ahead.head_index() == index:
+                batch: B = pickle.loads(ahead.take())
+                yield batch
+            elif spread is not None and index in spreading:
+                yield spread(adapter, partial(_parse_by_workers, pool, index, workers))
+            else:
+                yield read(adapter)
 
 
 class _Ahead:

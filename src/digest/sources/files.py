@@ -187,8 +187,11 @@ class ArticleFiles:
         for task in tasks:
             events: list[Problem | tuple[str, Article]] = []
             path = Path(task.where)
-            found = read_article_file(path, task.stem, events.append, self.limits, data=task.data)
-            events.extend(found)
+            # Each problem noted as it is met: before the article it is met with.
+            for found in read_article_file(
+                path, task.stem, events.append, self.limits, data=task.data
+            ):
+                events.append(found)
             parsed.append(ParsedFile(tuple(events)))
         return parsed
 
