@@ -515,7 +515,8 @@ def main() -> None:
         type=Path,
         nargs="+",
         metavar="RESULTS",
-        help="only merge the sizes of other results files into --output, and print the table",
+        help="only merge the sizes (and the PostgreSQL ingest) of other results files into "
+        "--output, and print the table",
     )
     parser.add_argument(
         "--backfill-profile-of",
@@ -559,7 +560,10 @@ def main() -> None:
         # The sizes of other runs' results (a size run on its own) into --output.
         results = json.loads(args.output.read_text())
         for other in args.merge:
-            results.setdefault("sizes", {}).update(json.loads(other.read_text())["sizes"])
+            found = json.loads(other.read_text())
+            results.setdefault("sizes", {}).update(found["sizes"])
+            if "postgres" in found:  # its ingest into PostgreSQL, when it measured one
+                results["postgres"] = found["postgres"]
         results["targets"] = verdicts(results["sizes"])
         args.output.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
         print(table(results))
