@@ -30,6 +30,7 @@ import os
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from pathlib import Path
 
 from digest.config import Limits
@@ -120,7 +121,7 @@ class ArticleFiles:
             return
         found = visible_entries(self.folder, outside, self.root)
         forget_missing(self.files, self.id, {where for where, _ in found})
-        for step, parsed in in_order(self._steps(found), _task_of, parse):
+        for step, parsed in in_order(self._steps(found), attrgetter("task"), parse):
             if step.replay is not None:
                 # Unchanged since the last build: not read, its problems replayed.
                 for problem in step.replay:
@@ -230,10 +231,6 @@ class _Step:
     #: Where its state is recorded once it is parsed, and that state.
     files: FileStates | None = None
     state: FileState | None = None
-
-
-def _task_of(step: _Step) -> FileTask | None:
-    return step.task
 
 
 def read_article_file(

@@ -98,19 +98,21 @@ def in_order(
         if chunk:
             yield chunk
 
-    # Each result comes after the step of its file was walked (its chunk was made then).
+    # Each result comes after the step of its file was walked (its chunk was made then):
+    # one taken to walk on belongs to the first step to parse now waiting.
     results = chain.from_iterable(parse(chunks()))
-    ready: deque[ParsedFile] = deque()
+    early: ParsedFile | None = None
     while True:
         if not pending:
             # Walk on: to the next file parsed, or to the end of the walk.
-            got = next(results, None)
-            if got is not None:
-                ready.append(got)
+            early = next(results, None)
             if not pending:
                 return
         step = pending.popleft()
         if task_of(step) is None:
             yield step, None
+        elif early is not None:
+            yield step, early
+            early = None
         else:
-            yield step, ready.popleft() if ready else next(results)
+            yield step, next(results)
