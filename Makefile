@@ -14,6 +14,7 @@ $(BIN)/python:
 # The install compiles these with mypyc (pyproject.toml, hatch_build.py), so it is redone
 # when one changes; until then digest.rank runs their sources.
 COMPILED := $(wildcard hatch_build.py src/digest/rank/quotes.py src/digest/rank/text.py \
+	src/digest/rank/words.py \
 	src/digest/rank/features.py src/digest/rank/model.py src/digest/rank/choose.py)
 
 $(VENV)/.installed: pyproject.toml $(COMPILED) | $(BIN)/python

@@ -258,7 +258,8 @@ def breakdown(articles: Sequence[Article], rounds: int) -> dict[str, float]:
         steps["split"].append(clock() - started)
         started = clock()
         documents = [
-            document_features(a.title, p, LANGUAGE) for a, p in zip(articles, split, strict=True)
+            document_features(a.title, p, LANGUAGE, model.words)
+            for a, p in zip(articles, split, strict=True)
         ]
         steps["features"].append(clock() - started)
         started = clock()

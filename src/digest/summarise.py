@@ -199,24 +199,26 @@ def rank_sentences(
     Scored by ``model`` (the shipped one when :data:`LEARNED_BY_DEFAULT`), else by the
     hand-set ``weights`` (also when no model can be read).
     """
-    model = _model(weights, model)
+    model = _model(weights, model, language)
     if model is None:
         return score_sentences(
             title, split_sentences(text, language), language, weights or DEFAULT_WEIGHTS
         )
-    document = document_features(title, split_paragraphs(text, language), language)
+    document = document_features(title, split_paragraphs(text, language), language, model.words)
     return [
         Sentence(i, s, score)
         for i, (s, score) in enumerate(zip(document.sentences, model.scores(document), strict=True))
     ]
 
 
-def _model(weights: Weights | None, model: LinearModel | None) -> LinearModel | None:
+def _model(weights: Weights | None, model: LinearModel | None, language: str) -> LinearModel | None:
+    """The learned model that ranks ``language`` (None: the hand-set ``weights``)."""
     if weights is not None:
         return None
     if model is None and not LEARNED_BY_DEFAULT:
         return None
-    return model or learned_model()
+    chosen = model or learned_model()
+    return chosen.for_language(language) if chosen is not None else None
 
 
 def select(ranked: Sequence[Sentence], limit: int = 2) -> list[Sentence]:
@@ -273,11 +275,11 @@ def _key_sentences(
     """:func:`key_sentences` and every sentence of ``text`` (:func:`split_sentences`), so
     that :func:`key_point` need not split the text again.
     """
-    model = _model(weights, model)
+    model = _model(weights, model, language)
     if model is None:
         ranked = rank_sentences(title, text, language, weights or DEFAULT_WEIGHTS)
         return select(ranked, limit), [s.text for s in ranked]
-    document = document_features(title, split_paragraphs(text, language), language)
+    document = document_features(title, split_paragraphs(text, language), language, model.words)
     picks = choose(document, model.scores(document), limit, model.selection)
     return [Sentence(p.index, p.text, p.score) for p in picks], document.sentences
 

@@ -1,6 +1,7 @@
 """The learned key point ranker: sentence splitting and lemmas (:mod:`.text`), features
-that carry across languages (:mod:`.features`), the shipped model (:mod:`.model`: a linear
-sentence scorer and a linear candidate model, as JSON), the choice of the best single
+that carry across languages (:mod:`.features`), what a document's lemmas are worth to a
+summary (:mod:`.words`), the shipped model (:mod:`.model`: a word model, a linear sentence
+scorer and a linear candidate model, as JSON), the choice of the best single
 sentence or pair among the best-scored ones (:mod:`.choose`) and its training
 (:mod:`.train`, run by ``make train``; it needs scikit-learn). :mod:`digest.summarise` is
 the public face.
@@ -24,7 +25,7 @@ import sys
 from pathlib import Path
 
 #: The modules pyproject.toml's ``hooks.mypyc`` compiles, in the order they import each other.
-COMPILED = ("quotes", "text", "features", "model", "choose")
+COMPILED = ("quotes", "text", "words", "features", "model", "choose")
 #: Seconds a source may be newer than its compiled module and still count as its source:
 #: installing a wheel writes both within a moment, in any order.
 _SLACK = 2.0

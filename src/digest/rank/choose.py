@@ -22,6 +22,7 @@ from typing import Any
 
 from digest.rank.features import FEATURES, Document
 from digest.rank.model import CANDIDATE_FEATURES, Selection
+from digest.rank.words import SUMMARY_LEMMAS, mass, union_worth
 
 #: A key point sentence longer than this (in words) is trimmed or not chosen by the
 #: hand-set ranking (:func:`digest.summarise.select`); also :func:`trim_to_clause`'s default.
@@ -49,6 +50,7 @@ _MARGIN = 1e-9
 _OWN = CANDIDATE_FEATURES.index(f"sum_{FEATURES[0]}")
 
 _WORD = re.compile(r"\w+")
+_NO_WORTH = (0.0, 0.0, 0.0)
 _CLAUSE_BREAK = re.compile(r"(?:[,;:]|\s[–—-])\s")
 
 
@@ -170,9 +172,17 @@ def candidate_rows(
     """
     rows = document.rows
     return [
-        (picks, (*own, *_summed(rows, indices), *where))
+        (picks, (*own, *_summed(rows, indices), *where, *_worth(document, picks)))
         for picks, own, indices, where in _parts(document, pool, limit)
     ]
+
+
+def _worth(document: Document, picks: tuple[Pick, ...]) -> tuple[float, float, float]:
+    """The candidate's :func:`~digest.rank.words.union_worth` (0 without a word model)."""
+    if not document.worth:
+        return _NO_WORTH
+    bags = [document.bags[p.index] for p in picks]
+    return union_worth(bags, document.worth, sum(p.words for p in picks))
 
 
 # A candidate in parts: its sentences (in document order), its own features, the
@@ -304,7 +314,9 @@ def _estimates(
         w_best, w_other, w_pair, w_overlap, w_cover, w_words, w_squared, w_short,
         w_lead, w_adjacent, w_trimmed, w_top, w_runner_up,
     ) = weights[:_OWN]  # fmt: skip
-    w_later, w_rank_best, w_rank_worst, w_worst = weights[_OWN + len(FEATURES) :]
+    w_later, w_rank_best, w_rank_worst, w_worst, w_worth, w_density, w_f1 = weights[
+        _OWN + len(FEATURES) :
+    ]
     summed = weights[_OWN : _OWN + len(FEATURES)]
     weighed = [sum(map(operator.mul, summed, rows[p.index])) for p in pool]
     # The length terms of a candidate of so many words, and what one title lemma covered
@@ -316,6 +328,9 @@ def _estimates(
     # the later one.
     earlier = [w_lead / (1 + p.index) for p in pool]
     later = [w_later / (1 + p.index) for p in pool]
+    # What each sentence's lemmas are worth (union_worth's terms, weighed).
+    worth = document.worth
+    masses = [mass(bags[p.index], worth) if worth else 0.0 for p in pool]
     out = []
     for rank, pick in enumerate(pool):
         estimate = (
@@ -328,6 +343,9 @@ def _estimates(
             + w_top * (rank == 0)
             + weighed[rank]
             + (w_rank_best + w_rank_worst) / (1 + rank)
+            + _worth_terms(
+                masses[rank], pick.words, len(bags[pick.index]), w_worth, w_density, w_f1
+            )
         )
         out.append((estimate, rank, -1))
     if limit < 2:
@@ -354,8 +372,12 @@ def _estimates(
             if together > MAX_POINT_WORDS:
                 continue
             bag_b, cover_b, index_b = pool_bags[rank_b], covered[rank_b], indices[rank_b]
-            common = len(bag_a & bag_b)
+            shared = bag_a & bag_b
+            common = len(shared)
             union = len(bag_a) + len(bag_b) - common
+            together_mass = masses[rank_a] + masses[rank_b]
+            if worth and shared:
+                together_mass -= mass(shared, worth)
             if index_a < index_b:
                 place = earlier[rank_a] + later[rank_b] + w_adjacent * (index_b == index_a + 1)
             else:
@@ -369,9 +391,26 @@ def _estimates(
                 + place
                 + (w_trimmed if trimmed_a or pool[rank_b].trimmed else 0.0)
                 + (w_runner_up if rank_a == 0 and rank_b == 1 else 0.0)
+                + _worth_terms(together_mass, together, union, w_worth, w_density, w_f1)
             )
             out.append((estimate, rank_a, rank_b))
     return out
+
+
+def _worth_terms(
+    total: float, words: int, lemmas: int, w_worth: float, w_density: float, w_f1: float
+) -> float:
+    """The weighed :func:`~digest.rank.words.union_worth` of a candidate whose lemmas
+    (``lemmas`` of them) are worth ``total`` together.
+    """
+    if not total:
+        return 0.0
+    density = total / words if words else 0.0
+    return (
+        w_worth * (total / 10)
+        + w_density * density
+        + w_f1 * (2 * total / (SUMMARY_LEMMAS + lemmas))
+    )
 
 
 def choose(
@@ -410,7 +449,8 @@ def choose(
             picks, own, indices, where = _pair(
                 pool[rank_a], pool[rank_b], rank_a, rank_b, bags, covered, share
             )
-        value = sum(map(operator.mul, weights, (*own, *_summed(rows, indices), *where)))
+        row = (*own, *_summed(rows, indices), *where, *_worth(document, picks))
+        value = sum(map(operator.mul, weights, row))
         if value > best_value:
             best, best_value = picks, value
     return list(best)

@@ -2,25 +2,24 @@
 
 One pass over a document computes, for each sentence, the numbers in :data:`FEATURES`:
 where it stands (in the document and in its paragraph), how long it is (``\\w+`` tokens,
-the way ROUGE counts), how central it is (lemma TF-IDF, the continuous LexRank degree, and
-its rank among the document's sentences), how much of the title it repeats (lemmas, and
-word pairs as written), and surface cues that news writing shares across French,
-Dutch, English and German (numbers, capitalised names, quotations, attribution verbs,
-clauses, questions). Every feature lies in [0, 1], so a linear model's weights read as
-importances.
+the way ROUGE counts), how much of the title it repeats (lemmas, and word pairs as
+written), surface cues that news writing shares across French, Dutch, English and German
+(numbers, capitalised names, quotations, attribution verbs, clauses, questions), and what
+its lemmas are worth to a summary (:mod:`digest.rank.words`; that replaced the lemma TF-IDF
+centrality, which added nothing beside it). Every feature lies in [0, 1] but the worth
+(about 0 to 2), so a linear model's weights read as importances.
 """
 
 from __future__ import annotations
 
-import collections
 import itertools
-import math
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from digest.rank.text import lemma_cache, lemmas_of_words, str_lower
+from digest.rank.words import SENTENCE_WORTH, WordModel, sentence_worth
 
 #: Feature names, in the order of :attr:`Document.rows`.
 FEATURES: tuple[str, ...] = (
@@ -30,11 +29,8 @@ FEATURES: tuple[str, ...] = (
     "words_short",
     "words_long",
     "overlong",
-    "centrality",
-    "centrality_mean",
     "title_recall",
     "title_precision",
-    "shared_lemmas",
     "numbers",
     "names",
     "quote_start",
@@ -45,7 +41,8 @@ FEATURES: tuple[str, ...] = (
     "question",
     "colon_end",
     "title_bigrams",
-    "centrality_rank",
+    # What the sentence's lemmas are expected to share with a summary (a word model's).
+    *SENTENCE_WORTH,
 )
 #: Features that never grow further into the text (or the paragraph): training keeps their
 #: weights non-negative, so that of two sentences alike in all else the earlier one never
@@ -82,6 +79,7 @@ _ATTRIBUTION = frozenset(
     zei zegt volgens verklaarde aldus vertelde benadrukte
     sagte sagt laut erklärte betonte sagten berichtete""".split()
 )
+_NO_WORTH = (0.0,) * len(SENTENCE_WORTH)
 _FIRST_PERSON = frozenset("je nous ik wij ich wir we my our notre nos mijn ons onze".split())
 
 
@@ -99,15 +97,27 @@ class Document:
     words: tuple[int, ...]
     #: The title's content lemmas.
     title: frozenset[str]
+    #: Each lemma's probability of being in a summary (empty without a word model).
+    worth: Mapping[str, float] = field(default_factory=dict)
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Pickled through the constructor: compiled with mypyc, a frozen dataclass
         # cannot be unpickled field by field (FrozenInstanceError).
-        return (Document, (self.sentences, self.rows, self.bags, self.words, self.title))
+        return (
+            Document,
+            (self.sentences, self.rows, self.bags, self.words, self.title, dict(self.worth)),
+        )
 
 
-def document_features(title: str, paragraphs: Sequence[Sequence[str]], language: str) -> Document:
-    """The features of every sentence of ``paragraphs`` (as :func:`split_paragraphs` gives)."""
+def document_features(
+    title: str,
+    paragraphs: Sequence[Sequence[str]],
+    language: str,
+    word_model: WordModel | None = None,
+) -> Document:
+    """The features of every sentence of ``paragraphs`` (as :func:`split_paragraphs` gives);
+    without ``word_model``, :data:`~digest.rank.words.SENTENCE_WORTH` are 0.
+    """
     sentences = [sentence for paragraph in paragraphs for sentence in paragraph]
     count = len(sentences)
     title_tokens = _WORD.findall(str_lower(title))
@@ -134,13 +144,11 @@ def document_features(title: str, paragraphs: Sequence[Sequence[str]], language:
         bags.append(bag)
     clause_marks = [mark for mark in _CLAUSE_MARKS if mark in joined]
     quotes = _quoted(joined)
-    centrality, shared = _centrality(bags)
-    top = max(centrality) or 1.0
     others = max(1, count - 1)
-    # The rank of each sentence's centrality, ties to the earlier one (a stable sort).
-    ranks = [0.0] * count
-    for rank, index in enumerate(sorted(range(count), key=centrality.__getitem__, reverse=True)):
-        ranks[index] = 1 / (1 + rank)
+    # Frozen here: the worth of a sentence is summed over its lemmas in the order
+    # training meets them (Document.bags), so that both give the same floats.
+    frozen = tuple(map(frozenset, bags))
+    worth = word_model.worth(frozen, title_words, language) if word_model is not None else {}
     # A title word pair can only be in a sentence holding its first word.
     pair_starts = {first for first, _ in title_pairs}
     rows = []
@@ -165,7 +173,6 @@ def document_features(title: str, paragraphs: Sequence[Sequence[str]], language:
             if length and tokens[0].istitle():
                 names -= 1
             stripped = text.rstrip(" …»”\"')")
-            central = centrality[index] / top
             prior = 1 / (1 + index)
             clauses = 0
             for mark in clause_marks:
@@ -186,11 +193,8 @@ def document_features(title: str, paragraphs: Sequence[Sequence[str]], language:
                         else 1.0
                     ),
                     1.0 if length > LONG_WORDS else 0.0,
-                    central,
-                    centrality[index] / others,
                     recall,
                     common / distinct if distinct else 0.0,
-                    shared[index] / distinct if distinct else 0.0,
                     numbers / 3 if numbers < 3 else 1.0,
                     names / length if length else 0.0,
                     1.0 if quotes and text[:1] in _QUOTES else 0.0,
@@ -203,16 +207,17 @@ def document_features(title: str, paragraphs: Sequence[Sequence[str]], language:
                     _pairs_in(lower, pair_starts, title_pairs) / len(title_pairs)
                     if title_pairs and not pair_starts.isdisjoint(lower)
                     else 0.0,
-                    ranks[index],
+                    *(sentence_worth(frozen[index], length, worth) if worth else _NO_WORTH),
                 )
             )
             index += 1
     return Document(
         tuple(sentences),
         tuple(rows),
-        tuple(map(frozenset, bags)),
+        frozen,
         tuple(map(len, tokenised)),
         title_words,
+        worth,
     )
 
 
@@ -303,56 +308,3 @@ def _tokens(text: str) -> list[str]:
         else:
             tokens += _WORD.findall(chunk)
     return tokens
-
-
-def _count_in(counts: dict[str, int], items: Iterable[str]) -> None:
-    """Add one to ``counts`` for each of ``items`` (``Counter.update``'s pure Python way)."""
-    for item in items:
-        counts[item] = counts.get(item, 0) + 1
-
-
-# Counter's own C helper when the interpreter has it: a Counter's constructor costs more
-# than counting a sentence's lemmas.
-_count: Callable[[dict[str, int], Iterable[str]], None] = getattr(
-    collections, "_count_elements", _count_in
-)
-
-
-def _centrality(bags: Sequence[Mapping[str, int]]) -> tuple[list[float], list[int]]:
-    """Each sentence's mean cosine to the others (lemma TF-IDF vectors, each sentence a
-    "document" for IDF) and how many of its lemmas the others also have.
-    """
-    count = len(bags)
-    document_frequency: dict[str, int] = {}
-    _count(document_frequency, itertools.chain.from_iterable(bags))
-    logs = [0.0] + [math.log(1 + count / df) for df in range(1, count + 1)]
-    idf = dict(
-        zip(document_frequency, map(logs.__getitem__, document_frequency.values()), strict=True)
-    )
-    repeated = set(
-        itertools.compress(document_frequency, map((1).__lt__, document_frequency.values()))
-    )
-    # A lemma found in one sentence only adds nothing to its sentence's similarity to the
-    # others, so only repeated lemmas are accumulated.
-    shared_of = [bag.keys() & repeated for bag in bags]
-    centroid = dict.fromkeys(repeated, 0.0)
-    weights_of = []
-    for bag, repeats in zip(bags, shared_of, strict=True):
-        norm = math.hypot(*[count * idf[w] for w, count in bag.items()]) or 1.0
-        weights = []
-        for w in repeats:
-            weight = bag[w] * idf[w] / norm
-            centroid[w] += weight
-            weights.append(weight)
-        weights_of.append(weights)
-    # The mean cosine to the other sentences: the sentence's unit vector against the sum
-    # of all unit vectors minus its own, linear in the text's length. Rounded and
-    # clamped, so that float noise (a sentence sharing nothing) is 0.
-    centrality = []
-    for repeats, weights in zip(shared_of, weights_of, strict=True):
-        dot = 0.0
-        for w, weight in zip(repeats, weights, strict=True):
-            dot += weight * (centroid[w] - weight)
-        # round() is dear (a decimal conversion): none for what would come out 0.
-        centrality.append(round(dot, 12) if dot > 0.0 else 0.0)
-    return centrality, list(map(len, shared_of))

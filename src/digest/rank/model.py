@@ -1,15 +1,18 @@
-"""The learned key point scorer: two linear models, evaluated in pure Python.
+"""The learned key point scorer: a word model and two linear models, evaluated in pure Python.
 
-The sentence model scores each sentence from its :data:`~digest.rank.features.FEATURES`;
-the candidate model (:class:`Selection`) then scores each single sentence and each pair
-among the best-scored ones from :data:`CANDIDATE_FEATURES` (their scores, what they repeat
-of each other, the share of the title they cover, their length, where they stand; one
-set of weights for a key point of up to two sentences, another for one sentence), and
-the best candidate is the key point (:func:`digest.rank.choose.choose`). Both are fitted
-on the OrangeSum training set by ``make train`` (:mod:`digest.rank.train`), each on the
-ROUGE it predicts, and written to :data:`SHIPPED`, a small JSON file the package carries.
-A missing or unreadable file is a :class:`~digest.model.Problem`, and the caller falls
-back to the hand-set weights.
+The word model (:class:`~digest.rank.words.WordModel`) values each lemma of a document
+(how likely a summary is to hold it); the sentence model scores each sentence from its
+:data:`~digest.rank.features.FEATURES`, those values summed among them; the candidate
+model (:class:`Selection`) then scores each single sentence and each pair among the
+best-scored ones from :data:`CANDIDATE_FEATURES` (their scores, what they repeat of each
+other, the share of the title and the summed lemma values they cover, their length, where
+they stand; one set of weights for a key point of up to two sentences, another for one
+sentence), and the best candidate is the key point (:func:`digest.rank.choose.choose`).
+All three are fitted on the OrangeSum training set by ``make train``
+(:mod:`digest.rank.train`), each on what it predicts, and written to :data:`SHIPPED`, a
+JSON file the package carries (the weights, and the word model's lexicon of French
+lemmas). A missing or unreadable file is a :class:`~digest.model.Problem`, and the caller
+falls back to the hand-set weights.
 """
 
 from __future__ import annotations
@@ -25,13 +28,14 @@ from typing import Any
 
 from digest.model import Problem
 from digest.rank.features import FEATURES, MONOTONE, Document
+from digest.rank.words import WORD_FEATURES, WordModel
 
 # Found through the package, not this module's __file__: compiled with mypyc, that names
 # the folder of mypyc's shared library, which an editable install puts in site-packages.
 #: The model file the package ships, written by ``make train``.
 SHIPPED = Path(str(importlib.resources.files("digest.rank").joinpath("model.json"))).resolve()
 #: Bumped when the file's layout changes; an older file is refused.
-FORMAT = 2
+FORMAT = 3
 
 #: What the candidate model knows of a single sentence or a pair (see
 #: :func:`digest.rank.choose.candidate_rows`), in the order of :attr:`Selection.weights`.
@@ -55,13 +59,20 @@ CANDIDATE_FEATURES: tuple[str, ...] = (
     "rank_best",  # 1 / (1 + the better sentence's place among the best-scored)
     "rank_worst",  # 1 / (1 + the worse sentence's place among the best-scored)
     "worst_score",  # the lower sentence score of the candidate
+    # What the candidate's lemmas, each counted once, are expected to share with a summary
+    # (digest.rank.words.union_worth; 0 without a word model).
+    "union_worth",
+    "union_worth_density",
+    "union_worth_f1",
 )
 
 #: The candidate features the one-sentence weights leave at 0: a single sentence's own
 #: features are the sentence model's business, and refitting them on French news alone
 #: chooses worse first sentences in the other languages.
 PAIR_ONLY: frozenset[str] = frozenset(
-    CANDIDATE_FEATURES[CANDIDATE_FEATURES.index("has_runner_up") + 1 :]
+    CANDIDATE_FEATURES[
+        CANDIDATE_FEATURES.index("has_runner_up") + 1 : CANDIDATE_FEATURES.index("union_worth")
+    ]
 )
 
 #: Candidate features kept non-negative by training, as the sentence model's position
@@ -121,11 +132,28 @@ class LinearModel:
     weights: tuple[float, ...]
     intercept: float
     selection: Selection
+    #: What the documents' lemmas are worth (:mod:`digest.rank.words`), given to
+    #: :func:`~digest.rank.features.document_features`; None: nothing.
+    words: WordModel | None = None
+    #: The model for the languages other than :attr:`words`'s: fitted the same way with
+    #: a word model without lexicon, as those languages see it (None: this one).
+    general: LinearModel | None = None
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Pickled through the constructor: compiled with mypyc, a frozen dataclass
         # cannot be unpickled field by field (FrozenInstanceError).
-        return (LinearModel, (self.weights, self.intercept, self.selection))
+        return (
+            LinearModel,
+            (self.weights, self.intercept, self.selection, self.words, self.general),
+        )
+
+    def for_language(self, language: str) -> LinearModel:
+        """The model that ranks text in ``language``: :attr:`general` for a language
+        other than that of :attr:`words`'s lexicon, when there is one.
+        """
+        if self.general is None or self.words is None or self.words.language == language:
+            return self
+        return self.general
 
     def scores(self, document: Document) -> list[float]:
         """The score of each sentence of ``document``, in document order."""
@@ -135,15 +163,26 @@ class LinearModel:
 
     def to_json(self, about: Mapping[str, Any]) -> str:
         """The model as the JSON text :func:`load_model` reads (``about``: provenance)."""
-        data = {
-            "format": FORMAT,
-            "about": about,
+        data = {"format": FORMAT, "about": about, **self._data()}
+        return json.dumps(data, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
+
+    def _data(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
             "features": dict(zip(FEATURES, self.weights, strict=True)),
             "intercept": self.intercept,
             "selection": dict(zip(CANDIDATE_FEATURES, self.selection.weights, strict=True)),
             "selection_single": dict(zip(CANDIDATE_FEATURES, self.selection.single, strict=True)),
         }
-        return json.dumps(data, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
+        if self.words is not None:
+            data["words"] = {
+                "features": dict(zip(WORD_FEATURES, self.words.weights, strict=True)),
+                "intercept": self.words.intercept,
+                "language": self.words.language,
+                "lexicon": dict(self.words.lexicon),
+            }
+        if self.general is not None:
+            data["general"] = self.general._data()
+        return data
 
 
 def load_model(path: Path = SHIPPED) -> tuple[LinearModel | None, Problem | None]:
@@ -152,22 +191,41 @@ def load_model(path: Path = SHIPPED) -> tuple[LinearModel | None, Problem | None
         data = json.loads(path.read_text(encoding="utf-8"))
         if data.get("format") != FORMAT:
             raise ValueError(f"format {data.get('format')!r}, expected {FORMAT}")
-        weights = _weights(data["features"], FEATURES)
-        selection = Selection(
-            _weights(data["selection"], CANDIDATE_FEATURES),
-            _weights(data["selection_single"], CANDIDATE_FEATURES),
-        )
-        model = LinearModel(weights, _number(data["intercept"]), selection)
+        model = _model(data, _model(data["general"]))
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
         what = f"key point model unusable ({type(error).__name__}: {error})"
         return None, Problem(str(path), what, "ranked with the hand-set weights")
     return model, None
 
 
+def _model(data: Mapping[str, Any], general: LinearModel | None = None) -> LinearModel:
+    """One model of the file's ``data`` (the file's own, or its ``general`` one)."""
+    weights = _weights(data["features"], FEATURES)
+    selection = Selection(
+        _weights(data["selection"], CANDIDATE_FEATURES),
+        _weights(data["selection_single"], CANDIDATE_FEATURES),
+    )
+    words = data["words"]
+    word_model = WordModel(
+        _weights(words["features"], WORD_FEATURES),
+        _number(words["intercept"]),
+        str(words["language"]),
+        {str(lemma): _rate(rate) for lemma, rate in words["lexicon"].items()},
+    )
+    return LinearModel(weights, _number(data["intercept"]), selection, word_model, general)
+
+
 def _weights(named: Mapping[str, object], names: tuple[str, ...]) -> tuple[float, ...]:
     if sorted(named) != sorted(names):
         raise ValueError("its features are not this version's")
     return tuple(_number(named[name]) for name in names)
+
+
+def _rate(value: object) -> float:
+    rate = _number(value)
+    if not 0.0 < rate < 1.0:
+        raise ValueError(f"not a rate: {value!r}")
+    return rate
 
 
 def _number(value: object) -> float:

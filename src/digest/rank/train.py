@@ -1,8 +1,11 @@
 """Fitting the key point model on journalists' summaries (``make train``; needs scikit-learn).
 
 Reads OrangeSum-style JSON lines (``title``, ``article``, ``abstract``), computes every
-sentence's features (:mod:`digest.rank.features`), then fits two ridge regressions (closed
-form, so the same corpus always gives the same weights):
+sentence's features (:mod:`digest.rank.features`), then fits the word model
+(:mod:`digest.rank.words`: a logistic regression of each article lemma being in the
+abstract, with lbfgs; the lexicon's rates counted on the fit part, each article's own left
+out of its features, so that no article sees its own abstract) and two ridge regressions
+(closed form; the same corpus always gives the same weights):
 
 1. the sentence model, on each sentence's own ROUGE against the abstract (the mean of its
    ROUGE-1 and ROUGE-2 F1, lower-case ``\\w+`` tokens), the weights of the position
@@ -14,7 +17,9 @@ form, so the same corpus always gives the same weights):
    what is evaluated, length included; the one-sentence weights leave the sentences'
    own features (:data:`~digest.rank.model.PAIR_ONLY`) to the sentence model.
 
-A slice of the corpus drawn with a fixed seed is held out of both fits and the key points
+All of it is fitted twice: with the lexicon (the French model), and without one, as the
+other languages see the word model (the file's ``general`` model, which builds use for
+them). A slice of the corpus drawn with a fixed seed is held out of both fits and the key points
 are scored on it (written to the file's ``about``). Numbers are rounded so that the written
 file is byte-identical from run to run.
 
@@ -33,7 +38,7 @@ import re
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,7 +59,15 @@ from digest.rank.model import (
     LinearModel,
     Selection,
 )
-from digest.rank.text import split_paragraphs
+from digest.rank.text import lemmas_of_words, split_paragraphs
+from digest.rank.words import (
+    MEAN_RATE,
+    SENTENCE_WORTH,
+    WORD_FEATURES,
+    WordModel,
+    sentence_worth,
+    word_rows,
+)
 
 LANGUAGE = "fr"
 SEED = 1234
@@ -63,6 +76,13 @@ HELD_OUT_ARTICLES = 1500
 #: Ridge regularisation of the sentence model (features lie in [0, 1]; the fit is not
 #: sensitive to it) and of the candidate model.
 ALPHA = 1.0
+#: Articles of the fit part (its first) the word model is fitted on.
+WORD_ARTICLES = 6000
+#: The lexicon's smoothing: a lemma's rate is pulled towards the mean rate as if it had
+#: been seen in this many more articles.
+LEXICON_PRIOR = 20.0
+#: The lexicon holds lemmas seen in at least this many articles of the fit part.
+LEXICON_SEEN = 3
 _TOKEN = re.compile(r"\w+")
 
 
@@ -72,6 +92,8 @@ class Example:
 
     document: Document
     abstract: str
+    #: The abstract's content lemmas.
+    summary: frozenset[str] = frozenset()
 
 
 def tokens(text: str) -> list[str]:
@@ -120,7 +142,10 @@ def _example(line: str) -> Example | None:
     row = json.loads(line)
     paragraphs = split_paragraphs(row["article"], LANGUAGE)
     document = document_features(row["title"], paragraphs, LANGUAGE)
-    return Example(document, row["abstract"]) if document.sentences else None
+    if not document.sentences:
+        return None
+    summary = frozenset(lemmas_of_words(tokens(row["abstract"]), LANGUAGE))
+    return Example(document, row["abstract"], summary)
 
 
 def _map(function: Any, items: Iterable[Any], jobs: int) -> list[Any]:
@@ -234,6 +259,118 @@ def _fit_candidates(
     return tuple(round(w, 6) for w in weights)
 
 
+class Lexicon(Mapping[str, float]):
+    """Each lemma's smoothed rate of being in the summary of an article holding it, from
+    the counts of a set of articles; ``without``: leave one of them out (its summary's
+    lemmas and its own), so that an article's features never see its own summary.
+    """
+
+    def __init__(
+        self,
+        counts: Mapping[str, tuple[int, int]],
+        without: tuple[frozenset[str], frozenset[str]] | None = None,
+    ) -> None:
+        self.counts, self.without = counts, without
+
+    def __getitem__(self, lemma: str) -> float:
+        hits, seen = self.counts[lemma]
+        if self.without is not None and lemma in self.without[1]:
+            hits, seen = hits - (lemma in self.without[0]), seen - 1
+        if seen < LEXICON_SEEN - (self.without is not None):
+            raise KeyError(lemma)
+        return round((hits + LEXICON_PRIOR * MEAN_RATE) / (seen + LEXICON_PRIOR), 4)
+
+    def __iter__(self) -> Iterator[str]:
+        return (lemma for lemma, (_, seen) in self.counts.items() if seen >= LEXICON_SEEN)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+def lexicon_counts(examples: Sequence[Example]) -> dict[str, tuple[int, int]]:
+    """Each lemma's (articles whose summary holds it, articles holding it)."""
+    hits: Counter[str] = Counter()
+    seen: Counter[str] = Counter()
+    for example in examples:
+        lemmas = frozenset().union(*example.document.bags)
+        seen.update(lemmas)
+        hits.update(lemmas & example.summary)
+    return {lemma: (hits[lemma], count) for lemma, count in sorted(seen.items())}
+
+
+def _own_lemmas(example: Example) -> tuple[frozenset[str], frozenset[str]]:
+    return example.summary, frozenset().union(*example.document.bags)
+
+
+def fit_words(examples: Sequence[Example], counts: Mapping[str, tuple[int, int]]) -> WordModel:
+    """The word model (logistic regression, lbfgs: deterministic), each article's lemmas
+    against its summary's, the lexicon leaving the article out.
+    """
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    rows, targets = [], []
+    for example in examples:
+        lexicon = Lexicon(counts, _own_lemmas(example))
+        document = example.document
+        for lemma, row in word_rows(document.bags, document.title, lexicon).items():
+            rows.append(row)
+            targets.append(lemma in example.summary)
+    regression = LogisticRegression(C=1.0, max_iter=1000).fit(np.array(rows), np.array(targets))
+    weights = tuple(round(float(w), 6) for w in regression.coef_[0])
+    return WordModel(weights, round(float(regression.intercept_[0]), 6), LANGUAGE, {})
+
+
+def with_worth(example: Example, words: WordModel, leave_out: bool) -> Example:
+    """``example`` with its sentences' :data:`~digest.rank.words.SENTENCE_WORTH` and its
+    lemmas' worth (as :func:`document_features` gives with ``words``); ``leave_out``: the
+    lexicon leaves the article out.
+    """
+    document = example.document
+    if leave_out:
+        assert isinstance(words.lexicon, Lexicon)
+        words = WordModel(
+            words.weights,
+            words.intercept,
+            words.language,
+            Lexicon(words.lexicon.counts, _own_lemmas(example)),
+        )
+    worth = words.worth(document.bags, document.title, LANGUAGE)
+    kept = len(FEATURES) - len(SENTENCE_WORTH)
+    rows = tuple(
+        (*row[:kept], *sentence_worth(bag, count, worth))
+        for row, bag, count in zip(document.rows, document.bags, document.words, strict=True)
+    )
+    document = Document(
+        document.sentences, rows, document.bags, document.words, document.title, worth
+    )
+    return Example(document, example.abstract, example.summary)
+
+
+def fit(
+    fit_part: Sequence[Example],
+    held_out: Sequence[Example],
+    counts: Mapping[str, tuple[int, int]],
+    jobs: int = 1,
+) -> tuple[LinearModel, dict[str, list[float]]]:
+    """The word, sentence and candidate models fitted on ``fit_part`` with the lexicon of
+    ``counts`` (none: the model for the languages without one), and what it scores on
+    ``held_out`` (:func:`measure`).
+    """
+    fitted = fit_words(fit_part[:WORD_ARTICLES], counts)
+    language = LANGUAGE if counts else ""
+    words = WordModel(fitted.weights, fitted.intercept, language, Lexicon(counts))
+    fit_part = [with_worth(e, words, leave_out=True) for e in fit_part]
+    held_out = [with_worth(e, words, leave_out=False) for e in held_out]
+    weights, intercept = fit_sentences(fit_part)
+    sentence_model = LinearModel(weights, intercept, Selection())
+    selection = fit_selection(sentence_model, fit_part, jobs)
+    # The lexicon as the file holds it (sorted, rounded rates).
+    shipped = WordModel(words.weights, words.intercept, language, dict(words.lexicon))
+    model = LinearModel(weights, intercept, selection, shipped)
+    return model, measure(model, held_out)
+
+
 def measure(model: LinearModel, examples: Sequence[Example]) -> dict[str, list[float]]:
     """ROUGE-1/2/L F1 (%) and mean words of LEAD-1, LEAD-2 and the model's one- and
     two-sentence key points on ``examples``.
@@ -270,22 +407,28 @@ def train(
     held = min(HELD_OUT_ARTICLES, len(examples) // 5)
     held_out = [examples[i] for i in sorted(order[:held])]
     fit_part = [examples[i] for i in sorted(order[held:])]
-    weights, intercept = fit_sentences(fit_part)
-    sentence_model = LinearModel(weights, intercept, Selection())
-    model = LinearModel(weights, intercept, fit_selection(sentence_model, fit_part, jobs))
+    general, general_held_out = fit(fit_part, held_out, {}, jobs)
+    own, own_held_out = fit(fit_part, held_out, lexicon_counts(fit_part), jobs)
+    model = LinearModel(own.weights, own.intercept, own.selection, own.words, general)
     about = {
         "corpus": corpus.name,
         "articles": len(examples),
         "fit_articles": len(fit_part),
         "fit_sentences": sum(len(e.document.sentences) for e in fit_part),
         "held_out_articles": len(held_out),
-        "held_out": {
-            "columns": ["R1", "R2", "RL", "words"],
-            **measure(model, held_out),
-        },
+        "held_out": {"columns": ["R1", "R2", "RL", "words"], **own_held_out},
+        # The model other languages get, measured on the same articles.
+        "held_out_general": {"columns": ["R1", "R2", "RL", "words"], **general_held_out},
         "seed": seed,
         "target": "mean ROUGE-1/ROUGE-2 F1 against the abstract (sentence; candidate)",
         "model": f"ridge regressions, alpha {ALPHA}; candidates centred per article",
+        "word_model": (
+            f"logistic regression on the lemmas of {min(WORD_ARTICLES, len(fit_part))} "
+            f"articles; lexicon of the fit part's lemmas seen in {LEXICON_SEEN} or more, "
+            f"rates smoothed by {LEXICON_PRIOR:g} articles at {MEAN_RATE}, each fit "
+            "article's own left out"
+        ),
+        "word_features": list(WORD_FEATURES),
         "features": list(FEATURES),
         "candidate_features": list(CANDIDATE_FEATURES),
     }
