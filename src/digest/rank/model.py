@@ -211,7 +211,7 @@ def _model(data: Mapping[str, Any], general: LinearModel | None = None) -> Linea
         _number(words["intercept"]),
         str(words["language"]),
         {str(lemma): _rate(rate) for lemma, rate in words["lexicon"].items()},
-    )
+    ).prepared()
     return LinearModel(weights, _number(data["intercept"]), selection, word_model, general)
 
 

@@ -61,11 +61,28 @@ class WordModel:
     language: str = ""
     #: Lemma -> rate at which the lemma, when in an article, was in its summary.
     lexicon: Mapping[str, float] = field(default_factory=dict)
+    #: What each lemma of the lexicon adds to its logit by itself (its digits, length and
+    #: rate), computed once (:meth:`prepared`) rather than for every article holding it.
+    #: Derived, so not compared.
+    known: dict[str, float] = field(default_factory=dict, compare=False, repr=False)
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Pickled through the constructor: compiled with mypyc, a frozen dataclass
         # cannot be unpickled field by field (FrozenInstanceError).
-        return (WordModel, (self.weights, self.intercept, self.language, self.lexicon))
+        return (WordModel, (self.weights, self.intercept, self.language, self.lexicon, self.known))
+
+    def prepared(self) -> WordModel:
+        """This model with :attr:`known` computed for every lemma of its lexicon."""
+        weights = self.weights
+        w_digit, w_length, w_rate, w_rate_logit = (
+            weights[WORD_FEATURES.index(name)]
+            for name in ("digit", "length", "lexicon", "lexicon_logit")
+        )
+        known = {
+            lemma: _lemma_term(lemma, rate, w_digit, w_length, w_rate, w_rate_logit)
+            for lemma, rate in self.lexicon.items()
+        }
+        return WordModel(self.weights, self.intercept, self.language, self.lexicon, known)
 
     def worth(
         self, bags: Sequence[Collection[str]], title: frozenset[str], language: str
@@ -81,8 +98,10 @@ class WordModel:
             w_first, w_second, w_first_three, w_after_fifth, w_title_first, w_title_count,
             w_digit, w_length, w_log_count, w_rate, w_rate_logit,
         ) = self.weights  # fmt: skip
-        lexicon: Mapping[str, float] = self.lexicon if language == self.language else {}
-        unknown = w_rate * MEAN_RATE + w_rate_logit * _MEAN_LOGIT
+        own = language == self.language
+        lexicon: Mapping[str, float] = self.lexicon if own else {}
+        # A dict, not a Mapping: compiled (mypyc), a dict lookup is a direct call.
+        known: dict[str, float] = self.known if own else {}
         first, seen = _first_and_seen(bags)
         count = len(bags)
         late = max(1, count - 1)
@@ -98,7 +117,6 @@ class WordModel:
                 + w_spread * (sentences / count)
                 + w_count * capped
                 + w_log_count * _log_count(sentences)
-                + w_length * ((len(lemma) if len(lemma) < 12 else 12) / 12)
             )
             if sentences == 1:
                 logit += w_once
@@ -116,15 +134,24 @@ class WordModel:
                 logit += w_after_fifth
             if lemma in title:
                 logit += w_title + w_title_first * prior + w_title_count * capped
-            if not lemma.isalpha() and _has_digit(lemma):
-                logit += w_digit
-            rate = lexicon.get(lemma)
-            if rate is None:
-                logit += unknown
-            else:
-                logit += w_rate * rate + w_rate_logit * (math.log(rate / (1 - rate)) / 5)
+            term = known.get(lemma)
+            if term is None:
+                rate = lexicon.get(lemma, MEAN_RATE)
+                term = _lemma_term(lemma, rate, w_digit, w_length, w_rate, w_rate_logit)
+            logit += term
             out[lemma] = 1.0 / (1.0 + math.exp(-logit)) if logit > -700.0 else 0.0
         return out
+
+
+def _lemma_term(
+    lemma: str, rate: float, w_digit: float, w_length: float, w_rate: float, w_rate_logit: float
+) -> float:
+    """What ``lemma`` (in the lexicon at ``rate``) adds to its logit by itself."""
+    term = w_length * ((len(lemma) if len(lemma) < 12 else 12) / 12)
+    term += w_rate * rate + w_rate_logit * (math.log(rate / (1 - rate)) / 5)
+    if not lemma.isalpha() and _has_digit(lemma):
+        term += w_digit
+    return term
 
 
 def _first_and_seen(bags: Sequence[Collection[str]]) -> tuple[dict[str, int], dict[str, int]]:
@@ -154,7 +181,6 @@ def _log_count(sentences: int) -> float:
 
 
 _LOG_COUNTS = [math.log(1 + n) / 3 for n in range(64)]
-_MEAN_LOGIT = math.log(MEAN_RATE / (1 - MEAN_RATE)) / 5
 
 
 def word_rows(
