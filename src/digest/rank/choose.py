@@ -16,7 +16,7 @@ import functools
 import itertools
 import operator
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -397,6 +397,23 @@ def _estimates(
     return out
 
 
+def _standing(
+    estimates: list[tuple[float, int, int]], pool: Sequence[Pick], dangling: Collection[int]
+) -> list[tuple[float, int, int]]:
+    """The ``estimates`` whose candidate does not open with a ``dangling`` sentence, or all
+    of them when every one does.
+    """
+    kept = []
+    for estimate in estimates:
+        _, rank_a, rank_b = estimate
+        first = pool[rank_a].index
+        if rank_b >= 0 and pool[rank_b].index < first:
+            first = pool[rank_b].index
+        if first not in dangling:
+            kept.append(estimate)
+    return kept or estimates
+
+
 def _worth_terms(
     total: float, words: int, lemmas: int, w_worth: float, w_density: float, w_f1: float
 ) -> float:
@@ -414,10 +431,16 @@ def _worth_terms(
 
 
 def choose(
-    document: Document, scores: Sequence[float], limit: int, selection: Selection
+    document: Document,
+    scores: Sequence[float],
+    limit: int,
+    selection: Selection,
+    dangling: Collection[int] = (),
 ) -> list[Pick]:
     """The best single sentence or (``limit`` 2) pair by ``selection``, in document order;
-    ties go to the candidate met first (better-scored sentences first).
+    ties go to the candidate met first (better-scored sentences first). A candidate whose
+    first sentence is one of ``dangling`` (it points back to the sentence before it:
+    :func:`digest.rank.anaphora.dangling`) is chosen only when no other fits.
 
     The same choice as valuing each row of :func:`candidate_rows` (the dot product with
     the weights, summed left to right) and keeping the first best, for less: each
@@ -432,6 +455,8 @@ def choose(
         return []
     share, covered = _coverage(document, pool)
     estimates = _estimates(document, pool, limit, weights, covered, share)
+    if dangling:
+        estimates = _standing(estimates, pool, dangling)
     # Every feature lies in [0, 1] (a sum of two in [0, 2]) but the scores, so the terms
     # of a value add up to at most ``scale`` in magnitude; the rounding of 50 float
     # additions and products is below 1e-14 times that, far within the margin.

@@ -42,6 +42,14 @@ WORD_FEATURES: tuple[str, ...] = (
     "lexicon",  # the lexicon's rate (the mean rate for a lemma it lacks)
     "lexicon_logit",  # its log-odds / 5
 )
+#: Features that grow the earlier a lemma first appears, and that grow the later: where
+#: the news-writing prior holds (the general model, :mod:`digest.rank.train`), the first
+#: weigh at least 0 ("in_first" at least as much as "in_second"), the second at most 0, so
+#: that of two lemmas alike in all else, the one met earlier is never worth less.
+EARLIER: frozenset[str] = frozenset(
+    {"first_prior", "in_first", "in_second", "in_first_three", "title_first"}
+)
+LATER: frozenset[str] = frozenset({"first_late", "after_fifth"})
 #: What the model adds to each sentence's features (see :mod:`digest.rank.features`).
 SENTENCE_WORTH: tuple[str, ...] = ("worth", "worth_density")
 #: A summary's content lemmas, about (OrangeSum's abstracts: 14 on average).

@@ -1,0 +1,62 @@
+"""Sentences that lean on the one before them, and cannot open a key point.
+
+"Dat is het laagste niveau sinds 2003.", "C'est en ces termes que...", "This marks the
+first time...": a sentence whose subject is a demonstrative pronoun (or an adverb such as
+"Daarmee", "Damit") points back to what the sentence before it said. Alone, or first in a
+key point, it leaves the reader guessing what "that" is. :func:`dangling` names the
+sentences of a document that start so; :func:`digest.rank.choose.choose` keeps them from
+opening a key point unless nothing else fits. The lists hold only pronouns followed by a
+verb and adverbs made of a pronoun: "Dit jaar", "This year", "Das Gesetz" start with a
+determiner and stand on their own.
+
+Written by hand: the parsers that resolve coreference (spaCy's, Stanza's) are models far
+larger and slower than this whole ranker, for a question that a sentence's first two
+words answer in news writing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+_VERBS = {
+    "nl": "is was zijn waren blijkt bleek meldt meldde betekent betekende komt kwam gebeurt "
+    "gebeurde heeft had moet moest wordt werd zou zal kan kon staat stond zegt zei",
+    "en": "is was are were means meant comes came follows followed marks marked has had "
+    "would will could may might brings brought makes made says said",
+    "de": "ist war sind waren sei bedeutet bedeutete geht ging hat hatte wird wurde würde "
+    "soll kann könnte kommt kam teilte sagte",
+}
+_PRONOUNS = {"nl": "Dat Dit", "en": "This That", "de": "Das Dies Dieses"}
+_ALONE = {
+    "fr": "C'est C’est Cela Ceci Ça Celui-ci Celle-ci Ceux-ci Celles-ci Ce_dernier "
+    "Cette_dernière Ces_derniers Ces_dernières",
+    "nl": "Daarmee Daardoor Daarom Daarbij",
+    "en": "",
+    "de": "Damit Dadurch Deshalb Dabei",
+}
+
+
+def _pattern(language: str) -> re.Pattern[str] | None:
+    """The start of a sentence that leans on the one before, in ``language``."""
+    options = [re.escape(word).replace("_", r"\s+") for word in _ALONE.get(language, "").split()]
+    if language in _PRONOUNS:
+        pronouns = "|".join(_PRONOUNS[language].split())
+        verbs = "|".join(_VERBS[language].split())
+        options.append(rf"(?:{pronouns})\s+(?:{verbs})")
+    if not options:
+        return None
+    return re.compile(rf"(?:{'|'.join(options)})(?!\w)")
+
+
+_PATTERNS = {language: _pattern(language) for language in ("fr", "nl", "en", "de")}
+
+
+def dangling(sentences: Sequence[str], language: str) -> frozenset[int]:
+    """The indices of ``sentences`` (but the first) that start by pointing back."""
+    pattern = _PATTERNS.get(language)
+    if pattern is None:
+        return frozenset()
+    return frozenset(
+        index for index, text in enumerate(sentences) if index and pattern.match(text.lstrip())
+    )
