@@ -1,8 +1,9 @@
 """Sentences that lean on the one before them, and cannot open a key point.
 
 "Dat is het laagste niveau sinds 2003.", "C'est en ces termes que...", "This marks the
-first time...": a sentence whose subject is a demonstrative pronoun (or an adverb such as
-"Daarmee", "Damit") points back to what the sentence before it said. Alone, or first in a
+first time...", "Il a mis en avant...": a sentence whose subject is a demonstrative or
+personal pronoun (or that opens with an adverb such as "Daarmee", "Damit") points back to
+what the sentences before it said. Alone, or first in a
 key point, it leaves the reader guessing what "that" is. :func:`dangling` names the
 sentences of a document that start so; :func:`digest.rank.choose.choose` keeps them from
 opening a key point unless nothing else fits. The lists hold only pronouns followed by a
@@ -28,6 +29,17 @@ _VERBS = {
     "soll kann könnte kommt kam teilte sagte",
 }
 _PRONOUNS = {"nl": "Dat Dit", "en": "This That", "de": "Das Dies Dieses"}
+#: Personal pronouns as subjects ("Il a mis en avant...": who?). French "Il" also opens
+#: impersonal sentences that stand alone ("Il y a", "Il faut", "Il est possible que").
+_PERSONAL = {
+    "fr": r"(?:Elle|Ils|Elles|Il(?!\s+(?:y\s+a|y\s+avait|y\s+aura|n['’]y\s+a|s['’]agit|"
+    r"faut|fallait|faudra|reste|restait|semble|existe|est\s+(?:temps|possible|probable|"
+    r"prévu|question|difficile|nécessaire|important|vrai|clair|impossible)|était\s+une)"
+    r"(?!\w)))",
+    "nl": "Hij|Zij",
+    "en": "He|She|They",
+    "de": "Er|Sie",
+}
 _ALONE = {
     "fr": "C'est C’est Cela Ceci Ça Celui-ci Celle-ci Ceux-ci Celles-ci Ce_dernier "
     "Cette_dernière Ces_derniers Ces_dernières",
@@ -44,6 +56,8 @@ def _pattern(language: str) -> re.Pattern[str] | None:
         pronouns = "|".join(_PRONOUNS[language].split())
         verbs = "|".join(_VERBS[language].split())
         options.append(rf"(?:{pronouns})\s+(?:{verbs})")
+    if language in _PERSONAL:
+        options.append(f"(?:{_PERSONAL[language]})")
     if not options:
         return None
     return re.compile(rf"(?:{'|'.join(options)})(?!\w)")

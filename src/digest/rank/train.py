@@ -21,9 +21,9 @@ All of it is fitted twice: with the lexicon (the French model), and without one,
 other languages see the word model (the file's ``general`` model, which builds use for
 them). The general word model keeps the news-writing prior (a lemma met earlier is never
 worth less: :func:`_wrong_way`); the French one is free to learn OrangeSum's habit of
-summaries that skip the lead. A slice of the corpus drawn with a fixed seed is held out of both fits and the key points
-are scored on it (written to the file's ``about``). Numbers are rounded so that the written
-file is byte-identical from run to run.
+summaries that skip the lead. A slice of the corpus drawn with a fixed seed is held out of
+both fits and the key points are scored on it (written to the file's ``about``). Numbers
+are rounded so that the written file is byte-identical from run to run.
 
 Run: ``python -m digest.rank.train CORPUS [--output PATH] [--limit N] [--jobs N]``.
 """
