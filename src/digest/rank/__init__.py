@@ -2,7 +2,8 @@
 that carry across languages (:mod:`.features`), what a document's lemmas are worth to a
 summary (:mod:`.words`), the shipped model (:mod:`.model`: a word model, a linear sentence
 scorer and a linear candidate model, as JSON), the choice of the best single
-sentence or pair among the best-scored ones (:mod:`.choose`) and its training
+sentence or pair among the best-scored ones (:mod:`.choose`; a sentence that points back
+to the one before, :mod:`.anaphora`, does not open it) and its training
 (:mod:`.train`, run by ``make train``; it needs scikit-learn). :mod:`digest.summarise` is
 the public face.
 

@@ -3,12 +3,12 @@
 "Dat is het laagste niveau sinds 2003.", "C'est en ces termes que...", "This marks the
 first time...", "Il a mis en avant...": a sentence whose subject is a demonstrative or
 personal pronoun (or that opens with an adverb such as "Daarmee", "Damit") points back to
-what the sentences before it said. Alone, or first in a
-key point, it leaves the reader guessing what "that" is. :func:`dangling` names the
-sentences of a document that start so; :func:`digest.rank.choose.choose` keeps them from
-opening a key point unless nothing else fits. The lists hold only pronouns followed by a
-verb and adverbs made of a pronoun: "Dit jaar", "This year", "Das Gesetz" start with a
-determiner and stand on their own.
+what the sentences before it said. Alone, or first in a key point, it leaves the reader
+guessing who or what that is. :func:`dangling` names the sentences of a document that
+start so; :func:`digest.rank.choose.choose` keeps them from opening a key point unless
+nothing else fits. Dutch, English and German demonstratives count only when a verb
+follows: "Dit jaar", "This year", "Das Gesetz" start with a determiner and stand on their
+own.
 
 Written by hand: the parsers that resolve coreference (spaCy's, Stanza's) are models far
 larger and slower than this whole ranker, for a question that a sentence's first two
