@@ -49,8 +49,8 @@ from sumy.utils import get_stop_words
 from digest import rank
 from digest.rank.choose import choose
 from digest.rank.features import document_features
+from digest.rank.rouge import rouge_l, tokens
 from digest.rank.text import clear_lemma_cache, split_paragraphs
-from digest.rank.train import rouge_l, tokens
 from digest.summarise import (
     DEFAULT_WEIGHTS,
     MAX_POINT_WORDS,

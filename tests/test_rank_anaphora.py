@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from digest.rank import train
+from digest.rank import train_words
 from digest.rank.anaphora import dangling
 from digest.rank.choose import choose
 from digest.rank.features import document_features
@@ -94,14 +94,14 @@ def test_the_general_word_model_never_values_a_lemma_met_later_more() -> None:
 
 def test_the_wrong_way_weights_are_left_out_until_none_is() -> None:
     place = WORD_FEATURES.index
-    assert train._wrong_way({place("first_prior"): 1.0, place("first_late"): -1.0}) == set()
-    assert train._wrong_way({place("in_first"): -0.5, place("after_fifth"): 0.2}) == {
+    assert train_words._wrong_way({place("first_prior"): 1.0, place("first_late"): -1.0}) == set()
+    assert train_words._wrong_way({place("in_first"): -0.5, place("after_fifth"): 0.2}) == {
         place("in_first"),
         place("after_fifth"),
     }
     # Both positive, but the second sentence's lemma weighs more: the second goes.
-    assert train._wrong_way({place("in_first"): 0.1, place("in_second"): 0.3}) == {
+    assert train_words._wrong_way({place("in_first"): 0.1, place("in_second"): 0.3}) == {
         place("in_second")
     }
     # Features that say nothing of position are free.
-    assert train._wrong_way({place("digit"): -2.0, place("length"): 3.0}) == set()
+    assert train_words._wrong_way({place("digit"): -2.0, place("length"): 3.0}) == set()

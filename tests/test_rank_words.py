@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from digest.model import Problem
-from digest.rank import train
-from digest.rank.features import FEATURES, document_features
+from digest.rank import train_words
+from digest.rank.features import FEATURES, Document, document_features
 from digest.rank.model import CANDIDATE_FEATURES, SHIPPED, load_model
 from digest.rank.text import split_paragraphs
 from digest.rank.words import MEAN_RATE, SENTENCE_WORTH, WORD_FEATURES, WordModel, union_worth
@@ -88,28 +88,28 @@ def test_union_worth_counts_a_shared_lemma_once() -> None:
 def test_training_features_are_the_features_a_build_computes() -> None:
     # Training adds the worth to documents read without it; it must be what
     # document_features computes with the word model.
-    example = train.Example(_document(None), "résumé", frozenset())
-    assert train.with_worth(example, WORDS, leave_out=False).document == _document(WORDS)
+    example = train_words.Example(_document(None), "résumé", frozenset())
+    assert train_words.with_worth(example, WORDS, leave_out=False).document == _document(WORDS)
 
 
 def test_the_lexicon_leaves_an_article_out_of_its_own_rates() -> None:
-    def example(lemmas: set[str], summary: set[str]) -> train.Example:
-        document = train.Document(
+    def example(lemmas: set[str], summary: set[str]) -> train_words.Example:
+        document = Document(
             ("x",), ((0.0,) * len(FEATURES),), (frozenset(lemmas),), (1,), frozenset()
         )
-        return train.Example(document, "", frozenset(summary))
+        return train_words.Example(document, "", frozenset(summary))
 
     others = [example({"a", "b"}, {"a"}), example({"a"}, {"a"}), example({"a", "b"}, set())]
     own = example({"a", "b"}, {"b"})
-    counts = train.lexicon_counts([*others, own])
+    counts = train_words.lexicon_counts([*others, own])
     assert counts == {"a": (2, 4), "b": (1, 3)}
-    left_out = train.Lexicon(counts, (own.summary, frozenset({"a", "b"})))
-    alone = train.Lexicon(train.lexicon_counts(others))
-    prior = train.LEXICON_PRIOR
+    left_out = train_words.Lexicon(counts, (own.summary, frozenset({"a", "b"})))
+    alone = train_words.Lexicon(train_words.lexicon_counts(others))
+    prior = train_words.LEXICON_PRIOR
     assert left_out["a"] == alone["a"] == round((2 + prior * MEAN_RATE) / (3 + prior), 4)
     # "b" is seen in 2 other articles: too few for the shipped lexicon, enough left out.
     assert "b" not in alone and left_out["b"] == round((0 + prior * MEAN_RATE) / (2 + prior), 4)
-    assert dict(train.Lexicon(counts)) == {
+    assert dict(train_words.Lexicon(counts)) == {
         "a": round((2 + prior * MEAN_RATE) / (4 + prior), 4),
         "b": round((1 + prior * MEAN_RATE) / (3 + prior), 4),
     }
