@@ -49,7 +49,7 @@ from sumy.utils import get_stop_words
 from digest import rank
 from digest.rank.choose import choose
 from digest.rank.features import document_features
-from digest.rank.rouge import rouge_l, tokens
+from digest.rank.rouge import rouge_l, rouge_n, tokens
 from digest.rank.text import clear_lemma_cache, split_paragraphs
 from digest.summarise import (
     DEFAULT_WEIGHTS,
@@ -99,6 +99,8 @@ Method = Callable[[Article], Sequence[str]]
 
 
 def _f1(overlap: int, candidate: int, reference: int) -> float:
+    # The oracle's F1, from the n-gram counts it keeps per article (digest.rank.rouge
+    # counts them again at every call, too slow for every pair of every article).
     if not overlap:
         return 0.0
     precision, recall = overlap / candidate, overlap / reference
@@ -108,13 +110,6 @@ def _f1(overlap: int, candidate: int, reference: int) -> float:
 def ngrams(words: Sequence[str], n: int) -> Counter[tuple[str, ...]]:
     """The n-grams of ``words`` with their counts."""
     return Counter(tuple(words[i : i + n]) for i in range(len(words) - n + 1))
-
-
-def rouge_n(candidate: Sequence[str], reference: Sequence[str], n: int) -> float:
-    """ROUGE-N F1: n-grams in common (each counted at most as often as in either side)."""
-    ours, theirs = ngrams(candidate, n), ngrams(reference, n)
-    overlap = sum((ours & theirs).values())
-    return _f1(overlap, sum(ours.values()), sum(theirs.values()))
 
 
 def rouge(candidate: str, reference: str) -> tuple[float, float, float]:
@@ -264,7 +259,7 @@ def breakdown(articles: Sequence[Article], rounds: int) -> dict[str, float]:
         steps["features"].append(clock() - started)
         started = clock()
         for document in documents:
-            choose(document, model.scores(document), 2, model.selection)
+            choose(document, model.scores(document), 2, model.selection, LANGUAGE)
         steps["score and choose"].append(clock() - started)
     return {name: statistics.median(times) for name, times in steps.items()}
 

@@ -30,7 +30,6 @@ from dataclasses import dataclass
 
 from digest.compress import compress
 from digest.model import Problem
-from digest.rank.anaphora import dangling
 from digest.rank.choose import (
     MAX_POINT_WORDS,
     MAX_SENTENCE_WORDS,
@@ -281,8 +280,7 @@ def _key_sentences(
         ranked = rank_sentences(title, text, language, weights or DEFAULT_WEIGHTS)
         return select(ranked, limit), [s.text for s in ranked]
     document = document_features(title, split_paragraphs(text, language), language, model.words)
-    leaning = dangling(document.sentences, language)
-    picks = choose(document, model.scores(document), limit, model.selection, leaning)
+    picks = choose(document, model.scores(document), limit, model.selection, language)
     return [Sentence(p.index, p.text, p.score) for p in picks], document.sentences
 
 

@@ -5,10 +5,10 @@ first time...", "Il a mis en avant...": a sentence whose subject is a demonstrat
 personal pronoun (or that opens with an adverb such as "Daarmee", "Damit") points back to
 what the sentences before it said. Alone, or first in a key point, it leaves the reader
 guessing who or what that is. :func:`dangling` names the sentences of a document that
-start so; :func:`digest.rank.choose.choose` keeps them from opening a key point unless
-nothing else fits. Dutch, English and German demonstratives count only when a verb
-follows: "Dit jaar", "This year", "Das Gesetz" start with a determiner and stand on their
-own.
+start so (:func:`points_back`, one sentence); :func:`digest.rank.choose.choose` keeps
+them from opening a key point unless nothing else fits. Dutch, English and German
+demonstratives count only when a verb follows: "Dit jaar", "This year", "Das Gesetz" start
+with a determiner and stand on their own.
 
 Written by hand: the parsers that resolve coreference (spaCy's, Stanza's) are models far
 larger and slower than this whole ranker, for a question that a sentence's first two
@@ -66,11 +66,14 @@ def _pattern(language: str) -> re.Pattern[str] | None:
 _PATTERNS = {language: _pattern(language) for language in ("fr", "nl", "en", "de")}
 
 
+def points_back(text: str, language: str) -> bool:
+    """Whether the sentence ``text`` (in ``language``) starts by pointing back."""
+    pattern = _PATTERNS.get(language)
+    return pattern is not None and pattern.match(text.lstrip()) is not None
+
+
 def dangling(sentences: Sequence[str], language: str) -> frozenset[int]:
     """The indices of ``sentences`` (but the first) that start by pointing back."""
-    pattern = _PATTERNS.get(language)
-    if pattern is None:
-        return frozenset()
     return frozenset(
-        index for index, text in enumerate(sentences) if index and pattern.match(text.lstrip())
+        index for index, text in enumerate(sentences) if index and points_back(text, language)
     )

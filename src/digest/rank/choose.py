@@ -20,6 +20,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from digest.rank.anaphora import points_back
 from digest.rank.features import FEATURES, Document
 from digest.rank.model import CANDIDATE_FEATURES, Selection
 from digest.rank.words import SUMMARY_LEMMAS, mass, union_worth
@@ -435,12 +436,12 @@ def choose(
     scores: Sequence[float],
     limit: int,
     selection: Selection,
-    dangling: Collection[int] = (),
+    language: str = "",
 ) -> list[Pick]:
     """The best single sentence or (``limit`` 2) pair by ``selection``, in document order;
     ties go to the candidate met first (better-scored sentences first). A candidate whose
-    first sentence is one of ``dangling`` (it points back to the sentence before it:
-    :func:`digest.rank.anaphora.dangling`) is chosen only when no other fits.
+    first sentence points back to the one before it (in ``language``:
+    :func:`digest.rank.anaphora.points_back`) is chosen only when no other fits.
 
     The same choice as valuing each row of :func:`candidate_rows` (the dot product with
     the weights, summed left to right) and keeping the first best, for less: each
@@ -455,6 +456,9 @@ def choose(
         return []
     share, covered = _coverage(document, pool)
     estimates = _estimates(document, pool, limit, weights, covered, share)
+    # Only the pool's sentences can open a candidate, so only they are looked at.
+    sentences = document.sentences
+    dangling = {p.index for p in pool if p.index and points_back(sentences[p.index], language)}
     if dangling:
         estimates = _standing(estimates, pool, dangling)
     # Every feature lies in [0, 1] (a sum of two in [0, 2]) but the scores, so the terms

@@ -42,7 +42,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from digest.rank.anaphora import dangling
 from digest.rank.choose import candidate_rows, candidates, choose, count_words
 from digest.rank.features import (
     FEATURES,
@@ -236,11 +235,10 @@ def measure(model: LinearModel, examples: Sequence[Example]) -> dict[str, list[f
     for example in examples:
         document = example.document
         scores = model.scores(document)
-        leaning = dangling(document.sentences, LANGUAGE)
         outputs["lead_1"].append(" ".join(document.sentences[:1]))
         outputs["lead_2"].append(" ".join(document.sentences[:2]))
         for limit in (1, 2):
-            picks = choose(document, scores, limit, model.selection, leaning)
+            picks = choose(document, scores, limit, model.selection, LANGUAGE)
             outputs[f"model_{limit}"].append(" ".join(p.text for p in picks))
     table = {}
     for name, texts in outputs.items():
